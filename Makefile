@@ -1,0 +1,47 @@
+# Two commands on a fresh machine: `make demo` and `make test` (only Python 3.10+ needed).
+PYTHON ?= python3
+VENV   := .venv
+PY     := $(VENV)/bin/python
+OUT    ?= chainrule-out
+
+.PHONY: demo test lint bench diagrams train clean
+
+$(VENV)/.base: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install -q --upgrade pip
+	$(PY) -m pip install -q -e .
+	touch $@
+
+$(VENV)/.test: $(VENV)/.base
+	$(PY) -m pip install -q -e '.[test,dev]'
+	touch $@
+
+$(VENV)/.demos: $(VENV)/.base
+	$(PY) -m pip install -q -e '.[demos]'
+	touch $@
+
+demo: $(VENV)/.base
+	$(VENV)/bin/chainrule explain "(x + y) * z" x=-2 y=5 z=-4 --out $(OUT)
+	$(PY) demos/lecture_backprop.py --out $(OUT)
+	@echo "Pictures: $(OUT)/ (graph.svg, frames/, stepper.html)"
+
+test: $(VENV)/.test
+	$(PY) -m pytest -q
+
+lint: $(VENV)/.test
+	$(VENV)/bin/ruff check .
+
+bench: $(VENV)/.base
+	$(PY) benchmarks/scalar_bench.py
+	$(PY) benchmarks/tensor_bench.py
+	$(PY) benchmarks/conv_bench.py
+	$(PY) benchmarks/lenet_bench.py
+
+diagrams: $(VENV)/.base
+	$(PY) demos/readme_diagrams.py
+
+train: $(VENV)/.demos
+	$(PY) demos/train_lenet.py
+
+clean:
+	rm -rf $(VENV) $(OUT) .pytest_cache .hypothesis .ruff_cache

@@ -1,0 +1,157 @@
+"""Gradient checks by central differences (float64) and explicit Jacobians for teaching."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .graph import grad
+from .scalar import Value
+from .tensor import Tensor
+
+
+class GradcheckError(AssertionError):
+    """Analytic and numerical gradients disagree."""
+
+
+def _arrays(inputs):
+    """Views of each input's data as a float64 array we can perturb in place."""
+    out = []
+    for i, x in enumerate(inputs):
+        if isinstance(x, Tensor):
+            if x.dtype != np.float64:
+                raise TypeError(f"gradcheck: input {i} is {x.dtype}; finite differences need float64")
+            out.append(x.data)
+        elif not isinstance(x, Value):
+            raise TypeError(f"gradcheck: input {i} must be a Value or Tensor, got {type(x).__name__}")
+        else:
+            out.append(None)
+    return out
+
+
+def _scalar_of(out, projection):
+    """The number whose gradient we check: out itself, or sum(out * projection)."""
+    if isinstance(out, Value):
+        return out.data
+    return float(np.sum(np.asarray(out.data, dtype=np.float64) * projection))
+
+
+def _projection(out, seed=0):
+    if isinstance(out, Value) or out.data.size == 1:
+        return None if isinstance(out, Value) else np.ones(out.shape)
+    return np.random.default_rng(seed).normal(size=out.shape)
+
+
+def numerical_grad(fn, inputs, eps=1e-6, projection=None):
+    """Central differences of fn(*inputs) (reduced by ``projection``) for every input element.
+
+    Runs with grad mode on: fn may itself differentiate (second-order checks).
+    """
+    def central(set_value, x0):
+        set_value(x0 + eps)
+        hi = _scalar_of(fn(*inputs), projection)
+        set_value(x0 - eps)
+        lo = _scalar_of(fn(*inputs), projection)
+        set_value(x0)
+        return (hi - lo) / (2 * eps)
+
+    result = []
+    for x, arr in zip(inputs, _arrays(inputs)):
+        if arr is None:                                   # a Value
+            result.append(central(lambda v, x=x: setattr(x, "data", v), x.data))
+            continue
+        if not arr.flags.c_contiguous:
+            raise ValueError("gradcheck: input data must be C-contiguous")
+        flat = arr.reshape(-1)
+        g = np.zeros(arr.size)
+        for j in range(flat.size):
+            g[j] = central(lambda v, j=j: flat.__setitem__(j, v), float(flat[j]))
+        result.append(g.reshape(arr.shape))
+    return result
+
+
+def analytic_grad(fn, inputs, projection=None, out=None):
+    out = fn(*inputs) if out is None else out
+    if isinstance(out, Tensor) and not out.requires_grad:
+        return [np.zeros(x.shape) if isinstance(x, Tensor) else 0.0 for x in inputs]
+    grads = grad(out, inputs, grad_output=None if isinstance(out, Value) else projection)
+    return [g.data if isinstance(g, Value) else np.asarray(g.data, dtype=np.float64) for g in grads]
+
+
+def gradcheck(fn, inputs, eps=1e-6, atol=1e-5, rtol=1e-3):
+    """True when autograd's gradients of fn(*inputs) match central differences.
+
+    A non-scalar output is reduced with a fixed random projection. Raises GradcheckError
+    naming the worst mismatch otherwise.
+    """
+    inputs = list(inputs)
+    out = fn(*inputs)
+    projection = _projection(out)
+    if isinstance(out, Tensor):
+        projection = np.ones(out.shape) if projection is None else projection
+    analytic = analytic_grad(fn, inputs, projection, out)
+    numeric = numerical_grad(fn, inputs, eps, projection)
+    worst = None
+    for i, (a, n) in enumerate(zip(analytic, numeric)):
+        a, n = np.asarray(a, dtype=np.float64), np.asarray(n, dtype=np.float64)
+        excess = np.abs(a - n) - (atol + rtol * np.abs(n))
+        if excess.size and (worst is None or excess.max() > worst[0]):
+            j = np.unravel_index(int(np.argmax(excess)), excess.shape) if excess.ndim else ()
+            worst = (float(excess.max()), i, j, float(a[j]), float(n[j]))
+    if worst is not None and worst[0] > 0:
+        _, i, j, a, n = worst
+        where = f"input {i}" + (f" element {tuple(int(k) for k in j)}" if j else "")
+        raise GradcheckError(f"gradcheck: {where}: analytic {a:.6g} vs numerical {n:.6g} "
+                             f"(|diff| {abs(a - n):.3g} > atol {atol} + rtol {rtol} * |numerical|)")
+    return True
+
+
+def gradgradcheck(fn, inputs, eps=1e-6, atol=1e-5, rtol=1e-3, seed=1):
+    """Second order: checks d/dinputs of <grad(fn), v> (built with create_graph=True)."""
+    inputs = list(inputs)
+    rng = np.random.default_rng(seed)
+    probe = fn(*inputs)
+    projection = _projection(probe)
+    weights = [rng.normal() if isinstance(x, Value) else rng.normal(size=x.shape) for x in inputs]
+
+    def first_order(*xs):
+        out = fn(*xs)
+        if isinstance(out, Tensor) and not out.requires_grad:
+            return Tensor(0.0)
+        gs = grad(out, xs, grad_output=None if isinstance(out, Value) else projection,
+                  create_graph=True)
+        total = None
+        for g, w in zip(gs, weights):
+            term = (g * w).sum() if isinstance(g, Tensor) else g * w
+            total = term if total is None else total + term
+        return total
+
+    return gradcheck(first_order, inputs, eps, atol, rtol)
+
+
+def jacobian_bytes(out_size, in_size, itemsize=8):
+    return int(out_size) * int(in_size) * itemsize
+
+
+def jacobian(fn, x, max_bytes=64 * 2**20):
+    """Explicit Jacobian d fn(x) / d x as an (out.size, x.size) float64 array (teaching only).
+
+    Refuses when it would not fit in ``max_bytes``, saying how much memory it would take:
+    the reason engines never form Jacobians.
+    """
+    if not isinstance(x, Tensor):
+        x = Tensor(np.asarray(x, dtype=np.float64), requires_grad=True)
+    out = fn(x)
+    need = jacobian_bytes(out.data.size, x.data.size)
+    if need > max_bytes:
+        entries = out.data.size * x.data.size
+        raise MemoryError(
+            f"jacobian: output {out.shape} by input {x.shape} has {entries:,} entries: "
+            f"{entries * 4 / 2**30:,.1f} GiB as float32, {need / 2**30:,.1f} GiB as float64 "
+            f"(limit {max_bytes / 2**20:.0f} MiB); backprop never forms it")
+    J = np.zeros((out.data.size, x.data.size))
+    for row in range(out.data.size):
+        seed = np.zeros(out.data.size)
+        seed[row] = 1.0
+        (g,) = grad(out, [x], grad_output=seed.reshape(out.shape))
+        J[row] = np.asarray(g.data, dtype=np.float64).reshape(-1)
+    return J

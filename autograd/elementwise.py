@@ -1,0 +1,145 @@
+"""Elementwise ops shared by Value (floats) and Tensor (arrays), each declared once.
+
+Every rule reads ``downstream = upstream x local``. Masks for routers are computed from raw
+data: they are constants of the graph (their derivative is zero almost everywhere).
+"""
+
+from __future__ import annotations
+
+import math
+import operator
+
+import numpy as np
+
+from .graph import DISTRIBUTOR, ROUTER, SWAP_MULTIPLIER, Op, raw
+
+
+def _on(scalar_fn, array_fn):
+    """A forward that uses math on Python floats and numpy on arrays."""
+    def forward(x):
+        return scalar_fn(x) if x.__class__ is float else array_fn(x)
+    return forward
+
+
+def _scalar_guard(name, fn):
+    def guarded(x):
+        try:
+            return fn(x)
+        except (ValueError, OverflowError) as e:
+            raise ValueError(f"{name}: undefined for x={x!r} ({e})") from None
+    return guarded
+
+
+def _broadcastable(a, b, **_):
+    try:
+        np.broadcast_shapes(np.shape(a), np.shape(b))
+    except ValueError:
+        raise ValueError(f"cannot broadcast shapes {np.shape(a)} and {np.shape(b)}") from None
+
+
+# ---------------------------------------------------------------- arithmetic
+
+ADD = Op("add", DISTRIBUTOR, operator.add,
+         backward=(lambda g, out, a, b: g, lambda g, out, a, b: g),
+         local=lambda out, a, b: (1.0, 1.0), jacobian=("I", "I"), check=_broadcastable)
+
+SUB = Op("sub", "signed distributor", operator.sub,
+         backward=(lambda g, out, a, b: g, lambda g, out, a, b: -g),
+         local=lambda out, a, b: (1.0, -1.0), jacobian=("I", "-I"), check=_broadcastable)
+
+MUL = Op("mul", SWAP_MULTIPLIER, operator.mul,
+         backward=(lambda g, out, a, b: g * b, lambda g, out, a, b: g * a),
+         local=lambda out, a, b: (b, a), jacobian=("diag(b)", "diag(a)"), check=_broadcastable)
+
+def _div_forward(a, b):
+    try:
+        return a / b
+    except ZeroDivisionError:
+        raise ZeroDivisionError(f"div: division by zero ({a!r} / {b!r})") from None
+
+
+DIV = Op("div", "quotient", _div_forward,
+         backward=(lambda g, out, a, b: g / b, lambda g, out, a, b: -g * out / b),
+         local=lambda out, a, b: (1.0 / b, -a / (b * b)),
+         jacobian=("diag(1/b)", "diag(-a/b^2)"), check=_broadcastable)
+
+NEG = Op("neg", "scale", operator.neg,
+         backward=(lambda g, out, a: -g,),
+         local=lambda out, a: (-1.0,), jacobian=("-I",))
+
+
+def _pow_forward(a, exponent):
+    if a.__class__ is float:
+        try:
+            result = a ** exponent
+        except (ZeroDivisionError, OverflowError) as e:
+            raise ValueError(f"pow: {a!r} ** {exponent!r} is undefined ({e})") from None
+        if result.__class__ is complex:
+            raise ValueError(f"pow: negative base {a!r} to non-integer power {exponent!r}")
+        return result
+    return np.power(a, exponent)
+
+
+POW = Op("pow", "power", _pow_forward,
+         backward=(lambda g, out, a, exponent: g * (exponent * a ** (exponent - 1)),),
+         local=lambda out, a, exponent: (exponent * a ** (exponent - 1),),
+         jacobian=("diag(p * a^(p-1))",))
+
+
+# ---------------------------------------------------------------- unary functions
+
+def _sigmoid(tanh):
+    # 0.5 * (1 + tanh(x / 2)) equals 1 / (1 + exp(-x)) and never overflows.
+    return lambda x: 0.5 * (1.0 + tanh(0.5 * x))
+
+
+EXP = Op("exp", "elementwise", _on(_scalar_guard("exp", math.exp), np.exp),
+         backward=(lambda g, out, x: g * out,),
+         local=lambda out, x: (out,), jacobian=("diag(exp(x))",))
+
+LOG = Op("log", "elementwise", _on(_scalar_guard("log", math.log), np.log),
+         backward=(lambda g, out, x: g / x,),
+         local=lambda out, x: (1.0 / x,), jacobian=("diag(1/x)",))
+
+TANH = Op("tanh", "elementwise", _on(math.tanh, np.tanh),
+          backward=(lambda g, out, x: g * (1.0 - out * out),),
+          local=lambda out, x: (1.0 - out * out,), jacobian=("diag(1 - tanh(x)^2)",))
+
+SIGMOID = Op("sigmoid", "elementwise", _on(_sigmoid(math.tanh), _sigmoid(np.tanh)),
+             backward=(lambda g, out, x: g * (out * (1.0 - out)),),
+             local=lambda out, x: (out * (1.0 - out),),
+             jacobian=("diag(sigmoid(x) * (1 - sigmoid(x)))",))
+
+
+# ---------------------------------------------------------------- routers
+
+def _positive(x):
+    """1 where x > 0 else 0 (the relu router's switch), in x's float type."""
+    x = raw(x)
+    if x.__class__ is float:
+        return 1.0 if x > 0.0 else 0.0
+    return (x > 0).astype(x.dtype)
+
+
+def _wins(a, b):
+    """Share of the upstream that max(a, b) routes to a: 1, 0, or 1/2 on ties (torch)."""
+    a, b = raw(a), raw(b)
+    if a.__class__ is float and b.__class__ is float:
+        return 1.0 if a > b else (0.5 if a == b else 0.0)
+    dtype = np.result_type(a, b)
+    return ((a > b) + 0.5 * (a == b)).astype(dtype)
+
+
+RELU = Op("relu", ROUTER, _on(lambda x: x if x > 0.0 else 0.0, lambda x: np.maximum(x, 0)),
+          backward=(lambda g, out, x: g * _positive(x),),
+          local=lambda out, x: (_positive(x),), jacobian=("diag(x > 0)",))
+
+MAX = Op("max", ROUTER, lambda a, b: max(a, b) if a.__class__ is float else np.maximum(a, b),
+         backward=(lambda g, out, a, b: g * _wins(a, b), lambda g, out, a, b: g * _wins(b, a)),
+         local=lambda out, a, b: (_wins(a, b), _wins(b, a)),
+         jacobian=("diag(a > b)", "diag(b > a)"), check=_broadcastable)
+
+MIN = Op("min", ROUTER, lambda a, b: min(a, b) if a.__class__ is float else np.minimum(a, b),
+         backward=(lambda g, out, a, b: g * _wins(b, a), lambda g, out, a, b: g * _wins(a, b)),
+         local=lambda out, a, b: (_wins(b, a), _wins(a, b)),
+         jacobian=("diag(a < b)", "diag(b < a)"), check=_broadcastable)

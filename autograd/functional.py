@@ -1,0 +1,91 @@
+"""Functional primitives with torch semantics: activations, softmax family, losses.
+
+Convolution, pooling and resampling primitives are re-exported here from their own modules.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from . import elementwise as ew
+from .graph import Op
+from .tensor import Tensor
+
+
+def relu(x):
+    return ew.RELU(x)
+
+
+def sigmoid(x):
+    return ew.SIGMOID(x)
+
+
+def tanh(x):
+    return ew.TANH(x)
+
+
+def _softmax(x, axis):
+    e = np.exp(x - x.max(axis=axis, keepdims=True))
+    return e / e.sum(axis=axis, keepdims=True)
+
+
+def _log_softmax(x, axis):
+    shifted = x - x.max(axis=axis, keepdims=True)
+    return shifted - np.log(np.exp(shifted).sum(axis=axis, keepdims=True))
+
+
+SOFTMAX = Op(
+    "softmax", "normalize", _softmax,
+    backward=(lambda g, out, x, axis: out * (g - (g * out).sum(axis=axis, keepdims=True)),),
+    jacobian=("diag(s) - s s^T (applied, never formed)",))
+
+LOG_SOFTMAX = Op(
+    "log_softmax", "normalize", _log_softmax,
+    backward=(lambda g, out, x, axis: g - ew.EXP(out) * g.sum(axis=axis, keepdims=True),),
+    jacobian=("I - 1 softmax(x)^T (applied, never formed)",))
+
+
+def _axis(x, axis, name):
+    x = x if isinstance(x, Tensor) else Tensor(x)
+    if not -x.ndim <= axis < max(x.ndim, 1):
+        raise ValueError(f"{name}: axis {axis} is out of range for shape {x.shape}")
+    return x, axis % max(x.ndim, 1)
+
+
+def softmax(x, axis=-1):
+    """Numerically stable softmax along ``axis``."""
+    x, axis = _axis(x, axis, "softmax")
+    return SOFTMAX(x, axis=axis)
+
+
+def log_softmax(x, axis=-1):
+    """Numerically stable log-softmax along ``axis`` (finite for logits of +-1000)."""
+    x, axis = _axis(x, axis, "log_softmax")
+    return LOG_SOFTMAX(x, axis=axis)
+
+
+def cross_entropy(logits, targets):
+    """Mean negative log-likelihood. logits: (N, C); targets: (N,) integer class indices."""
+    logits = logits if isinstance(logits, Tensor) else Tensor(logits)
+    t = np.asarray(targets.data if isinstance(targets, Tensor) else targets)
+    if logits.ndim != 2:
+        raise ValueError(f"cross_entropy: logits must be (N, C), got shape {logits.shape}")
+    if t.shape != (logits.shape[0],):
+        raise ValueError(f"cross_entropy: targets must have shape ({logits.shape[0]},), got {t.shape}")
+    if t.size and t.dtype.kind not in "iu":
+        if t.dtype.kind != "f" or not np.all(t == np.round(t)):
+            raise ValueError(f"cross_entropy: targets must be integer class indices, got dtype {t.dtype}")
+        t = t.astype(np.int64)
+    if t.size and (t.min() < 0 or t.max() >= logits.shape[1]):
+        raise ValueError(f"cross_entropy: targets must lie in [0, {logits.shape[1]}), "
+                         f"got values from {t.min()} to {t.max()}")
+    picked = log_softmax(logits, axis=1)[np.arange(len(t)), t]
+    return -picked.mean()
+
+
+def mse_loss(pred, target):
+    """Mean squared error; pred and target must have the same shape."""
+    pred = pred if isinstance(pred, Tensor) else Tensor(pred)
+    if np.shape(target) != pred.shape:
+        raise ValueError(f"mse_loss: pred {pred.shape} and target {np.shape(target)} differ in shape")
+    return ((pred - target) ** 2).mean()

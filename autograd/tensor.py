@@ -1,0 +1,391 @@
+"""Tensor: numpy-array nodes on the same graph core as Value."""
+
+from __future__ import annotations
+
+import numbers
+
+import numpy as np
+
+from . import elementwise as ew
+from . import tensor_ops as T
+from .graph import Node, grad_mode
+
+_new = object.__new__
+
+
+class Tensor(Node):
+    """An n-d array node.
+
+    float64 by default; float32 is kept when given (array dtype or ``dtype=``). Integer and
+    bool data that requires grad becomes float64. ``.grad`` is None until backward, then a
+    Tensor of the same shape (``np.asarray(t.grad)`` gives the array). The array is not
+    copied: a Tensor made from an ndarray shares its memory.
+    """
+
+    __slots__ = ("data", "grad", "requires_grad", "label", "_parents", "_op", "_ctx")
+    _broadcasts = True
+    __array_ufunc__ = None  # numpy defers to our reflected operators: ndarray * Tensor works
+
+    def __init__(self, data, requires_grad=False, dtype=None, label=""):
+        if isinstance(data, Tensor):
+            data = data.data
+        try:
+            arr = np.asarray(data, dtype=dtype)
+        except (TypeError, ValueError) as e:
+            raise TypeError(f"Tensor: cannot make an array from {type(data).__name__} ({e})") from None
+        if arr.dtype.kind not in "biuf":
+            raise TypeError(f"Tensor: unsupported dtype {arr.dtype} (use numbers)")
+        if dtype is None and arr.dtype.kind == "f" and arr.dtype not in (np.float32, np.float64):
+            arr = arr.astype(np.float64)
+        if requires_grad and arr.dtype.kind != "f":
+            arr = arr.astype(np.float64)
+        self.data = arr
+        self.grad = None
+        self.requires_grad = bool(requires_grad)
+        self.label = label
+        self._parents = ()
+        self._op = None
+        self._ctx = None
+
+    # ------------------------------------------------------------ array facts
+
+    shape = property(lambda self: self.data.shape)
+    ndim = property(lambda self: self.data.ndim)
+    dtype = property(lambda self: self.data.dtype)
+    size = property(lambda self: self.data.size)
+
+    def numpy(self):
+        return self.data
+
+    def item(self):
+        if self.data.size != 1:
+            raise ValueError(f"item: tensor of shape {self.shape} has {self.data.size} elements, not 1")
+        return self.data.item()
+
+    def __array__(self, dtype=None, copy=None):
+        if dtype is not None and dtype != self.data.dtype:
+            return self.data.astype(dtype)
+        return self.data.copy() if copy else self.data
+
+    def __len__(self):
+        if self.data.ndim == 0:
+            raise TypeError("len() of a 0-d tensor")
+        return len(self.data)
+
+    def detach(self):
+        """The same data, cut from the graph."""
+        return Tensor(self.data, label=self.label)
+
+    def zero_grad(self):
+        self.grad = None
+
+    def __repr__(self):
+        body = np.array2string(self.data, precision=4, separator=", ", prefix="Tensor(")
+        extra = ""
+        if self.data.dtype != np.float64:
+            extra += f", dtype={self.data.dtype}"
+        if self.requires_grad:
+            extra += ", requires_grad=True"
+        if self._op is not None:
+            extra += f", op={self._op.name}"
+        return f"Tensor({body}{extra})"
+
+    # ------------------------------------------------------------ core hooks
+
+    @staticmethod
+    def _apply(op, args, params):
+        ref = next(a for a in args if isinstance(a, Tensor))
+        nodes = tuple(a if isinstance(a, Tensor) else _constant(a, ref.data.dtype, op) for a in args)
+        raws = [n.data for n in nodes]
+        try:
+            result = op.forward(*raws, **params)
+        except (ValueError, IndexError, TypeError) as e:
+            if op.check is not None:
+                try:
+                    op.check(*raws, **params)
+                except ValueError as bad:
+                    raise ValueError(f"{op.name}: {bad}") from None
+            raise type(e)(f"{op.name}: {e}") from None
+        data, saved = result if op.saves else (result, None)
+        out = _new(Tensor)
+        out.data = data if data.__class__ is np.ndarray else np.asarray(data)
+        out.grad = None
+        out.label = ""
+        if grad_mode.enabled and any(n.requires_grad for n in nodes):
+            out.requires_grad = True
+            out._parents = nodes
+            out._op = op
+            out._ctx = dict(params, saved=saved) if op.saves else (params or None)
+        else:
+            out.requires_grad = False
+            out._parents = ()
+            out._op = None
+            out._ctx = None
+        return out
+
+    def _seed(self, grad, create_graph):
+        if not self.requires_grad:
+            raise RuntimeError("backward: this tensor does not require grad (no graph was recorded)")
+        if grad is None:
+            if self.data.size != 1:
+                raise RuntimeError(
+                    f"backward: output has shape {self.shape}; grad can be implied only for a "
+                    "single-element output: pass grad= of that shape")
+            seed = np.ones_like(self.data)
+        else:
+            if isinstance(grad, Tensor) and create_graph:
+                seed = grad
+            else:
+                seed = np.asarray(grad.data if isinstance(grad, Tensor) else grad, dtype=self.data.dtype)
+            if tuple(seed.shape) != self.shape:
+                raise ValueError(f"backward: grad has shape {tuple(seed.shape)} but output has shape {self.shape}")
+        if create_graph and not isinstance(seed, Tensor):
+            seed = Tensor(seed)
+        return seed
+
+    def _fit_grad(self, c):
+        """Reduce a contribution over broadcast axes (the copy gate's adder) and cast it."""
+        shape = self.data.shape
+        if c.shape != shape:
+            c = T.SUM_TO(c, shape=shape)
+        if c.__class__ is not Tensor and c.dtype != self.data.dtype:
+            c = np.asarray(c, dtype=self.data.dtype)
+        return c
+
+    def _accumulate_grad(self, g):
+        if g.__class__ is not Tensor:
+            g = _wrap(g)
+        self.grad = g if self.grad is None else self.grad + g
+
+    def _as_grad(self, g, create_graph):
+        if g is None:
+            return Tensor(np.zeros_like(self.data))
+        return g if isinstance(g, Tensor) else _wrap(g)
+
+    # ------------------------------------------------------------ arithmetic
+
+    def __add__(self, o):
+        return ew.ADD(self, o)
+
+    def __radd__(self, o):
+        return ew.ADD(o, self)
+
+    def __sub__(self, o):
+        return ew.SUB(self, o)
+
+    def __rsub__(self, o):
+        return ew.SUB(o, self)
+
+    def __mul__(self, o):
+        return ew.MUL(self, o)
+
+    def __rmul__(self, o):
+        return ew.MUL(o, self)
+
+    def __truediv__(self, o):
+        return ew.DIV(self, o)
+
+    def __rtruediv__(self, o):
+        return ew.DIV(o, self)
+
+    def __neg__(self):
+        return ew.NEG(self)
+
+    def __pow__(self, exponent):
+        if not isinstance(exponent, numbers.Real) or isinstance(exponent, bool):
+            raise TypeError(f"pow: exponent must be a number, got {type(exponent).__name__}")
+        return ew.POW(self, exponent=exponent)
+
+    def __matmul__(self, o):
+        return T.MATMUL(self, o)
+
+    def __rmatmul__(self, o):
+        return T.MATMUL(o, self)
+
+    # comparisons give plain boolean arrays (no gradient flows through them)
+    def __lt__(self, o):
+        return self.data < _raw(o)
+
+    def __le__(self, o):
+        return self.data <= _raw(o)
+
+    def __gt__(self, o):
+        return self.data > _raw(o)
+
+    def __ge__(self, o):
+        return self.data >= _raw(o)
+
+    def __eq__(self, o):
+        return self.data == _raw(o)
+
+    def __ne__(self, o):
+        return self.data != _raw(o)
+
+    __hash__ = Node.__hash__
+
+    # ------------------------------------------------------------ functions
+
+    def exp(self):
+        return ew.EXP(self)
+
+    def log(self):
+        return ew.LOG(self)
+
+    def tanh(self):
+        return ew.TANH(self)
+
+    def sigmoid(self):
+        return ew.SIGMOID(self)
+
+    def relu(self):
+        return ew.RELU(self)
+
+    def maximum(self, other):
+        """Elementwise max with broadcasting (router)."""
+        return ew.MAX(self, other)
+
+    def minimum(self, other):
+        return ew.MIN(self, other)
+
+    # ------------------------------------------------------------ reductions
+
+    def sum(self, axis=None, keepdims=False):
+        return T.SUM(self, axis=_axes(axis, self.ndim, "sum"), keepdims=keepdims)
+
+    def mean(self, axis=None, keepdims=False):
+        return T.MEAN(self, axis=_axes(axis, self.ndim, "mean"), keepdims=keepdims)
+
+    def max(self, axis=None, keepdims=False):
+        """Max reduction; the gradient goes to the first arg-max along an int axis and is
+        split evenly among ties for full or multi-axis reductions (like PyTorch)."""
+        if self.data.size == 0:
+            raise ValueError("max: empty tensor")
+        return T.MAX(self, axis=_axes(axis, self.ndim, "max"), keepdims=keepdims)
+
+    # ------------------------------------------------------------ shape
+
+    def reshape(self, *shape):
+        shape = shape[0] if len(shape) == 1 and isinstance(shape[0], (tuple, list)) else shape
+        shape = tuple(int(d) for d in shape)
+        try:
+            target = np.reshape(self.data, shape).shape
+        except ValueError:
+            raise ValueError(f"reshape: cannot reshape {self.shape} ({self.data.size} elements) "
+                             f"into {shape}") from None
+        return T.RESHAPE(self, shape=target)
+
+    def transpose(self, *axes):
+        if not axes:
+            axes = tuple(reversed(range(self.ndim)))
+        elif len(axes) == 1 and isinstance(axes[0], (tuple, list)):
+            axes = tuple(axes[0])
+        if sorted(a % max(self.ndim, 1) for a in axes) != list(range(self.ndim)) or len(axes) != self.ndim:
+            raise ValueError(f"transpose: axes {axes} are not a permutation for shape {self.shape}")
+        return T.TRANSPOSE(self, axes=tuple(a % self.ndim for a in axes))
+
+    @property
+    def T(self):
+        return self.transpose()
+
+    def swapaxes(self, a, b):
+        axes = list(range(self.ndim))
+        axes[a], axes[b] = axes[b], axes[a]
+        return T.TRANSPOSE(self, axes=tuple(axes))
+
+    def flatten(self):
+        return self.reshape(-1)
+
+    def broadcast_to(self, shape):
+        return T.BROADCAST_TO(self, shape=tuple(shape))
+
+    def __getitem__(self, index):
+        return T.GETITEM(self, index=_index(index))
+
+
+# ---------------------------------------------------------------- helpers
+
+def _raw(x):
+    return x.data if isinstance(x, Tensor) else x
+
+
+def _wrap(arr):
+    t = _new(Tensor)
+    t.data = arr if arr.__class__ is np.ndarray else np.asarray(arr)
+    t.grad = None
+    t.requires_grad = False
+    t.label = ""
+    t._parents = ()
+    t._op = None
+    t._ctx = None
+    return t
+
+
+def _constant(x, dtype, op):
+    """A non-differentiable operand: Python numbers and int/bool arrays take the tensor's dtype."""
+    if isinstance(x, Node):
+        raise TypeError(f"{op.name}: cannot combine a Tensor with a {type(x).__name__}")
+    if isinstance(x, (numbers.Number, np.ndarray, np.generic, list, tuple)) and not isinstance(x, complex):
+        arr = np.asarray(x)
+        if arr.dtype.kind in "biu" or (arr.ndim == 0 and not isinstance(x, np.ndarray) and dtype.kind == "f"):
+            arr = arr.astype(dtype if dtype.kind == "f" else np.float64)
+        if arr.dtype.kind in "biuf":
+            return _wrap(arr)
+    raise TypeError(f"{op.name}: unsupported operand of type {type(x).__name__}")
+
+
+def _axes(axis, ndim, name):
+    if axis is None:
+        return None
+    axes = (axis,) if isinstance(axis, (int, np.integer)) else tuple(axis)
+    out = []
+    for a in axes:
+        if not -ndim <= a < max(ndim, 1) or (ndim == 0 and a not in (0, -1)):
+            raise ValueError(f"{name}: axis {a} is out of range for a {ndim}-d tensor")
+        out.append(int(a) % max(ndim, 1))
+    if len(set(out)) != len(out):
+        raise ValueError(f"{name}: repeated axis in {axis}")
+    return tuple(sorted(out)) if ndim else None
+
+
+def _index(index):
+    """Tensors and lists used as indices become integer arrays (no gradient through indices)."""
+    if isinstance(index, tuple):
+        return tuple(_index_part(i) for i in index)
+    return _index_part(index)
+
+
+def _index_part(i):
+    if isinstance(i, Tensor):
+        return i.data
+    if isinstance(i, list):
+        return np.asarray(i)
+    return i
+
+
+def concat(tensors, axis=0):
+    """Join tensors along an existing axis."""
+    tensors = list(tensors)
+    if not tensors:
+        raise ValueError("concat: needs at least one tensor")
+    ref = tensors[0] if isinstance(tensors[0], Tensor) else Tensor(tensors[0])
+    ax = _axes(axis, ref.ndim, "concat")
+    try:
+        return T.CONCAT(*[t if isinstance(t, Tensor) else Tensor(t) for t in tensors],
+                        axis=ax[0] if ax else 0)
+    except ValueError as e:
+        shapes = ", ".join(str(np.shape(t)) for t in tensors)
+        raise ValueError(f"concat: shapes {shapes} do not fit along axis {axis} ({e})") from None
+
+
+def stack(tensors, axis=0):
+    """Join same-shape tensors along a new axis."""
+    tensors = [t if isinstance(t, Tensor) else Tensor(t) for t in tensors]
+    if not tensors:
+        raise ValueError("stack: needs at least one tensor")
+    shapes = {t.shape for t in tensors}
+    if len(shapes) != 1:
+        raise ValueError(f"stack: all shapes must match, got {sorted(shapes)}")
+    ndim = tensors[0].ndim + 1
+    if not -ndim <= axis < ndim:
+        raise ValueError(f"stack: axis {axis} is out of range for {ndim}-d result")
+    return T.STACK(*tensors, axis=axis % ndim)
