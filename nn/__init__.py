@@ -1,0 +1,5 @@
+"""Neural-network building blocks on chainrule's autograd."""
+
+from . import scalar
+
+__all__ = ["scalar"]
