@@ -1,5 +1,23 @@
-"""Neural-network building blocks on chainrule's autograd."""
+"""Neural-network building blocks on chainrule's autograd: modules, layers, losses,
+optimizers, models, saving and datasets (PyTorch's names and semantics)."""
 
-from . import scalar
+from . import data, init, optim, scalar
+from .activation import ReLU, Sigmoid, Tanh
+from .container import Sequential
+from .conv import Conv2d, ConvTranspose2d
+from .dropout import Dropout
+from .flatten import Flatten
+from .init import manual_seed
+from .linear import Linear
+from .losses import CrossEntropyLoss, MSELoss
+from .models import MLP, LeNet5
+from .module import Module
+from .parameter import Parameter
+from .pooling import AvgPool2d, MaxPool2d
+from .serialization import load, save
 
-__all__ = ["scalar"]
+__all__ = [
+    "MLP", "AvgPool2d", "Conv2d", "ConvTranspose2d", "CrossEntropyLoss", "Dropout", "Flatten",
+    "LeNet5", "Linear", "MSELoss", "MaxPool2d", "Module", "Parameter", "ReLU", "Sequential",
+    "Sigmoid", "Tanh", "data", "init", "load", "manual_seed", "optim", "save", "scalar",
+]

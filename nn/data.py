@@ -1,0 +1,169 @@
+"""Datasets and batching: handwritten digits offline (scikit-learn's 8x8 set), MNIST from IDX
+files, two moons, and a DataLoader.
+
+Digit images come as float32 (N, 1, 32, 32) in [0, 1] with int64 labels (N,), LeNet's input.
+"""
+
+from __future__ import annotations
+
+import os
+from typing import NamedTuple
+
+import numpy as np
+
+from autograd import Tensor
+
+from .idx import read_idx
+
+
+class Split(NamedTuple):
+    """A train/test split; unpacks as (x_train, y_train, x_test, y_test, name)."""
+
+    x_train: np.ndarray
+    y_train: np.ndarray
+    x_test: np.ndarray
+    y_test: np.ndarray
+    name: str = ""
+
+
+# ---------------------------------------------------------------- image helpers
+
+def bilinear_matrix(n_in, n_out):
+    """(n_out, n_in) matrix resampling a 1-d signal with linear interpolation
+    (pixel centres aligned, like torch's align_corners=False / PIL)."""
+    src = np.clip((np.arange(n_out) + 0.5) * n_in / n_out - 0.5, 0, n_in - 1)
+    lo = np.floor(src).astype(int)
+    hi = np.minimum(lo + 1, n_in - 1)
+    frac = src - lo
+    m = np.zeros((n_out, n_in))
+    m[np.arange(n_out), lo] += 1 - frac
+    m[np.arange(n_out), hi] += frac
+    return m
+
+
+def resize(images, size):
+    """Bilinear resize of (..., H, W) images to (..., size, size)."""
+    images = np.asarray(images, dtype=np.float64)
+    rows = bilinear_matrix(images.shape[-2], size)
+    cols = bilinear_matrix(images.shape[-1], size)
+    return rows @ images @ cols.T
+
+
+def pad(images, p):
+    """Zero-pad the last two axes by ``p`` on every side (28x28 MNIST -> 32x32, like LeNet)."""
+    width = [(0, 0)] * (np.ndim(images) - 2) + [(p, p), (p, p)]
+    return np.pad(images, width)
+
+
+def split(x, y, test_fraction, seed, name=""):
+    """Shuffle with a fixed seed and cut off the last ``test_fraction`` as the test set."""
+    if not 0 < test_fraction < 1:
+        raise ValueError(f"split: test_fraction must be in (0, 1), got {test_fraction}")
+    order = np.random.default_rng(seed).permutation(len(x))
+    n_test = round(len(x) * test_fraction)
+    tr, te = order[n_test:], order[:n_test]
+    return Split(x[tr], y[tr], x[te], y[te], name)
+
+
+# ---------------------------------------------------------------- datasets
+
+DEMOS_HINT = "pip install -e '.[demos]'"
+
+
+def load_digits(test_fraction=0.2, seed=0):
+    """scikit-learn's bundled handwritten digits (1,797 8x8 images, works offline), upsampled
+    bilinearly to 28x28 and zero-padded to 32x32 like MNIST for LeNet, scaled to [0, 1];
+    split train/test with a fixed seed (default: 1,438 train, 359 test)."""
+    try:
+        from sklearn.datasets import load_digits as sk_digits
+    except ImportError:
+        raise ImportError("load_digits: the offline digits come from scikit-learn, which is not "
+                          f"installed: run {DEMOS_HINT} (or use load_mnist(dir) with MNIST IDX "
+                          "files)") from None
+    d = sk_digits()
+    images = pad(resize(d.images / 16.0, 28), 2)
+    x = np.clip(images, 0, 1).astype(np.float32)[:, None]
+    return split(x, d.target.astype(np.int64), test_fraction, seed, "digits (sklearn 8x8 -> 32x32)")
+
+
+MNIST_FILES = {
+    "x_train": "train-images-idx3-ubyte", "y_train": "train-labels-idx1-ubyte",
+    "x_test": "t10k-images-idx3-ubyte", "y_test": "t10k-labels-idx1-ubyte",
+}
+
+
+def _find(directory, stem):
+    candidates = [stem, stem.replace("-idx", ".idx")]
+    for c in candidates:
+        for suffix in ("", ".gz"):
+            p = os.path.join(directory, c + suffix)
+            if os.path.exists(p):
+                return p
+    raise FileNotFoundError(f"load_mnist: no {stem}[.gz] in {directory}")
+
+
+def load_mnist(directory, limit=None):
+    """MNIST from the four IDX files in ``directory`` (plain or .gz), 28x28 zero-padded to
+    32x32 as LeNet expects, scaled to [0, 1]. ``limit`` keeps the first n of each split."""
+    if not os.path.isdir(directory):
+        raise FileNotFoundError(f"load_mnist: {directory} is not a directory")
+    parts = {}
+    for key, stem in MNIST_FILES.items():
+        path = _find(directory, stem)
+        arr = read_idx(path, expect_ndim=3 if key.startswith("x") else 1)
+        if key.startswith("x") and arr.shape[1:] != (28, 28):
+            raise ValueError(f"load_mnist: {path}: images are {arr.shape[1:]}, expected (28, 28)")
+        parts[key] = arr[:limit] if limit else arr
+    for s in ("train", "test"):
+        x, y = parts["x_" + s], parts["y_" + s]
+        if len(x) != len(y):
+            raise ValueError(f"load_mnist: {s} set has {len(x)} images but {len(y)} labels")
+        if y.size and (y.min() < 0 or y.max() > 9):
+            raise ValueError(f"load_mnist: {s} labels must lie in 0..9, got {y.min()}..{y.max()}")
+    def images(a):
+        return (pad(a, 2).astype(np.float32) / 255.0)[:, None]
+
+    return Split(images(parts["x_train"]), parts["y_train"].astype(np.int64),
+                 images(parts["x_test"]), parts["y_test"].astype(np.int64), "MNIST")
+
+
+def make_moons(n=100, noise=0.1, seed=0):
+    """Two interleaving half circles: x (n, 2) float64, y (n,) in {-1, +1}."""
+    rng = np.random.default_rng(seed)
+    n_top = n // 2
+    t_top = np.linspace(0, np.pi, n_top)
+    t_bot = np.linspace(0, np.pi, n - n_top)
+    top = np.stack([np.cos(t_top), np.sin(t_top)], axis=1)
+    bottom = np.stack([1 - np.cos(t_bot), 0.5 - np.sin(t_bot)], axis=1)
+    x = np.concatenate([top, bottom]) + rng.normal(scale=noise, size=(n, 2))
+    y = np.concatenate([-np.ones(n_top), np.ones(n - n_top)])
+    order = rng.permutation(n)
+    return x[order], y[order]
+
+
+# ---------------------------------------------------------------- batching
+
+class DataLoader:
+    """Mini-batches (x as a Tensor, y as an ndarray); reshuffled every pass when ``shuffle``."""
+
+    def __init__(self, x, y, batch_size=64, shuffle=True, seed=0, drop_last=False):
+        if len(x) != len(y):
+            raise ValueError(f"DataLoader: {len(x)} inputs but {len(y)} targets")
+        if batch_size < 1:
+            raise ValueError(f"DataLoader: batch_size must be >= 1, got {batch_size}")
+        self.x, self.y = np.asarray(x), np.asarray(y)
+        self.batch_size, self.shuffle, self.drop_last = int(batch_size), shuffle, drop_last
+        self.rng = np.random.default_rng(seed)
+
+    def __len__(self):
+        n, b = len(self.x), self.batch_size
+        return n // b if self.drop_last else -(-n // b)
+
+    def __iter__(self):
+        n = len(self.x)
+        order = self.rng.permutation(n) if self.shuffle else np.arange(n)
+        for i in range(len(self)):
+            idx = order[i * self.batch_size:(i + 1) * self.batch_size]
+            if not self.shuffle:
+                idx = slice(idx[0], idx[-1] + 1)
+            yield Tensor(self.x[idx]), self.y[idx]

@@ -1,0 +1,25 @@
+"""Dropout: in training, zero each element with probability p and scale the rest by 1/(1-p)."""
+
+from __future__ import annotations
+
+from . import init
+from .module import Module
+
+
+class Dropout(Module):
+    """Identity in eval mode. The mask is a constant of the graph (a scaled router)."""
+
+    def __init__(self, p=0.5, rng=None):
+        if not 0.0 <= p < 1.0:
+            raise ValueError(f"Dropout: p must be in [0, 1), got {p}")
+        self.p = float(p)
+        self.rng = rng
+
+    def forward(self, x):
+        if not self.training or self.p == 0.0:
+            return x
+        keep = init.generator(self.rng).random(x.shape) >= self.p
+        return x * (keep / (1.0 - self.p)).astype(x.dtype)
+
+    def extra_repr(self):
+        return f"p={self.p}"

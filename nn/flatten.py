@@ -1,0 +1,27 @@
+"""Flatten: (N, d1, d2, ...) -> (N, d1*d2*...) (a reshape: gradients pass unchanged)."""
+
+from __future__ import annotations
+
+from .module import Module
+
+
+class Flatten(Module):
+    """Merges dimensions start_dim..end_dim (default: all but the batch axis)."""
+
+    def __init__(self, start_dim=1, end_dim=-1):
+        self.start_dim, self.end_dim = start_dim, end_dim
+
+    def forward(self, x):
+        shape = tuple(x.shape)
+        n = len(shape)
+        start, end = self.start_dim % max(n, 1), self.end_dim % max(n, 1)
+        if not (0 <= start < n and start <= end < n):
+            raise ValueError(f"Flatten(start_dim={self.start_dim}, end_dim={self.end_dim}): "
+                             f"invalid for input of shape {shape}")
+        merged = 1
+        for d in shape[start:end + 1]:
+            merged *= d
+        return x.reshape((*shape[:start], merged, *shape[end + 1:]))
+
+    def extra_repr(self):
+        return f"start_dim={self.start_dim}, end_dim={self.end_dim}"

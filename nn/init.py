@@ -1,0 +1,51 @@
+"""Weight initialisation like PyTorch's defaults, from one seedable generator.
+
+PyTorch's Linear/Conv default: weights kaiming-uniform with a=sqrt(5), which works out to
+uniform(-1/sqrt(fan_in), 1/sqrt(fan_in)); biases uniform(-1/sqrt(fan_in), 1/sqrt(fan_in)).
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+_state = {"rng": np.random.default_rng()}
+
+
+def manual_seed(seed):
+    """Seed the generator used by layer initialisation and dropout (like torch.manual_seed)."""
+    _state["rng"] = np.random.default_rng(seed)
+
+
+def generator(rng=None):
+    """``rng`` if given, else the shared generator."""
+    return _state["rng"] if rng is None else rng
+
+
+def fan_in(shape):
+    """Inputs feeding one output: shape[1] * receptive field (weights (out, in, kH, kW))."""
+    if len(shape) < 2:
+        raise ValueError(f"fan_in: needs a weight with at least 2 dimensions, got shape {shape}")
+    return int(shape[1] * np.prod(shape[2:], dtype=np.int64))
+
+
+def uniform(shape, bound, dtype=np.float32, rng=None):
+    """Samples from uniform(-bound, bound)."""
+    return generator(rng).uniform(-bound, bound, size=shape).astype(dtype)
+
+
+SQRT5 = math.sqrt(5)
+
+
+def kaiming_uniform(shape, a=SQRT5, dtype=np.float32, rng=None, fan=None):
+    """He-uniform with leaky-relu slope ``a``: bound = sqrt(6 / ((1 + a^2) fan_in))."""
+    fan = fan_in(shape) if fan is None else fan
+    gain = math.sqrt(2.0 / (1 + a * a))
+    bound = math.sqrt(3.0) * gain / math.sqrt(fan) if fan else 0.0
+    return uniform(shape, bound, dtype, rng)
+
+
+def bias_uniform(n, fan, dtype=np.float32, rng=None):
+    """uniform(+-1/sqrt(fan_in)), PyTorch's default bias."""
+    return uniform((n,), 1.0 / math.sqrt(fan) if fan else 0.0, dtype, rng)

@@ -1,0 +1,146 @@
+"""Module: a tree of layers that owns Parameters.
+
+Parameters and sub-modules are found by looking at a module's attributes in the order
+they were set, so a layer is an ordinary class: assign ``self.weight = Parameter(...)``
+and ``self.fc = Linear(...)`` in ``__init__`` and write ``forward``.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from autograd import Tensor
+
+from .parameter import Parameter
+
+
+class Module:
+    """Base class of layers and models. Subclasses implement ``forward``."""
+
+    training = True
+
+    def forward(self, *args, **kwargs):
+        raise NotImplementedError(f"{type(self).__name__}: forward() is not implemented")
+
+    def __call__(self, *args, **kwargs):
+        return self.forward(*args, **kwargs)
+
+    # ------------------------------------------------------------ the tree
+
+    def named_children(self):
+        """(name, module) for direct sub-modules, in assignment order."""
+        for name, value in vars(self).items():
+            if isinstance(value, Module):
+                yield name, value
+
+    def children(self):
+        return [m for _, m in self.named_children()]
+
+    def named_modules(self, prefix=""):
+        """(dotted name, module) for this module and every descendant (depth first)."""
+        yield prefix, self
+        for name, child in self.named_children():
+            yield from child.named_modules(f"{prefix}.{name}" if prefix else name)
+
+    def modules(self):
+        return [m for _, m in self.named_modules()]
+
+    def named_parameters(self, prefix=""):
+        """(dotted name, Parameter), e.g. ("conv1.weight", p); a shared Parameter once."""
+        seen = set()
+        for mod_name, mod in self.named_modules(prefix):
+            for name, value in vars(mod).items():
+                if isinstance(value, Parameter) and id(value) not in seen:
+                    seen.add(id(value))
+                    yield (f"{mod_name}.{name}" if mod_name else name), value
+
+    def parameters(self):
+        return [p for _, p in self.named_parameters()]
+
+    def num_parameters(self):
+        """Total number of learnable numbers."""
+        return sum(p.data.size for p in self.parameters())
+
+    # ------------------------------------------------------------ state
+
+    def zero_grad(self):
+        """Forget accumulated gradients (``.grad`` becomes None, like torch)."""
+        for p in self.parameters():
+            p.grad = None
+
+    def train(self, mode=True):
+        """Training mode (dropout active) for this module and all descendants."""
+        for m in self.modules():
+            m.training = bool(mode)
+        return self
+
+    def eval(self):
+        """Evaluation mode (dropout off)."""
+        return self.train(False)
+
+    def state_dict(self):
+        """Name -> copy of each Parameter's array (a snapshot, not a view)."""
+        return {name: p.data.copy() for name, p in self.named_parameters()}
+
+    def load_state_dict(self, state, strict=True):
+        """Copy arrays into the Parameters of the same names (cast to their dtypes).
+
+        Raises KeyError listing missing/unexpected names (when ``strict``) and ValueError
+        listing every shape mismatch; nothing is changed when it raises.
+        """
+        own = dict(self.named_parameters())
+        state = dict(state)
+        missing = [k for k in own if k not in state]
+        unexpected = [k for k in state if k not in own]
+        where = type(self).__name__
+        if strict and (missing or unexpected):
+            parts = []
+            if missing:
+                parts.append(f"missing {', '.join(missing)}")
+            if unexpected:
+                parts.append(f"unexpected {', '.join(unexpected)}")
+            raise KeyError(f"load_state_dict: {where}: names do not match: {'; '.join(parts)}")
+        arrays = {k: np.asarray(v.data if isinstance(v, Tensor) else v)
+                  for k, v in state.items() if k in own}
+        bad = [f"{k} expects {own[k].shape} but got {a.shape}"
+               for k, a in arrays.items() if a.shape != own[k].shape]
+        if bad:
+            raise ValueError(f"load_state_dict: {where}: shape mismatch: {'; '.join(bad)}")
+        for k, a in arrays.items():
+            own[k].data = np.array(a, dtype=own[k].data.dtype)
+        return self
+
+    def save(self, path):
+        """Write the parameters to an .npz file (see nn.save)."""
+        from .serialization import save
+        save(self, path)
+
+    def load(self, path, strict=True):
+        """Load parameters from an .npz file written by ``save``."""
+        from .serialization import load
+        return self.load_state_dict(load(path), strict=strict)
+
+    def to(self, dtype):
+        """Cast every Parameter to ``dtype`` (e.g. np.float64 for gradchecks)."""
+        for p in self.parameters():
+            p.data = p.data.astype(dtype)
+            p.grad = None
+        return self
+
+    # ------------------------------------------------------------ printing
+
+    def extra_repr(self):
+        """The text inside this module's parentheses when it has no children."""
+        return ""
+
+    def __repr__(self):
+        children = list(self.named_children())
+        head = f"{type(self).__name__}("
+        if not children:
+            return f"{head}{self.extra_repr()})"
+        lines = [head]
+        for name, child in children:
+            body = repr(child).replace("\n", "\n  ")
+            lines.append(f"  ({name}): {body}")
+        lines.append(")")
+        return "\n".join(lines)
