@@ -1,0 +1,9 @@
+"""Drawings of autograd graphs and of backprop, step by step (Graphviz), and the CLI's helpers."""
+
+from .draw import draw
+from .frames import draw_steps
+from .render import Drawing, RenderError, find_renderer, render, render_many
+from .stepper import save_stepper
+
+__all__ = ["Drawing", "RenderError", "draw", "draw_steps", "find_renderer", "render", "render_many",
+           "save_stepper"]

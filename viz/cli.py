@@ -1,0 +1,218 @@
+"""chainrule: explain backprop through an expression, step by step.
+
+    chainrule explain "(x + y) * z" x=-2 y=5 z=-4 [--out DIR] [--format svg|png]
+
+Prints the forward values, every backward step as the lecture writes it and the final
+gradients, and writes the graph, one frame per step and stepper.html into DIR. Bad input
+exits with status 2 and one line on stderr; nothing is ever evaluated as Python.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+from autograd import backprop_steps
+from autograd.steps import fmt as step_fmt
+
+from .draw import draw
+from .frames import draw_steps
+from .parse import MAX_OPS, ExprError, build, parse_values
+from .render import RenderError, render_many
+from .stepper import step_texts, stepper_html
+
+USAGE = ('usage: chainrule explain "EXPR" name=value ... [--out DIR] [--format svg|png]\n'
+         "       chainrule --version | --help")
+HELP = f"""{USAGE}
+
+Explain backpropagation through a small expression, gate by gate.
+
+  EXPR       numbers, names, + - * / **, unary -, parentheses and calls to
+             exp, log, tanh, sigmoid, relu, max, min (at most {MAX_OPS} operations)
+  name=value a finite number for every name in EXPR (e.g. x=-2 y=5 z=-4)
+  --out DIR  where to write graph.svg, frames/ and stepper.html (default ./chainrule-out)
+  --format   svg (default) or png for graph and frames (the stepper always inlines SVG)
+
+example:
+  chainrule explain "(x + y) * z" x=-2 y=5 z=-4
+"""
+
+
+class Usage(Exception):
+    """Bad command line (exit 2, one line)."""
+
+
+def _version():
+    try:
+        from importlib.metadata import version
+        return version("chainrule")
+    except Exception:
+        from autograd import __version__
+        return __version__
+
+
+def parse_args(argv):
+    """Hand-rolled so that an expression starting with '-' (e.g. "-x * y") is not an option."""
+    opts = {"out": "chainrule-out", "format": "svg"}
+    positional = []
+    it = iter(argv)
+    only_positional = False
+    for arg in it:
+        if only_positional or not arg.startswith("--"):
+            if arg in ("-h",) and not only_positional:
+                opts["help"] = True
+                continue
+            positional.append(arg)
+            continue
+        if arg == "--":
+            only_positional = True
+            continue
+        name, eq, value = arg[2:].partition("=")
+        if name == "help":
+            opts["help"] = True
+        elif name in ("out", "format"):
+            if not eq:
+                value = next(it, None)
+                if value is None:
+                    raise Usage(f"--{name} needs a value")
+            opts[name] = value
+        else:
+            raise Usage(f"unknown option '{arg}'")
+    if opts["format"] not in ("svg", "png"):
+        raise Usage(f"--format must be svg or png, got '{opts['format']}'")
+    if not opts.get("help") and not positional:
+        raise Usage('missing the expression (e.g. chainrule explain "(x + y) * z" x=-2 y=5 z=-4)')
+    return positional, opts
+
+
+def _num(v):
+    return step_fmt(v)
+
+
+def explain(expr, pairs, out_dir, format, stdout):
+    built = build(expr, parse_values(pairs))
+    root = built.root
+    try:
+        steps = backprop_steps(root)
+    except (ValueError, ArithmeticError) as e:
+        raise ExprError(f"backward failed: {str(e).splitlines()[0]}") from None
+    grads = dict.fromkeys(built.leaves, 0.0)
+    for name, leaf in built.leaves.items():
+        grads[name] = _leaf_grad(steps, leaf, root)
+    bad = [n for n, g in grads.items() if g != g or g in (float("inf"), float("-inf"))]
+    if bad:
+        raise ExprError(f"the gradient with respect to '{bad[0]}' is not finite ({grads[bad[0]]})")
+
+    p = lambda line="": print(line, file=stdout)
+    given = ", ".join(f"{n}={_num(leaf.data)}" for n, leaf in built.leaves.items())
+    p(f"f = {' '.join(expr.split())}" + (f"   with {given}" if given else ""))
+    p()
+    p("forward")
+    for name, leaf in built.leaves.items():
+        p(f"  {name} = {_num(leaf.data)}")
+    for node, text in _gates_in_order(root, built.texts):
+        prefix = "f = " if node is root else ""
+        p(f"  {prefix}{text} = {_num(node.data)}")
+    if root._op is None:
+        p(f"  f = {_num(root.data)}")
+    p()
+    p(f"backward ({len(steps)} step{'s' if len(steps) != 1 else ''}; downstream = upstream x local)")
+    for k, step in enumerate(steps, 1):
+        lines = step.lines()
+        p(f"  {k:>2}. {lines[0]}")
+        for line in lines[1:]:
+            p(f"      {line}")
+    if not steps:
+        p("  (no gates: f is a single input)")
+    p()
+    p("gradients")
+    for name, g in grads.items():
+        p(f"  df/d{name} = {_num(g)}")
+    p()
+    return _pictures(root, steps, Path(out_dir), format, stdout, f"f = {' '.join(expr.split())}")
+
+
+def _leaf_grad(steps, leaf, root):
+    """df/dleaf from the step records (the copy step's sum, else the single part)."""
+    if leaf is root:
+        return 1.0
+    total = None
+    for s in steps:
+        if s.op == "copy" and s.output is leaf:
+            return float(s.downstream[0])
+    for s in steps:
+        if s.op != "copy":
+            for x, d in zip(s.inputs, s.downstream):
+                if x is leaf:
+                    total = d if total is None else total + d
+    return float(total) if total is not None else 0.0
+
+
+def _gates_in_order(root, texts):
+    from .scene import graph_order
+    return [(n, texts.get(id(n), n.label or n.op)) for n in graph_order(root) if n._op is not None]
+
+
+def _pictures(root, steps, out, format, stdout, title):
+    out.mkdir(parents=True, exist_ok=True)
+    frames_dir = out / "frames"
+    frames_dir.mkdir(exist_ok=True)
+    for old in frames_dir.glob("step-*.*"):
+        if old.suffix in (".gv", ".svg", ".png"):
+            old.unlink()
+    root.backward()
+    graph = draw(root, title=title)
+    frames = draw_steps(root)
+    width = len(str(len(frames)))
+    names = [frames_dir / f"step-{k:0{width}d}" for k in range(1, len(frames) + 1)]
+    svg_paths = render_many([graph, *frames], [out / "graph", *names], "svg")
+    if format == "png":
+        render_many([graph, *frames], [out / "graph", *names], "png")
+    texts = step_texts(steps)
+    svgs = [Path(s).read_text(encoding="utf-8") for s in svg_paths[1:]]
+    if not svgs:
+        svgs, texts = [Path(svg_paths[0]).read_text(encoding="utf-8")], ["no gates: nothing to backpropagate"]
+    (out / "stepper.html").write_text(stepper_html(svgs, texts, f"chainrule: {title}"), encoding="utf-8")
+    n = len(frames)
+    frame_text = f"frames/step-{1:0{width}d}.{format} ... step-{n}.{format}" if n else "no frames"
+    print(f"pictures in {out}/ (graph.{format}, {frame_text}, stepper.html)", file=stdout)
+    return 0
+
+
+def main(argv=None, stdout=None, stderr=None):
+    argv = sys.argv[1:] if argv is None else list(argv)
+    stdout = stdout or sys.stdout
+    stderr = stderr or sys.stderr
+    err = lambda msg: print(f"chainrule: error: {msg}", file=stderr)
+    try:
+        if not argv or argv[0] in ("-h", "--help", "help"):
+            print(HELP, file=stdout if argv else stderr)
+            return 0 if argv else 2
+        if argv[0] in ("--version", "-V"):
+            print(f"chainrule {_version()}", file=stdout)
+            return 0
+        if argv[0] != "explain":
+            raise Usage(f"unknown command '{argv[0]}' (try: chainrule explain \"(x + y) * z\" x=-2 y=5 z=-4)")
+        positional, opts = parse_args(argv[1:])
+        if opts.get("help"):
+            print(HELP, file=stdout)
+            return 0
+        return explain(positional[0], positional[1:], opts["out"], opts["format"], stdout)
+    except (Usage, ExprError) as e:
+        err(e)
+        return 2
+    except RenderError as e:
+        err(e)
+        return 1
+    except OSError as e:
+        err(f"cannot write the pictures: {e}")
+        return 1
+    except KeyboardInterrupt:
+        return 130
+    except Exception as e:  # never a traceback
+        err(f"internal error: {type(e).__name__}: {str(e).splitlines()[0] if str(e) else ''}")
+        return 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

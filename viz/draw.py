@@ -1,0 +1,272 @@
+"""viz.draw: a graph of Values or Tensors as a lecture-style Graphviz drawing.
+
+Value graphs are circuits: a node per gate (its op symbol, coloured by gate pattern), leaves
+by name, and on every wire the forward value (green, above) and the gradient (red, below).
+Tensor graphs are boxes: op, hyper-parameters, shape, and small arrays drawn as matrices.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from autograd import backprop_steps
+
+from . import style as S
+from .arrays import array_html
+from .render import Drawing
+from .scene import Scene
+
+
+@dataclass
+class State:
+    """What one drawing shows. ``grads``: wire index (Value graphs) or id(node) (Tensor
+    graphs) -> gradient. The other fields are used by step frames."""
+
+    grads: dict = field(default_factory=dict)
+    grey: set = field(default_factory=set)          # Graphviz node names drawn greyed out
+    grey_wires: set = field(default_factory=set)    # wire indices drawn greyed out
+    current: set = field(default_factory=set)       # Graphviz node names highlighted
+    hot_wires: set = field(default_factory=set)     # wire indices highlighted
+    notes: dict = field(default_factory=dict)       # wire index -> text replacing the gradient
+    caption: list = field(default_factory=list)     # lines under the drawing
+
+
+def draw(root, *, rankdir="LR", values=True, grads=None, fmt=".2f", forward=None, legend=True,
+         title=None):
+    """Draw the graph ending at ``root`` (a Value or a Tensor) -> graphviz.Digraph.
+
+    rankdir: "LR" (left to right, default) or "TB" (top to bottom).
+    values: show forward values. grads: True / False / None (auto: shown once backward has
+        run, i.e. when some node has a non-zero Value.grad or a Tensor.grad that is set;
+        before that they are left out rather than drawn as 0).
+    fmt: number format spec (".2f", ".3g", ...) or a callable float -> str.
+    forward: draw a gradient graph (made with create_graph=True): nodes of the graph of
+        ``forward`` are drawn as forward nodes, the others as backward nodes (dashed, lilac).
+    """
+    scene = Scene(root)
+    if grads is None:
+        grads = _backward_ran(scene)
+    state = State(grads=_recorded_grads(scene) if grads else {})
+    return build(scene, state, rankdir=rankdir, values=values, fmt=fmt, forward=forward,
+                 legend=legend, title=title)
+
+
+def _backward_ran(scene):
+    if scene.scalar:
+        return any(n.grad != 0.0 for n in scene.nodes)
+    return any(n.grad is not None for n in scene.nodes)
+
+
+def _recorded_grads(scene):
+    """The gradients autograd stored in .grad; per-branch parts of a copy come from the steps."""
+    if not scene.scalar:
+        return {id(n): n.grad.data for n in scene.nodes if n.grad is not None}
+    grads = {}
+    for k, w in enumerate(scene.wires):
+        if w.kind != "branch":
+            grads[k] = w.node.grad
+    if scene.copies:
+        parts = _branch_parts(scene)
+        if parts is not None:
+            grads.update(parts)
+    return grads
+
+
+def _branch_parts(scene):
+    """Each consumer's part of a fanned-out node's gradient, if .grad equals their sum."""
+    try:
+        steps = backprop_steps(scene.root)
+    except (ArithmeticError, ValueError):
+        return None
+    part = {}
+    for s in steps:
+        if s.op != "copy":
+            for i, d in enumerate(s.downstream):
+                part[(id(s.output), i)] = d
+    out, sums = {}, {}
+    for k, w in enumerate(scene.wires):
+        if w.kind == "branch" and (id(w.consumer), w.index) in part:
+            out[k] = part[(id(w.consumer), w.index)]
+            sums[id(w.node)] = sums.get(id(w.node), 0.0) + out[k]
+    for n in scene.nodes:
+        if id(n) in scene.copies and not math.isclose(sums.get(id(n), 0.0), n.grad,
+                                                      rel_tol=1e-9, abs_tol=1e-12):
+            return None  # .grad holds something else (backward ran twice, or from elsewhere)
+    return out
+
+
+# ---------------------------------------------------------------- building the DOT
+
+def build(scene, state, *, rankdir="LR", values=True, fmt=".2f", forward=None, legend=True,
+          title=None):
+    if rankdir not in ("LR", "TB"):
+        raise ValueError(f"draw: rankdir must be 'LR' or 'TB', got {rankdir!r}")
+    fmt = fmt if isinstance(fmt, S.NumberFormat) else S.NumberFormat(fmt)
+    backward = _backward_nodes(scene, forward)
+    dot = Drawing("chainrule", graph_attr={"rankdir": rankdir, "fontname": "Helvetica",
+                                           "nodesep": "0.35", "ranksep": "0.6"},
+                  node_attr={"fontname": "Helvetica"}, edge_attr={"fontname": "Helvetica"})
+    if scene.scalar:
+        _circuit(dot, scene, state, values, fmt, backward)
+    else:
+        _boxes(dot, scene, state, values, fmt, backward)
+    lines = ([title] if title else []) + list(state.caption)
+    if lines:
+        rows = "".join(f'<TR><TD ALIGN="LEFT">{S.font(line, size=11)}</TD></TR>' for line in lines)
+        dot.attr(label=f'<<TABLE BORDER="0" CELLSPACING="0">{rows}</TABLE>>', labelloc="b",
+                 labeljust="l")
+    if legend:
+        _legend(dot, scene, backward, state.grads or state.notes)
+    return dot
+
+
+def _backward_nodes(scene, forward):
+    if forward is None:
+        return set()
+    inside = {id(n) for n in Scene(forward).nodes}
+    return {id(n) for n in scene.nodes if id(n) not in inside}
+
+
+def _gate_attrs(node, name, state, backward):
+    outline, fill = S.pattern_style(node._op.pattern)
+    attrs = {"style": "filled", "color": outline, "fillcolor": fill, "penwidth": "1.5"}
+    if id(node) in backward:
+        attrs.update(style="filled,dashed", fillcolor=S.BACKWARD_FILL)
+    if name in state.grey:
+        attrs.update(color=S.GREY, fillcolor="#f4f4f4", fontcolor=S.GREY)
+    if name in state.current:
+        attrs.update(penwidth="3.5", color=S.HIGHLIGHT)
+    return attrs
+
+
+def _circuit(dot, scene, state, values, fmt, backward):
+    for n in scene.nodes:
+        name = scene.name(n)
+        grey = {"fontcolor": S.GREY} if name in state.grey else {}
+        if n._op is None:
+            text = n.label or fmt(n.data)
+            style = {"fontcolor": S.BACKWARD_EDGE} if id(n) in backward else {}
+            dot.node(name, f"<{S.font(text, bold=True)}>", shape="plaintext", **style, **grey)
+            continue
+        sym = S.symbol(n)
+        dot.node(name, f"<{S.font(sym, size=16 if len(sym) <= 2 else 12, bold=True)}>",
+                 shape="circle" if len(sym) <= 2 else "ellipse", margin="0.04",
+                 **_gate_attrs(n, name, state, backward))
+    for n in scene.nodes:
+        copy = scene.copies.get(id(n))
+        if copy is not None:
+            outline, _ = S.pattern_style("adder")
+            color = S.GREY if copy in state.grey else outline
+            dot.node(copy, "", shape="point", width="0.12", color=color,
+                     penwidth="3.5" if copy in state.current else "1")
+    root_text = scene.root.label or "out"
+    dot.node("out", f"<{S.font(root_text, bold=True)}>", shape="plaintext")
+    for k, w in enumerate(scene.wires):
+        rows = []
+        if w.node.label and w.node._op is not None and w.kind != "branch" and w.kind != "out":
+            rows.append(S.font(w.node.label, "#555555", 9, italic=True))
+        grey = k in state.grey_wires
+        if values:
+            rows.append(S.font(fmt(w.node.data), S.GREY if grey else S.VALUE_COLOR, 11))
+        if k in state.notes:
+            rows.append(S.font(state.notes[k], S.GRAD_COLOR, 11, bold=True))
+        elif k in state.grads:
+            rows.append(S.font(fmt(state.grads[k]), S.GRAD_COLOR, 11))
+        attrs = {"arrowsize": "0.6"}
+        if grey:
+            attrs["color"] = S.GREY
+        if k in state.hot_wires:
+            attrs["penwidth"] = "2.5"
+        if w.kind in ("trunk", "branch"):
+            attrs["arrowhead"] = "none" if w.kind == "trunk" else "normal"
+        if id(w.consumer) in backward or (w.kind == "trunk" and id(w.node) in backward):
+            attrs.update(style="dashed", color=S.GREY if grey else S.BACKWARD_EDGE)
+        label = _stack(rows) if rows else None
+        dot.edge(w.src, w.dst, label=label, **attrs)
+
+
+def _stack(rows):
+    body = "".join(f"<TR><TD>{r}</TD></TR>" for r in rows)
+    return f'<<TABLE BORDER="0" CELLBORDER="0" CELLSPACING="0" CELLPADDING="0">{body}</TABLE>>'
+
+
+def _boxes(dot, scene, state, values, fmt, backward):
+    for n in scene.nodes:
+        name = scene.name(n)
+        grey = name in state.grey
+        if n._op is None:
+            head = S.font(n.label or ("leaf" if n.requires_grad else "constant"), bold=True)
+            attrs = {"style": "rounded", "color": "#555555"}
+            if id(n) in backward:
+                attrs.update(style="rounded,dashed", color=S.BACKWARD_EDGE)
+            if grey:
+                attrs.update(color=S.GREY, fontcolor=S.GREY)
+        else:
+            head = S.font(S.symbol(n), bold=True)
+            params = S.params_text(n.params)
+            if params:
+                head += " " + S.font(params, size=10)
+            if n.label:
+                head = S.font(n.label + ": ", italic=True) + head
+            attrs = _gate_attrs(n, name, state, backward)
+            attrs["style"] += ",rounded"
+        rows = [head, S.font(str(tuple(n.data.shape)) + ("" if n.data.dtype == np.float64
+                                                          else f" {n.data.dtype}"), "#555555", 9)]
+        blocks = []
+        if values:
+            blocks.append(array_html(n.data, S.GREY if grey else S.VALUE_COLOR, fmt, "value"))
+        g = state.grads.get(id(n))
+        if g is not None:
+            blocks.append(array_html(g, S.GRAD_COLOR, fmt, "grad"))
+        cells = "".join(f"<TD>{b}</TD>" for b in blocks)
+        body = "".join(f'<TR><TD COLSPAN="{max(len(blocks), 1)}">{r}</TD></TR>' for r in rows)
+        if cells:
+            body += f"<TR>{cells}</TR>"
+        label = f'<<TABLE BORDER="0" CELLBORDER="0" CELLSPACING="2">{body}</TABLE>>'
+        if name in state.current:
+            attrs.update(penwidth="3.5", color=S.HIGHLIGHT)
+        dot.node(name, label, shape="box", margin="0.05", **attrs)
+    for k, w in enumerate(scene.wires):
+        attrs = {"arrowsize": "0.6"}
+        if k in state.grey_wires:
+            attrs["color"] = S.GREY
+        if k in state.hot_wires:
+            attrs["penwidth"] = "2.5"
+        if id(w.consumer) in backward:
+            attrs.update(style="dashed", color=S.BACKWARD_EDGE)
+        if len(w.consumer._parents) > 1:
+            attrs["label"] = f"<{S.font(str(w.index), '#888888', 8)}>"
+        dot.edge(w.src, w.dst, **attrs)
+
+
+def _legend(dot, scene, backward, have_grads):
+    present = {n._op.pattern for n in scene.nodes if n._op is not None}
+    if scene.copies:
+        present.add("adder")
+    rows = []
+    for pattern, (outline, fill, text) in S.PATTERNS.items():
+        rows.append((outline, fill, pattern, text, pattern in present))
+    if present - set(S.PATTERNS):
+        rows.append((*S.OTHER[:2], "other", S.OTHER[2], True))
+    body = ""
+    for outline, fill, name, text, used in rows:
+        weight = S.font(name, bold=used, size=10)
+        body += (f'<TR><TD BGCOLOR="{fill}" BORDER="1" COLOR="{outline}" WIDTH="14"> </TD>'
+                 f'<TD ALIGN="LEFT">{weight}</TD><TD ALIGN="LEFT">{S.font(text, "#444444", 9)}</TD></TR>')
+    if backward:
+        body += (f'<TR><TD BGCOLOR="{S.BACKWARD_FILL}" BORDER="1" STYLE="dashed" '
+                 f'COLOR="{S.BACKWARD_EDGE}"> </TD>'
+                 f'<TD ALIGN="LEFT">{S.font("backward", bold=True, size=10)}</TD>'
+                 f'<TD ALIGN="LEFT">{S.font("nodes derived by create_graph=True", "#444444", 9)}</TD></TR>')
+    key = S.font("value", S.VALUE_COLOR, 10, bold=True)
+    if have_grads:
+        key += S.font(" above,  ", size=10) + S.font("gradient", S.GRAD_COLOR, 10, bold=True) + \
+            S.font(" below", size=10)
+    body += f'<TR><TD COLSPAN="3" ALIGN="LEFT">{key}</TD></TR>'
+    with dot.subgraph(name="cluster_legend") as leg:
+        leg.attr(label="", color="#dddddd", style="rounded")
+        leg.node("legend", f'<<TABLE BORDER="0" CELLSPACING="2" CELLPADDING="2">{body}</TABLE>>',
+                 shape="plaintext")

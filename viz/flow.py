@@ -1,0 +1,119 @@
+"""Gradient-flow diagrams: one node per layer with its output shape and the norm of the
+gradient that reached it in the last backward pass; side-by-side panels for comparisons
+(e.g. vanishing gradients in a deep sigmoid MLP against a ReLU one).
+
+Rows are (layer name, output shape, grad norm) and optionally a fourth item, the norm of
+the layer's parameter gradients. Node colour encodes log10 of the gradient norm: pale means
+little gradient got there.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+try:
+    from .render import Drawing as _Digraph
+except ImportError:  # rendering helpers not available: a plain Digraph still has .source
+    from graphviz import Digraph as _Digraph
+
+GRAD_RED = (192, 38, 45)
+
+
+def layer_flow(trace):
+    """[(name, output Tensor)] recorded during forward (e.g. Sequential.forward_trace), read
+    after backward -> rows (name, shape, ||d loss / d output||). Tensors without .grad give nan."""
+    rows = []
+    for name, t in trace:
+        g = getattr(t, "grad", None)
+        norm = float(np.linalg.norm(np.asarray(g.data, dtype=np.float64))) if g is not None else math.nan
+        rows.append((name, tuple(t.shape), norm))
+    return rows
+
+
+def _fmt(x):
+    if x is None or (isinstance(x, float) and math.isnan(x)):
+        return "none"
+    return f"{x:.2e}"
+
+
+def _fill(norm, lo, hi):
+    """White (no gradient) to red (the largest norm), on a log scale between lo and hi."""
+    if norm is None or not norm > 0 or not math.isfinite(norm):
+        return "#ffffff"
+    t = 1.0 if hi <= lo else (math.log10(norm) - lo) / (hi - lo)
+    t = 0.12 + 0.88 * min(max(t, 0.0), 1.0)
+    r, g, b = (round(255 + (c - 255) * t) for c in GRAD_RED)
+    return f"#{r:02x}{g:02x}{b:02x}"
+
+
+def _log_range(rows):
+    norms = [r[2] for r in rows if r[2] is not None and r[2] > 0 and math.isfinite(r[2])]
+    if not norms:
+        return 0.0, 0.0
+    return math.log10(min(norms)), math.log10(max(norms))
+
+
+def _label(row):
+    name, shape, norm = row[0], row[1], row[2]
+    lines = [str(name), "(" + ", ".join(str(d) for d in shape) + ")", f"grad {_fmt(norm)}"]
+    if len(row) > 3 and row[3] is not None:
+        lines.append(f"param grad {_fmt(row[3])}")
+    return "\n".join(lines)
+
+
+def _chain(g, rows, prefix, lo, hi):
+    previous = None
+    for i, row in enumerate(rows):
+        node = f"{prefix}{i}"
+        fill = _fill(row[2], lo, hi)
+        light = fill == "#ffffff" or int(fill[3:5], 16) > 120
+        g.node(node, _label(row), fillcolor=fill, fontcolor="black" if light else "white")
+        if previous is not None:
+            g.edge(previous, node)
+        previous = node
+
+
+def _new(title, rankdir):
+    g = _Digraph("flow")
+    g.attr(rankdir=rankdir, fontname="Helvetica", labelloc="t")
+    if title:
+        g.attr(label=title)
+    g.attr("node", shape="box", style="rounded,filled", fontname="Helvetica", fontsize="11")
+    g.attr("edge", color="#888888", arrowsize="0.7")
+    return g
+
+
+def _check(rows, where):
+    rows = list(rows)
+    for r in rows:
+        if len(r) not in (3, 4):
+            raise ValueError(f"{where}: rows must be (name, shape, grad_norm[, param_grad_norm]), got {r!r}")
+    return rows
+
+
+def draw_flow(rows, title=None, rankdir="TB"):
+    """A graphviz.Digraph with one node per layer, forward arrows between them.
+
+    rows: [(name, output shape, grad norm[, param grad norm])], input side first.
+    """
+    rows = _check(rows, "draw_flow")
+    g = _new(title or "gradient flow: |d loss / d layer output| at the last step", rankdir)
+    _chain(g, rows, "n", *_log_range(rows))
+    return g
+
+
+def draw_flow_comparison(panels, title=None):
+    """Several networks side by side, one column each, coloured on one shared log scale.
+
+    panels: {panel title: rows} (insertion order is left to right).
+    """
+    panels = {k: _check(v, "draw_flow_comparison") for k, v in dict(panels).items()}
+    lo, hi = _log_range([r for rows in panels.values() for r in rows])
+    g = _new(title or "gradient norms per layer (shared colour scale)", "TB")
+    for k, (name, rows) in enumerate(panels.items()):
+        with g.subgraph(name=f"cluster_{k}") as c:
+            c.attr(label=str(name), style="rounded", color="#bbbbbb")
+            _chain(c, rows, f"p{k}_", lo, hi)
+    return g

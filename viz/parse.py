@@ -1,0 +1,267 @@
+"""A whitelist parser for the CLI: arithmetic expressions -> a graph of Values. Never eval.
+
+Allowed: numbers, names, + - * / **, unary - and +, parentheses, and calls to exp, log,
+tanh, sigmoid, relu (one argument), max, min (two or more). The exponent of ** must be a
+number (a constant expression such as 2, -1 or (1/2)). Anything else is refused with an
+ExprError naming the construct and its column. The walk over the tree is iterative, and
+size limits keep Python's own parser away from its recursion limits.
+"""
+
+from __future__ import annotations
+
+import ast
+import keyword
+import math
+
+from autograd import Value
+
+MAX_CHARS = 2000   # longer input is refused before parsing
+MAX_OPS = 200      # gates; every one becomes a drawing frame
+
+UNARY = ("exp", "log", "tanh", "sigmoid", "relu")
+VARIADIC = ("max", "min")
+FUNCTIONS = UNARY + VARIADIC
+_BINOPS = {ast.Add: "+", ast.Sub: "-", ast.Mult: "*", ast.Div: "/", ast.Pow: "**"}
+_OTHER_OPS = {ast.FloorDiv: "//", ast.Mod: "%", ast.MatMult: "@", ast.LShift: "<<",
+              ast.RShift: ">>", ast.BitOr: "|", ast.BitAnd: "&", ast.BitXor: "^",
+              ast.Invert: "~", ast.Not: "not"}
+_ALLOWED = "numbers, names, + - * / **, unary -, parentheses and calls to " + ", ".join(FUNCTIONS)
+_NAMES = {
+    ast.Attribute: "attribute access", ast.Subscript: "subscripts", ast.Lambda: "lambdas",
+    ast.ListComp: "comprehensions", ast.SetComp: "comprehensions", ast.DictComp: "comprehensions",
+    ast.GeneratorExp: "generator expressions", ast.Compare: "comparisons",
+    ast.BoolOp: "'and' / 'or'", ast.IfExp: "conditional expressions",
+    ast.NamedExpr: "assignment expressions (:=)", ast.JoinedStr: "f-strings",
+    ast.FormattedValue: "f-strings", ast.Starred: "starred arguments", ast.List: "lists",
+    ast.Tuple: "tuples", ast.Dict: "dicts", ast.Set: "sets", ast.Slice: "slices",
+    ast.Await: "await", ast.Yield: "yield", ast.YieldFrom: "yield",
+}
+
+
+class ExprError(ValueError):
+    """Bad expression or values: one line, pointing at the problem."""
+
+
+def _at(node):
+    return f" at column {node.col_offset + 1}" if hasattr(node, "col_offset") else ""
+
+
+def parse(text):
+    """Check ``text`` against the whitelist; returns the ast.Expression."""
+    if not isinstance(text, str) or not text.strip():
+        raise ExprError("empty expression (try: \"(x + y) * z\" x=-2 y=5 z=-4)")
+    if len(text) > MAX_CHARS:
+        raise ExprError(f"expression too long: {len(text)} characters (the limit is {MAX_CHARS})")
+    if "\n" in text.strip() or "\r" in text:
+        raise ExprError("the expression must be on one line")
+    try:
+        tree = ast.parse(text.strip(), mode="eval")
+    except SyntaxError as e:
+        col = f" at column {e.offset}" if e.offset else ""
+        raise ExprError(f"syntax error{col}: {e.msg}") from None
+    except (RecursionError, MemoryError, ValueError):
+        raise ExprError("expression too deeply nested to parse") from None
+    ops, bad = 0, []
+    for node in ast.walk(tree):  # breadth-first, iterative
+        problem = _problem(node)
+        if problem:
+            main, sep, hint = problem.partition(" (allowed")
+            bad.append((node.col_offset, main + _at(node) + sep + hint))
+        if isinstance(node, (ast.BinOp, ast.UnaryOp, ast.Call)):
+            ops += 1
+    if bad:
+        raise ExprError(min(bad)[1])
+    if ops > MAX_OPS:
+        raise ExprError(f"expression too large: {ops} operations (the limit is {MAX_OPS}; "
+                        "every gate becomes a drawing frame)")
+    return tree
+
+
+def _problem(node):
+    """Why ``node`` is refused, or None."""
+    if isinstance(node, (ast.Expression, ast.Name, ast.expr_context, ast.cmpop, ast.boolop,
+                         ast.arguments, ast.arg, ast.comprehension, ast.keyword)):
+        return None  # context nodes: any problem is reported on the expression they belong to
+    if isinstance(node, ast.Constant):
+        v = node.value
+        if isinstance(v, bool) or v is None:
+            return f"{v} is not a number"
+        if isinstance(v, str):
+            return "strings are not supported"
+        if isinstance(v, complex):
+            return "complex numbers are not supported"
+        if not isinstance(v, (int, float)):
+            return f"{type(v).__name__} literals are not supported"
+        return None
+    if isinstance(node, ast.BinOp):
+        if type(node.op) in _BINOPS:
+            return None
+        return f"operator '{_OTHER_OPS.get(type(node.op), type(node.op).__name__)}' is not supported"
+    if isinstance(node, ast.UnaryOp):
+        if isinstance(node.op, (ast.USub, ast.UAdd)):
+            return None
+        return f"operator '{_OTHER_OPS.get(type(node.op), type(node.op).__name__)}' is not supported"
+    if isinstance(node, (tuple(_BINOPS), ast.USub, ast.UAdd)):
+        return None
+    if isinstance(node, tuple(_OTHER_OPS)):
+        return None  # reported on its BinOp/UnaryOp
+    if isinstance(node, ast.Call):
+        f = node.func
+        if not isinstance(f, ast.Name):
+            return "only direct calls to " + ", ".join(FUNCTIONS) + " are allowed"
+        if f.id not in FUNCTIONS:
+            return f"unknown function '{f.id}' (allowed: {', '.join(FUNCTIONS)})"
+        if node.keywords:
+            return f"{f.id}: keyword arguments are not supported"
+        if any(isinstance(a, ast.Starred) for a in node.args):
+            return f"{f.id}: starred arguments are not supported"
+        n = len(node.args)
+        if f.id in UNARY and n != 1:
+            return f"{f.id} takes 1 argument, got {n}"
+        if f.id in VARIADIC and n < 2:
+            return f"{f.id} takes 2 or more arguments, got {n}"
+        return None
+    what = _NAMES.get(type(node), f"'{type(node).__name__}' expressions")
+    return f"not supported: {what} (allowed: {_ALLOWED})"
+
+
+def parse_values(pairs):
+    """['x=-2', 'y=5'] -> {'x': -2.0, 'y': 5.0}; finite numbers only, each name once."""
+    values = {}
+    for pair in pairs:
+        name, sep, text = pair.partition("=")
+        name, text = name.strip(), text.strip()
+        if not sep:
+            raise ExprError(f"'{pair}' is not name=value (e.g. x=-2)")
+        if not name.isidentifier() or keyword.iskeyword(name):
+            raise ExprError(f"'{name}' in '{pair}' is not a valid name")
+        if name in FUNCTIONS:
+            raise ExprError(f"'{name}' is a function name and cannot be given a value")
+        if name in values:
+            raise ExprError(f"'{name}' is given more than once")
+        if not text:
+            raise ExprError(f"no number after '{name}=' (e.g. {name}=1.5)")
+        try:
+            v = float(text)
+        except ValueError:
+            raise ExprError(f"{name}={text}: not a number") from None
+        if not math.isfinite(v):
+            raise ExprError(f"{name}={text}: values must be finite numbers (no nan or inf)")
+        values[name] = v
+    return values
+
+
+def names_in(tree):
+    """Variable names used in the expression, in order of first appearance."""
+    seen = []
+    for node in sorted((n for n in ast.walk(tree) if isinstance(n, ast.Name)),
+                       key=lambda n: n.col_offset):
+        if node.id not in seen and not _is_callee(tree, node):
+            seen.append(node.id)
+    return seen
+
+
+def _is_callee(tree, name):
+    return any(isinstance(n, ast.Call) and n.func is name for n in ast.walk(tree))
+
+
+class Built:
+    """The Value graph of an expression: root, leaves by name, and each gate's source text."""
+
+    def __init__(self, root, leaves, texts):
+        self.root = root
+        self.leaves = leaves
+        self.texts = texts  # id(Value) -> source text of the sub-expression
+
+
+LABEL_CHARS = 24  # intermediate results get their source text as label up to this length
+
+
+def build(text, values, root_label="f"):
+    """Parse ``text`` and build its Value graph with ``values`` ({name: float})."""
+    tree = parse(text)
+    source = text.strip()
+    used = names_in(tree)
+    for name in used:
+        if name in FUNCTIONS:
+            raise ExprError(f"'{name}' is a function: call it as {name}(...)")
+        if name not in values:
+            raise ExprError(f"no value for '{name}' (add {name}=NUMBER)")
+    unused = [n for n in values if n not in used]
+    if unused:
+        raise ExprError(f"'{unused[0]}' is given a value but the expression does not use it")
+    leaves = {name: Value(values[name], label=name) for name in used}
+    texts = {}
+    result = {}
+    stack = [(tree.body, False)]
+    while stack:  # post-order without recursion
+        node, ready = stack.pop()
+        if not ready:
+            stack.append((node, True))
+            stack.extend((c, False) for c in reversed(_children(node)))
+            continue
+        segment = " ".join((ast.get_source_segment(source, node) or "").split())
+        try:
+            v = _apply(node, result, leaves, segment)
+        except (ValueError, ZeroDivisionError, OverflowError, TypeError) as e:
+            raise ExprError(f"{_one_line(e)} (in '{_clip(segment)}')") from None
+        if not math.isfinite(v.data):
+            raise ExprError(f"overflow: '{_clip(segment)}' gives {v.data}")
+        if v._op is not None and not isinstance(node, ast.Name):
+            texts[id(v)] = segment
+            if v.label == "" and len(segment) <= LABEL_CHARS:
+                v.label = segment
+        result[id(node)] = v
+    root = result[id(tree.body)]
+    if root._op is not None:
+        root.label = root_label
+    return Built(root, leaves, texts)
+
+
+def _children(node):
+    if isinstance(node, ast.BinOp):
+        return [node.left, node.right]
+    if isinstance(node, ast.UnaryOp):
+        return [node.operand]
+    if isinstance(node, ast.Call):
+        return list(node.args)
+    return []
+
+
+def _apply(node, result, leaves, segment):
+    if isinstance(node, ast.Constant):
+        return Value(float(node.value))  # float(huge int) raises OverflowError: refused
+    if isinstance(node, ast.Name):
+        return leaves[node.id]
+    if isinstance(node, ast.UnaryOp):
+        x = result[id(node.operand)]
+        return -x if isinstance(node.op, ast.USub) else x
+    if isinstance(node, ast.BinOp):
+        a, b = result[id(node.left)], result[id(node.right)]
+        op = type(node.op)
+        if op is ast.Pow:
+            if any(isinstance(n, ast.Name) for n in ast.walk(node.right)):
+                raise ValueError("the exponent of ** must be a number such as 2 or -1 "
+                                 "(for x ** y write exp(y * log(x)))")
+            return a ** b.data
+        return {ast.Add: a.__add__, ast.Sub: a.__sub__, ast.Mult: a.__mul__,
+                ast.Div: a.__truediv__}[op](b)
+    if isinstance(node, ast.Call):
+        args = [result[id(a)] for a in node.args]
+        name = node.func.id
+        if name in UNARY:
+            return getattr(args[0], name)()
+        out = args[0]
+        for b in args[1:]:
+            out = getattr(out, name)(b)
+        return out
+    raise ValueError(f"unsupported: {type(node).__name__}")  # parse() refuses these first
+
+
+def _one_line(e):
+    text = str(e).strip().splitlines()
+    return text[0] if text else type(e).__name__
+
+
+def _clip(s, n=60):
+    return s if len(s) <= n else s[: n - 3] + "..."

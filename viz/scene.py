@@ -1,0 +1,99 @@
+"""The shape of a drawing: which Graphviz nodes and wires a graph of Values or Tensors needs.
+
+Node ids come from counters in graph order (leaves first, root last), never from id(obj),
+so the same graph always gives the same DOT text.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from autograd import Tensor, Value
+
+
+@dataclass(frozen=True)
+class Wire:
+    """An edge of the drawing. ``node`` is the autograd node whose value flows along it.
+
+    kind: "in" (node -> its only consumer), "trunk" (node -> its copy point),
+    "branch" (copy point -> one consumer), "out" (root -> the output name), "edge" (tensor
+    graphs: node -> consumer).
+    """
+
+    src: str
+    dst: str
+    node: Any
+    consumer: Any
+    index: int
+    kind: str
+
+
+def graph_order(root):
+    """Nodes of the graph ending at root, each after its parents (iterative DFS, parents in order)."""
+    order, seen = [], {id(root)}
+    stack = [(root, 0)]
+    while stack:
+        node, i = stack[-1]
+        parents = node._parents
+        if i < len(parents):
+            stack[-1] = (node, i + 1)
+            p = parents[i]
+            if id(p) not in seen:
+                seen.add(id(p))
+                stack.append((p, 0))
+        else:
+            stack.pop()
+            order.append(node)
+    return order
+
+
+class Scene:
+    """Graphviz names and wires for the graph ending at ``root``.
+
+    Value graphs are drawn as lecture circuits: gates are nodes, values travel on wires,
+    a node used twice or more gets a copy point (the adder). Tensor graphs are drawn as
+    boxes holding the arrays, one box per node.
+    """
+
+    def __init__(self, root):
+        if not isinstance(root, (Value, Tensor)):
+            raise TypeError(f"viz: expected a Value or a Tensor, got {type(root).__name__}")
+        self.root = root
+        self.scalar = isinstance(root, Value)
+        self.nodes = graph_order(root)
+        self.names = {id(n): f"n{k}" for k, n in enumerate(self.nodes)}
+        self.uses = {id(n): [] for n in self.nodes}
+        for c in self.nodes:
+            for i, p in enumerate(c._parents):
+                self.uses[id(p)].append((c, i))
+        self.copies = {}
+        self.wires = []
+        if self.scalar:
+            self._circuit()
+        else:
+            for c in self.nodes:
+                for i, p in enumerate(c._parents):
+                    self.wires.append(Wire(self.name(p), self.name(c), p, c, i, "edge"))
+
+    def name(self, node):
+        return self.names[id(node)]
+
+    def _circuit(self):
+        k = 0
+        for n in self.nodes:
+            if len(self.uses[id(n)]) >= 2:
+                self.copies[id(n)] = f"c{k}"
+                k += 1
+        for c in self.nodes:
+            for i, p in enumerate(c._parents):
+                copy = self.copies.get(id(p))
+                if copy is None:
+                    self.wires.append(Wire(self.name(p), self.name(c), p, c, i, "in"))
+                else:
+                    self.wires.append(Wire(copy, self.name(c), p, c, i, "branch"))
+        for n in self.nodes:
+            copy = self.copies.get(id(n))
+            if copy is not None:
+                self.wires.append(Wire(self.name(n), copy, n, None, 0, "trunk"))
+        self.wires.append(Wire(self.name(self.root), "out", self.root, None, 0, "out"))

@@ -1,0 +1,127 @@
+"""The look of every drawing: pattern colours, op symbols, number format, HTML escaping.
+
+Labels stay within ASCII, Greek letters and the partial sign, which every renderer
+(including graphviz-pure) draws.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+VALUE_COLOR = "#1b7a2e"     # forward values (green, above)
+GRAD_COLOR = "#c0262d"      # gradients (red, below)
+GREY = "#b8b8b8"            # not yet visited in a step frame
+HIGHLIGHT = "#222222"       # outline of the current gate in a step frame
+BACKWARD_FILL = "#efe6f7"   # nodes of a derived backward graph (create_graph=True)
+BACKWARD_EDGE = "#7b4fa0"
+
+# pattern -> (outline, fill, description for the legend)
+PATTERNS = {
+    "distributor": ("#2f6db5", "#d6e6f7", "add, sum: upstream passes unchanged to every input"),
+    "swap multiplier": ("#d9731a", "#fbe3cc", "mul, matmul, conv: upstream x the other input"),
+    "router": ("#8a3fa8", "#ecdaf3", "max, relu, max-pool: upstream goes to the winner"),
+    "adder": ("#b58f00", "#fbf0bf", "copy (fan-out), broadcast: gradients are summed"),
+}
+OTHER = ("#707070", "#eeeeee", "other gates (exp, log, reshape, ...)")
+
+SYMBOLS = {"add": "+", "sub": "-", "mul": "*", "div": "/", "neg": "-x", "matmul": "@",
+           "sigmoid": "σ", "copy": "copy"}
+
+
+def pattern_style(pattern):
+    """(outline colour, fill colour) of a gate pattern."""
+    outline, fill, _ = PATTERNS.get(pattern, OTHER)
+    return outline, fill
+
+
+def symbol(node):
+    """Short gate label: '+', '*', '**2', 'exp', 'conv2d' ..."""
+    name = node.op
+    if name == "pow":
+        return "**" + _short(node.params.get("exponent"))
+    return SYMBOLS.get(name, name)
+
+
+def _short(v):
+    if isinstance(v, float) and v.is_integer():
+        return str(int(v))
+    return str(v)
+
+
+def params_text(params):
+    """'stride=2 padding=1' from a node's hyper-parameters (tuples kept short)."""
+    parts = []
+    for key in sorted(params):
+        v = params[key]
+        if isinstance(v, np.ndarray):
+            v = f"array{v.shape}"
+        elif isinstance(v, tuple) and len(v) > 6:
+            v = f"({len(v)} items)"
+        elif isinstance(v, slice) or (isinstance(v, tuple) and any(isinstance(p, slice) for p in v)):
+            v = _index_text(v)
+        text = f"{key}={v}"
+        parts.append(text if len(text) <= 40 else text[:37] + "...")
+    return " ".join(parts)
+
+
+def _index_text(index):
+    parts = index if isinstance(index, tuple) else (index,)
+    out = []
+    for p in parts:
+        if isinstance(p, slice):
+            out.append(":" if p == slice(None) else
+                       f"{'' if p.start is None else p.start}:{'' if p.stop is None else p.stop}"
+                       + ("" if p.step is None else f":{p.step}"))
+        elif isinstance(p, np.ndarray):
+            out.append(f"array{p.shape}")
+        else:
+            out.append(str(p))
+    return "[" + ", ".join(out) + "]"
+
+
+class NumberFormat:
+    """Formats numbers with a format spec (".2f", ".3g", ...); never prints '-0.00'."""
+
+    def __init__(self, spec=".2f"):
+        if callable(spec):
+            self._fn = spec
+        else:
+            try:
+                format(1.5, spec)
+            except (ValueError, TypeError):
+                raise ValueError(f"fmt: {spec!r} is not a number format spec "
+                                 "such as '.2f' or '.3g'") from None
+            self._fn = lambda v: format(v, spec)
+
+    def __call__(self, v):
+        v = float(v)
+        if math.isfinite(v):
+            text = self._fn(v + 0.0)
+            stripped = text.lstrip("-")
+            if text.startswith("-") and stripped.replace("0", "").replace(".", "") in ("", "e+", "e-"):
+                text = stripped  # rounds to zero: drop the sign
+            return text
+        return "nan" if math.isnan(v) else ("inf" if v > 0 else "-inf")
+
+
+def esc(text):
+    """Escape text for a Graphviz HTML-like label."""
+    return (str(text).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+            .replace('"', "&quot;"))
+
+
+def font(text, color=None, size=None, bold=False, italic=False):
+    """An HTML-like label fragment."""
+    s = esc(text)
+    if bold:
+        s = f"<B>{s}</B>"
+    if italic:
+        s = f"<I>{s}</I>"
+    attrs = ""
+    if color:
+        attrs += f' COLOR="{color}"'
+    if size:
+        attrs += f' POINT-SIZE="{size}"'
+    return f"<FONT{attrs}>{s}</FONT>" if attrs else s
