@@ -14,7 +14,8 @@ class Flatten(Module):
     def forward(self, x):
         shape = tuple(x.shape)
         n = len(shape)
-        start, end = self.start_dim % max(n, 1), self.end_dim % max(n, 1)
+        start = self.start_dim + n if self.start_dim < 0 else self.start_dim
+        end = self.end_dim + n if self.end_dim < 0 else self.end_dim
         if not (0 <= start < n and start <= end < n):
             raise ValueError(f"Flatten(start_dim={self.start_dim}, end_dim={self.end_dim}): "
                              f"invalid for input of shape {shape}")

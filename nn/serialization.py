@@ -34,12 +34,17 @@ def load(path):
     """Read an .npz written by ``save`` -> dict name -> ndarray (no pickled objects accepted)."""
     path = os.fspath(path)
     try:
-        with np.load(path, allow_pickle=False) as f:
-            if not hasattr(f, "files"):
-                raise ValueError(f"load: {path} holds a single .npy array, not an .npz of named arrays")
-            return {k: f[k] for k in f.files}
+        with open(path, "rb") as f:
+            head = f.read(6)
     except FileNotFoundError:
         raise FileNotFoundError(f"load: no such file: {path}") from None
+    if head == b"\x93NUMPY":
+        raise ValueError(f"load: {path} holds a single .npy array, not an .npz of named arrays")
+    if not head.startswith(b"PK"):
+        raise ValueError(f"load: {path} is not an .npz file (no zip header)")
+    try:
+        with np.load(path, allow_pickle=False) as f:
+            return {k: f[k] for k in f.files}
     except (zipfile.BadZipFile, OSError) as e:
         raise ValueError(f"load: {path} is not an .npz file ({e})") from None
     except ValueError as e:
