@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import numbers
 
 import numpy as np
@@ -11,6 +12,88 @@ from . import tensor_ops as T
 from .graph import Node, grad_mode
 
 _new = object.__new__
+_NO_PARAMS: dict = {}
+
+
+def _apply(op, args, params):
+    """Run ``op`` on Tensors (and constants) and record the node when a gradient is needed.
+
+    This is the hot path of every tensor op: no per-op cases, no dict or array copies.
+    """
+    for a in args:
+        if not isinstance(a, Tensor):
+            args = _nodes(op, args)
+            break
+    try:
+        if len(args) == 2:
+            result = op.forward(args[0].data, args[1].data, **params)
+        else:
+            result = op.forward(*[n.data for n in args], **params)
+    except (ValueError, IndexError, TypeError) as e:
+        raise _explain(op, args, params, e) from None
+    if op.saves:
+        data, saved = result
+    else:
+        data = result
+    out = _new(Tensor)
+    out.data = data if data.__class__ is np.ndarray else np.asarray(data)
+    out.grad = None
+    out.label = ""
+    if grad_mode.enabled:
+        for n in args:
+            if n.requires_grad:
+                out.requires_grad = True
+                out._parents = args
+                out._op = op
+                out._ctx = dict(params, saved=saved) if op.saves else (params or None)
+                return out
+    out.requires_grad = False
+    out._parents = ()
+    out._op = None
+    out._ctx = None
+    return out
+
+
+def _nodes(op, args):
+    ref = next(a for a in args if isinstance(a, Tensor))
+    dtype = ref.data.dtype
+    return tuple(a if isinstance(a, Tensor) else _constant(a, dtype, op) for a in args)
+
+
+def _explain(op, args, params, error):
+    """The error to raise when a forward failed: the op's own check names the shapes."""
+    raws = [n.data for n in args]
+    if op.check is not None:
+        try:
+            op.check(*raws, **params)
+        except ValueError as bad:
+            return ValueError(f"{op.name}: {bad}")
+    return type(error)(f"{op.name}: {error}")
+
+
+def _binary(op):
+    """The method ``self <op> other``: one call per gate on the hot path."""
+    def method(self, other):
+        return _apply(op, (self, other), _NO_PARAMS)
+    method.__name__ = op.name
+    method.__doc__ = f"{op.name} gate ({op.pattern})."
+    return method
+
+
+def _reflected(op):
+    """The method ``other <op> self`` for a number or array on the left."""
+    def method(self, other):
+        return _apply(op, (other, self), _NO_PARAMS)
+    method.__name__ = f"r{op.name}"
+    return method
+
+
+def _unary(op):
+    def method(self):
+        return _apply(op, (self,), _NO_PARAMS)
+    method.__name__ = op.name
+    method.__doc__ = f"{op.name} ({op.pattern})."
+    return method
 
 
 class Tensor(Node):
@@ -22,7 +105,7 @@ class Tensor(Node):
     copied: a Tensor made from an ndarray shares its memory.
     """
 
-    __slots__ = ("data", "grad", "requires_grad", "label", "_parents", "_op", "_ctx")
+    __slots__ = ("_ctx", "_op", "_parents", "data", "grad", "label", "requires_grad")
     _broadcasts = True
     __array_ufunc__ = None  # numpy defers to our reflected operators: ndarray * Tensor works
 
@@ -67,6 +150,11 @@ class Tensor(Node):
             return self.data.astype(dtype)
         return self.data.copy() if copy else self.data
 
+    def __bool__(self):
+        if self.data.size != 1:
+            raise ValueError(f"bool: the truth value of a tensor of shape {self.shape} is ambiguous")
+        return bool(self.data)
+
     def __len__(self):
         if self.data.ndim == 0:
             raise TypeError("len() of a 0-d tensor")
@@ -80,7 +168,8 @@ class Tensor(Node):
         self.grad = None
 
     def __repr__(self):
-        body = np.array2string(self.data, precision=4, separator=", ", prefix="Tensor(")
+        data = self.data + 0.0 if self.data.dtype.kind == "f" else self.data  # no "-0."
+        body = np.array2string(data, precision=4, separator=", ", prefix="Tensor(")
         extra = ""
         if self.data.dtype != np.float64:
             extra += f", dtype={self.data.dtype}"
@@ -94,36 +183,10 @@ class Tensor(Node):
 
     @staticmethod
     def _apply(op, args, params):
-        ref = next(a for a in args if isinstance(a, Tensor))
-        nodes = tuple(a if isinstance(a, Tensor) else _constant(a, ref.data.dtype, op) for a in args)
-        raws = [n.data for n in nodes]
-        try:
-            result = op.forward(*raws, **params)
-        except (ValueError, IndexError, TypeError) as e:
-            if op.check is not None:
-                try:
-                    op.check(*raws, **params)
-                except ValueError as bad:
-                    raise ValueError(f"{op.name}: {bad}") from None
-            raise type(e)(f"{op.name}: {e}") from None
-        data, saved = result if op.saves else (result, None)
-        out = _new(Tensor)
-        out.data = data if data.__class__ is np.ndarray else np.asarray(data)
-        out.grad = None
-        out.label = ""
-        if grad_mode.enabled and any(n.requires_grad for n in nodes):
-            out.requires_grad = True
-            out._parents = nodes
-            out._op = op
-            out._ctx = dict(params, saved=saved) if op.saves else (params or None)
-        else:
-            out.requires_grad = False
-            out._parents = ()
-            out._op = None
-            out._ctx = None
-        return out
+        return _apply(op, args, params)
 
     def _seed(self, grad, create_graph):
+        """The gradient backward starts from: ones for one element, else ``grad`` (checked)."""
         if not self.requires_grad:
             raise RuntimeError("backward: this tensor does not require grad (no graph was recorded)")
         if grad is None:
@@ -138,7 +201,8 @@ class Tensor(Node):
             else:
                 seed = np.asarray(grad.data if isinstance(grad, Tensor) else grad, dtype=self.data.dtype)
             if tuple(seed.shape) != self.shape:
-                raise ValueError(f"backward: grad has shape {tuple(seed.shape)} but output has shape {self.shape}")
+                raise ValueError(f"backward: grad has shape {tuple(seed.shape)} "
+                                 f"but the output has shape {self.shape}")
         if create_graph and not isinstance(seed, Tensor):
             seed = Tensor(seed)
         return seed
@@ -154,6 +218,8 @@ class Tensor(Node):
 
     def _accumulate_grad(self, g):
         if g.__class__ is not Tensor:
+            if g.__class__ is np.ndarray and not g.flags.writeable:
+                g = g.copy()  # a broadcast view (e.g. from sum's backward): .grad owns its array
             g = _wrap(g)
         self.grad = g if self.grad is None else self.grad + g
 
@@ -164,43 +230,31 @@ class Tensor(Node):
 
     # ------------------------------------------------------------ arithmetic
 
-    def __add__(self, o):
-        return ew.ADD(self, o)
-
-    def __radd__(self, o):
-        return ew.ADD(o, self)
-
-    def __sub__(self, o):
-        return ew.SUB(self, o)
-
-    def __rsub__(self, o):
-        return ew.SUB(o, self)
-
-    def __mul__(self, o):
-        return ew.MUL(self, o)
-
-    def __rmul__(self, o):
-        return ew.MUL(o, self)
-
-    def __truediv__(self, o):
-        return ew.DIV(self, o)
-
-    def __rtruediv__(self, o):
-        return ew.DIV(o, self)
-
-    def __neg__(self):
-        return ew.NEG(self)
+    __add__ = _binary(ew.ADD)
+    __radd__ = _reflected(ew.ADD)
+    __sub__ = _binary(ew.SUB)
+    __rsub__ = _reflected(ew.SUB)
+    __mul__ = _binary(ew.MUL)
+    __rmul__ = _reflected(ew.MUL)
+    __truediv__ = _binary(ew.DIV)
+    __rtruediv__ = _reflected(ew.DIV)
+    __matmul__ = _binary(T.MATMUL)
+    __rmatmul__ = _reflected(T.MATMUL)
+    __neg__ = _unary(ew.NEG)
 
     def __pow__(self, exponent):
+        if isinstance(exponent, Tensor):
+            raise TypeError("pow: the exponent must be a number, not a Tensor "
+                            "(write (b * a.log()).exp() for a positive base a)")
         if not isinstance(exponent, numbers.Real) or isinstance(exponent, bool):
             raise TypeError(f"pow: exponent must be a number, got {type(exponent).__name__}")
-        return ew.POW(self, exponent=exponent)
+        return _apply(ew.POW, (self,), {"exponent": exponent})
 
-    def __matmul__(self, o):
-        return T.MATMUL(self, o)
-
-    def __rmatmul__(self, o):
-        return T.MATMUL(o, self)
+    def __rpow__(self, base):
+        """number ** tensor, as exp(tensor * log(number)) for a positive base."""
+        if not isinstance(base, numbers.Real) or isinstance(base, bool) or base <= 0:
+            raise ValueError(f"pow: {base!r} ** tensor needs a positive number as the base")
+        return (self * math.log(base)).exp()
 
     # comparisons give plain boolean arrays (no gradient flows through them)
     def __lt__(self, o):
@@ -225,20 +279,11 @@ class Tensor(Node):
 
     # ------------------------------------------------------------ functions
 
-    def exp(self):
-        return ew.EXP(self)
-
-    def log(self):
-        return ew.LOG(self)
-
-    def tanh(self):
-        return ew.TANH(self)
-
-    def sigmoid(self):
-        return ew.SIGMOID(self)
-
-    def relu(self):
-        return ew.RELU(self)
+    exp = _unary(ew.EXP)
+    log = _unary(ew.LOG)
+    tanh = _unary(ew.TANH)
+    sigmoid = _unary(ew.SIGMOID)
+    relu = _unary(ew.RELU)
 
     def maximum(self, other):
         """Elementwise max with broadcasting (router)."""
@@ -288,6 +333,9 @@ class Tensor(Node):
         return self.transpose()
 
     def swapaxes(self, a, b):
+        for ax in (a, b):
+            if not -self.ndim <= ax < self.ndim:
+                raise ValueError(f"swapaxes: axis {ax} is out of range for shape {self.shape}")
         axes = list(range(self.ndim))
         axes[a], axes[b] = axes[b], axes[a]
         return T.TRANSPOSE(self, axes=tuple(axes))

@@ -139,7 +139,7 @@ def _concat_grad(i, g, out, *xs, axis):
 
 CONCAT = Op(
     "concat", "split", lambda *xs, axis: np.concatenate(xs, axis=axis),
-    backward=_concat_grad, jacobian=None)
+    backward=_concat_grad, jacobian=None)  # steps: "slice of upstream" per input
 
 STACK = Op(
     "stack", "split", lambda *xs, axis: np.stack(xs, axis=axis),
@@ -151,9 +151,9 @@ STACK = Op(
 
 def _matmul_grad_a(g, out, a, b):
     if b.ndim == 1:                      # out (...,) = a (..., k) @ b (k,)
-        return g.reshape(g.shape + (1,)) * b
+        return g.reshape((*g.shape, 1)) * b
     if a.ndim == 1:                      # out (..., n) = a (k,) @ b (..., k, n)
-        r = g.reshape(g.shape[:-1] + (1, g.shape[-1])) @ b.swapaxes(-1, -2)
+        r = g.reshape((*g.shape[:-1], 1, g.shape[-1])) @ b.swapaxes(-1, -2)
         return r.reshape(r.shape[:-2] + r.shape[-1:])
     return g @ b.swapaxes(-1, -2)        # dX = dY W^T
 
@@ -162,9 +162,9 @@ def _matmul_grad_b(g, out, a, b):
     if a.ndim == 1 and b.ndim == 1:
         return g * a
     if a.ndim == 1:
-        return a.reshape(a.shape + (1,)) * g.reshape(g.shape[:-1] + (1, g.shape[-1]))
+        return a.reshape((*a.shape, 1)) * g.reshape((*g.shape[:-1], 1, g.shape[-1]))
     if b.ndim == 1:
-        r = a.swapaxes(-1, -2) @ g.reshape(g.shape + (1,))
+        r = a.swapaxes(-1, -2) @ g.reshape((*g.shape, 1))
         return r.reshape(r.shape[:-1])
     return a.swapaxes(-1, -2) @ g        # dW = X^T dY
 
@@ -186,4 +186,4 @@ def _check_matmul(a, b):
 MATMUL = Op(
     "matmul", SWAP_MULTIPLIER, np.matmul,
     backward=(_matmul_grad_a, _matmul_grad_b),
-    jacobian=("upstream @ B^T", "A^T @ upstream"), check=_check_matmul)
+    jacobian=("B^T (dA = upstream @ B^T)", "A^T (dB = A^T @ upstream)"), check=_check_matmul)
