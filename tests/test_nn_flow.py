@@ -1,0 +1,58 @@
+"""Gradient-flow rows and drawings (viz.flow)."""
+
+import math
+
+import numpy as np
+import pytest
+
+import nn
+from autograd import Tensor
+from viz.flow import draw_flow, draw_flow_comparison, layer_flow
+
+
+def _trace(rng):
+    net = nn.MLP(4, [5, 3], dtype=np.float64)
+    x = Tensor(rng.normal(size=(6, 4)))
+    out, trace = net.forward_trace(x)
+    return net, out, trace
+
+
+def test_layer_flow_reads_the_gradient_at_each_output(rng):
+    _net, out, trace = _trace(rng)
+    before = layer_flow(trace)
+    assert all(math.isnan(r[2]) for r in before)                 # no backward yet
+    (out * out).sum().backward()
+    rows = layer_flow(trace)
+    assert [r[0] for r in rows] == ["0", "1", "2"]
+    assert [r[1] for r in rows] == [(6, 5), (6, 5), (6, 3)]
+    assert np.isclose(rows[-1][2], np.linalg.norm(2 * out.data))   # d/dout sum(out^2) = 2 out
+    relu_in, relu_out = trace[0][1], trace[1][1]
+    routed = np.asarray(relu_out.grad) * (relu_in.data > 0)     # the router passes only positives
+    assert np.isclose(rows[0][2], np.linalg.norm(routed))
+
+
+def test_draw_flow_one_node_per_layer():
+    rows = [("conv1", (64, 6, 28, 28), 0.0123), ("relu1", (64, 6, 28, 28), 0.5), ("fc3", (64, 10), None)]
+    g = draw_flow(rows, title="LeNet-5")
+    src = g.source
+    assert src.count("label=\"conv1") == 1 and "(64, 6, 28, 28)" in src and "grad 1.23e-02" in src
+    assert "grad none" in src and "LeNet-5" in src
+    assert src.count("->") == 2
+    assert draw_flow(rows, title="LeNet-5").source == src        # deterministic DOT
+
+
+def test_colour_is_paler_for_smaller_gradients():
+    g = draw_flow([("a", (1,), 1e-6), ("b", (1,), 1.0)])
+    fills = [line.split("fillcolor=\"")[1][:7] for line in g.source.splitlines() if "fillcolor" in line]
+    assert int(fills[0][3:5], 16) > int(fills[1][3:5], 16)      # more green = paler red
+
+
+def test_comparison_has_one_cluster_per_panel():
+    g = draw_flow_comparison({"sigmoid": [("0", (2, 3), 1e-8)], "relu": [("0", (2, 3), 1e-1)]})
+    assert g.source.count("subgraph cluster_") == 2
+    assert "sigmoid" in g.source and "relu" in g.source
+
+
+def test_bad_rows_are_rejected():
+    with pytest.raises(ValueError, match=r"draw_flow: rows must be \(name, shape, grad_norm"):
+        draw_flow([("only", "two")])
