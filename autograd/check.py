@@ -64,7 +64,7 @@ def numerical_grad(fn, inputs, eps=1e-6, projection=None):
         flat = arr.reshape(-1)
         g = np.zeros(arr.size)
         for j in range(flat.size):
-            g[j] = central(lambda v, j=j: flat.__setitem__(j, v), float(flat[j]))
+            g[j] = central(lambda v, j=j, flat=flat: flat.__setitem__(j, v), float(flat[j]))
         result.append(g.reshape(arr.shape))
     return result
 

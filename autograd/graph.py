@@ -31,7 +31,7 @@ class Op:
     check(*raw_inputs, **params): raises a clear error when forward failed on bad input.
     """
 
-    __slots__ = ("name", "pattern", "forward", "backward", "local", "jacobian", "check", "saves")
+    __slots__ = ("backward", "check", "forward", "jacobian", "local", "name", "pattern", "saves")
 
     def __init__(self, name, pattern, forward, backward, local=None, jacobian=None,
                  check=None, saves=False):
@@ -51,12 +51,6 @@ class Op:
                 return a._apply(self, args, params)
         out = self.forward(*args, **params)
         return out[0] if self.saves else out
-
-    def input_grad(self, i, g, out, inputs, params):
-        rules = self.backward
-        if rules.__class__ is tuple:
-            return rules[i](g, out, *inputs, **params)
-        return rules(i, g, out, *inputs, **params)
 
     def __repr__(self):
         return f"Op({self.name!r}, {self.pattern!r})"
@@ -123,83 +117,106 @@ def raw(x):
 
 # ---------------------------------------------------------------- the driver
 
-def consumer_counts(root) -> dict:
-    """id(node) -> number of edges into it from nodes of the graph (iterative, no recursion)."""
-    counts = {id(root): 0}
-    stack = [root]
+def topological_order(root) -> list:
+    """Nodes of root's graph, every node after all of its inputs (iterative, no recursion)."""
+    order = []
+    visited = set()
+    stack = [(root, False)]
+    push, pop, add = stack.append, stack.pop, visited.add
     while stack:
-        node = stack.pop()
-        for p in node._parents:
-            k = id(p)
-            if k in counts:
-                counts[k] += 1
-            else:
-                counts[k] = 1
-                stack.append(p)
-    return counts
+        node, done = pop()
+        if done:
+            order.append(node)
+        elif node not in visited:
+            add(node)
+            push((node, True))
+            for p in node._parents:
+                if p not in visited:
+                    push((p, False))
+    return order
 
 
 def run_backward(root, seed, create_graph=False, accumulate=True, wanted=None, on_step=None):
     """Backpropagate ``seed`` from ``root``.
 
-    Visits a node once all its consumers have sent their parts (so fan-out sums, the
-    copy gate's adder, are complete), applies the op's rules to the inputs that need a
-    gradient, and reduces broadcast contributions to each input's shape.
+    Visits nodes in reverse topological order, so a node is reached only after all its
+    consumers have sent their parts (fan-out sums, the copy gate's adder, are complete).
+    Applies the op's rule for each input that needs a gradient and reduces broadcast
+    contributions to the input's shape (``_fit_grad``, the one place that does it).
 
     accumulate: add each node's gradient into its ``.grad``.
-    wanted: ids of nodes whose gradients to return (dict id -> gradient).
+    wanted: set of nodes whose gradients to return (dict node -> gradient).
     on_step(node, parts, g, contributions): called per visited node, for step records.
     """
-    pending = consumer_counts(root)
-    grads = {id(root): seed}
-    parts = {id(root): [seed]} if on_step is not None else None
+    grads = {root: seed}
+    pop, get = grads.pop, grads.get
+    parts = {root: [seed]} if on_step is not None else None
     found = {}
-    ready = [root]
     with _graph_mode(create_graph):
-        while ready:
-            node = ready.pop()
-            key = id(node)
-            g = grads.pop(key, None)
-            if g is not None:
-                if accumulate:
-                    node._accumulate_grad(g)
-                if wanted is not None and key in wanted:
-                    found[key] = g
+        for node in reversed(topological_order(root)):
+            g = pop(node, None)
+            if g is None:
+                continue
+            if accumulate:
+                node._accumulate_grad(g)
+            if wanted is not None and node in wanted:
+                found[node] = g
             op = node._op
+            if op is None:
+                if on_step is not None:
+                    on_step(node, parts.pop(node, ()), g, None)
+                continue
             parents = node._parents
-            contributions = None
-            if g is not None and op is not None:
-                if create_graph:
-                    out, inputs = node, parents
+            rules = op.backward
+            if on_step is None and len(parents) == 2 and rules.__class__ is tuple:
+                # unrolled two-input gate: the hot loop of scalar backprop
+                a, b = parents
+                out, x, y = (node, a, b) if create_graph else (node.data, a.data, b.data)
+                ctx = node._ctx
+                if ctx:
+                    ca = rules[0](g, out, x, y, **ctx) if a.requires_grad else None
+                    cb = rules[1](g, out, x, y, **ctx) if b.requires_grad else None
                 else:
-                    out, inputs = node.data, tuple(p.data for p in parents)
-                ctx = node._ctx or _EMPTY
-                contributions = []
-                for i, p in enumerate(parents):
-                    if not p.requires_grad:
-                        contributions.append(None)
-                        continue
-                    c = op.input_grad(i, g, out, inputs, ctx)
+                    ca = rules[0](g, out, x, y) if a.requires_grad else None
+                    cb = rules[1](g, out, x, y) if b.requires_grad else None
+                if ca is not None:
+                    if a._broadcasts:
+                        ca = a._fit_grad(ca)
+                    prev = get(a)
+                    grads[a] = ca if prev is None else prev + ca
+                if cb is not None:
+                    if b._broadcasts:
+                        cb = b._fit_grad(cb)
+                    prev = get(b)
+                    grads[b] = cb if prev is None else prev + cb
+                continue
+            fitted = []
+            for p, c in _input_grads(op, node, g, create_graph):
+                if c is not None:
                     if p._broadcasts:
                         c = p._fit_grad(c)
-                    contributions.append(c)
-            if on_step is not None:
-                on_step(node, parts.pop(key, ()), g, contributions)
-            for i, p in enumerate(parents):
-                pk = id(p)
-                if contributions is not None and contributions[i] is not None:
-                    c = contributions[i]
-                    if pk in grads:
-                        grads[pk] = grads[pk] + c
-                    else:
-                        grads[pk] = c
+                    prev = get(p)
+                    grads[p] = c if prev is None else prev + c
                     if parts is not None:
-                        parts.setdefault(pk, []).append(c)
-                left = pending[pk] - 1
-                pending[pk] = left
-                if left == 0:
-                    ready.append(p)
+                        parts.setdefault(p, []).append(c)
+                fitted.append(c)
+            if on_step is not None:
+                on_step(node, parts.pop(node, ()), g, fitted)
     return found
+
+
+def _input_grads(op, node, g, create_graph):
+    """(input, gradient or None) pairs: the op's rules applied to inputs that require grad."""
+    parents = node._parents
+    rules = op.backward
+    out = node if create_graph else node.data
+    inputs = parents if create_graph else [p.data for p in parents]
+    ctx = node._ctx or _EMPTY
+    if rules.__class__ is tuple:
+        return [(p, rule(g, out, *inputs, **ctx) if p.requires_grad else None)
+                for p, rule in zip(parents, rules)]
+    return [(p, rules(i, g, out, *inputs, **ctx) if p.requires_grad else None)
+            for i, p in enumerate(parents)]
 
 
 _EMPTY: dict = {}
@@ -229,9 +246,9 @@ def grad(output, inputs, grad_output=None, create_graph=False):
             raise TypeError(f"grad: inputs must be Values or Tensors, got {type(x).__name__}")
     seed = output._seed(grad_output, create_graph)
     found = run_backward(output, seed, create_graph=create_graph, accumulate=False,
-                         wanted={id(x) for x in inputs})
+                         wanted=set(inputs))
     result = []
     for x in inputs:
-        g = found.get(id(x))
+        g = found.get(x)
         result.append(x._as_grad(g, create_graph))
     return result

@@ -7,11 +7,69 @@ import numbers
 from . import elementwise as ew
 from .graph import Node, grad_mode
 
+_new = object.__new__
+
+
+def _fill(out, op, parents, data, ctx=None):
+    """Set a new node's slots; record its parents only while grad mode is on."""
+    out.data = data
+    out.grad = 0.0
+    out.label = ""
+    if grad_mode.enabled:
+        out._parents = parents
+        out._op = op
+    else:
+        out._parents = ()
+        out._op = None
+    out._ctx = ctx
+    return out
+
+
+def _binary(op):
+    """The method self <op> other. The hot path of the scalar engine: one call per gate."""
+    forward = op.forward
+    state = grad_mode
+
+    def method(self, other):
+        if other.__class__ is not Value:
+            other = _const(other, op)
+        out = _new(Value)
+        out.data = forward(self.data, other.data)
+        out.grad = 0.0
+        out.label = ""
+        out._ctx = None
+        if state.enabled:
+            out._parents = (self, other)
+            out._op = op
+        else:
+            out._parents = ()
+            out._op = None
+        return out
+    method.__name__ = op.name
+    method.__doc__ = f"{op.name} gate ({op.pattern})."
+    return method
+
+
+def _reflected(op):
+    """The method other <op> self, for a plain number on the left."""
+    method = _binary(op)
+    return lambda self, other: method(_const(other, op), self)
+
+
+def _unary(op):
+    forward = op.forward
+
+    def method(self):
+        return _fill(_new(Value), op, (self,), forward(self.data))
+    method.__name__ = op.name
+    method.__doc__ = f"{op.name} gate ({op.pattern})."
+    return method
+
 
 class Value(Node):
     """A scalar node. ``.data`` and ``.grad`` are floats; ``.grad`` is 0.0 until backward."""
 
-    __slots__ = ("data", "grad", "label", "_parents", "_op", "_ctx")
+    __slots__ = ("_ctx", "_op", "_parents", "data", "grad", "label")
     requires_grad = True
 
     def __init__(self, data, label=""):
@@ -36,7 +94,7 @@ class Value(Node):
     def _apply(op, args, params):
         values = tuple(a if a.__class__ is Value else _const(a, op) for a in args)
         data = op.forward(*(v.data for v in values), **params)
-        return _make(op, values, data, params or None)
+        return _fill(_new(Value), op, values, data, params or None)
 
     def _seed(self, grad, create_graph):
         g = 1.0 if grad is None else float(raw_number(grad, "backward: grad"))
@@ -53,60 +111,30 @@ class Value(Node):
 
     # ------------------------------------------------------------ operators
 
-    def __add__(self, other):
-        return _binary(ew.ADD, self, other)
-
-    def __radd__(self, other):
-        return _binary(ew.ADD, _const(other, ew.ADD), self)
-
-    def __sub__(self, other):
-        return _binary(ew.SUB, self, other)
-
-    def __rsub__(self, other):
-        return _binary(ew.SUB, _const(other, ew.SUB), self)
-
-    def __mul__(self, other):
-        return _binary(ew.MUL, self, other)
-
-    def __rmul__(self, other):
-        return _binary(ew.MUL, _const(other, ew.MUL), self)
-
-    def __truediv__(self, other):
-        return _binary(ew.DIV, self, other)
-
-    def __rtruediv__(self, other):
-        return _binary(ew.DIV, _const(other, ew.DIV), self)
-
-    def __neg__(self):
-        return _make(ew.NEG, (self,), -self.data)
+    __add__ = _binary(ew.ADD)
+    __radd__ = _reflected(ew.ADD)
+    __sub__ = _binary(ew.SUB)
+    __rsub__ = _reflected(ew.SUB)
+    __mul__ = _binary(ew.MUL)
+    __rmul__ = _reflected(ew.MUL)
+    __truediv__ = _binary(ew.DIV)
+    __rtruediv__ = _reflected(ew.DIV)
+    max = _binary(ew.MAX)
+    min = _binary(ew.MIN)
 
     def __pow__(self, exponent):
         if isinstance(exponent, Value) or not isinstance(exponent, numbers.Real):
             raise TypeError(f"pow: exponent must be a number, got {type(exponent).__name__}")
         exponent = float(exponent) if not isinstance(exponent, int) else exponent
-        return _make(ew.POW, (self,), ew.POW.forward(self.data, exponent),
+        return _fill(_new(Value), ew.POW, (self,), ew.POW.forward(self.data, exponent),
                      {"exponent": exponent})
 
-    def exp(self):
-        return _make(ew.EXP, (self,), ew.EXP.forward(self.data))
-
-    def log(self):
-        return _make(ew.LOG, (self,), ew.LOG.forward(self.data))
-
-    def tanh(self):
-        return _make(ew.TANH, (self,), ew.TANH.forward(self.data))
-
-    def sigmoid(self):
-        return _make(ew.SIGMOID, (self,), ew.SIGMOID.forward(self.data))
-
-    def relu(self):
-        return _make(ew.RELU, (self,), ew.RELU.forward(self.data))
-
-    def max(self, other):
-        return _binary(ew.MAX, self, other)
-
-    def min(self, other):
-        return _binary(ew.MIN, self, other)
+    __neg__ = _unary(ew.NEG)
+    exp = _unary(ew.EXP)
+    log = _unary(ew.LOG)
+    tanh = _unary(ew.TANH)
+    sigmoid = _unary(ew.SIGMOID)
+    relu = _unary(ew.RELU)
 
     def __float__(self):
         return self.data
@@ -127,25 +155,4 @@ def _const(x, op):
                     "(Values combine with Values and numbers)")
 
 
-_new = object.__new__
 
-
-def _make(op, parents, data, ctx=None):
-    out = _new(Value)
-    out.data = data
-    out.grad = 0.0
-    out.label = ""
-    if grad_mode.enabled:
-        out._parents = parents
-        out._op = op
-    else:
-        out._parents = ()
-        out._op = None
-    out._ctx = ctx
-    return out
-
-
-def _binary(op, a, b):
-    if b.__class__ is not Value:
-        b = _const(b, op)
-    return _make(op, (a, b), op.forward(a.data, b.data))
