@@ -35,8 +35,8 @@ def test_draw_flow_one_node_per_layer():
     rows = [("conv1", (64, 6, 28, 28), 0.0123), ("relu1", (64, 6, 28, 28), 0.5), ("fc3", (64, 10), None)]
     g = draw_flow(rows, title="LeNet-5")
     src = g.source
-    assert src.count("label=\"conv1") == 1 and "(64, 6, 28, 28)" in src and "grad 1.23e-02" in src
-    assert "grad none" in src and "LeNet-5" in src
+    assert src.count("label=\"conv1") == 1 and "(64, 6, 28, 28)" in src and "out grad 1.23e-02" in src
+    assert "out grad none" in src and "LeNet-5" in src
     assert src.count("->") == 2
     assert draw_flow(rows, title="LeNet-5").source == src        # deterministic DOT
 

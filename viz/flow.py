@@ -14,7 +14,7 @@ import math
 import numpy as np
 
 try:
-    from .render import Drawing as _Digraph
+    from .renderer import Drawing as _Digraph
 except ImportError:  # rendering helpers not available: a plain Digraph still has .source
     from graphviz import Digraph as _Digraph
 
@@ -57,7 +57,7 @@ def _log_range(rows):
 
 def _label(row):
     name, shape, norm = row[0], row[1], row[2]
-    lines = [str(name), "(" + ", ".join(str(d) for d in shape) + ")", f"grad {_fmt(norm)}"]
+    lines = [str(name), "(" + ", ".join(str(d) for d in shape) + ")", f"out grad {_fmt(norm)}"]
     if len(row) > 3 and row[3] is not None:
         lines.append(f"param grad {_fmt(row[3])}")
     return "\n".join(lines)
@@ -117,3 +117,26 @@ def draw_flow_comparison(panels, title=None):
             c.attr(label=str(name), style="rounded", color="#bbbbbb")
             _chain(c, rows, f"p{k}_", lo, hi)
     return g
+
+
+def save_flow(digraph, path, format="svg"):
+    """Render with viz.render when a renderer exists; otherwise write the .gv and say so.
+
+    Returns a one-line message naming the file(s) written.
+    """
+    from pathlib import Path
+
+    path = Path(path).with_suffix("")
+    try:
+        from .renderer import RenderError, render
+    except ImportError:
+        render = None
+    if render is not None:
+        try:
+            return f"wrote {render(digraph, path, format)} (DOT: {path}.gv)"
+        except RenderError as e:
+            return f"wrote {path}.gv only: {e}"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    gv = path.with_name(path.name + ".gv")
+    gv.write_text(digraph.source, encoding="utf-8")
+    return f"wrote {gv} only (viz.render is not available to draw it; try `dot -T{format} {gv}`)"
