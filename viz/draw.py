@@ -262,7 +262,9 @@ def _legend(dot, scene, backward, have_grads):
                  f'<TD ALIGN="LEFT">{S.font("backward", bold=True, size=10)}</TD>'
                  f'<TD ALIGN="LEFT">{S.font("nodes derived by create_graph=True", "#444444", 9)}</TD></TR>')
     key = S.font("value", S.VALUE_COLOR, 10, bold=True)
-    if have_grads:
+    if not have_grads:
+        key += S.font(" (forward; gradients appear once backward has run)", size=10)
+    else:
         key += S.font(" above,  ", size=10) + S.font("gradient", S.GRAD_COLOR, 10, bold=True) + \
             S.font(" below", size=10)
     body += f'<TR><TD COLSPAN="3" ALIGN="LEFT">{key}</TD></TR>'

@@ -55,6 +55,8 @@ def params_text(params):
     parts = []
     for key in sorted(params):
         v = params[key]
+        if v is None or v is False:
+            continue  # defaults such as axis=None, keepdims=False say nothing
         if isinstance(v, np.ndarray):
             v = f"array{v.shape}"
         elif isinstance(v, tuple) and len(v) > 6:
