@@ -1,0 +1,115 @@
+"""Each Value op against central differences, its declared pattern, and its errors."""
+
+import math
+
+import pytest
+
+import autograd
+from autograd import Value
+from autograd import elementwise as ew
+
+UNARY = {
+    "exp": (lambda a: a.exp(), 0.7),
+    "log": (lambda a: a.log(), 1.3),
+    "tanh": (lambda a: a.tanh(), -0.4),
+    "sigmoid": (lambda a: a.sigmoid(), 0.9),
+    "relu+": (lambda a: a.relu(), 0.8),
+    "relu-": (lambda a: a.relu(), -0.8),
+    "neg": (lambda a: -a, 1.5),
+    "pow2": (lambda a: a ** 2, -1.5),
+    "pow-half": (lambda a: a ** -0.5, 2.0),
+    "pow3": (lambda a: a ** 3, 0.6),
+}
+
+BINARY = {
+    "add": lambda a, b: a + b,
+    "sub": lambda a, b: a - b,
+    "mul": lambda a, b: a * b,
+    "div": lambda a, b: a / b,
+    "max": lambda a, b: a.max(b),
+    "min": lambda a, b: a.min(b),
+    "radd": lambda a, b: 2.5 + a * b,
+    "rsub": lambda a, b: 2.5 - a * b,
+    "rmul": lambda a, b: 2.5 * a - b,
+    "rdiv": lambda a, b: 2.5 / (a * b),
+}
+
+
+@pytest.mark.parametrize("name", UNARY)
+def test_unary_first_and_second_order(name):
+    fn, x0 = UNARY[name]
+    x = Value(x0)
+    assert autograd.gradcheck(fn, [x])
+    assert autograd.gradgradcheck(fn, [x])
+
+
+@pytest.mark.parametrize("name", BINARY)
+def test_binary_first_and_second_order(name):
+    fn = BINARY[name]
+    a, b = Value(1.3), Value(-0.7)
+    assert autograd.gradcheck(fn, [a, b])
+    assert autograd.gradgradcheck(fn, [a, b])
+
+
+def test_every_op_declares_its_pattern():
+    patterns = {op.name: op.pattern for op in vars(ew).values() if isinstance(op, autograd.Op)}
+    assert patterns["add"] == "distributor"
+    assert patterns["mul"] == "swap multiplier"
+    assert patterns["max"] == patterns["min"] == patterns["relu"] == "router"
+    assert all(patterns.values())
+
+
+def test_op_names_recorded_on_nodes():
+    a, b = Value(2.0), Value(3.0)
+    assert (a + b).op == "add" and (a * b).op == "mul" and a.op == ""
+    assert (a ** 2).op == "pow" and (a ** 2).params == {"exponent": 2}
+    assert (a + b).parents == (a, b)
+
+
+def test_numbers_on_either_side():
+    a = Value(4.0)
+    assert (1 + a).data == 5.0 and (a + 1).data == 5.0
+    assert (1 - a).data == -3.0 and (a - 1).data == 3.0
+    assert (2 * a).data == 8.0 and (2 / a).data == 0.5 and (a / 2).data == 2.0
+
+
+def test_max_min_tie_split_evenly():
+    a, b = Value(2.0), Value(2.0)
+    (step,) = autograd.backprop_steps(a.max(b))
+    assert step.downstream == (0.5, 0.5)
+
+
+def test_sigmoid_stable_for_large_inputs():
+    assert Value(1000.0).sigmoid().data == 1.0
+    assert Value(-1000.0).sigmoid().data == 0.0
+
+
+@pytest.mark.parametrize("make, message", [
+    (lambda: Value("3"), "real number"),
+    (lambda: Value(1.0) + "a", "unsupported operand"),
+    (lambda: Value(1.0) * None, "unsupported operand"),
+    (lambda: Value(-1.0).log(), "log"),
+    (lambda: Value(1000.0).exp(), "exp"),
+    (lambda: Value(-8.0) ** 0.5, "negative base"),
+    (lambda: Value(0.0) ** -1, "pow"),
+    (lambda: Value(1.0) / 0, "division by zero"),
+    (lambda: Value(2.0) ** Value(2.0), "exponent must be a number"),
+])
+def test_bad_input_is_a_clear_error(make, message):
+    with pytest.raises((TypeError, ValueError, ZeroDivisionError), match=message):
+        make()
+
+
+def test_gradcheck_catches_a_wrong_rule():
+    wrong = autograd.Op("bad_square", "elementwise", lambda x: x * x,
+                        backward=(lambda g, out, x: g * x,))  # should be 2x
+    x = Value(1.5)
+    with pytest.raises(autograd.GradcheckError, match=r"analytic 1\.5 vs numerical 3"):
+        autograd.gradcheck(lambda v: wrong(v), [x])
+
+
+def test_value_repr_and_float():
+    v = Value(2.5, label="w")
+    assert "w" in repr(v) and "2.5" in repr(v)
+    assert float(v) == 2.5
+    assert math.isclose(float(v.tanh()), math.tanh(2.5))
