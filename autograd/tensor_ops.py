@@ -6,6 +6,8 @@ ndarray-compatible methods (reshape, swapaxes, @), so they run on raw arrays or 
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
 from .graph import ADDER, DISTRIBUTOR, ROUTER, SWAP_MULTIPLIER, Op, raw
@@ -24,14 +26,24 @@ def sum_to_shape(x, shape):
     axes = tuple(range(lead)) + tuple(
         lead + i for i, d in enumerate(shape) if d == 1 and x.shape[lead + i] != 1)
     if axes:
-        x = x.sum(axis=axes, keepdims=True)
+        x = np.add.reduce(x, axis=axes, keepdims=True)
     return x.reshape(shape) if lead or x.shape != shape else x
+
+
+def broadcast(x, shape):
+    """x repeated to ``shape``: a fresh array when small (faster to make than a view), a
+    read-only stride-0 view when large (no memory)."""
+    if math.prod(shape) <= 4096:
+        out = np.empty(shape, dtype=np.result_type(x))
+        out[...] = x
+        return out
+    return np.broadcast_to(x, shape)
 
 
 # ---------------------------------------------------------------- broadcasting (the copy gate)
 
 BROADCAST_TO = Op(
-    "broadcast_to", ADDER, lambda x, shape: np.broadcast_to(x, shape),
+    "broadcast_to", ADDER, broadcast,
     backward=(lambda g, out, x, shape: SUM_TO(g, shape=x.shape),),
     jacobian=("copies; backward sums the copies",))
 
@@ -48,17 +60,18 @@ def _expand(g, x_shape, axis, keepdims):
 
 
 def _size(shape, axis):
-    return int(np.prod([shape[i] for i in axis])) if axis is not None else int(np.prod(shape))
+    return math.prod(shape[i] for i in axis) if axis is not None else math.prod(shape)
 
 
 SUM = Op(
-    "sum", DISTRIBUTOR, lambda x, axis, keepdims: np.sum(x, axis=axis, keepdims=keepdims),
+    "sum", DISTRIBUTOR, lambda x, axis, keepdims: x.sum(axis=axis, keepdims=keepdims),
     backward=(lambda g, out, x, axis, keepdims:
               BROADCAST_TO(_expand(g, x.shape, axis, keepdims), shape=x.shape),),
     jacobian=("ones: upstream copied to every summed element",))
 
 MEAN = Op(
-    "mean", DISTRIBUTOR, lambda x, axis, keepdims: np.mean(x, axis=axis, keepdims=keepdims),
+    "mean", DISTRIBUTOR,
+    lambda x, axis, keepdims: x.sum(axis=axis, keepdims=keepdims) / _size(x.shape, axis),
     backward=(lambda g, out, x, axis, keepdims: BROADCAST_TO(
         _expand(g, x.shape, axis, keepdims) * (1.0 / _size(x.shape, axis)), shape=x.shape),),
     jacobian=("1/n: upstream / n copied to every element",))

@@ -1,0 +1,191 @@
+"""Tensor engine speed against numpy and PyTorch (ratios; not a test).
+
+    python benchmarks/tensor_bench.py [--quick]
+
+1. Per-op cost: a 10x10 add recording a graph, and the same add plus its backward.
+   Targets: at most 2x PyTorch's time.
+2. A training step of a 784-256-128-10 MLP (Linear-ReLU-Linear-ReLU-Linear, cross-entropy,
+   plain SGD), batch 128, float32, written with autograd Tensors directly.
+   Target: at most 1.3x PyTorch's time.
+
+Both engines run interleaved, round after round, so a noisy neighbour slows both; the
+reported ratio is the median of the per-round ratios.
+"""
+
+from __future__ import annotations
+
+import os
+
+for _var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
+    os.environ[_var] = "2"
+
+import itertools  # noqa: E402
+import statistics  # noqa: E402
+import sys  # noqa: E402
+import time  # noqa: E402
+
+import numpy as np  # noqa: E402
+
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+
+from autograd import Tensor  # noqa: E402
+from autograd import functional as F  # noqa: E402
+
+try:
+    import torch
+    torch.set_num_threads(2)
+except ImportError:  # PyTorch is optional
+    torch = None
+
+SIZES = (784, 256, 128, 10)
+BATCH, LR = 128, 0.01
+
+
+def per_call(fn, number):
+    """Seconds per call of fn, timed over ``number`` calls."""
+    start = time.perf_counter()
+    for _ in range(number):
+        fn()
+    return (time.perf_counter() - start) / number
+
+
+def rounds(fns, number, repeats):
+    """Median seconds per call of each fn, and the per-round ratio of each fn to the last."""
+    for fn in fns:
+        fn()
+    times = [[] for _ in fns]
+    for _ in range(repeats):
+        for t, fn in zip(times, fns):
+            t.append(per_call(fn, number))
+    medians = [statistics.median(t) for t in times]
+    ratios = [statistics.median(a / b for a, b in zip(t, times[-1])) for t in times]
+    return medians, ratios
+
+
+# ---------------------------------------------------------------- 1. a small op
+
+def small_op(repeats, number=2000):
+    rng = np.random.default_rng(0)
+    a, b = rng.normal(size=(10, 10)), rng.normal(size=(10, 10))
+    ta, tb = Tensor(a, requires_grad=True), Tensor(b, requires_grad=True)
+    seed = np.ones((10, 10))
+
+    def ours_forward():
+        return ta + tb
+
+    def ours_both():
+        (ta + tb).backward(seed)
+
+    rows = [("numpy add (no graph)", lambda: a + b, None)]
+    if torch is None:
+        rows += [("autograd add, recording", ours_forward, None),
+                 ("autograd add + backward", ours_both, None)]
+        medians, _ = rounds([f for _, f, _ in rows], number, repeats)
+        return [(name, m, None) for (name, _, _), m in zip(rows, medians)]
+
+    pa = torch.tensor(a, requires_grad=True)
+    pb = torch.tensor(b, requires_grad=True)
+    pseed = torch.ones(10, 10, dtype=torch.float64)
+
+    def torch_forward():
+        return pa + pb
+
+    def torch_both():
+        (pa + pb).backward(pseed)
+
+    (m_np, m_ours, m_torch), (_, r_fwd, _) = rounds([lambda: a + b, ours_forward, torch_forward],
+                                                     number, repeats)
+    (m_ours2, m_torch2), (r_both, _) = rounds([ours_both, torch_both], number // 4, repeats)
+    return [("numpy add (no graph)", m_np, None),
+            ("torch add, recording", m_torch, None),
+            ("autograd add, recording", m_ours, r_fwd),
+            ("torch add + backward", m_torch2, None),
+            ("autograd add + backward", m_ours2, r_both)]
+
+
+# ---------------------------------------------------------------- 2. an MLP training step
+
+def init(rng):
+    """Uniform(-1/sqrt(fan_in), 1/sqrt(fan_in)) weights (in, out) and biases, float32."""
+    params = []
+    for fan_in, fan_out in itertools.pairwise(SIZES):
+        bound = 1.0 / np.sqrt(fan_in)
+        params.append(rng.uniform(-bound, bound, (fan_in, fan_out)).astype(np.float32))
+        params.append(rng.uniform(-bound, bound, fan_out).astype(np.float32))
+    return params
+
+
+def autograd_step(params, x, y):
+    """One SGD step with autograd Tensors; params: [W1, b1, W2, b2, W3, b3] (requires_grad)."""
+    h = Tensor(x)
+    for k in range(0, len(params), 2):
+        h = h @ params[k] + params[k + 1]
+        if k + 2 < len(params):
+            h = h.relu()
+    loss = F.cross_entropy(h, y)
+    for p in params:
+        p.grad = None
+    loss.backward()
+    for p in params:
+        p.data -= LR * p.grad.data
+    return loss
+
+
+def torch_step(params, x, y):
+    h = x
+    for k in range(0, len(params), 2):
+        h = h @ params[k] + params[k + 1]
+        if k + 2 < len(params):
+            h = h.relu()
+    loss = torch.nn.functional.cross_entropy(h, y)
+    for p in params:
+        p.grad = None
+    loss.backward()
+    with torch.no_grad():
+        for p in params:
+            p -= LR * p.grad
+    return loss
+
+
+def mlp_step(repeats, number=10):
+    rng = np.random.default_rng(0)
+    x = rng.normal(size=(BATCH, SIZES[0])).astype(np.float32)
+    y = rng.integers(0, SIZES[-1], BATCH)
+    start = init(rng)
+    ours = [Tensor(p.copy(), requires_grad=True) for p in start]
+    loss = autograd_step(ours, x, y)
+    assert loss.dtype == np.float32 and all(p.grad.dtype == np.float32 for p in ours)
+    fn_ours = lambda: autograd_step(ours, x, y)
+    if torch is None:
+        (m,), _ = rounds([fn_ours], number, repeats)
+        return [("autograd MLP step", m, None)]
+    theirs = [torch.tensor(p.copy(), requires_grad=True) for p in start]
+    tx, ty = torch.from_numpy(x), torch.from_numpy(y)
+    # same start, same step: the losses agree
+    a, b = [Tensor(p.copy(), requires_grad=True) for p in start], [
+        torch.tensor(p.copy(), requires_grad=True) for p in start]
+    diff = abs(autograd_step(a, x, y).item() - torch_step(b, tx, ty).item())
+    assert diff < 1e-4, f"MLP losses differ by {diff}"
+    (m_ours, m_torch), (ratio, _) = rounds([fn_ours, lambda: torch_step(theirs, tx, ty)],
+                                           number, repeats)
+    return [("torch MLP step", m_torch, None), ("autograd MLP step", m_ours, ratio)]
+
+
+def report(title, rows, unit, scale, target):
+    print(title)
+    for name, seconds, ratio in rows:
+        extra = "" if ratio is None else f"   {ratio:.2f}x torch (target <= {target}x)"
+        print(f"  {name:<28} {seconds * scale:9.2f} {unit}{extra}")
+
+
+def main():
+    quick = "--quick" in sys.argv
+    print(f"numpy {np.__version__}, torch {torch.__version__ if torch else 'not installed'}, "
+          "2 threads")
+    report("10x10 add (median per call)", small_op(5 if quick else 25), "us", 1e6, 2)
+    report(f"MLP {'-'.join(map(str, SIZES))} step, batch {BATCH}, float32 (median per step)",
+           mlp_step(5 if quick else 40), "ms", 1e3, 1.3)
+
+
+if __name__ == "__main__":
+    main()
