@@ -181,9 +181,7 @@ class Tensor(Node):
 
     # ------------------------------------------------------------ core hooks
 
-    @staticmethod
-    def _apply(op, args, params):
-        return _apply(op, args, params)
+    _apply = staticmethod(_apply)
 
     def _seed(self, grad, create_graph):
         """The gradient backward starts from: ones for one element, else ``grad`` (checked)."""
@@ -295,10 +293,10 @@ class Tensor(Node):
     # ------------------------------------------------------------ reductions
 
     def sum(self, axis=None, keepdims=False):
-        return T.SUM(self, axis=_axes(axis, self.ndim, "sum"), keepdims=keepdims)
+        return _apply(T.SUM, (self,), {"axis": _axes(axis, self.ndim, "sum"), "keepdims": keepdims})
 
     def mean(self, axis=None, keepdims=False):
-        return T.MEAN(self, axis=_axes(axis, self.ndim, "mean"), keepdims=keepdims)
+        return _apply(T.MEAN, (self,), {"axis": _axes(axis, self.ndim, "mean"), "keepdims": keepdims})
 
     def max(self, axis=None, keepdims=False):
         """Max reduction; the gradient goes to the first arg-max along an int axis and is
