@@ -3,7 +3,7 @@
 import re
 
 import numpy as np
-from hypothesis import given, settings
+from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
 import autograd
@@ -120,6 +120,9 @@ def test_one_frame_per_step_with_one_current_element(case):
 @given(expressions())
 def test_last_frame_agrees_with_finite_differences(case):
     root, leaves = case
+    assume(all(n.op != "max" or n.parents[0] is n.parents[1]
+               or abs(n.parents[0].data - n.parents[1].data) > 1e-3
+               for n in viz.scene.graph_order(root)))  # no kinks for the finite differences
     frames = viz.draw_steps(root)
     if not frames:
         return

@@ -162,7 +162,7 @@ def _pictures(root, steps, out, format, stdout, title):
             old.unlink()
     root.backward()
     graph = draw(root, title=title)
-    frames = draw_steps(root)
+    frames = draw_steps(root, caption=False)  # the terminal and the stepper show the text
     width = len(str(len(frames)))
     names = [frames_dir / f"step-{k:0{width}d}" for k in range(1, len(frames) + 1)]
     svg_paths = render_many([graph, *frames], [out / "graph", *names], "svg")

@@ -114,12 +114,12 @@ def build(scene, state, *, rankdir="LR", values=True, fmt=".2f", forward=None, l
     else:
         _boxes(dot, scene, state, values, fmt, backward)
     lines = ([title] if title else []) + list(state.caption)
-    if lines:
-        rows = "".join(f'<TR><TD ALIGN="LEFT">{S.font(line, size=11)}</TD></TR>' for line in lines)
-        dot.attr(label=f'<<TABLE BORDER="0" CELLSPACING="0">{rows}</TABLE>>', labelloc="b",
+    rows = "".join(f'<TR><TD ALIGN="LEFT">{S.font(line, size=11)}</TD></TR>' for line in lines)
+    if legend:  # in the graph label, under the drawing: it never disturbs the layout
+        rows += f'<TR><TD ALIGN="LEFT">{_legend(scene, backward, state.grads or state.notes)}</TD></TR>'
+    if rows:
+        dot.attr(label=f'<<TABLE BORDER="0" CELLSPACING="2">{rows}</TABLE>>', labelloc="b",
                  labeljust="l")
-    if legend:
-        _legend(dot, scene, backward, state.grads or state.notes)
     return dot
 
 
@@ -242,7 +242,7 @@ def _boxes(dot, scene, state, values, fmt, backward):
         dot.edge(w.src, w.dst, **attrs)
 
 
-def _legend(dot, scene, backward, have_grads):
+def _legend(scene, backward, have_grads):
     present = {n._op.pattern for n in scene.nodes if n._op is not None}
     if scene.copies:
         present.add("adder")
@@ -268,7 +268,4 @@ def _legend(dot, scene, backward, have_grads):
         key += S.font(" above,  ", size=10) + S.font("gradient", S.GRAD_COLOR, 10, bold=True) + \
             S.font(" below", size=10)
     body += f'<TR><TD COLSPAN="3" ALIGN="LEFT">{key}</TD></TR>'
-    with dot.subgraph(name="cluster_legend") as leg:
-        leg.attr(label="", color="#dddddd", style="rounded")
-        leg.node("legend", f'<<TABLE BORDER="0" CELLSPACING="2" CELLPADDING="2">{body}</TABLE>>',
-                 shape="plaintext")
+    return f'<TABLE BORDER="1" COLOR="#dddddd" CELLBORDER="0" CELLSPACING="1" CELLPADDING="2">{body}</TABLE>'

@@ -16,15 +16,19 @@ from .scene import Scene
 from .style import NumberFormat
 
 
-def draw_steps(root, *, grad=None, rankdir="LR", values=True, fmt=".2f", legend=True):
-    """One graphviz.Digraph per backward step of ``root`` (same length as backprop_steps)."""
+def draw_steps(root, *, grad=None, rankdir="LR", values=True, fmt=".2f", legend=True, caption=True):
+    """One graphviz.Digraph per backward step of ``root`` (same length as backprop_steps).
+
+    caption: write the step's text (`upstream x local = downstream` lines) under each frame.
+    """
     scene = Scene(root)
     steps = backprop_steps(root, grad)
     fmt = NumberFormat(fmt)
     frames = scalar_states(scene, steps, fmt) if scene.scalar else tensor_states(scene, steps)
     out = []
     for k, (step, state) in enumerate(zip(steps, frames)):
-        state.caption = [f"step {k + 1}/{len(steps)}", *step.lines()]
+        if caption:
+            state.caption = [f"step {k + 1}/{len(steps)}", *step.lines()]
         out.append(build(scene, state, rankdir=rankdir, values=values, fmt=fmt, legend=legend))
     return out
 

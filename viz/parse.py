@@ -16,7 +16,7 @@ import math
 from autograd import Value
 
 MAX_CHARS = 2000   # longer input is refused before parsing
-MAX_OPS = 200      # gates; every one becomes a drawing frame
+MAX_OPS = 60       # gates: each becomes a frame; larger circuits are unreadable and slow to lay out
 
 UNARY = ("exp", "log", "tanh", "sigmoid", "relu")
 VARIADIC = ("max", "min")

@@ -49,13 +49,13 @@ def find_renderer():
     return None
 
 
-def _run(args, **kw):
+def _run(args, timeout=120, **kw):
     try:
-        done = subprocess.run(args, capture_output=True, timeout=120, **kw)
+        done = subprocess.run(args, capture_output=True, timeout=timeout, **kw)
     except OSError as e:
         raise RenderError(f"cannot run the renderer {args[0]} ({e})") from None
     except subprocess.TimeoutExpired:
-        raise RenderError(f"the renderer {args[0]} took more than 120 s") from None
+        raise RenderError(f"the renderer {args[0]} took more than {timeout} s") from None
     if done.returncode != 0:
         err = done.stderr.decode("utf-8", "replace").strip().splitlines()
         msg = next((line for line in err if "rror" in line), err[0] if err else "")
@@ -130,7 +130,7 @@ def render_many(digraphs, paths, format="svg"):
                           f"the DOT files are in {gvs[0].parent}")
     for start in range(0, len(gvs), 100):
         batch = gvs[start:start + 100]
-        _run([exe, f"-T{format}", "-O", *map(str, batch)])
+        _run([exe, f"-T{format}", "-O", *map(str, batch)], timeout=120 + 10 * len(batch))
         for gv in batch:  # -O writes name.gv.svg: move to name.svg
             made = gv.with_name(gv.name + "." + format)
             made.replace(gv.with_name(gv.stem + "." + format))

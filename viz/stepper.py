@@ -104,7 +104,7 @@ def save_stepper(root, path, *, grad=None, title=None, **options):
     one frame: the drawing itself.
     """
     steps = backprop_steps(root, grad)
-    frames = draw_steps(root, grad=grad, **options)
+    frames = draw_steps(root, grad=grad, caption=False, **options)  # the page shows the text
     texts = step_texts(steps)
     if not frames:
         frames, texts = [draw(root, **options)], ["no gates: nothing to backpropagate"]
