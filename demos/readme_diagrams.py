@@ -1,0 +1,107 @@
+"""Regenerate the README's pictures in demos/images/ (run by `make diagrams`).
+
+  lecture.svg        the lecture example f = (x + y) * z after backward
+  fanout-step.svg    a step frame of f = x*x + exp(y)/x: the copy gate summing its parts
+  tensor.svg         a tiny tensor network with its values and gradients as matrices
+  double-backward.svg  the graph of a gradient made with create_graph=True
+  stepper.png        the HTML stepper in headless Chromium, after one click on "next"
+"""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+import numpy as np  # noqa: E402
+
+import autograd  # noqa: E402
+import viz  # noqa: E402
+from autograd import Tensor, Value  # noqa: E402
+
+IMAGES = ROOT / "demos" / "images"
+
+
+def lecture():
+    x, y, z = Value(-2.0, "x"), Value(5.0, "y"), Value(-4.0, "z")
+    f = (x + y) * z
+    f.label = "f"
+    return f
+
+
+def fanout():
+    x, y = Value(2.0, "x"), Value(1.0, "y")
+    f = x * x + y.exp() / x
+    f.label = "f"
+    return f
+
+
+def tensor_net():
+    w = Tensor([[0.5, -1.0], [1.5, 0.25], [-0.5, 1.0]], requires_grad=True, label="W")
+    x = Tensor([[1.0, -2.0, 0.5], [0.0, 1.0, -1.0]], requires_grad=True, label="x")
+    b = Tensor([0.1, -0.2, 0.3], requires_grad=True, label="b")
+    h = (w @ x).relu()
+    loss = (h.sum(axis=1) + b).sum()
+    loss.label = "loss"
+    return loss
+
+
+def double_backward():
+    F = autograd.functional
+    if hasattr(F, "conv2d"):
+        x = Tensor(np.arange(9.0).reshape(1, 1, 3, 3) / 4, requires_grad=True, label="x")
+        w = Tensor([[[[1.0, -1.0], [0.5, 2.0]]]], requires_grad=True, label="w")
+        out = F.conv2d(x, w).sum()
+    else:  # before conv exists: the matmul's input gradient upstream @ W^T
+        x = Tensor([[1.0, 2.0], [3.0, 4.0]], requires_grad=True, label="x")
+        w = Tensor([[0.5, -1.0], [2.0, 0.25]], requires_grad=True, label="w")
+        out = (x @ w).sum()
+    (gx,) = autograd.grad(out, [x], create_graph=True)
+    gx.label = "dout/dx"
+    return viz.draw(gx, forward=out, title="gradient of x, drawn (dashed: backward nodes)")
+
+
+def screenshot(html, png):
+    chromium = next((shutil.which(n) for n in ("chromium", "chromium-browser", "google-chrome")
+                     if shutil.which(n)), None)
+    if chromium is None:
+        print(f"no chromium: kept {png.name} as it was")
+        return
+    with tempfile.TemporaryDirectory() as profile:
+        subprocess.run([chromium, "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic",
+                        "--no-first-run", "--disable-background-networking",
+                        "--disable-component-update", "--disable-sync", "--hide-scrollbars",
+                        f"--user-data-dir={profile}", "--window-size=900,620",
+                        f"--screenshot={png}", f"file://{html}#click=next"],
+                       check=True, capture_output=True, timeout=120)
+    print(f"wrote {png}")
+
+
+def main():
+    IMAGES.mkdir(parents=True, exist_ok=True)
+    f = lecture()
+    f.backward()
+    print("wrote", viz.render(viz.draw(f), IMAGES / "lecture.svg"))
+    g = fanout()
+    steps = autograd.backprop_steps(g)
+    k = next(i for i, s in enumerate(steps) if s.op == "copy")
+    print("wrote", viz.render(viz.draw_steps(g)[k], IMAGES / "fanout-step.svg"))
+    loss = tensor_net()
+    loss.backward()
+    print("wrote", viz.render(viz.draw(loss), IMAGES / "tensor.svg"))
+    print("wrote", viz.render(double_backward(), IMAGES / "double-backward.svg"))
+    for gv in IMAGES.glob("*.gv"):
+        gv.unlink()  # the DOT text is regenerated from code; keep only the pictures
+    with tempfile.TemporaryDirectory() as tmp:
+        html = Path(viz.save_stepper(fanout(), Path(tmp) / "stepper.html",
+                                     title="chainrule: f = x*x + exp(y)/x, step by step"))
+        screenshot(html, IMAGES / "stepper.png")
+
+
+if __name__ == "__main__":
+    main()
