@@ -285,10 +285,10 @@ class Tensor(Node):
 
     def maximum(self, other):
         """Elementwise max with broadcasting (router)."""
-        return ew.MAX(self, other)
+        return _apply(ew.MAX, (self, other), _NO_PARAMS)
 
     def minimum(self, other):
-        return ew.MIN(self, other)
+        return _apply(ew.MIN, (self, other), _NO_PARAMS)
 
     # ------------------------------------------------------------ reductions
 
@@ -303,7 +303,7 @@ class Tensor(Node):
         split evenly among ties for full or multi-axis reductions (like PyTorch)."""
         if self.data.size == 0:
             raise ValueError("max: empty tensor")
-        return T.MAX(self, axis=_axes(axis, self.ndim, "max"), keepdims=keepdims)
+        return _apply(T.MAX, (self,), {"axis": _axes(axis, self.ndim, "max"), "keepdims": keepdims})
 
     # ------------------------------------------------------------ shape
 
@@ -315,7 +315,7 @@ class Tensor(Node):
         except ValueError:
             raise ValueError(f"reshape: cannot reshape {self.shape} ({self.data.size} elements) "
                              f"into {shape}") from None
-        return T.RESHAPE(self, shape=target)
+        return _apply(T.RESHAPE, (self,), {"shape": target})
 
     def transpose(self, *axes):
         if not axes:
@@ -324,7 +324,7 @@ class Tensor(Node):
             axes = tuple(axes[0])
         if sorted(a % max(self.ndim, 1) for a in axes) != list(range(self.ndim)) or len(axes) != self.ndim:
             raise ValueError(f"transpose: axes {axes} are not a permutation for shape {self.shape}")
-        return T.TRANSPOSE(self, axes=tuple(a % self.ndim for a in axes))
+        return _apply(T.TRANSPOSE, (self,), {"axes": tuple(a % self.ndim for a in axes)})
 
     @property
     def T(self):
@@ -336,16 +336,16 @@ class Tensor(Node):
                 raise ValueError(f"swapaxes: axis {ax} is out of range for shape {self.shape}")
         axes = list(range(self.ndim))
         axes[a], axes[b] = axes[b], axes[a]
-        return T.TRANSPOSE(self, axes=tuple(axes))
+        return _apply(T.TRANSPOSE, (self,), {"axes": tuple(axes)})
 
     def flatten(self):
         return self.reshape(-1)
 
     def broadcast_to(self, shape):
-        return T.BROADCAST_TO(self, shape=tuple(shape))
+        return _apply(T.BROADCAST_TO, (self,), {"shape": tuple(shape)})
 
     def __getitem__(self, index):
-        return T.GETITEM(self, index=_index(index))
+        return _apply(T.GETITEM, (self,), {"index": _index(index)})
 
 
 # ---------------------------------------------------------------- helpers

@@ -33,6 +33,8 @@ def sum_to_shape(x, shape):
 def broadcast(x, shape):
     """x repeated to ``shape``: a fresh array when small (faster to make than a view), a
     read-only stride-0 view when large (no memory)."""
+    if np.ndim(x) > len(shape):     # assignment would drop leading 1s; broadcasting does not
+        raise ValueError(f"cannot broadcast shape {np.shape(x)} to {tuple(shape)}")
     if math.prod(shape) <= 4096:
         out = np.empty(shape, dtype=np.result_type(x))
         out[...] = x
@@ -40,11 +42,20 @@ def broadcast(x, shape):
     return np.broadcast_to(x, shape)
 
 
+def _check_broadcast(x, shape):
+    try:
+        ok = np.ndim(x) <= len(shape) and np.broadcast_shapes(np.shape(x), shape) == tuple(shape)
+    except ValueError:
+        ok = False
+    if not ok:
+        raise ValueError(f"cannot broadcast shape {np.shape(x)} to {tuple(shape)}")
+
+
 # ---------------------------------------------------------------- broadcasting (the copy gate)
 
 BROADCAST_TO = Op(
     "broadcast_to", ADDER, broadcast,
-    backward=(lambda g, out, x, shape: SUM_TO(g, shape=x.shape),),
+    backward=(lambda g, out, x, shape: SUM_TO(g, shape=x.shape),), check=_check_broadcast,
     jacobian=("copies; backward sums the copies",))
 
 SUM_TO = Op(

@@ -1,5 +1,7 @@
 """Tensor basics: dtype policy, the .grad contract, numpy semantics of every op, errors."""
 
+import re
+
 import numpy as np
 import pytest
 
@@ -287,6 +289,10 @@ def test_other_errors_are_one_clear_line():
         t.reshape(4, 2)
     with pytest.raises(ValueError, match=r"sum: axis 2 is out of range for a 2-d tensor"):
         t.sum(axis=2)
+    for shape in [(3,), (100, 100)]:
+        message = f"broadcast_to: cannot broadcast shape (2, 3) to {shape}"
+        with pytest.raises(ValueError, match=re.escape(message)):
+            t.broadcast_to(shape)
     with pytest.raises(ValueError, match="transpose: axes"):
         t.transpose(0, 0)
     with pytest.raises(IndexError, match="getitem"):
