@@ -202,8 +202,11 @@ def test_conv_and_pool_nodes_show_their_parameters():
     w = Tensor(np.ones((1, 1, 3, 3)), requires_grad=True, label="w")
     y = F.max_pool2d(F.conv2d(x, w, stride=1, padding=1), 2)
     src = viz.draw(y.sum()).source
-    assert "padding=1" in src and "stride=1" in src
-    assert "kernel_size=2" in src or "kernel=2" in src or "(2, 2)" in src
+    conv = next(ln for ln in src.splitlines() if "<B>conv2d</B>" in ln)
+    assert re.search(r"padding=(1|\(1, 1\))", conv) and re.search(r"stride=(1|\(1, 1\))", conv)
+    pool = next(ln for ln in src.splitlines() if "<B>max_pool2d</B>" in ln)
+    assert re.search(r"kernel(_size)?=(2|\(2, 2\))", pool)
+    assert 'color="#8a3fa8"' in pool  # max-pool is a router
 
 
 # ---------------------------------------------------------------- backward graphs
@@ -247,3 +250,21 @@ def test_tensor_backward_graph_of_matmul_uses_the_other_input():
     assert "@" in backward_ops and "transpose" in backward_ops
     assert re.search(r"<B>W</B>[^\n]*style=rounded\b", src)
     assert not re.search(r"<B>X</B>", src)  # X itself does not enter its own gradient
+
+
+def test_any_op_is_drawn_from_its_name_pattern_and_params():
+    # a stand-in for a primitive written elsewhere (conv, pool): nothing in viz knows it
+    def fwd(x, w, stride, padding, kernel_size):
+        return x[..., ::stride, ::stride] * w.sum()
+
+    fake = autograd.Op("fakeconv2d", "swap multiplier", fwd,
+                       backward=(lambda g, out, x, w, **p: x * 0.0, lambda g, out, x, w, **p: w * 0.0))
+    x = Tensor(np.arange(16.0).reshape(1, 1, 4, 4), requires_grad=True, label="x")
+    w = Tensor(np.ones((1, 1, 3, 3)), requires_grad=True, label="w")
+    y = fake(x, w, stride=2, padding=1, kernel_size=(3, 3))
+    src = viz.draw(y).source
+    line = next(ln for ln in src.splitlines() if "fakeconv2d" in ln)
+    assert "kernel_size=(3, 3) padding=1 stride=2" in line
+    assert 'color="#d9731a"' in line  # swap multiplier colour
+    assert "(1, 1, 2, 2)" in line
+    assert cells(src, "n2", GREEN) == [0.0, 18.0, 72.0, 90.0]  # x[::2, ::2] * 9
