@@ -197,7 +197,8 @@ class Tensor(Node):
             if isinstance(grad, Tensor) and create_graph:
                 seed = grad
             else:
-                seed = np.asarray(grad.data if isinstance(grad, Tensor) else grad, dtype=self.data.dtype)
+                # a copy: .grad arrays never alias the caller's array
+                seed = np.array(grad.data if isinstance(grad, Tensor) else grad, dtype=self.data.dtype)
             if tuple(seed.shape) != self.shape:
                 raise ValueError(f"backward: grad has shape {tuple(seed.shape)} "
                                  f"but the output has shape {self.shape}")

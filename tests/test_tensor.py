@@ -84,6 +84,14 @@ def test_grad_arrays_are_writable_even_after_a_broadcast_backward(shape):
     assert g.sum() == x.size + 4.0
 
 
+def test_grad_does_not_alias_the_callers_gradient_array():
+    x = Tensor([1.0, 2.0], requires_grad=True)
+    seed = np.array([3.0, 4.0])
+    (x + 0.0).backward(seed)                    # add passes the upstream array on unchanged
+    seed[:] = 0.0
+    np.testing.assert_array_equal(np.asarray(x.grad), [3.0, 4.0])
+
+
 def test_constants_do_not_get_gradients():
     x = Tensor([1.0, 2.0], requires_grad=True)
     c = Tensor([3.0, 4.0])
