@@ -40,6 +40,7 @@ class LeNet5(Sequential):
     """
 
     def __init__(self, in_channels=1, num_classes=10, dtype=np.float32, rng=None):
+        self.in_channels = in_channels
         kw = {"dtype": dtype, "rng": rng}
         super().__init__(
             conv1=Conv2d(in_channels, 6, 5, **kw), relu1=ReLU(), pool1=MaxPool2d(2),
@@ -48,3 +49,16 @@ class LeNet5(Sequential):
             fc1=Linear(16 * 5 * 5, 120, **kw), relu3=ReLU(),
             fc2=Linear(120, 84, **kw), relu4=ReLU(),
             fc3=Linear(84, num_classes, **kw))
+
+    def _check(self, x):
+        if tuple(x.shape[1:]) != (self.in_channels, 32, 32):
+            raise ValueError(f"LeNet5: expects input (N, {self.in_channels}, 32, 32), got shape "
+                             f"{tuple(x.shape)} (pad 28x28 images by 2, as LeNet does)")
+
+    def forward(self, x):
+        self._check(x)
+        return super().forward(x)
+
+    def forward_trace(self, x):
+        self._check(x)
+        return super().forward_trace(x)

@@ -1,8 +1,9 @@
 """Module: a tree of layers that owns Parameters.
 
 Parameters and sub-modules are found by looking at a module's attributes in the order
-they were set, so a layer is an ordinary class: assign ``self.weight = Parameter(...)``
-and ``self.fc = Linear(...)`` in ``__init__`` and write ``forward``.
+they were set, so a layer is an ordinary class: assign ``self.weight = Parameter(...)``,
+``self.fc = Linear(...)`` or ``self.blocks = [Linear(...), ...]`` in ``__init__`` and
+write ``forward``.
 """
 
 from __future__ import annotations
@@ -28,10 +29,15 @@ class Module:
     # ------------------------------------------------------------ the tree
 
     def named_children(self):
-        """(name, module) for direct sub-modules, in assignment order."""
+        """(name, module) for direct sub-modules, in assignment order; modules kept in a list
+        or tuple attribute are children too, named "attr.0", "attr.1", ... (like ModuleList)."""
         for name, value in vars(self).items():
             if isinstance(value, Module):
                 yield name, value
+            elif isinstance(value, (list, tuple)):
+                for i, item in enumerate(value):
+                    if isinstance(item, Module):
+                        yield f"{name}.{i}", item
 
     def children(self):
         return [m for _, m in self.named_children()]

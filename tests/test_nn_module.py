@@ -199,3 +199,21 @@ def test_forward_shape_errors_name_layer_and_shapes():
     with pytest.raises(ValueError, match=r"Flatten\(start_dim=1, end_dim=-1\): invalid for input "
                                          r"of shape \(5,\)"):
         nn.Flatten()(Tensor(np.zeros(5)))
+
+
+def test_modules_in_a_list_attribute_are_children():
+    class Stack(nn.Module):
+        def __init__(self):
+            self.layers = [nn.Linear(2, 3), nn.Tanh(), nn.Linear(3, 1)]
+
+        def forward(self, x):
+            for layer in self.layers:
+                x = layer(x)
+            return x
+
+    s = Stack()
+    assert [n for n, _ in s.named_parameters()] == ["layers.0.weight", "layers.0.bias", "layers.2.weight",
+                                                    "layers.2.bias"]
+    assert "(layers.1): Tanh()" in repr(s)
+    s.eval()
+    assert not s.layers[1].training

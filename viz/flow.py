@@ -14,7 +14,7 @@ import math
 import numpy as np
 
 try:
-    from .renderer import Drawing as _Digraph
+    from .render import Drawing as _Digraph
 except ImportError:  # rendering helpers not available: a plain Digraph still has .source
     from graphviz import Digraph as _Digraph
 
@@ -128,7 +128,7 @@ def save_flow(digraph, path, format="svg"):
 
     path = Path(path).with_suffix("")
     try:
-        from .renderer import RenderError, render
+        from .render import RenderError, render
     except ImportError:
         render = None
     if render is not None:

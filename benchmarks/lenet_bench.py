@@ -1,0 +1,135 @@
+"""LeNet-5 SGD training step, batch 64, float32, 2 threads: chainrule against PyTorch CPU.
+
+A step is zero_grad, forward, cross-entropy, backward and an SGD (momentum) update. Prints
+milliseconds per step (median of several timed runs), the phases, and the ratio to PyTorch.
+Target: at most 1.3x PyTorch's time per step.
+
+    python benchmarks/lenet_bench.py [--steps 30] [--repeats 5]
+"""
+
+from __future__ import annotations
+
+import os
+
+for _var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
+    os.environ[_var] = "2"  # before numpy is imported
+
+import argparse  # noqa: E402
+import statistics  # noqa: E402
+import sys  # noqa: E402
+import time  # noqa: E402
+from pathlib import Path  # noqa: E402
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+import numpy as np  # noqa: E402
+
+import nn  # noqa: E402
+from autograd import Tensor  # noqa: E402
+
+TARGET = 1.3
+BATCH = 64
+
+
+def data(seed=0):
+    rng = np.random.default_rng(seed)
+    return rng.random((BATCH, 1, 32, 32), dtype=np.float32), rng.integers(0, 10, BATCH)
+
+
+def ours(x, y):
+    nn.manual_seed(0)
+    model = nn.LeNet5()
+    opt = nn.optim.SGD(model.parameters(), lr=0.01, momentum=0.9)
+    loss_fn = nn.CrossEntropyLoss()
+    xt = Tensor(x)
+    phases = {"forward": [], "backward": [], "update": []}
+
+    def step():
+        t0 = time.perf_counter()
+        opt.zero_grad()
+        loss = loss_fn(model(xt), y)
+        t1 = time.perf_counter()
+        loss.backward()
+        t2 = time.perf_counter()
+        opt.step()
+        t3 = time.perf_counter()
+        phases["forward"].append(t1 - t0)
+        phases["backward"].append(t2 - t1)
+        phases["update"].append(t3 - t2)
+
+    return step, phases
+
+
+def theirs(x, y):
+    import torch
+
+    torch.set_num_threads(2)
+    torch.manual_seed(0)
+    tn = torch.nn
+    model = tn.Sequential(tn.Conv2d(1, 6, 5), tn.ReLU(), tn.MaxPool2d(2), tn.Conv2d(6, 16, 5), tn.ReLU(),
+                          tn.MaxPool2d(2), tn.Flatten(), tn.Linear(400, 120), tn.ReLU(), tn.Linear(120, 84),
+                          tn.ReLU(), tn.Linear(84, 10))
+    opt = torch.optim.SGD(model.parameters(), lr=0.01, momentum=0.9)
+    xt, yt = torch.tensor(x), torch.tensor(y)
+    phases = {"forward": [], "backward": [], "update": []}
+
+    def step():
+        t0 = time.perf_counter()
+        opt.zero_grad()
+        loss = tn.functional.cross_entropy(model(xt), yt)
+        t1 = time.perf_counter()
+        loss.backward()
+        t2 = time.perf_counter()
+        opt.step()
+        t3 = time.perf_counter()
+        phases["forward"].append(t1 - t0)
+        phases["backward"].append(t2 - t1)
+        phases["update"].append(t3 - t2)
+
+    return step, phases
+
+
+def measure(step, phases, steps, repeats):
+    """Median over ``repeats`` runs of the mean time per step (ms), and median phase times."""
+    for _ in range(5):
+        step()
+    for v in phases.values():
+        v.clear()
+    runs = []
+    for _ in range(repeats):
+        t = time.perf_counter()
+        for _ in range(steps):
+            step()
+        runs.append((time.perf_counter() - t) / steps * 1e3)
+    return statistics.median(runs), {k: statistics.median(v) * 1e3 for k, v in phases.items()}
+
+
+def show(name, ms, phases):
+    parts = ", ".join(f"{k} {v:.2f}" for k, v in phases.items())
+    print(f"{name:<12} {ms:7.2f} ms per step   ({parts} ms)")
+
+
+def main(argv=None):
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--steps", type=int, default=30)
+    ap.add_argument("--repeats", type=int, default=5)
+    args = ap.parse_args(argv)
+    x, y = data()
+    print(f"LeNet-5 SGD training step, batch {BATCH}, float32, 2 threads")
+    ms, phases = measure(*ours(x, y), args.steps, args.repeats)
+    show("chainrule", ms, phases)
+    try:
+        import torch  # noqa: F401
+    except ImportError:
+        print("PyTorch is not installed: no reference ratio (pip install torch to compare)")
+        return ms, None
+    ref, ref_phases = measure(*theirs(x, y), args.steps, args.repeats)
+    show("PyTorch", ref, ref_phases)
+    ratio = ms / ref
+    verdict = "within" if ratio <= TARGET else "above"
+    print(f"ratio chainrule / PyTorch: {ratio:.2f}x ({verdict} the {TARGET}x target)")
+    return ms, ratio
+
+
+if __name__ == "__main__":
+    main()
