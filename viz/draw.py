@@ -206,22 +206,23 @@ def _boxes(dot, scene, state, values, fmt, backward):
                 attrs.update(color=S.GREY, fontcolor=S.GREY)
         else:
             head = S.font(S.symbol(n), bold=True)
-            params = S.params_text(n.params)
-            if params:
-                head += " " + S.font(params, size=10)
             if n.label:
                 head = S.font(n.label + ": ", italic=True) + head
             attrs = _gate_attrs(n, name, state, backward)
             attrs["style"] += ",rounded"
-        rows = [head, S.font(str(tuple(n.data.shape)) + ("" if n.data.dtype == np.float64
-                                                          else f" {n.data.dtype}"), "#555555", 9)]
+        rows = [head]
+        params = S.params_list(n.params) if n._op is not None else []
+        if params:  # one per line, so wide hyper-parameters do not stretch the box
+            rows.append("<BR/>".join(S.font(p, size=9) for p in params))
+        rows.append(S.font(str(tuple(n.data.shape)) + ("" if n.data.dtype == np.float64
+                                                       else f" {n.data.dtype}"), "#555555", 9))
         blocks = []
         if values:
             blocks.append(array_html(n.data, S.GREY if grey else S.VALUE_COLOR, fmt, "value"))
         g = state.grads.get(id(n))
         if g is not None:
             blocks.append(array_html(g, S.GRAD_COLOR, fmt, "grad"))
-        cells = "".join(f"<TD>{b}</TD>" for b in blocks)
+        cells = "".join(f'<TD ALIGN="LEFT" VALIGN="TOP">{b}</TD>' for b in blocks)
         body = "".join(f'<TR><TD COLSPAN="{max(len(blocks), 1)}">{r}</TD></TR>' for r in rows)
         if cells:
             body += f"<TR>{cells}</TR>"

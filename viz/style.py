@@ -51,7 +51,12 @@ def _short(v):
 
 
 def params_text(params):
-    """'stride=2 padding=1' from a node's hyper-parameters (tuples kept short)."""
+    """'padding=1 stride=2' from a node's hyper-parameters (tuples kept short)."""
+    return " ".join(params_list(params))
+
+
+def params_list(params):
+    """['padding=1', 'stride=2']: one item per hyper-parameter, sorted by name."""
     parts = []
     for key in sorted(params):
         v = params[key]
@@ -65,7 +70,7 @@ def params_text(params):
             v = _index_text(v)
         text = f"{key}={v}"
         parts.append(text if len(text) <= 40 else text[:37] + "...")
-    return " ".join(parts)
+    return parts
 
 
 def _index_text(index):
