@@ -8,7 +8,16 @@ from __future__ import annotations
 import numpy as np
 
 from . import elementwise as ew
+from .conv import conv1d as conv1d
+from .conv import conv2d as conv2d
+from .conv import conv2d_weight as conv2d_weight
+from .conv import conv_transpose1d as conv_transpose1d
+from .conv import conv_transpose2d as conv_transpose2d
 from .graph import Op
+from .pool import avg_pool2d as avg_pool2d
+from .pool import max_pool2d as max_pool2d
+from .sampling import downsample2d as downsample2d
+from .sampling import upsample2d as upsample2d
 from .tensor import Tensor
 
 

@@ -1,0 +1,246 @@
+"""Convolution as graph primitives (PyTorch layouts), with backward rules made of convolutions.
+
+    conv2d            y = x * w (correlation)                    swap multiplier
+    conv2d_weight     dW = correlation of input and upstream     swap multiplier
+    conv_transpose2d  the adjoint of conv2d (input gradient)     swap multiplier
+
+The three close under differentiation, as the lectures derive it:
+    conv2d:           dX = conv_transpose2d(dY, W)   (full convolution with the flipped filter)
+                      dW = conv2d_weight(X, dY)      (correlation of X with dY)
+    conv_transpose2d: dX = conv2d(dY, W),  dW = conv2d_weight(dY, X)
+    conv2d_weight:    dX = conv_transpose2d(dY, dW~), d(dY) = conv2d(X, dW~)
+A strided conv is a stride-1 conv followed by downsampling, so in a recorded (create_graph)
+backward its input gradient is drawn as upsample2d then the stride-1 rule. Bias is an
+ordinary broadcast add (a distributor: its gradient is a sum).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from . import conv_kernels as K
+from .graph import SWAP_MULTIPLIER, Node, Op
+from .sampling import UPSAMPLE2D
+from .tensor_ops import GETITEM, SCATTER_ADD
+from .windows import as_node, check_ndim, effective, leftover, out_size, pair, shape_of
+
+# ---------------------------------------------------------------- backward rules
+
+
+def _input_grad(g, w, size, kernel, stride, padding, dilation, groups):
+    """dX of y = conv2d(x, w): the upstream, zero-inserted by the stride, fully convolved
+    with the flipped, channel-transposed filter."""
+    out = g.shape[-2:]
+    if stride != (1, 1) and isinstance(g, Node):
+        # record the lecture's derivation: upsample, then the stride-1 rule
+        full = tuple(n + 2 * p - k + 1 for n, p, k in zip(size, padding, effective(kernel, dilation)))
+        g = UPSAMPLE2D(g, factor=stride, size=full)
+        out, stride = full, (1, 1)
+    extra = leftover(size, out, kernel, stride, padding, dilation)
+    return CONV_TRANSPOSE2D(g, w, stride=stride, padding=padding, output_padding=extra,
+                            groups=groups, dilation=dilation)
+
+
+def _conv_grad_x(g, out, x, w, stride, padding, dilation, groups):
+    return _input_grad(g, w, x.shape[-2:], w.shape[-2:], stride, padding, dilation, groups)
+
+
+def _conv_grad_w(g, out, x, w, stride, padding, dilation, groups):
+    return CONV2D_WEIGHT(x, g, kernel_size=w.shape[-2:], stride=stride, padding=padding,
+                         dilation=dilation, groups=groups)
+
+
+def _weight_grad_x(gw, out, x, g, kernel_size, stride, padding, dilation, groups):
+    return _input_grad(g, gw, x.shape[-2:], kernel_size, stride, padding, dilation, groups)
+
+
+def _weight_grad_g(gw, out, x, g, kernel_size, stride, padding, dilation, groups):
+    return CONV2D(x, gw, stride=stride, padding=padding, dilation=dilation, groups=groups)
+
+
+def _transpose_grad_x(g, out, x, w, stride, padding, output_padding, groups, dilation):
+    dx = CONV2D(g, w, stride=stride, padding=padding, dilation=dilation, groups=groups)
+    h, wd = x.shape[-2:]
+    if dx.shape[-2:] != (h, wd):
+        dx = GETITEM(dx, index=(slice(None), slice(None), slice(0, h), slice(0, wd)))
+    return dx
+
+
+def _transpose_grad_w(g, out, x, w, stride, padding, output_padding, groups, dilation):
+    kernel = w.shape[-2:]
+    # conv2d of the output reaches past the input only when output_padding >= stride
+    # (allowed while < dilation): those extra rows saw zeros
+    reach = out_size("conv_transpose2d", g.shape[-2:], kernel, stride, padding, dilation)
+    if reach != x.shape[-2:]:
+        x = SCATTER_ADD(x, index=(slice(None), slice(None), *(slice(0, n) for n in x.shape[-2:])),
+                        shape=(*x.shape[:2], *reach))
+    return CONV2D_WEIGHT(g, x, kernel_size=kernel, stride=stride, padding=padding,
+                         dilation=dilation, groups=groups)
+
+
+# ---------------------------------------------------------------- the primitives
+
+def _conv_forward(x, w, stride, padding, dilation, groups):
+    out = out_size("conv2d", x.shape[-2:], w.shape[-2:], stride, padding, dilation)
+    return K.conv2d(x, w, stride, padding, dilation, groups, out)
+
+
+CONV2D = Op(
+    "conv2d", SWAP_MULTIPLIER, _conv_forward,
+    backward=(_conv_grad_x, _conv_grad_w),
+    jacobian=("conv_transpose2d(upstream, W): full conv with the flipped filter",
+              "conv2d_weight(X, upstream): correlation of X with the upstream"))
+
+CONV2D_WEIGHT = Op(
+    "conv2d_weight", SWAP_MULTIPLIER, K.conv2d_weight,
+    backward=(_weight_grad_x, _weight_grad_g),
+    jacobian=("conv_transpose2d(g, upstream)", "conv2d(X, upstream)"))
+
+CONV_TRANSPOSE2D = Op(
+    "conv_transpose2d", SWAP_MULTIPLIER, K.conv_transpose2d,
+    backward=(_transpose_grad_x, _transpose_grad_w),
+    jacobian=("conv2d(upstream, W)", "conv2d_weight(upstream, X)"))
+
+
+# ---------------------------------------------------------------- public functions
+
+def _check_groups(op, groups, c_in, c_out, what_out="output channels"):
+    if not isinstance(groups, (int, np.integer)) or isinstance(groups, bool) or groups < 1:
+        raise ValueError(f"{op}: groups must be a positive int, got {groups!r}")
+    if c_in % groups:
+        raise ValueError(f"{op}: input has {c_in} channels, not divisible by groups={groups}")
+    if c_out is not None and c_out % groups:
+        raise ValueError(f"{op}: {c_out} {what_out} are not divisible by groups={groups}")
+    return int(groups)
+
+
+def _raw_or_node(a):
+    return a if isinstance(a, Node) else np.asarray(a)
+
+
+def _add_bias(op, y, b, channels):
+    if b is None:
+        return y
+    if shape_of(b) != (channels,):
+        raise ValueError(f"{op}: bias must have shape ({channels},), got {shape_of(b)}")
+    return y + _raw_or_node(b).reshape(1, channels, 1, 1)
+
+
+def conv2d(x, w, b=None, stride=1, padding=0, dilation=1, groups=1):
+    """2-D cross-correlation, like torch.nn.functional.conv2d.
+
+    x: (N, C, H, W), w: (O, C/groups, kH, kW), b: (O,) -> (N, O, Ho, Wo) with
+    Ho = (H + 2*padding - dilation*(kH-1) - 1) // stride + 1. groups=C is depthwise.
+    """
+    op = "conv2d"
+    stride, padding = pair(stride, "stride", op), pair(padding, "padding", op, 0)
+    dilation = pair(dilation, "dilation", op)
+    xs, ws = shape_of(x), shape_of(w)
+    check_ndim(op, "input", xs, 4, "(N, C, H, W)")
+    check_ndim(op, "weight", ws, 4, "(O, C/groups, kH, kW)")
+    groups = _check_groups(op, groups, xs[1], ws[0])
+    if ws[1] * groups != xs[1]:
+        raise ValueError(f"{op}: weight {ws} expects {ws[1]} x groups={groups} = "
+                         f"{ws[1] * groups} input channels, but the input has {xs[1]}")
+    out_size(op, xs[2:], ws[2:], stride, padding, dilation)
+    y = CONV2D(as_node(x), w, stride=stride, padding=padding, dilation=dilation, groups=groups)
+    return _add_bias(op, y, b, ws[0])
+
+
+def conv_transpose2d(x, w, b=None, stride=1, padding=0, output_padding=0, groups=1, dilation=1):
+    """Transposed convolution (the adjoint of conv2d), like torch's conv_transpose2d.
+
+    x: (N, C_in, H, W), w: (C_in, C_out/groups, kH, kW), b: (C_out,) -> (N, C_out, Ho, Wo),
+    Ho = (H-1)*stride - 2*padding + dilation*(kH-1) + output_padding + 1.
+    """
+    op = "conv_transpose2d"
+    stride, padding = pair(stride, "stride", op), pair(padding, "padding", op, 0)
+    dilation = pair(dilation, "dilation", op)
+    output_padding = pair(output_padding, "output_padding", op, 0)
+    xs, ws = shape_of(x), shape_of(w)
+    check_ndim(op, "input", xs, 4, "(N, C_in, H, W)")
+    check_ndim(op, "weight", ws, 4, "(C_in, C_out/groups, kH, kW)")
+    groups = _check_groups(op, groups, xs[1], None)
+    if ws[0] != xs[1]:
+        raise ValueError(f"{op}: weight {ws} expects {ws[0]} input channels, but the input has {xs[1]}")
+    for axis, op_, s, d in zip("HW", output_padding, stride, dilation):
+        if op_ >= s and op_ >= d:
+            raise ValueError(f"{op}: output_padding {op_} along {axis} must be smaller than "
+                             f"stride {s} or dilation {d}")
+    size = tuple((n - 1) * s - 2 * p + d * (k - 1) + q + 1 for n, s, p, d, k, q in
+                 zip(xs[2:], stride, padding, dilation, ws[2:], output_padding))
+    if min(size) < 1:
+        raise ValueError(f"{op}: output size {size} is not positive (input {xs[2:]}, kernel "
+                         f"{ws[2:]}, stride {stride}, padding {padding}, dilation {dilation})")
+    y = CONV_TRANSPOSE2D(as_node(x), w, stride=stride, padding=padding,
+                         output_padding=output_padding, groups=groups, dilation=dilation)
+    return _add_bias(op, y, b, ws[1] * groups)
+
+
+def conv2d_weight(x, g, kernel_size, stride=1, padding=0, dilation=1, groups=1):
+    """The weight gradient of conv2d as a primitive: correlation of x with the upstream g.
+
+    x: (N, C, H, W), g: (N, O, Ho, Wo) -> (O, C/groups, kH, kW).
+    """
+    op = "conv2d_weight"
+    kernel = pair(kernel_size, "kernel_size", op)
+    stride, padding = pair(stride, "stride", op), pair(padding, "padding", op, 0)
+    dilation = pair(dilation, "dilation", op)
+    xs, gs = shape_of(x), shape_of(g)
+    check_ndim(op, "input", xs, 4, "(N, C, H, W)")
+    check_ndim(op, "upstream", gs, 4, "(N, O, Ho, Wo)")
+    groups = _check_groups(op, groups, xs[1], gs[1], "upstream channels")
+    out = out_size(op, xs[2:], kernel, stride, padding, dilation)
+    if gs[0] != xs[0] or gs[2:] != out:
+        raise ValueError(f"{op}: upstream {gs} does not match input {xs}: expected "
+                         f"({xs[0]}, {gs[1]}, {out[0]}, {out[1]})")
+    return CONV2D_WEIGHT(as_node(x), g, kernel_size=kernel, stride=stride, padding=padding,
+                         dilation=dilation, groups=groups)
+
+
+def _one_d(op, x, w, lengths):
+    xs, ws = shape_of(x), shape_of(w)
+    check_ndim(op, "input", xs, 3, "(N, C, L)")
+    check_ndim(op, "weight", ws, 3, lengths)
+    return as_node(x).reshape(xs[0], xs[1], 1, xs[2]), _raw_or_node(w).reshape(ws[0], ws[1], 1, ws[2])
+
+
+def _squeeze(y):
+    return y.reshape(y.shape[0], y.shape[1], y.shape[3])
+
+
+def conv1d(x, w, b=None, stride=1, padding=0, dilation=1, groups=1):
+    """1-D convolution (time-delay networks): conv2d on (N, C, 1, L).
+
+    x: (N, C, L), w: (O, C/groups, k), b: (O,) -> (N, O, Lo).
+    """
+    x4, w4 = _one_d("conv1d", x, w, "(O, C/groups, k)")
+    y = conv2d(x4, w4, None, (1, _int(stride)), (0, _int(padding)), (1, _int(dilation)), groups)
+    y = _squeeze(y)
+    if b is None:
+        return y
+    if shape_of(b) != (y.shape[1],):
+        raise ValueError(f"conv1d: bias must have shape ({y.shape[1]},), got {shape_of(b)}")
+    return y + _raw_or_node(b).reshape(1, -1, 1)
+
+
+def conv_transpose1d(x, w, b=None, stride=1, padding=0, output_padding=0, groups=1, dilation=1):
+    """1-D transposed convolution. x: (N, C_in, L), w: (C_in, C_out/groups, k) -> (N, C_out, Lo)."""
+    x4, w4 = _one_d("conv_transpose1d", x, w, "(C_in, C_out/groups, k)")
+    y = conv_transpose2d(x4, w4, None, (1, _int(stride)), (0, _int(padding)),
+                         (0, _int(output_padding)), groups, (1, _int(dilation)))
+    y = _squeeze(y)
+    if b is None:
+        return y
+    if shape_of(b) != (y.shape[1],):
+        raise ValueError(f"conv_transpose1d: bias must have shape ({y.shape[1]},), got {shape_of(b)}")
+    return y + _raw_or_node(b).reshape(1, -1, 1)
+
+
+def _int(v, name="", op="conv1d"):
+    """A 1-d hyper-parameter given as an int or a 1-tuple (like torch)."""
+    if isinstance(v, (tuple, list)) and len(v) == 1:
+        v = v[0]
+    if not isinstance(v, (int, np.integer)) or isinstance(v, bool):
+        raise ValueError(f"{op}: 1-d hyper-parameters must be ints, got {v!r}")
+    return int(v)

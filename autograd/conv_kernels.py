@@ -1,0 +1,105 @@
+"""Numpy kernels behind the conv primitives (raw arrays in, fresh arrays out).
+
+Layout trick: the work happens in a batch-last layout (C, H, W, N). A kernel offset (i, j)
+then selects rows of Wo*N contiguous numbers, so building columns (im2col) and adding
+them back (col2im) are k*k long, cheap copies/adds instead of millions of short rows, and
+every matmul is one large GEMM per group. The only Python loop is over kernel offsets.
+
+Results are returned as (N, C, H, W) *views* of batch-last memory: same values and shape
+as torch, no transpose copy. Elementwise numpy ops keep that memory order, so the next
+conv, pool or activation reads it contiguously.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .windows import offsets, scratch, strided
+
+
+def batch_last(x, padding=(0, 0), tag="x"):
+    """x (N, C, H, W) -> (C, H + 2ph, W + 2pw, N), zero-padded; a reused buffer."""
+    n, c, h, w = x.shape
+    ph, pw = padding
+    buf = scratch(("batch_last", tag), (c, h + 2 * ph, w + 2 * pw, n), x.dtype,
+                  0.0 if ph or pw else None, extra=(ph, pw))
+    buf[:, ph:ph + h, pw:pw + w, :] = x.transpose(1, 2, 3, 0)
+    return buf
+
+
+def batch_first(y):
+    """View a batch-last y (C, H, W, N) as (N, C, H, W), without moving data."""
+    return y.transpose(3, 0, 1, 2)
+
+
+def im2col(xt, kernel, out, stride, dilation, tag="cols"):
+    """Columns (C, kh, kw, Ho, Wo, N) of a batch-last padded input xt (C, Hp, Wp, N)."""
+    c, n = xt.shape[0], xt.shape[-1]
+    cols = scratch(("im2col", tag), (c, *kernel, *out, n), xt.dtype)
+    for i, j in offsets(kernel):
+        cols[:, i, j] = xt[:, strided(i * dilation[0], out[0], stride[0]),
+                           strided(j * dilation[1], out[1], stride[1])]
+    return cols
+
+
+def col2im(cols, size, stride, dilation, tag="acc"):
+    """Add columns (C, kh, kw, Hi, Wi, N) back into (C, *size, N) (adds on overlaps).
+    tag None: into a fresh array (the caller returns it)."""
+    c, kh, kw, hi, wi, n = cols.shape
+    if tag is None:
+        acc = np.zeros((c, *size, n), cols.dtype)
+    else:
+        acc = scratch(("col2im", tag), (c, *size, n), cols.dtype)
+        acc.fill(0)
+    for i, j in offsets((kh, kw)):
+        acc[:, strided(i * dilation[0], hi, stride[0]), strided(j * dilation[1], wi, stride[1])] \
+            += cols[:, i, j]
+    return acc
+
+
+def conv2d(x, w, stride, padding, dilation, groups, out):
+    """y[n, o] = sum_{c, i, j} w[o, c, i, j] x_pad[n, c, a*s + i*d, b*s + j*d]; y: (N, O, *out)."""
+    n = x.shape[0]
+    o, cg, kh, kw = w.shape
+    xt = batch_last(x, padding, "conv2d")
+    cols = im2col(xt, (kh, kw), out, stride, dilation, "conv2d")
+    length = out[0] * out[1] * n
+    y = np.matmul(w.reshape(groups, o // groups, cg * kh * kw),
+                  cols.reshape(groups, cg * kh * kw, length))        # fresh: it is the output
+    return batch_first(y.reshape(o, *out, n))
+
+
+def conv2d_weight(x, g, kernel_size, stride, padding, dilation, groups):
+    """dW[o, c, i, j] = sum_{n, a, b} g[n, o, a, b] x_pad[n, c, a*s + i*d, b*s + j*d]:
+    the correlation of the input maps with the upstream maps; (O, C/groups, kh, kw)."""
+    o, out = g.shape[1], g.shape[2:]
+    c, kernel = x.shape[1], kernel_size
+    xt = batch_last(x, padding, "weight.x")
+    cols = im2col(xt, kernel, out, stride, dilation, "weight")
+    gt = batch_last(g, (0, 0), "weight.g")
+    length = gt[0].size
+    cg = c // groups
+    dw = np.matmul(gt.reshape(groups, o // groups, length),
+                   cols.reshape(groups, cg * kernel[0] * kernel[1], length).transpose(0, 2, 1))
+    return dw.reshape(o, cg, *kernel)
+
+
+def conv_transpose2d(x, w, stride, padding, output_padding, groups, dilation):
+    """Each input pixel adds w[c_in] (scaled by it) into the output at (a*s + i*d - p):
+    a zero-inserted (upsampled) input convolved with the flipped filter. w: (C_in, C_out/g, kh, kw)."""
+    n, cin, h, wd = x.shape
+    _, cog, kh, kw = w.shape
+    xt = batch_last(x, (0, 0), "transpose")
+    length = h * wd * n
+    dtype = np.result_type(x.dtype, w.dtype)
+    cols = scratch("transpose.cols", (groups, cog * kh * kw, length), dtype)
+    np.matmul(w.reshape(groups, cin // groups, cog * kh * kw).transpose(0, 2, 1),
+              xt.reshape(groups, cin // groups, length), out=cols)
+    cols = cols.reshape(cog * groups, kh, kw, h, wd, n)
+    full = tuple((m - 1) * s + d * (k - 1) + 1 + op for m, s, d, k, op in
+                 zip((h, wd), stride, dilation, (kh, kw), output_padding))
+    ph, pw = padding
+    if not ph and not pw:
+        return batch_first(col2im(cols, full, stride, dilation, None))
+    acc = col2im(cols, full, stride, dilation, "transpose")
+    return batch_first(acc[:, ph:full[0] - ph, pw:full[1] - pw].copy())

@@ -1,0 +1,199 @@
+"""Pooling as graph primitives (PyTorch semantics), backward rules made of primitives.
+
+    max_pool2d        router: the upstream goes to the arg-max of each window
+                      backward = window_scatter2d(upstream, argmax)  (+= where windows overlap)
+    window_scatter2d  scatter; its backward is window_gather2d (and back again)
+    avg_pool2d        distributor: upstream / K^2 spread over each window, adding on overlaps;
+                      backward = the channel-wise transposed convolution with a uniform filter
+
+Windows may overlap (stride < kernel) and need not tile the input. Padding is -inf for max
+(never chosen) and zeros for the average, counted in the divisor like torch's default.
+The only Python loop is over the k*k kernel offsets: each offset is one strided view.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .conv import CONV_TRANSPOSE2D
+from .graph import DISTRIBUTOR, ROUTER, Op, raw
+from .windows import (
+    as_node,
+    check_ndim,
+    effective,
+    empty,
+    leftover,
+    memory_order,
+    offsets,
+    out_size,
+    padded,
+    pair,
+    scratch,
+    shape_of,
+    window_view,
+)
+
+# ---------------------------------------------------------------- kernels
+
+
+def _lowest(dtype):
+    return -np.inf if dtype.kind == "f" else np.iinfo(dtype).min
+
+
+def _views(xp, kernel_size, out, stride, dilation):
+    return [window_view(xp, i, j, out, stride, dilation) for i, j in offsets(kernel_size)]
+
+
+def _max_pool(x, kernel_size, stride, padding, dilation):
+    """(out, index): index[n, c, a, b] is the kernel offset (row-major) of the first max."""
+    out_hw = out_size("max_pool2d", x.shape[-2:], kernel_size, stride, padding, dilation)
+    xp = padded(x, padding, _lowest(x.dtype), "max_pool2d")
+    views = _views(xp, kernel_size, out_hw, stride, dilation)
+    best = views[0].copy(order="K")            # fresh, laid out like x
+    index = np.zeros_like(best, np.uint8 if len(views) < 256 else np.int32)
+    layout = memory_order(best)
+    wins = scratch("max_pool2d.wins", best.shape, bool, order=layout)
+    step = scratch("max_pool2d.step", best.shape, index.dtype, order=layout)
+    for k, v in enumerate(views[1:], 1):
+        np.greater(v, best, out=wins)          # strict: ties keep the first, like torch
+        np.maximum(best, v, out=best)
+        # index = k where wins, else unchanged (masked writes are slow in numpy;
+        # this is exact in modular integer arithmetic)
+        np.subtract(index.dtype.type(k), index, out=step)
+        np.multiply(step, wins, out=step)
+        np.add(index, step, out=index)
+    return best, index
+
+
+def _separate(kernel_size, stride, dilation):
+    """True when no two windows share an element (stride >= kernel span on both axes)."""
+    return all(s >= k for s, k in zip(stride, effective(kernel_size, dilation)))
+
+
+def _window_scatter(g, index, size, kernel_size, stride, padding, dilation):
+    """out (N, C, *size): g[n, c, a, b] added at the chosen offset of window (a, b)."""
+    ph, pw = padding
+    full = (g.shape[0], g.shape[1], size[0] + 2 * ph, size[1] + 2 * pw)
+    separate = _separate(kernel_size, stride, dilation)
+    tiled = separate and all(n == o * s for n, o, s in zip(full[2:], g.shape[2:], stride))
+    layout = memory_order(g)
+    if ph or pw:
+        acc = scratch("window_scatter2d", full, g.dtype, order=layout)
+        if not tiled:
+            acc.fill(0)
+    else:
+        acc = empty(full, g.dtype, layout, zero=not tiled)
+    chosen = scratch("window_scatter2d.chosen", g.shape, g.dtype, order=layout)
+    for k, (i, j) in enumerate(offsets(kernel_size)):
+        np.equal(index, k, out=chosen)           # 1.0 where this offset won
+        target = window_view(acc, i, j, g.shape[-2:], stride, dilation)
+        if separate:
+            np.multiply(g, chosen, out=target)
+        else:                                    # overlapping windows: +=
+            np.multiply(g, chosen, out=chosen)
+            target += chosen
+    if ph or pw:
+        return acc[..., ph:ph + size[0], pw:pw + size[1]].copy(order="K")
+    return acc
+
+
+def _window_gather(x, index, kernel_size, stride, padding, dilation):
+    """out (N, C, Ho, Wo): x at the chosen offset of each window."""
+    xp = padded(x, padding, 0.0, "window_gather2d")
+    layout = memory_order(index)
+    out = empty(index.shape, x.dtype, layout, zero=True)
+    chosen = scratch("window_gather2d.chosen", index.shape, x.dtype, order=layout)
+    for k, v in enumerate(_views(xp, kernel_size, index.shape[-2:], stride, dilation)):
+        np.equal(index, k, out=chosen)
+        np.multiply(v, chosen, out=chosen)
+        out += chosen
+    return out
+
+
+def _avg_pool(x, kernel_size, stride, padding):
+    out_hw = out_size("avg_pool2d", x.shape[-2:], kernel_size, stride, padding, (1, 1))
+    xp = padded(x, padding, 0.0, "avg_pool2d")
+    views = _views(xp, kernel_size, out_hw, stride, (1, 1))
+    total = np.array(views[0], dtype=x.dtype if x.dtype.kind == "f" else np.float64, order="K")
+    for v in views[1:]:
+        total += v
+    total *= 1.0 / len(views)
+    return total
+
+
+# ---------------------------------------------------------------- rules and primitives
+
+def _scatter_rule(g, out, x, kernel_size, stride, padding, dilation, saved):
+    return WINDOW_SCATTER2D(g, index=saved, size=tuple(x.shape[-2:]), kernel_size=kernel_size,
+                            stride=stride, padding=padding, dilation=dilation)
+
+
+def _avg_rule(g, out, x, kernel_size, stride, padding):
+    """upstream / K^2 to every element of its window: conv_transpose2d, one uniform filter
+    per channel (groups = channels)."""
+    c = x.shape[1]
+    uniform = np.full((c, 1, *kernel_size), 1.0 / (kernel_size[0] * kernel_size[1]), raw(g).dtype)
+    extra = leftover(x.shape[-2:], g.shape[-2:], kernel_size, stride, padding, (1, 1))
+    return CONV_TRANSPOSE2D(g, uniform, stride=stride, padding=padding, output_padding=extra,
+                            groups=c, dilation=(1, 1))
+
+
+MAX_POOL2D = Op(
+    "max_pool2d", ROUTER, _max_pool, saves=True,
+    backward=(_scatter_rule,),
+    jacobian=("one-hot at each window's arg-max; overlaps add",))
+
+WINDOW_SCATTER2D = Op(
+    "window_scatter2d", "scatter", _window_scatter,
+    backward=(lambda G, out, g, index, size, kernel_size, stride, padding, dilation:
+              WINDOW_GATHER2D(G, index=index, kernel_size=kernel_size, stride=stride,
+                              padding=padding, dilation=dilation),),
+    jacobian=("scatter to the arg-max; backward gathers",))
+
+WINDOW_GATHER2D = Op(
+    "window_gather2d", "gather", _window_gather,
+    backward=(lambda G, out, x, index, kernel_size, stride, padding, dilation:
+              WINDOW_SCATTER2D(G, index=index, size=tuple(x.shape[-2:]), kernel_size=kernel_size,
+                               stride=stride, padding=padding, dilation=dilation),),
+    jacobian=("gather at the arg-max; backward scatters",))
+
+AVG_POOL2D = Op(
+    "avg_pool2d", DISTRIBUTOR, _avg_pool,
+    backward=(_avg_rule,),
+    jacobian=("1/K^2 over each window; overlaps add",))
+
+
+# ---------------------------------------------------------------- public functions
+
+def _pool_args(op, x, kernel_size, stride, padding, dilation=1):
+    kernel = pair(kernel_size, "kernel_size", op)
+    stride = kernel if stride is None else pair(stride, "stride", op)
+    padding = pair(padding, "padding", op, 0)
+    dilation = pair(dilation, "dilation", op)
+    xs = shape_of(x)
+    check_ndim(op, "input", xs, 4, "(N, C, H, W)")
+    for axis, p, k in zip("HW", padding, effective(kernel, dilation)):
+        if p > k // 2:
+            raise ValueError(f"{op}: padding {p} along {axis} must be at most half the kernel "
+                             f"span {k} (kernel {kernel}, dilation {dilation})")
+    out_size(op, xs[2:], kernel, stride, padding, dilation)
+    return kernel, stride, padding, dilation
+
+
+def max_pool2d(x, kernel_size, stride=None, padding=0, dilation=1):
+    """Max over each (dilated) window, like torch.nn.functional.max_pool2d.
+
+    x: (N, C, H, W) -> (N, C, Ho, Wo); stride defaults to kernel_size. The gradient goes to
+    the first arg-max of each window and adds up where windows overlap.
+    """
+    kernel, stride, padding, dilation = _pool_args("max_pool2d", x, kernel_size, stride, padding, dilation)
+    return MAX_POOL2D(as_node(x), kernel_size=kernel, stride=stride, padding=padding, dilation=dilation)
+
+
+def avg_pool2d(x, kernel_size, stride=None, padding=0):
+    """Mean over each window, like torch's avg_pool2d (zero padding counted in the mean).
+
+    x: (N, C, H, W) -> (N, C, Ho, Wo); stride defaults to kernel_size.
+    """
+    kernel, stride, padding, _ = _pool_args("avg_pool2d", x, kernel_size, stride, padding)
+    return AVG_POOL2D(as_node(x), kernel_size=kernel, stride=stride, padding=padding)
