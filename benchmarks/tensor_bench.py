@@ -1,6 +1,6 @@
 """Tensor engine speed against numpy and PyTorch (ratios; not a test).
 
-    python benchmarks/tensor_bench.py [--quick]
+    python benchmarks/tensor_bench.py [--quick] [--threads=2]
 
 1. Per-op cost: a 10x10 add recording a graph, and the same add plus its backward.
    Targets: at most 2x PyTorch's time.
@@ -15,13 +15,15 @@ reported ratio is the median of the per-round ratios.
 from __future__ import annotations
 
 import os
+import sys
 
+# threads for numpy's BLAS and for torch, set before either is imported
+THREADS = next((a.split("=", 1)[1] for a in sys.argv if a.startswith("--threads=")), "2")
 for _var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
-    os.environ[_var] = "2"
+    os.environ[_var] = THREADS
 
 import itertools  # noqa: E402
 import statistics  # noqa: E402
-import sys  # noqa: E402
 import time  # noqa: E402
 
 import numpy as np  # noqa: E402
@@ -33,7 +35,7 @@ from autograd import functional as F  # noqa: E402
 
 try:
     import torch
-    torch.set_num_threads(2)
+    torch.set_num_threads(int(THREADS))
 except ImportError:  # PyTorch is optional
     torch = None
 
@@ -181,7 +183,7 @@ def report(title, rows, unit, scale, target):
 def main():
     quick = "--quick" in sys.argv
     print(f"numpy {np.__version__}, torch {torch.__version__ if torch else 'not installed'}, "
-          "2 threads")
+          f"{THREADS} threads")
     report("10x10 add (median per call)", small_op(5 if quick else 25), "us", 1e6, 2)
     report(f"MLP {'-'.join(map(str, SIZES))} step, batch {BATCH}, float32 (median per step)",
            mlp_step(5 if quick else 40), "ms", 1e3, 1.3)
