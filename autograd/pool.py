@@ -75,7 +75,9 @@ def _window_scatter(g, index, size, kernel_size, stride, padding, dilation):
     ph, pw = padding
     full = (g.shape[0], g.shape[1], size[0] + 2 * ph, size[1] + 2 * pw)
     separate = _separate(kernel_size, stride, dilation)
-    tiled = separate and all(n == o * s for n, o, s in zip(full[2:], g.shape[2:], stride))
+    # every element in exactly one window: no zeros needed
+    tiled = all(n == o * s and s == k for n, o, s, k in
+                zip(full[2:], g.shape[2:], stride, effective(kernel_size, dilation)))
     layout = memory_order(g)
     if ph or pw:
         acc = scratch("window_scatter2d", full, g.dtype, order=layout)

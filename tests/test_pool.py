@@ -22,6 +22,7 @@ CASES = [
     ((1, 2, 7, 6), 3, 2, 1, 1),                        # overlap + padding
     ((1, 1, 6, 7), (3, 2), (2, 1), (1, 0), 1),         # non-square everything
     ((1, 2, 4, 5), (2, 3), 3, (1, 1), 1),              # stride > kernel: gaps
+    ((1, 1, 4, 4), 2, 3, 1, 1),                        # gaps, though stride divides the padded size
     ((2, 1, 7, 7), 3, 2, 1, 2),                        # dilation (max only)
     ((1, 1, 3, 3), 3, None, 0, 1),                     # one window
 ]
