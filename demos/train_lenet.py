@@ -4,7 +4,7 @@ flowed through it at the last step.
 Default data: scikit-learn's bundled 8x8 digits (1,797 images) upsampled to 32x32;
 ``--mnist DIR`` uses the four MNIST IDX files in DIR instead (plain or .gz).
 
-    python demos/train_lenet.py [--epochs 15] [--mnist DIR] [--out chainrule-out]
+    python demos/train_lenet.py [--epochs 30] [--mnist DIR] [--out chainrule-out]
 """
 
 from __future__ import annotations
@@ -104,7 +104,7 @@ def train(split, epochs, batch_size, lr, seed, shift=2, log=print):
 
 def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--epochs", type=int, default=15)
+    ap.add_argument("--epochs", type=int, default=30)
     ap.add_argument("--batch-size", type=int, default=64)
     ap.add_argument("--lr", type=float, default=2e-3)
     ap.add_argument("--seed", type=int, default=0)

@@ -5,11 +5,8 @@ import pytest
 
 import autograd
 import nn
-from autograd import Tensor, functional
+from autograd import Tensor
 from viz.flow import layer_flow
-
-needs_conv = pytest.mark.skipif(not hasattr(functional, "conv2d"),
-                                reason="autograd.functional.conv2d not available yet")
 
 NAMES = ["conv1", "relu1", "pool1", "conv2", "relu2", "pool2", "flatten", "fc1", "relu3", "fc2",
          "relu4", "fc3"]
@@ -38,7 +35,6 @@ def _batch(n=32):
         return rng.random((n, 1, 32, 32), dtype=np.float32), rng.integers(0, 10, n)
 
 
-@needs_conv
 def test_forward_shapes_and_gradient_flow():
     nn.manual_seed(0)
     m = nn.LeNet5()
@@ -55,7 +51,6 @@ def test_forward_shapes_and_gradient_flow():
     assert all(p.grad is not None for p in m.parameters())
 
 
-@needs_conv
 def test_overfits_a_batch_of_32():
     nn.manual_seed(0)
     m = nn.LeNet5()
@@ -73,7 +68,6 @@ def test_overfits_a_batch_of_32():
     assert loss.item() < 0.05
 
 
-@needs_conv
 def test_saved_model_predicts_the_same(tmp_path):
     nn.manual_seed(1)
     m = nn.LeNet5()
@@ -83,7 +77,6 @@ def test_saved_model_predicts_the_same(tmp_path):
     assert np.array_equal(m(Tensor(x)).data, other(Tensor(x)).data)
 
 
-@needs_conv
 def test_gradcheck_float64_lenet_head():
     """A small float64 LeNet-shaped slice: conv -> relu -> pool -> flatten -> linear."""
     rng = np.random.default_rng(0)
@@ -94,7 +87,6 @@ def test_gradcheck_float64_lenet_head():
     assert autograd.gradcheck(lambda x, *ps: nn.CrossEntropyLoss()(net(x), y), [x, *net.parameters()])
 
 
-@needs_conv
 def test_matches_torch_lenet():
     torch = pytest.importorskip("torch")
     tn = torch.nn
