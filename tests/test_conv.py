@@ -164,7 +164,7 @@ def test_weight_gradient_summed_in_chunks_matches_loops(rng, monkeypatch, groups
     from autograd import conv_kernels
     monkeypatch.setattr(conv_kernels, "CHUNK", 7)
     x, w = rng.standard_normal((3, 4, 6, 5)), rng.standard_normal((2, 4 // groups, 3, 2))
-    up = rng.standard_normal((3, 2, 3, 3))        # 3*3*3 = 27 positions: 3 pieces + 6 left
+    up = rng.standard_normal((3, 2, 4, 3))        # 4*3*3 = 36 positions: 5 pieces + 1 left
     dw = F.conv2d_weight(x, up, (3, 2), stride=(1, 2), padding=(0, 1), groups=groups)
     _, ref, _ = NL.conv2d_backward(x, w, up, stride=(1, 2), padding=(0, 1), groups=groups)
     np.testing.assert_allclose(dw.data, ref, atol=1e-12)
