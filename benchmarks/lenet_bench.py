@@ -1,8 +1,9 @@
 """LeNet-5 SGD training step, batch 64, float32, 2 threads: chainrule against PyTorch CPU.
 
-A step is zero_grad, forward, cross-entropy, backward and an SGD (momentum) update. Prints
-milliseconds per step (median of several timed runs), the phases, and the ratio to PyTorch.
-Target: at most 1.3x PyTorch's time per step.
+A step is zero_grad, forward, cross-entropy, backward and an SGD (momentum) update. Runs of
+both engines alternate so they see the same machine load; each prints its best run's
+milliseconds per step (the least disturbed on a shared machine), the fastest time of each
+phase, and the ratio to PyTorch. Target: at most 1.3x PyTorch's time per step.
 
     python benchmarks/lenet_bench.py [--steps 30] [--repeats 5]
 """
@@ -15,7 +16,7 @@ for _var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
     os.environ[_var] = "2"  # before numpy is imported
 
 import argparse  # noqa: E402
-import statistics  # noqa: E402
+import contextlib  # noqa: E402
 import sys  # noqa: E402
 import time  # noqa: E402
 from pathlib import Path  # noqa: E402
@@ -89,19 +90,24 @@ def theirs(x, y):
     return step, phases
 
 
-def measure(step, phases, steps, repeats):
-    """Median over ``repeats`` runs of the mean time per step (ms), and median phase times."""
-    for _ in range(5):
-        step()
-    for v in phases.values():
-        v.clear()
-    runs = []
-    for _ in range(repeats):
-        t = time.perf_counter()
-        for _ in range(steps):
+def measure(engines, steps, repeats):
+    """engines: {name: (step, phases)} -> {name: (best ms per step, {phase: fastest ms})}.
+
+    Runs alternate between engines so a busy machine slows both alike."""
+    for step, phases in engines.values():
+        for _ in range(5):
             step()
-        runs.append((time.perf_counter() - t) / steps * 1e3)
-    return statistics.median(runs), {k: statistics.median(v) * 1e3 for k, v in phases.items()}
+        for v in phases.values():
+            v.clear()
+    runs = {name: [] for name in engines}
+    for _ in range(repeats):
+        for name, (step, _) in engines.items():
+            t = time.perf_counter()
+            for _ in range(steps):
+                step()
+            runs[name].append((time.perf_counter() - t) / steps * 1e3)
+    return {name: (min(runs[name]), {k: min(v) * 1e3 for k, v in phases.items()})
+            for name, (_, phases) in engines.items()}
 
 
 def show(name, ms, phases):
@@ -112,20 +118,21 @@ def show(name, ms, phases):
 def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--steps", type=int, default=30)
-    ap.add_argument("--repeats", type=int, default=5)
+    ap.add_argument("--repeats", type=int, default=7)
     args = ap.parse_args(argv)
     x, y = data()
     print(f"LeNet-5 SGD training step, batch {BATCH}, float32, 2 threads")
-    ms, phases = measure(*ours(x, y), args.steps, args.repeats)
-    show("chainrule", ms, phases)
-    try:
-        import torch  # noqa: F401
-    except ImportError:
+    engines = {"chainrule": ours(x, y)}
+    with contextlib.suppress(ImportError):
+        engines["PyTorch"] = theirs(x, y)
+    results = measure(engines, args.steps, args.repeats)
+    for name, (ms, phases) in results.items():
+        show(name, ms, phases)
+    ms = results["chainrule"][0]
+    if "PyTorch" not in results:
         print("PyTorch is not installed: no reference ratio (pip install torch to compare)")
         return ms, None
-    ref, ref_phases = measure(*theirs(x, y), args.steps, args.repeats)
-    show("PyTorch", ref, ref_phases)
-    ratio = ms / ref
+    ratio = ms / results["PyTorch"][0]
     verdict = "within" if ratio <= TARGET else "above"
     print(f"ratio chainrule / PyTorch: {ratio:.2f}x ({verdict} the {TARGET}x target)")
     return ms, ratio

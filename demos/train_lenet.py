@@ -25,8 +25,9 @@ import nn
 from viz.flow import draw_flow, layer_flow, save_flow
 
 
-def progress(done, total, text="", width=30, stream=sys.stdout):
+def progress(done, total, text="", width=30, stream=None):
     """A one-line progress bar on plain stdout (redrawn in place on a terminal)."""
+    stream = sys.stdout if stream is None else stream
     filled = round(width * done / total)
     line = f"  [{'#' * filled}{'.' * (width - filled)}] {done:>{len(str(total))}}/{total} {text}"
     if stream.isatty():
