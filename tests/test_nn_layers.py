@@ -272,3 +272,23 @@ def test_conv_layers_match_torch(make, rng):
     assert np.allclose(np.asarray(xt.grad), tx.grad.numpy())
     for name, p in ours.named_parameters():
         assert np.allclose(np.asarray(p.grad), dict(theirs.named_parameters())[name].grad.numpy())
+
+
+@given(n=st.integers(1, 2), c=st.integers(1, 3), o=st.integers(1, 3), h=st.integers(3, 7),
+       w=st.integers(3, 7), k=st.integers(1, 3), stride=st.integers(1, 3), padding=st.integers(0, 1),
+       seed=st.integers(0, 99))
+def test_conv2d_layer_property(n, c, o, h, w, k, stride, padding, seed):
+    conv = nn.Conv2d(c, o, k, stride=stride, padding=padding, dtype=np.float64,
+                     rng=np.random.default_rng(seed))
+    x = np.random.default_rng(seed).normal(size=(n, c, h, w))
+    y = conv(Tensor(x))
+    assert y.shape == (n, o, (h + 2 * padding - k) // stride + 1, (w + 2 * padding - k) // stride + 1)
+    assert np.allclose(y.data, naive_conv2d(x, conv.weight.data, conv.bias.data, stride, padding))
+
+
+@given(batch=st.lists(st.integers(1, 3), max_size=2), fin=st.integers(1, 6), fout=st.integers(1, 6),
+       seed=st.integers(0, 99))
+def test_linear_property(batch, fin, fout, seed):
+    lin = nn.Linear(fin, fout, dtype=np.float64, rng=np.random.default_rng(seed))
+    x = np.random.default_rng(seed + 1).normal(size=(*batch, fin))
+    assert np.allclose(lin(Tensor(x)).data, np.einsum("...i,oi->...o", x, lin.weight.data) + lin.bias.data)
