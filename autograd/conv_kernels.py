@@ -18,9 +18,14 @@ from .windows import offsets, scratch, strided
 
 
 def batch_last(x, padding=(0, 0), tag="x"):
-    """x (N, C, H, W) -> (C, H + 2ph, W + 2pw, N), zero-padded; a reused buffer."""
+    """x (N, C, H, W) -> (C, H + 2ph, W + 2pw, N), zero-padded; a reused buffer, or x's own
+    memory when it already lies batch-last and needs no padding (callers only read it)."""
     n, c, h, w = x.shape
     ph, pw = padding
+    if not ph and not pw:
+        view = x.transpose(1, 2, 3, 0)
+        if view.flags.c_contiguous:
+            return view
     buf = scratch(("batch_last", tag), (c, h + 2 * ph, w + 2 * pw, n), x.dtype,
                   0.0 if ph or pw else None, extra=(ph, pw))
     buf[:, ph:ph + h, pw:pw + w, :] = x.transpose(1, 2, 3, 0)
@@ -32,28 +37,41 @@ def batch_first(y):
     return y.transpose(3, 0, 1, 2)
 
 
-def im2col(xt, kernel, out, stride, dilation, tag="cols"):
+def columns(shape, dtype):
+    """The one column buffer (often the largest array of a conv): every kernel fills it
+    and is done with it before returning, so all share it."""
+    return scratch("columns", (int(np.prod(shape)),), dtype).reshape(shape)
+
+
+def im2col(xt, kernel, out, stride, dilation):
     """Columns (C, kh, kw, Ho, Wo, N) of a batch-last padded input xt (C, Hp, Wp, N)."""
     c, n = xt.shape[0], xt.shape[-1]
-    cols = scratch(("im2col", tag), (c, *kernel, *out, n), xt.dtype)
+    cols = columns((c, *kernel, *out, n), xt.dtype)
     for i, j in offsets(kernel):
         cols[:, i, j] = xt[:, strided(i * dilation[0], out[0], stride[0]),
                            strided(j * dilation[1], out[1], stride[1])]
     return cols
 
 
-def col2im(cols, size, stride, dilation, tag="acc"):
-    """Add columns (C, kh, kw, Hi, Wi, N) back into (C, *size, N) (adds on overlaps).
-    tag None: into a fresh array (the caller returns it)."""
+def _landing(count, size, offset, step, pad):
+    """Input positions a in [lo, hi) whose target a*step + offset - pad lies in [0, size),
+    and the first target."""
+    lo = max(0, -((offset - pad) // step))                       # ceil((pad - offset) / step)
+    hi = min(count, -((offset - pad - size) // step))            # ceil((size + pad - offset) / step)
+    return lo, hi, lo * step + offset - pad
+
+
+def col2im(cols, size, stride, dilation, padding):
+    """Add columns (C, kh, kw, Hi, Wi, N) back into a fresh (C, *size, N): column (i, j, a, b)
+    lands at (a*s + i*d - p, b*s + j*d - p); overlaps add, what lands in the padding is dropped."""
     c, kh, kw, hi, wi, n = cols.shape
-    if tag is None:
-        acc = np.zeros((c, *size, n), cols.dtype)
-    else:
-        acc = scratch(("col2im", tag), (c, *size, n), cols.dtype)
-        acc.fill(0)
+    acc = np.zeros((c, *size, n), cols.dtype)
     for i, j in offsets((kh, kw)):
-        acc[:, strided(i * dilation[0], hi, stride[0]), strided(j * dilation[1], wi, stride[1])] \
-            += cols[:, i, j]
+        a0, a1, r = _landing(hi, size[0], i * dilation[0], stride[0], padding[0])
+        b0, b1, q = _landing(wi, size[1], j * dilation[1], stride[1], padding[1])
+        if a1 > a0 and b1 > b0:
+            acc[:, strided(r, a1 - a0, stride[0]), strided(q, b1 - b0, stride[1])] \
+                += cols[:, i, j, a0:a1, b0:b1]
     return acc
 
 
@@ -62,7 +80,7 @@ def conv2d(x, w, stride, padding, dilation, groups, out):
     n = x.shape[0]
     o, cg, kh, kw = w.shape
     xt = batch_last(x, padding, "conv2d")
-    cols = im2col(xt, (kh, kw), out, stride, dilation, "conv2d")
+    cols = im2col(xt, (kh, kw), out, stride, dilation)
     length = out[0] * out[1] * n
     y = np.matmul(w.reshape(groups, o // groups, cg * kh * kw),
                   cols.reshape(groups, cg * kh * kw, length))        # fresh: it is the output
@@ -75,7 +93,7 @@ def conv2d_weight(x, g, kernel_size, stride, padding, dilation, groups):
     o, out = g.shape[1], g.shape[2:]
     c, kernel = x.shape[1], kernel_size
     xt = batch_last(x, padding, "weight.x")
-    cols = im2col(xt, kernel, out, stride, dilation, "weight")
+    cols = im2col(xt, kernel, out, stride, dilation)
     gt = batch_last(g, (0, 0), "weight.g")
     length = gt[0].size
     cg = c // groups
@@ -116,14 +134,10 @@ def conv_transpose2d(x, w, stride, padding, output_padding, groups, dilation):
     xt = batch_last(x, (0, 0), "transpose")
     length = h * wd * n
     dtype = np.result_type(x.dtype, w.dtype)
-    cols = scratch("transpose.cols", (groups, cog * kh * kw, length), dtype)
+    cols = columns((groups, cog * kh * kw, length), dtype)
     np.matmul(w.reshape(groups, cin // groups, cog * kh * kw).transpose(0, 2, 1),
               xt.reshape(groups, cin // groups, length), out=cols)
     cols = cols.reshape(cog * groups, kh, kw, h, wd, n)
-    full = tuple((m - 1) * s + d * (k - 1) + 1 + op for m, s, d, k, op in
-                 zip((h, wd), stride, dilation, (kh, kw), output_padding))
-    ph, pw = padding
-    if not ph and not pw:
-        return batch_first(col2im(cols, full, stride, dilation, None))
-    acc = col2im(cols, full, stride, dilation, "transpose")
-    return batch_first(acc[:, ph:full[0] - ph, pw:full[1] - pw].copy())
+    size = tuple((m - 1) * s + d * (k - 1) + 1 + op - 2 * p for m, s, d, k, op, p in
+                 zip((h, wd), stride, dilation, (kh, kw), output_padding, padding))
+    return batch_first(col2im(cols, size, stride, dilation, padding))
