@@ -198,6 +198,17 @@ def test_scalar_expansion_of_tiny_pools_gives_the_same_gradients(rng):
         np.testing.assert_allclose(t.grad.data, gx, atol=1e-12)
 
 
+def test_windows_of_more_than_255_offsets(rng):
+    """The arg-max index widens past uint8 for 16x16 windows."""
+    x = Tensor(rng.standard_normal((1, 1, 17, 18)), requires_grad=True)
+    y = F.max_pool2d(x, 16, stride=1)
+    up = rng.standard_normal(y.shape)
+    y.backward(up)
+    ref, where = NL.max_pool2d_forward(x.data, 16, 1)
+    np.testing.assert_array_equal(y.data, ref)
+    np.testing.assert_allclose(x.grad.data, NL.max_pool2d_backward(up, x.shape, where), atol=1e-12)
+
+
 # ---------------------------------------------------------------- dtype and layout
 
 def test_float32_stays_float32(rng):
