@@ -52,16 +52,23 @@ def per_call(fn, number):
 
 
 def rounds(fns, number, repeats):
-    """Median seconds per call of each fn, and the per-round ratio of each fn to the last."""
+    """Seconds per call of each fn, one list per fn, timed round after round (interleaved)."""
     for fn in fns:
         fn()
     times = [[] for _ in fns]
     for _ in range(repeats):
         for t, fn in zip(times, fns):
             t.append(per_call(fn, number))
-    medians = [statistics.median(t) for t in times]
-    ratios = [statistics.median(a / b for a, b in zip(t, times[-1])) for t in times]
-    return medians, ratios
+    return times
+
+
+def median(times):
+    return statistics.median(times)
+
+
+def ratio(times, reference):
+    """Median over rounds of times / reference: a slow neighbour slows both alike."""
+    return statistics.median(a / b for a, b in zip(times, reference))
 
 
 # ---------------------------------------------------------------- 1. a small op
@@ -82,8 +89,8 @@ def small_op(repeats, number=2000):
     if torch is None:
         rows += [("autograd add, recording", ours_forward, None),
                  ("autograd add + backward", ours_both, None)]
-        medians, _ = rounds([f for _, f, _ in rows], number, repeats)
-        return [(name, m, None) for (name, _, _), m in zip(rows, medians)]
+        times = rounds([f for _, f, _ in rows], number, repeats)
+        return [(name, median(t), None) for (name, _, _), t in zip(rows, times)]
 
     pa = torch.tensor(a, requires_grad=True)
     pb = torch.tensor(b, requires_grad=True)
@@ -95,14 +102,13 @@ def small_op(repeats, number=2000):
     def torch_both():
         (pa + pb).backward(pseed)
 
-    (m_np, m_ours, m_torch), (_, r_fwd, _) = rounds([lambda: a + b, ours_forward, torch_forward],
-                                                     number, repeats)
-    (m_ours2, m_torch2), (r_both, _) = rounds([ours_both, torch_both], number // 4, repeats)
-    return [("numpy add (no graph)", m_np, None),
-            ("torch add, recording", m_torch, None),
-            ("autograd add, recording", m_ours, r_fwd),
-            ("torch add + backward", m_torch2, None),
-            ("autograd add + backward", m_ours2, r_both)]
+    t_np, t_ours, t_torch = rounds([lambda: a + b, ours_forward, torch_forward], number, repeats)
+    t_ours2, t_torch2 = rounds([ours_both, torch_both], number // 4, repeats)
+    return [("numpy add (no graph)", median(t_np), None),
+            ("torch add, recording", median(t_torch), None),
+            ("autograd add, recording", median(t_ours), ratio(t_ours, t_torch)),
+            ("torch add + backward", median(t_torch2), None),
+            ("autograd add + backward", median(t_ours2), ratio(t_ours2, t_torch2))]
 
 
 # ---------------------------------------------------------------- 2. an MLP training step
@@ -149,6 +155,28 @@ def torch_step(params, x, y):
     return loss
 
 
+def torch_modules(start):
+    """The idiomatic PyTorch version: nn.Linear layers (fused addmm) and optim.SGD."""
+    layers = []
+    for k in range(0, len(start), 2):
+        linear = torch.nn.Linear(*start[k].shape)
+        with torch.no_grad():
+            linear.weight.copy_(torch.from_numpy(start[k].T.copy()))
+            linear.bias.copy_(torch.from_numpy(start[k + 1]))
+        layers += [linear, torch.nn.ReLU()]
+    model = torch.nn.Sequential(*layers[:-1])
+    optimizer = torch.optim.SGD(model.parameters(), lr=LR)
+    loss_fn = torch.nn.CrossEntropyLoss()
+
+    def step(x, y):
+        optimizer.zero_grad(set_to_none=True)
+        loss = loss_fn(model(x), y)
+        loss.backward()
+        optimizer.step()
+        return loss
+    return step
+
+
 def mlp_step(repeats, number=10):
     rng = np.random.default_rng(0)
     x = rng.normal(size=(BATCH, SIZES[0])).astype(np.float32)
@@ -159,18 +187,24 @@ def mlp_step(repeats, number=10):
     assert loss.dtype == np.float32 and all(p.grad.dtype == np.float32 for p in ours)
     fn_ours = lambda: autograd_step(ours, x, y)
     if torch is None:
-        (m,), _ = rounds([fn_ours], number, repeats)
-        return [("autograd MLP step", m, None)]
+        (t,) = rounds([fn_ours], number, repeats)
+        return [("autograd MLP step", median(t), None)]
     theirs = [torch.tensor(p.copy(), requires_grad=True) for p in start]
     tx, ty = torch.from_numpy(x), torch.from_numpy(y)
     # same start, same step: the losses agree
     a, b = [Tensor(p.copy(), requires_grad=True) for p in start], [
         torch.tensor(p.copy(), requires_grad=True) for p in start]
-    diff = abs(autograd_step(a, x, y).item() - torch_step(b, tx, ty).item())
-    assert diff < 1e-4, f"MLP losses differ by {diff}"
-    (m_ours, m_torch), (ratio, _) = rounds([fn_ours, lambda: torch_step(theirs, tx, ty)],
-                                           number, repeats)
-    return [("torch MLP step", m_torch, None), ("autograd MLP step", m_ours, ratio)]
+    modules = torch_modules(start)
+    for _ in range(2):
+        losses = autograd_step(a, x, y).item(), torch_step(b, tx, ty).item(), modules(tx, ty).item()
+        assert max(losses) - min(losses) < 1e-4, f"MLP losses differ: {losses}"
+    fn_modules = torch_modules(start)
+    t_ours, t_same, t_modules = rounds(
+        [fn_ours, lambda: torch_step(theirs, tx, ty), lambda: fn_modules(tx, ty)], number, repeats)
+    return [("torch, same ops (@, +)", median(t_same), None),
+            ("torch, nn.Linear + SGD", median(t_modules), None),
+            ("autograd vs same ops", median(t_ours), ratio(t_ours, t_same)),
+            ("autograd vs nn.Linear", median(t_ours), ratio(t_ours, t_modules))]
 
 
 def report(title, rows, unit, scale, target):
