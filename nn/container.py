@@ -22,6 +22,9 @@ class Sequential(Module):
         name = str(len(self)) if name is None else name
         if name in vars(self):
             raise ValueError(f"Sequential: duplicate layer name {name!r}")
+        if hasattr(type(self), name):
+            raise ValueError(f"Sequential: layer name {name!r} would hide the method or attribute "
+                             f"{type(self).__name__}.{name}")
         setattr(self, name, module)
         return self
 

@@ -148,6 +148,8 @@ def test_sequential_indexing_and_naming():
         seq[5]
     with pytest.raises(ValueError, match="duplicate layer name 'a'"):
         named.append(nn.ReLU(), "a")
+    with pytest.raises(ValueError, match="layer name 'forward' would hide the method or attribute"):
+        nn.Sequential(forward=nn.ReLU())
 
 
 def test_sequential_forward_trace_records_every_layer(rng):
