@@ -4,7 +4,7 @@ flowed through it at the last step.
 Default data: scikit-learn's bundled 8x8 digits (1,797 images) upsampled to 32x32;
 ``--mnist DIR`` uses the four MNIST IDX files in DIR instead (plain or .gz).
 
-    python demos/train_lenet.py [--epochs 30] [--mnist DIR] [--out chainrule-out]
+    python demos/train_lenet.py [--epochs N] [--mnist DIR [--limit N]] [--out chainrule-out]
 """
 
 from __future__ import annotations
@@ -74,7 +74,7 @@ def train(split, epochs, batch_size, lr, seed, shift=2, log=print):
     opt = nn.optim.Adam(model.parameters(), lr=lr)
     loss_fn = nn.CrossEntropyLoss()
     loader = nn.data.DataLoader(split.x_train, split.y_train, batch_size=batch_size, shuffle=True,
-                                seed=seed, drop_last=True)
+                                seed=seed, drop_last=len(split.x_train) > batch_size)
     log(f"{model}\n{model.num_parameters():,} parameters; {len(split.x_train):,} training and "
         f"{len(split.x_test):,} test images ({split.name}); Adam, lr {lr} with cosine decay, "
         f"batch {batch_size}\n")
@@ -105,7 +105,8 @@ def train(split, epochs, batch_size, lr, seed, shift=2, log=print):
 
 def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--epochs", type=int, default=30)
+    ap.add_argument("--epochs", type=int, help="passes over the training set (default: 30 for the "
+                    "digits, 2 for MNIST)")
     ap.add_argument("--batch-size", type=int, default=64)
     ap.add_argument("--lr", type=float, default=2e-3)
     ap.add_argument("--seed", type=int, default=0)
@@ -120,10 +121,11 @@ def main(argv=None):
         split = nn.data.load_mnist(args.mnist, limit=args.limit) if args.mnist else nn.data.load_digits()
     except (ImportError, FileNotFoundError, ValueError) as e:
         sys.exit(str(e))
-    model, trace, history, seconds = train(split, args.epochs, args.batch_size, args.lr, args.seed,
+    epochs = args.epochs or (2 if args.mnist else 30)
+    model, trace, history, seconds = train(split, epochs, args.batch_size, args.lr, args.seed,
                                             args.shift)
     final = history[-1][3]
-    print(f"\ntest accuracy {final:.2%} after {args.epochs} epochs in {seconds:.1f} s")
+    print(f"\ntest accuracy {final:.2%} after {epochs} epochs in {seconds:.1f} s")
 
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)

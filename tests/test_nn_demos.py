@@ -42,3 +42,22 @@ def test_moons_tensor_learns_and_compares_engines(capsys):
     out = capsys.readouterr().out
     assert acc >= 0.9
     assert "scalar engine (Values)" in out and "tensor engine (numpy)" in out
+
+
+def test_train_lenet_on_mnist_idx_files(tmp_path, capsys):
+    from nn.idx import write_idx
+
+    rng = np.random.default_rng(0)
+    for prefix, n in (("train", 80), ("t10k", 20)):
+        images = rng.integers(0, 256, (n, 28, 28), dtype=np.uint8)
+        write_idx(tmp_path / f"{prefix}-images-idx3-ubyte.gz", images)
+        write_idx(tmp_path / f"{prefix}-labels-idx1-ubyte.gz", rng.integers(0, 10, n, dtype=np.uint8))
+    acc = train_lenet.main(["--mnist", str(tmp_path), "--epochs", "1", "--out", str(tmp_path / "out")])
+    out = capsys.readouterr().out
+    assert 0 <= acc <= 1 and "80 training and 20 test images (MNIST)" in out
+    assert (tmp_path / "out" / "lenet5.npz").exists()
+
+
+def test_train_lenet_reports_a_missing_mnist_directory(tmp_path):
+    with pytest.raises(SystemExit, match=r"load_mnist: .* is not a directory"):
+        train_lenet.main(["--mnist", str(tmp_path / "nowhere")])
