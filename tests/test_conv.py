@@ -157,19 +157,6 @@ def test_conv2d_property_matches_loops_and_is_adjoint(n, c, h, w, kh, kw, s, p, 
     assert np.isclose(lhs, float(np.sum(wt * back.data)))
 
 
-@pytest.mark.parametrize("groups", [1, 2])
-def test_weight_gradient_summed_in_chunks_matches_loops(rng, monkeypatch, groups):
-    """Large batches sum the weight gradient over pieces of the output positions; force
-    tiny pieces (with a remainder) so the path is exercised at test sizes."""
-    from autograd import conv_kernels
-    monkeypatch.setattr(conv_kernels, "CHUNK", 7)
-    x, w = rng.standard_normal((3, 4, 6, 5)), rng.standard_normal((2, 4 // groups, 3, 2))
-    up = rng.standard_normal((3, 2, 4, 3))        # 4*3*3 = 36 positions: 5 pieces + 1 left
-    dw = F.conv2d_weight(x, up, (3, 2), stride=(1, 2), padding=(0, 1), groups=groups)
-    _, ref, _ = NL.conv2d_backward(x, w, up, stride=(1, 2), padding=(0, 1), groups=groups)
-    np.testing.assert_allclose(dw.data, ref, atol=1e-12)
-
-
 # ---------------------------------------------------------------- the derived backward graph
 
 def test_backward_graph_is_made_of_conv_primitives(rng):
