@@ -222,3 +222,41 @@ def test_mlp_like_composition(rng):
 
 def test_fan_out_sums_contributions(rng):
     check(lambda x: x * x.exp() + x.sum() * x, rng.normal(size=(2, 3)))
+
+
+# ---------------------------------------------------------------- indexing and joining, properties
+
+@given(data=st.data())
+def test_gather_gradient_equals_a_naive_scatter_loop(data):
+    n = data.draw(st.integers(1, 5))
+    index = np.asarray(data.draw(st.lists(st.integers(0, n - 1), min_size=1, max_size=8)))
+    x = Tensor(data.draw(arrays((n, 2))), requires_grad=True)
+    up = data.draw(arrays((len(index), 2)))
+    x[index].backward(up)
+    want = np.zeros((n, 2))
+    for row, i in enumerate(index):          # the copy gate's adder, one use at a time
+        want[i] += up[row]
+    np.testing.assert_allclose(np.asarray(x.grad), want)
+    check(lambda t: t[index] ** 2, x.data)
+
+
+@given(data=st.data())
+def test_concat_and_stack_over_shapes(data):
+    shape = data.draw(st.sampled_from([(3,), (2, 3), (1, 3), (2, 1, 3)]))
+    axis = data.draw(st.integers(-len(shape), len(shape) - 1))
+    a, b = data.draw(arrays(shape)), data.draw(arrays(shape))
+    check(lambda x, y: autograd.concat([x, y, x], axis=axis) ** 2, a, b)
+    new_axis = data.draw(st.integers(-len(shape) - 1, len(shape)))
+    check(lambda x, y: autograd.stack([y, x], axis=new_axis) ** 2, a, b)
+
+
+def test_broadcast_reduction_happens_in_the_engine_not_in_the_rule():
+    """add's rule hands back the upstream unchanged (distributor); the engine sums it over
+    the broadcast axis for the (3,)-shaped input (adder), in one place: Tensor._fit_grad."""
+    from autograd import elementwise as ew
+    g = np.arange(6.0).reshape(2, 3)
+    rule_for_b = ew.ADD.backward[1]
+    assert rule_for_b(g, None, np.zeros((2, 3)), np.zeros(3)).shape == (2, 3)
+    b = Tensor(np.zeros(3), requires_grad=True)
+    (Tensor(np.zeros((2, 3))) + b).backward(g)
+    np.testing.assert_array_equal(np.asarray(b.grad), g.sum(axis=0))
