@@ -3,7 +3,7 @@
 import math
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
 from viz.parse import ExprError, build, names_in, parse, parse_values
@@ -49,10 +49,14 @@ def test_values_and_gradients_match_a_reference(tree, xs):
     env = dict(zip(NAMES, xs))
     used = names_in(parse(text))
     try:
+        expected = fn(env)
+    except OverflowError:  # e.g. exp(exp(exp(2))): the engine refuses it too (tested in test_cli)
+        assume(False)
+    try:
         built = build(text, {n: env[n] for n in used})
     except ExprError as e:
         pytest.fail(f"{text}: {e}")
-    assert built.root.data == pytest.approx(fn(env), rel=1e-9, abs=1e-9)
+    assert built.root.data == pytest.approx(expected, rel=1e-9, abs=1e-9)
     built.root.backward()
     for name in used:
         h = 1e-6
