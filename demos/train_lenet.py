@@ -138,7 +138,8 @@ def main(argv=None):
         extra = f"   parameters {pnorm:.2e}" if pnorm is not None else ""
         print(f"  {name:>8} {shape!s:>18}  {norm:.2e}{extra}")
     title = f"LeNet-5 gradient flow at the last step (test accuracy {final:.1%})"
-    print(save_flow(draw_flow(rows, title=title), out / "lenet_flow", args.format))
+    patterns = {name: layer.pattern for name, layer in model.named_children()}
+    print(save_flow(draw_flow(rows, title=title, patterns=patterns), out / "lenet_flow", args.format))
     return final
 
 

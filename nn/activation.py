@@ -10,16 +10,22 @@ from .module import Module
 class ReLU(Module):
     """max(x, 0): routes the upstream to positive inputs."""
 
+    pattern = "router"
+
     def forward(self, x):
         return F.relu(x)
 
 
 class Tanh(Module):
+    pattern = "elementwise"
+
     def forward(self, x):
         return F.tanh(x)
 
 
 class Sigmoid(Module):
+    pattern = "elementwise"
+
     def forward(self, x):
         return F.sigmoid(x)
 

@@ -35,6 +35,8 @@ def _check_input(layer, x, channels):
 
 
 class _ConvBase(Module):
+    pattern = "swap multiplier"  # each input gets the upstream convolved with the other
+
     def _init(self, weight_shape, fan, bias, dtype, rng):
         self.weight = Parameter(init.kaiming_uniform(weight_shape, dtype=dtype, rng=rng, fan=fan))
         self.bias = (Parameter(init.bias_uniform(self.out_channels, fan, dtype=dtype, rng=rng))

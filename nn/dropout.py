@@ -9,6 +9,8 @@ from .module import Module
 class Dropout(Module):
     """Identity in eval mode. The mask is a constant of the graph (a scaled router)."""
 
+    pattern = "router"
+
     def __init__(self, p=0.5, rng=None):
         if not 0.0 <= p < 1.0:
             raise ValueError(f"Dropout: p must be in [0, 1), got {p}")

@@ -12,6 +12,8 @@ from .parameter import Parameter
 class Linear(Module):
     """x: (..., in_features) -> (..., out_features). weight (out, in), bias (out,), as torch."""
 
+    pattern = "swap multiplier"  # dX = dY W, dW = dY^T X
+
     def __init__(self, in_features, out_features, bias=True, dtype=np.float32, rng=None):
         for name, v in (("in_features", in_features), ("out_features", out_features)):
             if not isinstance(v, (int, np.integer)) or v < 1:

@@ -19,6 +19,7 @@ class Module:
     """Base class of layers and models. Subclasses implement ``forward``."""
 
     training = True
+    pattern = None  # the gate pattern of the layer's backward, for drawings (see DESIGN.md)
 
     def forward(self, *args, **kwargs):
         raise NotImplementedError(f"{type(self).__name__}: forward() is not implemented")

@@ -34,6 +34,8 @@ class MaxPool2d(_Pool2d):
     """x: (N, C, H, W) -> (N, C, H', W'); stride defaults to kernel_size.
     Backward routes each upstream value to its window's arg-max (adding on overlaps)."""
 
+    pattern = "router"
+
     def forward(self, x):
         self._check(x)
         return F.max_pool2d(x, self.kernel_size, stride=self.stride, padding=self.padding)
@@ -42,6 +44,8 @@ class MaxPool2d(_Pool2d):
 class AvgPool2d(_Pool2d):
     """x: (N, C, H, W) -> (N, C, H', W'); zero padding counts in the mean (torch's default).
     Backward distributes upstream / (kH kW) over each window."""
+
+    pattern = "distributor"
 
     def forward(self, x):
         self._check(x)

@@ -56,3 +56,19 @@ def test_comparison_has_one_cluster_per_panel():
 def test_bad_rows_are_rejected():
     with pytest.raises(ValueError, match=r"draw_flow: rows must be \(name, shape, grad_norm"):
         draw_flow([("only", "two")])
+
+
+def test_patterns_colour_the_outlines_and_fill_the_legend():
+    from viz.style import PATTERNS
+
+    net = nn.LeNet5()
+    patterns = {name: layer.pattern for name, layer in net.named_children()}
+    assert patterns["conv1"] == patterns["fc1"] == "swap multiplier"
+    assert patterns["relu1"] == patterns["pool1"] == "router" and patterns["flatten"] == "reshape"
+    assert nn.AvgPool2d(2).pattern == "distributor"
+    rows = [(name, (1,), 1.0) for name in patterns]
+    src = draw_flow(rows, patterns=patterns).source
+    assert src.count(f'color="{PATTERNS["swap multiplier"][0]}"') == 5
+    assert src.count(f'color="{PATTERNS["router"][0]}"') == 6
+    assert "outline: gate pattern" in src and "swap multiplier</FONT>" in src
+    assert "outline" not in draw_flow(rows).source

@@ -3,8 +3,9 @@ gradient that reached it in the last backward pass; side-by-side panels for comp
 (e.g. vanishing gradients in a deep sigmoid MLP against a ReLU one).
 
 Rows are (layer name, output shape, grad norm) and optionally a fourth item, the norm of
-the layer's parameter gradients. Node colour encodes log10 of the gradient norm: pale means
-little gradient got there.
+the layer's parameter gradients. Node fill encodes log10 of the gradient norm: pale means
+little gradient got there. Given ``patterns`` (layer name -> gate pattern), the outline takes
+the pattern's colour, as in every other drawing.
 """
 
 from __future__ import annotations
@@ -17,6 +18,11 @@ try:
     from .render import Drawing as _Digraph
 except ImportError:  # rendering helpers not available: a plain Digraph still has .source
     from graphviz import Digraph as _Digraph
+
+try:
+    from .style import PATTERNS
+except ImportError:
+    PATTERNS = {}
 
 GRAD_RED = (192, 38, 45)
 
@@ -63,22 +69,38 @@ def _label(row):
     return "\n".join(lines)
 
 
-def _chain(g, rows, prefix, lo, hi):
+def _outline(pattern):
+    return PATTERNS[pattern][0] if pattern in PATTERNS else "#555555"
+
+
+def _chain(g, rows, prefix, lo, hi, patterns=None):
     previous = None
     for i, row in enumerate(rows):
         node = f"{prefix}{i}"
         fill = _fill(row[2], lo, hi)
         light = fill == "#ffffff" or int(fill[3:5], 16) > 120
-        g.node(node, _label(row), fillcolor=fill, fontcolor="black" if light else "white")
+        style = {}
+        if patterns and patterns.get(row[0]):
+            style = {"color": _outline(patterns[row[0]]), "penwidth": "2.5"}
+        g.node(node, _label(row), fillcolor=fill, fontcolor="black" if light else "white", **style)
         if previous is not None:
             g.edge(previous, node)
         previous = node
 
 
-def _new(title, rankdir):
+def _escape(text):
+    return str(text).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def _new(title, rankdir, patterns=None):
     g = _Digraph("flow")
     g.attr(rankdir=rankdir, fontname="Helvetica", labelloc="t")
-    if title:
+    used = [p for p in dict.fromkeys((patterns or {}).values()) if p]
+    if used:  # title plus a legend of the outline colours
+        legend = "  ".join(f'<FONT COLOR="{_outline(p)}">{_escape(p)}</FONT>' for p in used)
+        g.attr(label=f"<{_escape(title)}<BR/><FONT POINT-SIZE=\"10\">fill: gradient norm, log scale "
+                     f"(pale = little); outline: gate pattern: {legend}</FONT>>")
+    elif title:
         g.attr(label=title)
     g.attr("node", shape="box", style="rounded,filled", fontname="Helvetica", fontsize="11")
     g.attr("edge", color="#888888", arrowsize="0.7")
@@ -93,14 +115,15 @@ def _check(rows, where):
     return rows
 
 
-def draw_flow(rows, title=None, rankdir="TB"):
+def draw_flow(rows, title=None, rankdir="TB", patterns=None):
     """A graphviz.Digraph with one node per layer, forward arrows between them.
 
     rows: [(name, output shape, grad norm[, param grad norm])], input side first.
+    patterns: optional {layer name: gate pattern} ("swap multiplier", "router", ...).
     """
     rows = _check(rows, "draw_flow")
-    g = _new(title or "gradient flow: |d loss / d layer output| at the last step", rankdir)
-    _chain(g, rows, "n", *_log_range(rows))
+    g = _new(title or "gradient flow: |d loss / d layer output| at the last step", rankdir, patterns)
+    _chain(g, rows, "n", *_log_range(rows), patterns=patterns)
     return g
 
 
