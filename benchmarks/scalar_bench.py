@@ -18,7 +18,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from autograd import Value
 from autograd.graph import topological_order
-from demos.moons import make_moons
+from nn.data import make_moons
 from nn.scalar import MLP
 
 X, Y = make_moons(100, noise=0.1, seed=1)

@@ -14,7 +14,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from demos.moons import make_moons
+from nn.data import make_moons
 from nn.scalar import MLP
 
 

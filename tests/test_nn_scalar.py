@@ -4,7 +4,7 @@ import pytest
 
 import autograd
 from autograd import Value
-from demos.moons import make_moons
+from nn.data import make_moons
 from nn.scalar import MLP, Layer, Neuron
 
 
