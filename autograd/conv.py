@@ -19,7 +19,7 @@ from __future__ import annotations
 import numpy as np
 
 from . import conv_kernels as K
-from .graph import SWAP_MULTIPLIER, Node, Op
+from .graph import SWAP_MULTIPLIER, Node, Op, is_grad_enabled
 from .sampling import UPSAMPLE2D
 from .tensor_ops import GETITEM, SCATTER_ADD
 from .windows import as_node, check_ndim, effective, leftover, out_size, pair, shape_of
@@ -41,13 +41,16 @@ def _input_grad(g, w, size, kernel, stride, padding, dilation, groups):
                             groups=groups, dilation=dilation)
 
 
-def _conv_grad_x(g, out, x, w, stride, padding, dilation, groups):
+def _conv_grad_x(g, out, x, w, stride, padding, dilation, groups, saved=None):
     return _input_grad(g, w, x.shape[-2:], w.shape[-2:], stride, padding, dilation, groups)
 
 
-def _conv_grad_w(g, out, x, w, stride, padding, dilation, groups):
+def _conv_grad_w(g, out, x, w, stride, padding, dilation, groups, saved=None):
+    # a plain backward reuses the forward's columns of x (saved); a recorded one draws
+    # the primitive with its hyper-parameters only
+    reuse = {} if saved is None or isinstance(g, Node) else {"cols": saved}
     return CONV2D_WEIGHT(x, g, kernel_size=w.shape[-2:], stride=stride, padding=padding,
-                         dilation=dilation, groups=groups)
+                         dilation=dilation, groups=groups, **reuse)
 
 
 def _weight_grad_x(gw, out, x, g, kernel_size, stride, padding, dilation, groups):
@@ -81,12 +84,16 @@ def _transpose_grad_w(g, out, x, w, stride, padding, output_padding, groups, dil
 # ---------------------------------------------------------------- the primitives
 
 def _conv_forward(x, w, stride, padding, dilation, groups):
+    """(y, x's columns): the columns are kept for the weight gradient while a graph may be
+    recorded (building them again costs as much as the GEMM); None otherwise."""
     out = out_size("conv2d", x.shape[-2:], w.shape[-2:], stride, padding, dilation)
-    return K.conv2d(x, w, stride, padding, dilation, groups, out)
+    if not is_grad_enabled():
+        return K.conv2d(x, w, stride, padding, dilation, groups, out), None
+    return K.conv2d(x, w, stride, padding, dilation, groups, out, keep=True)
 
 
 CONV2D = Op(
-    "conv2d", SWAP_MULTIPLIER, _conv_forward,
+    "conv2d", SWAP_MULTIPLIER, _conv_forward, saves=True,
     backward=(_conv_grad_x, _conv_grad_w),
     jacobian=("conv_transpose2d(upstream, W): full conv with the flipped filter",
               "conv2d_weight(X, upstream): correlation of X with the upstream"))

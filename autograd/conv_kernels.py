@@ -12,9 +12,18 @@ conv, pool or activation reads it contiguously.
 
 from __future__ import annotations
 
+import functools
+
 import numpy as np
 
 from .windows import offsets, scratch, strided
+
+# OpenBLAS runs a GEMM on one thread when m*n*k < 2^18. A GEMM with tiny m and k (conv1:
+# 6 x 25) but a huge n (every output position of every image) is ~3x faster cut into
+# pieces of n that stay below that size: each piece fits in cache, and one-thread calls
+# never wait for a second thread (which, on a loaded machine, can take a scheduler slice).
+SINGLE_THREAD_WORK = 1 << 17
+MIN_PIECE = 256
 
 
 def batch_last(x, padding=(0, 0), tag="x"):
@@ -43,10 +52,12 @@ def columns(shape, dtype):
     return scratch("columns", (int(np.prod(shape)),), dtype).reshape(shape)
 
 
-def im2col(xt, kernel, out, stride, dilation):
-    """Columns (C, kh, kw, Ho, Wo, N) of a batch-last padded input xt (C, Hp, Wp, N)."""
+def im2col(xt, kernel, out, stride, dilation, fresh=False):
+    """Columns (C, kh, kw, Ho, Wo, N) of a batch-last padded input xt (C, Hp, Wp, N), in the
+    shared buffer, or in a fresh array that the caller may keep."""
     c, n = xt.shape[0], xt.shape[-1]
-    cols = columns((c, *kernel, *out, n), xt.dtype)
+    shape = (c, *kernel, *out, n)
+    cols = np.empty(shape, xt.dtype) if fresh else columns(shape, xt.dtype)
     for i, j in offsets(kernel):
         cols[:, i, j] = xt[:, strided(i * dilation[0], out[0], stride[0]),
                            strided(j * dilation[1], out[1], stride[1])]
@@ -75,25 +86,31 @@ def col2im(cols, size, stride, dilation, padding):
     return acc
 
 
-def conv2d(x, w, stride, padding, dilation, groups, out):
-    """y[n, o] = sum_{c, i, j} w[o, c, i, j] x_pad[n, c, a*s + i*d, b*s + j*d]; y: (N, O, *out)."""
+def conv2d(x, w, stride, padding, dilation, groups, out, keep=False):
+    """y[n, o] = sum_{c, i, j} w[o, c, i, j] x_pad[n, c, a*s + i*d, b*s + j*d]; y: (N, O, *out).
+
+    keep: return (y, columns) with the columns in a fresh array, for the weight gradient
+    (conv2d_weight(..., cols=columns) skips rebuilding them)."""
     n = x.shape[0]
     o, cg, kh, kw = w.shape
     xt = batch_last(x, padding, "conv2d")
-    cols = im2col(xt, (kh, kw), out, stride, dilation)
+    cols = im2col(xt, (kh, kw), out, stride, dilation, fresh=keep)
     length = out[0] * out[1] * n
-    y = np.matmul(w.reshape(groups, o // groups, cg * kh * kw),
-                  cols.reshape(groups, cg * kh * kw, length))        # fresh: it is the output
-    return batch_first(y.reshape(o, *out, n))
+    y = np.empty((groups, o // groups, length), np.result_type(x.dtype, w.dtype))  # the output
+    long_matmul(w.reshape(groups, o // groups, cg * kh * kw),
+                cols.reshape(groups, cg * kh * kw, length), y)
+    y = batch_first(y.reshape(o, *out, n))
+    return (y, cols) if keep else y
 
 
-def conv2d_weight(x, g, kernel_size, stride, padding, dilation, groups):
+def conv2d_weight(x, g, kernel_size, stride, padding, dilation, groups, cols=None):
     """dW[o, c, i, j] = sum_{n, a, b} g[n, o, a, b] x_pad[n, c, a*s + i*d, b*s + j*d]:
-    the correlation of the input maps with the upstream maps; (O, C/groups, kh, kw)."""
+    the correlation of the input maps with the upstream maps; (O, C/groups, kh, kw).
+    cols: x's columns for this geometry when the forward kept them."""
     o, out = g.shape[1], g.shape[2:]
     c, kernel = x.shape[1], kernel_size
-    xt = batch_last(x, padding, "weight.x")
-    cols = im2col(xt, kernel, out, stride, dilation)
+    if cols is None:
+        cols = im2col(batch_last(x, padding, "weight.x"), kernel, out, stride, dilation)
     gt = batch_last(g, (0, 0), "weight.g")
     length = gt[0].size
     cg = c // groups
@@ -102,13 +119,45 @@ def conv2d_weight(x, g, kernel_size, stride, padding, dilation, groups):
     return dw.reshape(o, cg, *kernel)
 
 
+@functools.lru_cache(maxsize=256)
+def piece_length(m, k, length):
+    """Length of the one-thread pieces of a long GEMM dimension, or 0 for one whole GEMM
+    (m*k too large for pieces of at least MIN_PIECE, or no divisor of length fits)."""
+    top = min(SINGLE_THREAD_WORK // (m * k), length // 2)
+    for c in range(top, MIN_PIECE - 1, -1):
+        if length % c == 0:
+            return c
+    return 0
+
+
+def long_matmul(a, b, out):
+    """out[G, m, l] = a[G, m, k] @ b[G, k, l] for a very long l, in one-thread pieces of l
+    when m and k are small (see SINGLE_THREAD_WORK); one batched numpy call either way."""
+    groups, m, k = a.shape
+    length = b.shape[-1]
+    c = piece_length(m, k, length)
+    if not c:
+        return np.matmul(a, b, out=out)
+    pieces = length // c
+    np.matmul(a[:, None], b.reshape(groups, k, pieces, c).transpose(0, 2, 1, 3),
+              out=out.reshape(groups, m, pieces, c).transpose(0, 2, 1, 3))
+    return out
+
+
 def correlate(g, cols):
     """sum_l g[G, m, l] cols[G, p, l] -> (G, m, p), for a very long l (every output position
     of every image). Computed as cols @ g^T: OpenBLAS is ~1.5x faster in that orientation
-    when the result is tiny and l is huge. One GEMM per group, not pieces of l: on a loaded
-    machine every extra multi-threaded BLAS call can wait a scheduler slice for its second
-    thread (8 pieces measured 3-6x slower under load, and no faster when idle)."""
-    return np.matmul(cols, g.transpose(0, 2, 1)).transpose(0, 2, 1)
+    when the result is tiny and l is huge; in one-thread pieces of l when m and p are small
+    (pieces that need two threads were 3-6x slower on a loaded machine)."""
+    groups, m, length = g.shape
+    p = cols.shape[1]
+    c = piece_length(m, p, length)
+    if not c:
+        return np.matmul(cols, g.transpose(0, 2, 1)).transpose(0, 2, 1)
+    pieces = length // c
+    parts = np.matmul(cols.reshape(groups, p, pieces, c).transpose(0, 2, 1, 3),
+                      g.reshape(groups, m, pieces, c).transpose(0, 2, 3, 1))   # (G, pieces, p, m)
+    return parts.sum(axis=1).transpose(0, 2, 1)
 
 
 def conv_transpose2d(x, w, stride, padding, output_padding, groups, dilation):
@@ -124,7 +173,7 @@ def conv_transpose2d(x, w, stride, padding, output_padding, groups, dilation):
     if cin == groups:      # one input channel per group (avg-pool's backward): an outer product
         np.multiply(wt, xt.reshape(groups, 1, length), out=cols)
     else:
-        np.matmul(wt, xt.reshape(groups, cin // groups, length), out=cols)
+        long_matmul(wt, xt.reshape(groups, cin // groups, length), cols)
     cols = cols.reshape(cog * groups, kh, kw, h, wd, n)
     size = tuple((m - 1) * s + d * (k - 1) + 1 + op - 2 * p for m, s, d, k, op, p in
                  zip((h, wd), stride, dilation, (kh, kw), output_padding, padding))
