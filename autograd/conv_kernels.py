@@ -166,6 +166,8 @@ def conv_transpose2d(x, w, stride, padding, output_padding, groups, dilation):
     n, cin, h, wd = x.shape
     _, cog, kh, kw = w.shape
     xt = batch_last(x, (0, 0), "transpose")
+    if stride == (1, 1) and output_padding == (0, 0) and cin > groups:
+        return batch_first(_transpose_shifted(xt, w, groups, dilation, padding))
     length = h * wd * n
     dtype = np.result_type(x.dtype, w.dtype)
     cols = columns((groups, cog * kh * kw, length), dtype)
@@ -178,3 +180,37 @@ def conv_transpose2d(x, w, stride, padding, output_padding, groups, dilation):
     size = tuple((m - 1) * s + d * (k - 1) + 1 + op - 2 * p for m, s, d, k, op, p in
                  zip((h, wd), stride, dilation, (kh, kw), output_padding, padding))
     return batch_first(col2im(cols, size, stride, dilation, padding))
+
+
+def _transpose_shifted(xt, w, groups, dilation, padding):
+    """Stride-1 conv_transpose2d of a batch-last xt (C_in, H, W, N) -> (C_out, Ho, Wo, N)
+    without col2im (whose k*k strided adds cost more than the GEMM).
+
+    The sum over kernel columns j joins the GEMM's inner dimension: the input is copied kw
+    times, shifted right by j*d within rows of the full output width Wf = W + d(kw-1)
+    (zeros elsewhere), so one GEMM gives every (c, i) its full-width rows
+    R[c, i, a, w] = sum_{c_in, j} w[c_in, c, i, j] x[c_in, a, w - j*d]. Kernel row i then
+    adds R[c, i] to rows i*d .. i*d + H of the output: kh contiguous adds. The result is
+    the full output cropped by the padding (a view)."""
+    cin, h, wd, n = xt.shape
+    _, cog, kh, kw = w.shape
+    dh, dw = dilation
+    full_h, full_w = h + dh * (kh - 1), wd + dw * (kw - 1)
+    # unwritten entries stay zero: the key holds everything that decides where writes land
+    shifted = scratch(("transpose.shifted", wd, dw), (cin, kw, h, full_w, n), xt.dtype, 0.0)
+    for j in range(kw):
+        shifted[:, j, :, j * dw:j * dw + wd] = xt
+    cig = cin // groups
+    a = (w.reshape(groups, cig, cog, kh, kw).transpose(0, 2, 3, 1, 4)
+         .reshape(groups, cog * kh, cig * kw))
+    row = full_w * n
+    rows = np.empty((groups, cog * kh, h * row), np.result_type(xt.dtype, w.dtype))
+    long_matmul(a, shifted.reshape(groups, cig * kw, h * row), rows)
+    rows = rows.reshape(groups * cog, kh, h * row)
+    acc = np.zeros((groups * cog, full_h * row), rows.dtype)
+    for i in range(kh):
+        target = acc[:, i * dh * row:(i * dh + h) * row]
+        target += rows[:, i]
+    full = acc.reshape(groups * cog, full_h, full_w, n)
+    ph, pw = padding
+    return full[:, ph:full_h - ph, pw:full_w - pw]

@@ -32,6 +32,10 @@ from autograd import Tensor  # noqa: E402
 
 TARGET = 1.3
 BATCH = 64
+# BLAS worker threads busy-wait for a while after each call (OpenBLAS: ~0.1 s). Without
+# a rest, the threads one engine leaves spinning take a core from the other engine's next
+# run: PyTorch measured 25-40% slower right after chainrule, which flattered the ratio.
+REST = 0.3
 
 
 def data(seed=0):
@@ -95,7 +99,7 @@ def theirs(x, y):
 def measure(engines, steps, repeats):
     """engines: {name: (step, phases)} -> {name: (best ms per step, {phase: fastest ms})}.
 
-    Runs alternate between engines so a busy machine slows both alike."""
+    Runs alternate between engines so a busy machine slows both alike, each after a REST."""
     for step, phases in engines.values():
         for _ in range(5):
             step()
@@ -104,6 +108,7 @@ def measure(engines, steps, repeats):
     runs = {name: [] for name in engines}
     for _ in range(repeats):
         for name, (step, _) in engines.items():
+            time.sleep(REST)
             t = time.perf_counter()
             for _ in range(steps):
                 step()
