@@ -50,19 +50,27 @@ def _max_pool(x, kernel_size, stride, padding, dilation):
     xp = padded(x, padding, _lowest(x.dtype), "max_pool2d")
     views = _views(xp, kernel_size, out_hw, stride, dilation)
     best = views[0].copy(order="K")            # fresh, laid out like x
-    index = np.zeros_like(best, np.uint8 if len(views) < 256 else np.int32)
-    layout = memory_order(best)
-    wins = scratch("max_pool2d.wins", best.shape, bool, order=layout)
-    step = scratch("max_pool2d.step", best.shape, index.dtype, order=layout)
-    for k, v in enumerate(views[1:], 1):
-        np.greater(v, best, out=wins)          # strict: ties keep the first, like torch
+    for v in views[1:]:
         np.maximum(best, v, out=best)
-        # index = k where wins, else unchanged (masked writes are slow in numpy;
-        # this is exact in modular integer arithmetic)
-        np.subtract(index.dtype.type(k), index, out=step)
-        np.multiply(step, wins, out=step)
-        np.add(index, step, out=index)
-    return best, index
+    return best, _first_max(views, best)
+
+
+def _first_max(views, best):
+    """The first k with views[k] == best (ties go to the first, like torch), in Horner
+    form from the last view: index = d0 (1 + d1 (1 + d2 (...))) with d_k = views[k] != best
+    (masked writes are slow in numpy; this is a few passes over small integers)."""
+    layout = memory_order(best)
+    index = empty(best.shape, np.uint8 if len(views) < 256 else np.int32, layout, zero=True)
+    if len(views) == 1:
+        return index
+    differs = scratch("max_pool2d.differs", best.shape, bool, order=layout)
+    np.not_equal(views[-2], best, out=differs)
+    np.add(index, differs, out=index)
+    for v in reversed(views[:-2]):
+        index += 1
+        np.not_equal(v, best, out=differs)
+        np.multiply(index, differs, out=index)
+    return index
 
 
 def _separate(kernel_size, stride, dilation):
@@ -83,6 +91,8 @@ def _window_scatter(g, index, size, kernel_size, stride, padding, dilation):
     layout = memory_order(index)
     if memory_order(g) != layout:
         g = _laid_like(g, layout, "window_scatter2d.g")
+    if tiled and not (ph or pw) and dilation == (1, 1) and layout.index(2) < layout.index(3):
+        return _scatter_blocks(g, index, full, kernel_size, layout)
     if ph or pw:
         acc = scratch("window_scatter2d", full, g.dtype, order=layout)
         if not tiled:
@@ -100,6 +110,32 @@ def _window_scatter(g, index, size, kernel_size, stride, padding, dilation):
             target += chosen
     if ph or pw:
         return acc[..., ph:ph + size[0], pw:pw + size[1]].copy(order="K")
+    return acc
+
+
+def _scatter_blocks(g, index, full, kernel_size, layout):
+    """Windows that tile the input exactly (stride = kernel, the common 2x2 pool): the
+    output seen as blocks (N, C, Ho, kh, Wo, kw) is filled by two broadcast passes,
+    one-hot of the index, times g, instead of two strided passes per kernel offset.
+    Axes are taken in memory order (``layout``) so numpy's loops run contiguously."""
+    acc = empty(full, g.dtype, layout)
+    shape, strides, spread = [], [], []
+    for axis in layout:
+        n, step = acc.shape[axis], acc.strides[axis]
+        if axis < 2:
+            shape += [n]
+            strides += [step]
+            spread += [slice(None)]
+        else:                                    # H -> (Ho, kh), W -> (Wo, kw)
+            k = kernel_size[axis - 2]
+            shape += [n // k, k]
+            strides += [k * step, step]
+            spread += [slice(None), None]
+    blocks = np.lib.stride_tricks.as_strided(acc, shape, strides)
+    grid = np.arange(len(offsets(kernel_size)), dtype=index.dtype).reshape(
+        [1 if s is not None else n for s, n in zip(spread, shape)])
+    np.equal(index.transpose(layout)[tuple(spread)], grid, out=blocks)
+    np.multiply(blocks, g.transpose(layout)[tuple(spread)], out=blocks)
     return acc
 
 
