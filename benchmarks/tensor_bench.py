@@ -41,6 +41,7 @@ except ImportError:  # PyTorch is optional
 
 SIZES = (784, 256, 128, 10)
 BATCH, LR = 128, 0.01
+REST = 0.3
 
 
 def per_call(fn, number):
@@ -51,13 +52,18 @@ def per_call(fn, number):
     return (time.perf_counter() - start) / number
 
 
-def rounds(fns, number, repeats):
-    """Seconds per call of each fn, one list per fn, timed round after round (interleaved)."""
+def rounds(fns, number, repeats, rest=0.0):
+    """Seconds per call of each fn, one list per fn, timed round after round (interleaved).
+
+    rest: seconds to sleep before each timing, so the BLAS/OpenMP threads one engine left
+    spinning have gone idle before the other engine runs (they would steal its cores).
+    """
     for fn in fns:
         fn()
     times = [[] for _ in fns]
     for _ in range(repeats):
         for t, fn in zip(times, fns):
+            time.sleep(rest)
             t.append(per_call(fn, number))
     return times
 
@@ -177,7 +183,7 @@ def torch_modules(start):
     return step
 
 
-def mlp_step(repeats, number=10):
+def mlp_step(repeats, number=20):
     rng = np.random.default_rng(0)
     x = rng.normal(size=(BATCH, SIZES[0])).astype(np.float32)
     y = rng.integers(0, SIZES[-1], BATCH)
@@ -187,7 +193,7 @@ def mlp_step(repeats, number=10):
     assert loss.dtype == np.float32 and all(p.grad.dtype == np.float32 for p in ours)
     fn_ours = lambda: autograd_step(ours, x, y)
     if torch is None:
-        (t,) = rounds([fn_ours], number, repeats)
+        (t,) = rounds([fn_ours], number, repeats, REST)
         return [("autograd MLP step", t, None)]
     theirs = [torch.tensor(p.copy(), requires_grad=True) for p in start]
     tx, ty = torch.from_numpy(x), torch.from_numpy(y)
@@ -200,7 +206,8 @@ def mlp_step(repeats, number=10):
         assert max(losses) - min(losses) < 1e-4, f"MLP losses differ: {losses}"
     fn_modules = torch_modules(start)
     t_ours, t_same, t_modules = rounds(
-        [fn_ours, lambda: torch_step(theirs, tx, ty), lambda: fn_modules(tx, ty)], number, repeats)
+        [fn_ours, lambda: torch_step(theirs, tx, ty), lambda: fn_modules(tx, ty)], number, repeats,
+        REST)
     return [("torch, same ops (@, +)", t_same, None),
             ("torch, nn.Linear + SGD", t_modules, None),
             ("autograd vs same ops", t_ours, t_same),
@@ -225,7 +232,7 @@ def main():
           f"{THREADS} threads")
     report("10x10 add, per call      ", small_op(5 if quick else 25), "us", 1e6, 2)
     report(f"MLP {'-'.join(map(str, SIZES))}, batch {BATCH}, f32",
-           mlp_step(5 if quick else 40), "ms", 1e3, 1.3)
+           mlp_step(3 if quick else 20), "ms", 1e3, 1.3)
 
 
 if __name__ == "__main__":
