@@ -7,13 +7,16 @@ OUT    ?= chainrule-out
 .PHONY: demo test lint bench diagrams train clean
 
 $(VENV)/.base: pyproject.toml
-	$(PYTHON) -m venv $(VENV)
+	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 10))' || \
+		{ echo "chainrule needs Python 3.10+ (found: $$($(PYTHON) --version 2>&1)); try make PYTHON=python3.11"; exit 1; }
+	$(PYTHON) -m venv $(VENV) || { rm -rf $(VENV); \
+		echo "could not create $(VENV): on Debian/Ubuntu install the venv module (apt install python3-venv)"; exit 1; }
 	$(PY) -m pip install -q --upgrade pip
 	$(PY) -m pip install -q -e .
 	touch $@
 
 $(VENV)/.test: $(VENV)/.base
-	$(PY) -m pip install -q -e '.[test,dev]'
+	$(PY) -m pip install -q -e '.[test,dev,demos]'
 	touch $@
 
 $(VENV)/.demos: $(VENV)/.base
