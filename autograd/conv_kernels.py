@@ -58,9 +58,12 @@ def im2col(xt, kernel, out, stride, dilation, fresh=False):
     c, n = xt.shape[0], xt.shape[-1]
     shape = (c, *kernel, *out, n)
     cols = np.empty(shape, xt.dtype) if fresh else columns(shape, xt.dtype)
-    for i, j in offsets(kernel):
-        cols[:, i, j] = xt[:, strided(i * dilation[0], out[0], stride[0]),
-                           strided(j * dilation[1], out[1], stride[1])]
+    sc, sh, sw, sn = xt.strides
+    # all k*k shifted windows as one read-only view (no Python loop): one copy
+    windows = np.lib.stride_tricks.as_strided(
+        xt, shape, (sc, dilation[0] * sh, dilation[1] * sw, stride[0] * sh, stride[1] * sw, sn),
+        writeable=False)
+    np.copyto(cols, windows)
     return cols
 
 

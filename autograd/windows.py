@@ -114,11 +114,17 @@ _POOL_LIMIT = 512 * 2**20
 
 def memory_order(a):
     """Axes from the largest stride to the smallest: how ``a`` lies in memory."""
-    return tuple(int(i) for i in np.argsort([-s for s in a.strides], kind="stable"))
+    strides = a.strides
+    return tuple(sorted(range(len(strides)), key=lambda i: -strides[i]))   # stable
 
 
 def _laid_out(buf, order):
-    return buf if order is None else buf.transpose(np.argsort(order))
+    if order is None:
+        return buf
+    inverse = [0] * len(order)
+    for position, axis in enumerate(order):
+        inverse[axis] = position
+    return buf.transpose(inverse)
 
 
 def empty(shape, dtype, order=None, zero=False):
