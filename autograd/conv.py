@@ -85,9 +85,11 @@ def _transpose_grad_w(g, out, x, w, stride, padding, output_padding, groups, dil
 
 def _conv_forward(x, w, stride, padding, dilation, groups):
     """(y, x's columns): the columns are kept for the weight gradient while a graph may be
-    recorded (building them again costs as much as the GEMM); None otherwise."""
+    recorded (building them again costs as much as the GEMM) unless they are larger than
+    K.KEEP_LIMIT (fresh pages for them would cost more); None otherwise."""
     out = out_size("conv2d", x.shape[-2:], w.shape[-2:], stride, padding, dilation)
-    if not is_grad_enabled():
+    size = x.shape[0] * x.shape[1] * w.shape[2] * w.shape[3] * out[0] * out[1] * x.itemsize
+    if not is_grad_enabled() or size > K.KEEP_LIMIT:
         return K.conv2d(x, w, stride, padding, dilation, groups, out), None
     return K.conv2d(x, w, stride, padding, dilation, groups, out, keep=True)
 

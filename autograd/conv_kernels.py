@@ -24,6 +24,10 @@ from .windows import offsets, scratch, strided
 # never wait for a second thread (which, on a loaded machine, can take a scheduler slice).
 SINGLE_THREAD_WORK = 1 << 17
 MIN_PIECE = 256
+# A forward keeps its columns for the weight gradient up to this size. Larger ones would be
+# fresh pages on every step (beyond the allocator's reuse, see windows.py), costing about
+# what rebuilding them in the shared buffer costs.
+KEEP_LIMIT = 8 * 2**20
 
 
 def batch_last(x, padding=(0, 0), tag="x"):

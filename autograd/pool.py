@@ -91,7 +91,7 @@ def _window_scatter(g, index, size, kernel_size, stride, padding, dilation):
     layout = memory_order(index)
     if memory_order(g) != layout:
         g = _laid_like(g, layout, "window_scatter2d.g")
-    if tiled and not (ph or pw) and dilation == (1, 1) and layout.index(2) < layout.index(3):
+    if tiled and not (ph or pw) and dilation == (1, 1) and _blockwise(layout):
         return _scatter_blocks(g, index, full, kernel_size, layout)
     if ph or pw:
         acc = scratch("window_scatter2d", full, g.dtype, order=layout)
@@ -111,6 +111,12 @@ def _window_scatter(g, index, size, kernel_size, stride, padding, dilation):
     if ph or pw:
         return acc[..., ph:ph + size[0], pw:pw + size[1]].copy(order="K")
     return acc
+
+
+def _blockwise(layout):
+    """Blocks pay when a long axis (N or C) lies innermost, as in batch-last memory; with W
+    innermost numpy's inner loop would run over the kw columns of one window."""
+    return layout[-1] < 2 and layout.index(2) < layout.index(3)
 
 
 def _scatter_blocks(g, index, full, kernel_size, layout):

@@ -4,8 +4,9 @@ float32, batch 64, 2 threads. Shapes: LeNet's two convs (1x32x32 -> 6@5x5, 6x14x
 16x32x32 -> 32@3x3 padding 1, and max_pool2d 2x2 on 6x28x28. "fwd+bwd" differentiates both x
 and w (and the bias); "fwd+bwd (w only)" is the first layer of a network, where x needs no
 gradient; gradients are reset to None before each pass (zero_grad(set_to_none=True)) on both
-sides. Each number is the median of many repeats, ours and torch's interleaved so that load
-from other processes hits both alike. The naive loops run on one image and one output
+sides. Each number is the median of many repeats, ours and torch's in alternating blocks
+(each after a short rest, so neither runs beside the other's spinning BLAS threads) so that
+load from other processes hits both alike. The naive loops run on one image and one output
 channel and are scaled to the batch and the channels (their time is linear in both).
 
     python benchmarks/conv_bench.py [--repeat 40] [--threads 2] [--no-naive] [--clock wall|cpu]
@@ -67,17 +68,26 @@ def timed(fn):
     return CLOCK() - t0
 
 
+ROUNDS = 4
+# BLAS worker threads busy-wait for a while after each call (OpenBLAS: ~0.1 s): timed right
+# after the other engine, a pass shares the cores with its spinning threads. So the engines
+# take turns in blocks, each after a rest.
+REST = 0.3
+
+
 def race(ours, theirs, repeat):
-    """Median seconds of ours and theirs (None when absent), interleaved."""
+    """Median seconds of ours and theirs (None when absent), in alternating rested blocks."""
     for f in (ours, theirs):
         if f is not None:
             f()
             f()
     a, b = [], []
-    for _ in range(repeat):
-        a.append(timed(ours))
-        if theirs is not None:
-            b.append(timed(theirs))
+    block = max(1, repeat // ROUNDS)
+    for _ in range(ROUNDS):
+        for f, times in ((ours, a), (theirs, b)):
+            if f is not None:
+                time.sleep(REST)
+                times.extend(timed(f) for _ in range(block))
     return float(np.median(a)), (float(np.median(b)) if b else None)
 
 
