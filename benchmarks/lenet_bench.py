@@ -6,20 +6,33 @@ milliseconds per step (the least disturbed on a shared machine) and its median r
 fastest time of each phase, and the ratios to PyTorch (the sums of fastest phases are the
 steadiest number when other jobs share the cores). Target: at most 1.3x PyTorch's time per step.
 
-    python benchmarks/lenet_bench.py [--steps 30] [--repeats 5]
+    python benchmarks/lenet_bench.py [--steps 30] [--repeats 7] [--threads 2] [--clock wall|cpu]
+
+On a machine shared with other work, 2-thread wall times swing widely; `--threads 1
+--clock cpu` (process CPU time on one thread) is the steady comparison.
 """
 
 from __future__ import annotations
 
 import os
+import sys
+
+
+def _threads_from_argv(default="2"):
+    for i, a in enumerate(sys.argv):
+        if a == "--threads" and i + 1 < len(sys.argv):
+            return sys.argv[i + 1]
+        if a.startswith("--threads="):
+            return a.split("=", 1)[1]
+    return default
+
 
 for _var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
-    os.environ[_var] = "2"  # before numpy is imported
+    os.environ[_var] = _threads_from_argv()  # before numpy is imported
 
 import argparse  # noqa: E402
 import contextlib  # noqa: E402
 import statistics  # noqa: E402
-import sys  # noqa: E402
 import time  # noqa: E402
 from pathlib import Path  # noqa: E402
 
@@ -31,6 +44,8 @@ import nn  # noqa: E402
 from autograd import Tensor  # noqa: E402
 
 TARGET = 1.3
+CLOCK = time.perf_counter
+THREADS = 2
 BATCH = 64
 # BLAS worker threads busy-wait for a while after each call (OpenBLAS: ~0.1 s). Without
 # a rest, the threads one engine leaves spinning take a core from the other engine's next
@@ -52,14 +67,14 @@ def ours(x, y):
     phases = {"forward": [], "backward": [], "update": []}
 
     def step():
-        t0 = time.perf_counter()
+        t0 = CLOCK()
         opt.zero_grad()
         loss = loss_fn(model(xt), y)
-        t1 = time.perf_counter()
+        t1 = CLOCK()
         loss.backward()
-        t2 = time.perf_counter()
+        t2 = CLOCK()
         opt.step()
-        t3 = time.perf_counter()
+        t3 = CLOCK()
         phases["forward"].append(t1 - t0)
         phases["backward"].append(t2 - t1)
         phases["update"].append(t3 - t2)
@@ -70,7 +85,7 @@ def ours(x, y):
 def theirs(x, y):
     import torch
 
-    torch.set_num_threads(2)
+    torch.set_num_threads(THREADS)
     torch.manual_seed(0)
     tn = torch.nn
     model = tn.Sequential(tn.Conv2d(1, 6, 5), tn.ReLU(), tn.MaxPool2d(2), tn.Conv2d(6, 16, 5), tn.ReLU(),
@@ -81,14 +96,14 @@ def theirs(x, y):
     phases = {"forward": [], "backward": [], "update": []}
 
     def step():
-        t0 = time.perf_counter()
+        t0 = CLOCK()
         opt.zero_grad()
         loss = tn.functional.cross_entropy(model(xt), yt)
-        t1 = time.perf_counter()
+        t1 = CLOCK()
         loss.backward()
-        t2 = time.perf_counter()
+        t2 = CLOCK()
         opt.step()
-        t3 = time.perf_counter()
+        t3 = CLOCK()
         phases["forward"].append(t1 - t0)
         phases["backward"].append(t2 - t1)
         phases["update"].append(t3 - t2)
@@ -109,10 +124,10 @@ def measure(engines, steps, repeats):
     for _ in range(repeats):
         for name, (step, _) in engines.items():
             time.sleep(REST)
-            t = time.perf_counter()
+            t = CLOCK()
             for _ in range(steps):
                 step()
-            runs[name].append((time.perf_counter() - t) / steps * 1e3)
+            runs[name].append((CLOCK() - t) / steps * 1e3)
     return {name: (min(runs[name]), statistics.median(runs[name]),
                    {k: min(v) * 1e3 for k, v in phases.items()})
             for name, (_, phases) in engines.items()}
@@ -127,9 +142,15 @@ def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--steps", type=int, default=30)
     ap.add_argument("--repeats", type=int, default=7)
+    ap.add_argument("--threads", type=int, default=2)
+    ap.add_argument("--clock", choices=("wall", "cpu"), default="wall",
+                    help="cpu: process CPU time, robust to other load with --threads 1")
     args = ap.parse_args(argv)
+    global CLOCK, THREADS
+    CLOCK = time.process_time if args.clock == "cpu" else time.perf_counter
+    THREADS = args.threads
     x, y = data()
-    print(f"LeNet-5 SGD training step, batch {BATCH}, float32, 2 threads")
+    print(f"LeNet-5 SGD training step, batch {BATCH}, float32, {args.threads} threads, {args.clock} clock")
     engines = {"chainrule": ours(x, y)}
     with contextlib.suppress(ImportError):
         engines["PyTorch"] = theirs(x, y)
