@@ -1,6 +1,7 @@
-"""Conv at LeNet sizes, where the kernels take their fast paths: GEMMs cut into one-thread
-pieces (tiny channel counts, long batch x positions), the forward's columns reused by the
-weight gradient. Checked against einsum over numpy's sliding windows (float64)."""
+"""Conv and pooling at LeNet sizes, where the kernels take their fast paths: GEMMs cut into
+one-thread pieces (tiny channel counts, long batch x positions), the forward's columns
+reused by the weight gradient, max-pool's block scatter in any memory layout. Checked
+against einsum over numpy's sliding windows (float64) and the naive pooling loops."""
 
 import numpy as np
 import pytest
@@ -9,6 +10,7 @@ import autograd
 from autograd import Tensor
 from autograd import conv_kernels as K
 from autograd import functional as F
+from demos import naive_loops as NL
 
 
 def reference(x, w, gy):
@@ -73,3 +75,19 @@ def test_no_grad_forward_keeps_no_columns(rng):
     with autograd.no_grad():
         y = F.conv2d(rng.standard_normal((2, 2, 6, 6)), w)
     assert y._ctx is None and not y.requires_grad
+
+
+@pytest.mark.parametrize("layout", ["NCHW", "NHWC", "CHWN"])
+def test_max_pool_gradient_in_any_memory_layout(rng, layout):
+    """The backward works in the pooled input's memory layout (blocks when N or C lies
+    innermost, strided views otherwise); every layout routes like the lecture's loops."""
+    logical = rng.standard_normal((5, 3, 8, 6))
+    order = {"NCHW": (0, 1, 2, 3), "NHWC": (0, 2, 3, 1), "CHWN": (1, 2, 3, 0)}[layout]
+    x_np = np.ascontiguousarray(logical.transpose(order)).transpose(np.argsort(order))
+    x = Tensor(x_np, requires_grad=True)
+    y = F.max_pool2d(x, 2)
+    up = rng.standard_normal(y.shape)
+    y.backward(up)
+    ref, where = NL.max_pool2d_forward(logical, 2)
+    np.testing.assert_array_equal(y.data, ref)
+    np.testing.assert_allclose(np.asarray(x.grad), NL.max_pool2d_backward(up, x.shape, where), atol=1e-12)
