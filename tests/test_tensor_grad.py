@@ -57,7 +57,7 @@ def test_binary_broadcasting(fn, ab):
 @given(ab=pair())
 def test_div_broadcasting(ab):
     a, b = ab
-    assume(away_from(b, 0.0, 0.3))
+    b = np.where(np.asarray(b) >= 0, np.asarray(b) + 0.5, np.asarray(b) - 0.5)  # away from 0
     check(lambda x, y: x / y, a, b)
 
 
