@@ -91,3 +91,68 @@ def test_max_pool_gradient_in_any_memory_layout(rng, layout):
     ref, where = NL.max_pool2d_forward(logical, 2)
     np.testing.assert_array_equal(y.data, ref)
     np.testing.assert_allclose(np.asarray(x.grad), NL.max_pool2d_backward(up, x.shape, where), atol=1e-12)
+
+
+def general_reference(x, w, gy, stride, padding, dilation, groups):
+    """y and dw of conv2d with any stride, padding, dilation and groups, by einsum over
+    strided windows of the zero-padded input (float64)."""
+    (sh, sw), (ph, pw), (dh, dw_) = stride, padding, dilation
+    o, cg, kh, kw = w.shape
+    xp = np.pad(x, ((0, 0), (0, 0), (ph, ph), (pw, pw)))
+    ho, wo = gy.shape[-2:]
+    n, c = x.shape[:2]
+    s = xp.strides
+    win = np.lib.stride_tricks.as_strided(        # n c i j a b
+        xp, (n, c, kh, kw, ho, wo), (s[0], s[1], dh * s[2], dw_ * s[3], sh * s[2], sw * s[3]))
+    win = win.reshape(n, groups, cg, kh, kw, ho, wo)
+    wg = w.reshape(groups, o // groups, cg, kh, kw)
+    y = np.einsum("ngcijab,gocij->ngoab", win, wg).reshape(n, o, ho, wo)
+    gyg = gy.reshape(n, groups, o // groups, ho, wo)
+    dw = np.einsum("ngcijab,ngoab->gocij", win, gyg).reshape(w.shape)
+    return y, dw
+
+
+@pytest.mark.parametrize("shape, o, kernel, stride, padding, dilation, groups", [
+    ((5, 4, 13, 11), 6, (3, 3), (1, 1), (1, 1), (1, 1), 1),
+    ((3, 6, 15, 9), 4, (3, 2), (2, 1), (2, 0), (1, 2), 2),
+    ((4, 3, 12, 12), 3, (5, 3), (3, 2), (0, 1), (2, 1), 3),
+    ((2, 4, 9, 17), 8, (2, 4), (1, 3), (3, 2), (3, 1), 4),
+])
+def test_banded_columns_match_einsum(rng, monkeypatch, shape, o, kernel, stride, padding,
+                                     dilation, groups):
+    """With BLAS on one thread, columns too large to keep are built a band of output rows
+    at a time (forward and weight gradient). Tiny limits force many bands, with a last
+    band shorter than the others, over odd sizes, strides, dilation, groups and padding."""
+    monkeypatch.setattr(K, "BANDED", True)
+    monkeypatch.setattr(K, "KEEP_LIMIT", 0)
+    monkeypatch.setattr(K, "BAND_BYTES", 1)            # one output row per band
+    x = Tensor(rng.standard_normal(shape), requires_grad=True)
+    w = Tensor(rng.standard_normal((o, shape[1] // groups, *kernel)), requires_grad=True)
+    conv = {"stride": stride, "padding": padding, "dilation": dilation, "groups": groups}
+    y = F.conv2d(x, w, **conv)
+    gy = rng.standard_normal(y.shape)
+    y.backward(gy)
+    ry, rdw = general_reference(x.data, w.data, gy, stride, padding, dilation, groups)
+    np.testing.assert_allclose(y.data, ry, atol=1e-10)
+    np.testing.assert_allclose(np.asarray(w.grad), rdw, atol=1e-9)
+    row_bytes = shape[1] * kernel[0] * kernel[1] * y.shape[3] * shape[0] * 8
+    monkeypatch.setattr(K, "BAND_BYTES", 2 * row_bytes)    # bands of 2 rows, a short last one
+    assert K.bands(kernel, y.shape[2:], shape[0], shape[1], 8) == 2
+    np.testing.assert_allclose(F.conv2d(x, w, **conv).data, ry, atol=1e-10)
+    np.testing.assert_allclose(F.conv2d_weight(x, gy, kernel, **conv).data, rdw, atol=1e-9)
+
+
+def test_banded_float32_stays_float32_and_output_is_fresh(rng, monkeypatch):
+    monkeypatch.setattr(K, "BANDED", True)
+    monkeypatch.setattr(K, "KEEP_LIMIT", 0)
+    monkeypatch.setattr(K, "BAND_BYTES", 1)
+    x = rng.standard_normal((4, 3, 8, 8)).astype(np.float32)
+    w = rng.standard_normal((5, 3, 3, 3)).astype(np.float32)
+    y1 = F.conv2d(x, w, padding=1).data
+    y2 = F.conv2d(2 * x, w, padding=1).data
+    assert y1.dtype == np.float32 and not np.shares_memory(y1, y2)
+    ry, _ = general_reference(x.astype(np.float64), w.astype(np.float64), np.zeros((4, 5, 8, 8)),
+                              (1, 1), (1, 1), (1, 1), 1)
+    np.testing.assert_allclose(y1, ry, atol=1e-4)
+    dw = F.conv2d_weight(x, np.ones((4, 5, 8, 8), np.float32), 3, padding=1).data
+    assert dw.dtype == np.float32
