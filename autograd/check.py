@@ -18,6 +18,9 @@ def _arrays(inputs):
     out = []
     for i, x in enumerate(inputs):
         if isinstance(x, Tensor):
+            if not x.requires_grad:
+                raise TypeError(f"gradcheck: input {i} does not require grad "
+                                "(make it with requires_grad=True)")
             if x.dtype != np.float64:
                 raise TypeError(f"gradcheck: input {i} is {x.dtype}; finite differences need float64")
             out.append(x.data)
@@ -84,6 +87,7 @@ def gradcheck(fn, inputs, eps=1e-6, atol=1e-5, rtol=1e-3):
     naming the worst mismatch otherwise.
     """
     inputs = list(inputs)
+    _arrays(inputs)                     # type checks before fn runs
     out = fn(*inputs)
     projection = _projection(out)
     if isinstance(out, Tensor):

@@ -25,8 +25,10 @@ def _scalar_guard(name, fn):
     def guarded(x):
         try:
             return fn(x)
-        except (ValueError, OverflowError) as e:
-            raise ValueError(f"{name}: undefined for x={x!r} ({e})") from None
+        except OverflowError:
+            raise ValueError(f"{name}: overflows a float at x={x!r}") from None
+        except ValueError:
+            raise ValueError(f"{name}: undefined at x={x!r}") from None
     return guarded
 
 
@@ -72,17 +74,30 @@ def _pow_forward(a, exponent):
     if a.__class__ is float:
         try:
             result = a ** exponent
-        except (ZeroDivisionError, OverflowError) as e:
-            raise ValueError(f"pow: {a!r} ** {exponent!r} is undefined ({e})") from None
+        except ZeroDivisionError:
+            raise ValueError(f"pow: {a!r} ** {exponent!r} is undefined (division by zero)") from None
+        except OverflowError:
+            raise ValueError(f"pow: {a!r} ** {exponent!r} overflows a float") from None
         if result.__class__ is complex:
             raise ValueError(f"pow: negative base {a!r} to non-integer power {exponent!r}")
         return result
     return np.power(a, exponent)
 
 
+def _slope(a, exponent):
+    """d(a**p)/da = p * a**(p-1), written with pow so it records under create_graph."""
+    if exponent == 1:
+        return 1.0
+    if exponent == 2:
+        return 2.0 * a          # no a**1 node in a drawn backward graph
+    if raw(a).__class__ is float and raw(a) == 0.0 and exponent < 1:
+        raise ValueError(f"pow: gradient of x ** {exponent!r} is undefined at x=0")
+    return exponent * a ** (exponent - 1)
+
+
 POW = Op("pow", "power", _pow_forward,
-         backward=(lambda g, out, a, exponent: g * (exponent * a ** (exponent - 1)),),
-         local=lambda out, a, exponent: (exponent * a ** (exponent - 1),),
+         backward=(lambda g, out, a, exponent: g * _slope(a, exponent),),
+         local=lambda out, a, exponent: (_slope(a, exponent),),
          jacobian=("diag(p * a^(p-1))",))
 
 

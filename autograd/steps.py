@@ -42,7 +42,14 @@ class Step:
 
 
 def _target(node):
-    return f"  -> {node.label}" if getattr(node, "label", "") else ""
+    """Where a downstream gradient goes: the input's label, a constant's value, or its op."""
+    if node.label:
+        return f"  -> {node.label}"
+    if node._op is not None:
+        return f"  -> ({node._op.name})"
+    if node.data.__class__ is float:
+        return f"  -> {fmt(node.data)}"
+    return f"  -> {node.data.shape} input" if node.data.ndim else f"  -> {fmt(node.data)}"
 
 
 def fmt(v, precision=2):
@@ -54,9 +61,9 @@ def fmt(v, precision=2):
     if isinstance(v, (float, int, np.floating, np.integer)):
         return f"{float(v) + 0.0:.{precision}f}"
     arr = np.asarray(v) + 0.0  # no '-0.00'
-    if arr.size <= 16:
-        return np.array2string(arr, precision=precision, separator=", ",
-                               floatmode="fixed", max_line_width=10_000)
+    if arr.size <= 16:  # one line, even for a matrix
+        return np.array2string(arr, precision=precision, separator=", ", floatmode="fixed",
+                               max_line_width=10_000).replace("\n", "")
     return (f"<{arr.shape} min {arr.min():.{precision}f} max {arr.max():.{precision}f} "
             f"mean {arr.mean():.{precision}f}>")
 

@@ -155,6 +155,9 @@ class Tensor(Node):
             raise ValueError(f"bool: the truth value of a tensor of shape {self.shape} is ambiguous")
         return bool(self.data)
 
+    def __float__(self):
+        return float(self.item())
+
     def __len__(self):
         if self.data.ndim == 0:
             raise TypeError("len() of a 0-d tensor")
@@ -191,7 +194,8 @@ class Tensor(Node):
             if self.data.size != 1:
                 raise RuntimeError(
                     f"backward: output has shape {self.shape}; grad can be implied only for a "
-                    "single-element output: pass grad= of that shape")
+                    "single-element output: pass an upstream gradient of that shape "
+                    "(backward(grad=...) or autograd.grad(..., grad_output=...))")
             seed = np.ones_like(self.data)
         else:
             if isinstance(grad, Tensor) and create_graph:

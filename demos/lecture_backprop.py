@@ -52,9 +52,17 @@ def circuit_example():
 def sigmoid_example():
     banner("2. f = 1 / (1 + exp(-(w0*x0 + w1*x1 + w2)))")
     v = named(w0=2.0, x0=-1.0, w1=-3.0, x1=-2.0, w2=-3.0)
-    dot = v["w0"] * v["x0"] + v["w1"] * v["x1"] + v["w2"]
-    f = 1 / (1 + (-dot).exp())
-    f.label = "f"
+    a = v["w0"] * v["x0"]
+    b = v["w1"] * v["x1"]
+    s = a + b
+    dot = s + v["w2"]
+    neg = -dot
+    e = neg.exp()
+    d = 1 + e
+    f = 1 / d
+    for node, name in [(a, "w0*x0"), (b, "w1*x1"), (s, "w0*x0 + w1*x1"), (dot, "w.x + w2"),
+                       (neg, "-(w.x + w2)"), (e, "exp(...)"), (d, "1 + exp(...)"), (f, "f")]:
+        node.label = name
     print(f"forward: w.x + b = {dot.data:g}, f = {f.data:.4f}")
     show_steps(f)
     f.backward()

@@ -113,3 +113,41 @@ def test_value_repr_and_float():
     assert "w" in repr(v) and "2.5" in repr(v)
     assert float(v) == 2.5
     assert math.isclose(float(v.tanh()), math.tanh(2.5))
+
+
+def test_undefined_gradient_is_a_clear_error():
+    y = Value(0.0) ** 0.5
+    with pytest.raises(ValueError, match=r"pow: gradient of x \*\* 0.5 is undefined at x=0"):
+        y.backward()
+
+
+def test_overflow_says_overflow():
+    with pytest.raises(ValueError, match=r"exp: overflows a float at x=1000\.0"):
+        Value(1000.0).exp()
+    with pytest.raises(ValueError, match=r"pow: 1e\+200 \*\* 2 overflows a float"):
+        Value(1e200) ** 2
+
+
+def test_square_backward_graph_has_no_power_of_one():
+    x = Value(3.0)
+    (g,) = autograd.grad(x ** 2, [x], create_graph=True)
+    ops = {n.op for n in autograd.graph.topological_order(g)}
+    assert g.data == 6.0 and "pow" not in ops
+
+
+def test_step_targets_name_unlabelled_inputs():
+    x = Value(2.0, "x")
+    f = 1 / (x.exp() + 1)
+    text = str(autograd.backprop_steps(f)[0])
+    assert "-> 1.00" in text and "-> (add)" in text
+
+
+def test_gradcheck_names_bad_inputs_before_calling_fn():
+    import numpy as np
+
+    from autograd import Tensor
+    with pytest.raises(TypeError, match="input 0 does not require grad"):
+        autograd.gradcheck(lambda t: t.exp(), [Tensor(np.ones(2))])
+    with pytest.raises(TypeError, match="input 0 must be a Value or Tensor"):
+        autograd.gradcheck(lambda t: t.exp(), [np.ones(2)])
+    assert float(Tensor([2.5])) == 2.5
