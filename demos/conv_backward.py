@@ -71,8 +71,10 @@ def lecture_example():
     return ok
 
 
-def op_chain(t):
-    return " -> ".join(n.op for n in topological_order(t) if n.op)
+def op_chain(t, forward):
+    """The ops the backward pass added (nodes of t's graph that are not in forward's)."""
+    seen = set(topological_order(forward))
+    return " -> ".join(n.op for n in topological_order(t) if n.op and n not in seen)
 
 
 def derived_graph():
@@ -83,10 +85,11 @@ def derived_graph():
     o.label = "O"
     loss = ((o - 40.0) ** 2).sum() * 0.5
     loss.label = "E"
+    print("  loss E = 0.5 * sum((O - 40)^2), so dE/dO = O - 40")
     gx, gf = autograd.grad(loss, [x, f], create_graph=True)
     gx.label, gf.label = "dE/dX", "dE/dF"
-    print(f"  dE/dX is made by: {op_chain(gx)}")
-    print(f"  dE/dF is made by: {op_chain(gf)}")
+    print(f"  dE/dX is made by: {op_chain(gx, loss)}")
+    print(f"  dE/dF is made by: {op_chain(gf, loss)}")
     second = autograd.gradgradcheck(lambda x, f: F.conv2d(x, f) ** 2,
                                     [Tensor(X[None, None] / 9, requires_grad=True),
                                      Tensor(FILTER[None, None] / 4, requires_grad=True)])
@@ -94,9 +97,10 @@ def derived_graph():
 
     xs = Tensor(np.arange(25.0).reshape(1, 1, 5, 5) / 10, requires_grad=True, label="X")
     os_ = F.conv2d(xs, f, stride=2)
-    gxs, = autograd.grad((os_ * os_).sum() * 0.5, [xs], create_graph=True)
+    loss_s = (os_ * os_).sum() * 0.5
+    gxs, = autograd.grad(loss_s, [xs], create_graph=True)
     gxs.label = "dE/dX (stride 2)"
-    print(f"\n  strided conv, stride 2: dE/dX is made by: {op_chain(gxs)}")
+    print(f"\n  strided conv, stride 2: dE/dX is made by: {op_chain(gxs, loss_s)}")
     print(f"    (the upstream upsampled to {gxs.parents[0].shape[2:]}, then the stride-1 rule)")
     return [("conv_backward_graph", gx, loss), ("conv_weight_graph", gf, loss),
             ("strided_conv_backward_graph", gxs, os_)]
@@ -120,7 +124,7 @@ def draw_all(graphs, out):
 
 
 def main(argv=None):
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--out", type=Path, help="folder for SVG drawings of the backward graphs")
     args = parser.parse_args(argv)
     ok = lecture_example()

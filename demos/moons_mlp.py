@@ -46,7 +46,7 @@ def train(steps=100, n=100, seed=0, verbose=True):
 
 
 def main():
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--steps", type=int, default=100)
     args = parser.parse_args()
     t0 = time.perf_counter()

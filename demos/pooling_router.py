@@ -92,7 +92,8 @@ def strided_conv_is_conv_then_downsample():
          F.upsample2d(up, 2, size=full.shape[2:]).data[0, 0])
     loss = (strided * strided).sum() * 0.5
     gx, = autograd.grad(loss, [x], create_graph=True)
-    chain = " -> ".join(n.op for n in topological_order(gx) if n.op)
+    forward = set(topological_order(loss))
+    chain = " -> ".join(n.op for n in topological_order(gx) if n.op and n not in forward)
     print(f"  the recorded input gradient of the strided conv: {chain}")
     gx.label = "dL/dx"
     return gx, loss
@@ -126,14 +127,15 @@ def backward_graphs():
     loss2 = (z * z).sum() * 0.5
     gavg, = autograd.grad(loss2, [x], create_graph=True)
     gavg.label = "dL/dx (mean)"
-    print(f"\n  recorded max-pool backward: {gmax.op} (a scatter whose own backward is "
+    print("\n  drawn with L = 0.5 * sum(y^2), so the upstream is y itself ([[6, 8], [3, 4]]):")
+    print(f"  recorded max-pool backward: {gmax.op} (a scatter whose own backward is "
           f"window_gather2d)")
     print(f"  recorded mean-pool backward: {gavg.op} with a uniform 1/4 filter per channel")
     return [("max_pool_backward_graph", gmax, loss), ("mean_pool_backward_graph", gavg, loss2)]
 
 
 def main(argv=None):
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--out", type=Path, help="folder for SVG drawings")
     args = parser.parse_args(argv)
     _, y = max_pool_router()

@@ -1,4 +1,4 @@
-"""Train LeNet-5 on handwritten digits, offline, in about a minute, then draw how the gradient
+"""Train LeNet-5 on handwritten digits, offline, in seconds to a minute, then draw how the gradient
 flowed through it at the last step.
 
 Default data: scikit-learn's bundled 8x8 digits (1,797 images) upsampled to 32x32;
@@ -104,7 +104,7 @@ def train(split, epochs, batch_size, lr, seed, shift=2, log=print):
 
 
 def main(argv=None):
-    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--epochs", type=int, help="passes over the training set (default: 30 for the "
                     "digits, 2 for MNIST)")
     ap.add_argument("--batch-size", type=int, default=64)

@@ -53,7 +53,7 @@ def bar(v, lo=-9, hi=0, width=30):
 
 
 def main(argv=None):
-    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--out", default="chainrule-out")
     ap.add_argument("--format", default="svg", choices=["svg", "png"])
     args = ap.parse_args(argv)
