@@ -11,7 +11,7 @@ import pytest
 
 import autograd
 from viz import cli
-from viz.parse import MAX_OPS
+from viz.parse import MAX_OPS, MAX_USES
 from viz.render import find_renderer
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -66,6 +66,15 @@ def test_png_format_and_fan_out(tmp_path):
     steps = len(autograd.backprop_steps(f))
     assert len(list((tmp_path / "frames").glob("step-*.png"))) == steps
     assert (tmp_path / "graph.png").read_bytes()[:4] == b"\x89PNG"
+    # only the requested format (plus the DOT text): no SVG files next to the PNGs
+    assert not list(tmp_path.rglob("*.svg"))
+    assert (tmp_path / "graph.gv").exists()
+    assert out.strip().splitlines()[-1] == (f"pictures in {tmp_path}/ (graph.png, "
+                                            f"frames/step-1.png ... step-{steps}.png, stepper.html)")
+    assert (tmp_path / "stepper.html").read_text().count('class="frame"') == steps  # SVG inlined
+    # a later svg run does not leave the old graph.png behind
+    assert run("explain", "x * y", "x=2", "y=1", "--out", str(tmp_path))[0] == 0
+    assert (tmp_path / "graph.svg").exists() and not (tmp_path / "graph.png").exists()
 
 
 @needs_renderer
@@ -141,6 +150,14 @@ BAD = [
     ("x\ny", "one line"),
     ("1" * 5000, "too long"),
     ("x * w", "no value for 'w'"),
+    ("*".join(["x"] * (MAX_OPS + 1)), f"'x' is used {MAX_OPS + 1} times (the limit is {MAX_USES}"),
+    ("*".join(["x"] * (MAX_USES + 1)), f"'x' is used {MAX_USES + 1} times"),
+    ("1 + 2", "no variables to differentiate"),
+    ("exp(2) * 3", "no variables to differentiate"),
+    ("x + y ^ z", "operator '^' is not supported at column 7"),
+    ("(x + y)  ^ z", "operator '^' is not supported at column 10"),
+    ("x +", "syntax error at column 4"),
+    ("x + * y", "syntax error at column 5"),
 ]
 
 
@@ -182,7 +199,8 @@ MATH = [
     (["x / y", "x=1", "y=0"], "division by zero"),
     (["exp(x)", "x=1000"], "exp"),
     (["x * y", "x=1e308", "y=10"], "overflow"),
-    (["x ** 0.5", "x=0"], "backward failed"),
+    (["x ** 0.5", "x=0"], "(in 'x ** 0.5')"),
+    (["(x + 1) ** 0.5 * y ** 0.5", "x=1", "y=0"], "(in 'y ** 0.5')"),
     (["x ** 0.5", "x=-1"], "negative base"),
 ]
 
@@ -240,3 +258,44 @@ def test_missing_renderer_is_one_line_and_keeps_the_dot_files(tmp_path, monkeypa
     assert code == 1 and err.count("\n") == 1 and "pip install graphviz-pure" in err
     assert "df/dx = 3.00" in out  # the explanation is printed first
     assert (tmp_path / "graph.gv").exists()
+
+
+@needs_renderer
+def test_steps_name_every_target(tmp_path):
+    # long intermediates get a clipped label, constants their value: every line says where
+    code, out, err = run("explain", "1 / (1 + exp(-(w0*x0 + w1*x1 + w2)))", "w0=2", "x0=-1",
+                         "w1=-3", "x1=-2", "w2=-3", "--out", str(tmp_path))
+    assert code == 0, err
+    steps = out.split("backward (")[1].split("gradients")[0].strip().splitlines()[1:]
+    assert len(steps) == 14
+    assert all("  -> " in line for line in steps), steps
+    div = [line for line in steps if "div (" in line]
+    assert div[0].endswith("-> 1")
+    assert re.search(r"-> 1 \+ exp\(-\(w0\*x0[^)]*\.\.\.$", div[1]), div[1]
+    assert "(add)" not in out and "-> 1.00" not in out
+
+
+@needs_renderer
+def test_a_variable_named_f_does_not_collide_with_the_output(tmp_path):
+    code, out, err = run("explain", "x * f", "x=2", "f=3", "--out", str(tmp_path))
+    assert code == 0, err
+    assert out.splitlines()[0].startswith("out = x * f")
+    assert (number(out, "dout/dx"), number(out, "dout/df")) == (3.0, 2.0)
+    assert number(out, "f") == 3.0 and number(out, "out = x * f") == 6.0
+    assert "df/df" not in out and "f = f" not in out
+    code, out, _ = run("explain", "f", "f=1", "--out", str(tmp_path))
+    assert code == 0 and number(out, "dout/df") == 1.0 and "f = f" not in out
+
+
+def test_out_that_is_a_file_is_refused_before_anything_is_printed(tmp_path):
+    target = tmp_path / "taken"
+    target.write_text("mine")
+    for out_dir in (target, target / "sub"):
+        code, out, err = run("explain", "x * y", "x=2", "y=3", "--out", str(out_dir))
+        assert code == 2 and out == "", out
+        assert err.count("\n") == 1 and ("is not a folder" in err or "cannot create" in err), err
+    assert target.read_text() == "mine"
+    (tmp_path / "o").mkdir()
+    (tmp_path / "o" / "frames").write_text("")
+    code, out, err = run("explain", "x * y", "x=2", "y=3", "--out", str(tmp_path / "o"))
+    assert code == 2 and out == "" and "frames" in err and err.count("\n") == 1

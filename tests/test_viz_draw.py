@@ -268,3 +268,43 @@ def test_any_op_is_drawn_from_its_name_pattern_and_params():
     assert 'color="#d9731a"' in line  # swap multiplier colour
     assert "(1, 1, 2, 2)" in line
     assert cells(src, "n2", GREEN) == [0.0, 18.0, 72.0, 90.0]  # x[::2, ::2] * 9
+
+
+def _rgb(color):
+    return [int(color[k:k + 2], 16) for k in (1, 3, 5)]
+
+
+def test_backward_nodes_have_a_fill_of_their_own():
+    # the backward fill must not pass for a gate pattern (it once was the router's lilac)
+    from viz import style
+    fills = [fill for _, fill, _ in style.PATTERNS.values()] + [style.OTHER[1]]
+    for fill in fills:
+        distance = sum(abs(a - b) for a, b in zip(_rgb(style.BACKWARD_FILL), _rgb(fill)))
+        assert distance > 60, (fill, style.BACKWARD_FILL)
+    x = Value(3.0, "x")
+    f = x * x * x
+    (g,) = autograd.grad(f, [x], create_graph=True)
+    src = viz.draw(g, forward=f).source
+    dashed = [ln for ln in src.splitlines() if 'style="filled,dashed"' in ln]
+    assert dashed and all(f'fillcolor="{style.BACKWARD_FILL}"' in ln for ln in dashed)
+    legend = src.split("label=<<TABLE")[-1]
+    assert f'BGCOLOR="{style.BACKWARD_FILL}" BORDER="1" STYLE="dashed"' in legend
+
+
+def test_array_valued_parameters_are_shown_by_kind_and_shape():
+    from viz.style import params_list
+    assert params_list({"index": np.zeros((1, 1, 2, 2), np.uint8), "stride": 2,
+                        "kernel_size": (2, 2), "mask": np.ones(3, bool), "axis": np.array(1)}) == \
+        ["axis=1", "index: int array (1, 1, 2, 2)", "kernel_size=(2, 2)", "mask: bool array (3,)",
+         "stride=2"]
+    F = autograd.functional
+    if not hasattr(F, "max_pool2d"):
+        pytest.skip("autograd.functional has no max_pool2d")
+    x = Tensor(np.arange(16.0).reshape(1, 1, 4, 4), requires_grad=True, label="x")
+    w = Tensor(np.ones((1, 1, 2, 2)), requires_grad=True, label="w")
+    out = (F.max_pool2d(x, 2) * w).sum()
+    (gx,) = autograd.grad(out, [x], create_graph=True)
+    src = viz.draw(gx, forward=out).source
+    assert "array(" not in src
+    line = next(ln for ln in src.splitlines() if "<B>window_scatter2d</B>" in ln)
+    assert "index: int array (1, 1, 2, 2)" in line and "kernel_size=(2, 2)" in line

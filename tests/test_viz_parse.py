@@ -93,3 +93,41 @@ def test_huge_integer_literal_is_refused_not_computed():
         build("10 ** 400", {})
     with pytest.raises(ExprError):
         build("9" * 400, {})
+
+
+def test_a_name_may_be_used_up_to_max_uses_times():
+    from viz.parse import MAX_USES
+    parse("*".join(["x"] * MAX_USES) + " + " + "*".join(["y"] * MAX_USES))
+    with pytest.raises(ExprError, match=rf"^'y' is used {MAX_USES + 1} times \(the limit is {MAX_USES}"):
+        parse("x + " + "*".join(["y"] * (MAX_USES + 1)))
+    parse("+".join(["exp(x)"] * 2))  # function names are not uses
+
+
+def test_long_intermediates_get_a_clipped_label_and_constants_their_value():
+    from autograd import backprop_steps
+    from viz.parse import LABEL_CHARS
+    built = build("1 / (1 + exp(-(w0*x0 + w1*x1 + w2)))",
+                  {"w0": 2.0, "x0": -1.0, "w1": -3.0, "x1": -2.0, "w2": -3.0})
+    one, denominator = built.root.parents
+    assert one.label == "1" and one.data == 1.0
+    assert denominator.label.startswith("1 + exp(-(w0*x0") and denominator.label.endswith("...")
+    assert len(denominator.label) <= LABEL_CHARS
+    for step in backprop_steps(built.root):
+        for x, line in zip(step.inputs, step.lines()):
+            assert x.label and line.endswith(f"  -> {x.label}"), line
+    assert build("x * 0.5 + 2.0 * x", {"x": 1.0}).root.parents[1].parents[0].label == "2"
+
+
+def test_the_output_is_renamed_when_a_variable_is_called_f():
+    assert build("x * y", {"x": 1.0, "y": 2.0}).output == "f"
+    built = build("x * f", {"x": 1.0, "f": 2.0})
+    assert built.output == built.root.label == "out" and built.leaves["f"].label == "f"
+    assert build("f * out", {"f": 1.0, "out": 2.0}).output == "out2"
+
+
+def test_error_columns_point_at_the_operator_in_characters():
+    for text, col in [("x + y ^ z", 7), ("(x + y) ^ z", 9), ("é * x ^ y", 7), ("x // (y)", 3)]:
+        with pytest.raises(ExprError, match=f"at column {col}$"):
+            parse(text)
+    with pytest.raises(ExprError, match="syntax error at column 4: the expression ends too early"):
+        parse("x +")

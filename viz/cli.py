@@ -9,7 +9,9 @@ exits with status 2 and one line on stderr; nothing is ever evaluated as Python.
 
 from __future__ import annotations
 
+import os
 import sys
+import tempfile
 from pathlib import Path
 
 from autograd import backprop_steps
@@ -17,7 +19,7 @@ from autograd.steps import fmt as step_fmt
 
 from .draw import draw
 from .frames import draw_steps
-from .parse import MAX_OPS, ExprError, build, parse_values
+from .parse import MAX_OPS, ExprError, _clip, build, parse_values
 from .render import RenderError, render_many
 from .stepper import step_texts, stepper_html
 
@@ -91,30 +93,34 @@ def _num(v):
 
 def explain(expr, pairs, out_dir, format, stdout):
     built = build(expr, parse_values(pairs))
-    root = built.root
+    if not built.leaves:
+        raise ExprError("no variables to differentiate (the expression has only constants; "
+                        'use a name and give it a value, e.g. "x + 2" x=1)')
+    root, f = built.root, built.output
     try:
         steps = backprop_steps(root)
     except (ValueError, ArithmeticError) as e:
-        raise ExprError(f"backward failed: {str(e).splitlines()[0]}") from None
+        raise ExprError(_backward_error(e, root, built.texts)) from None
     grads = dict.fromkeys(built.leaves, 0.0)
     for name, leaf in built.leaves.items():
         grads[name] = _leaf_grad(steps, leaf, root)
     bad = [n for n, g in grads.items() if g != g or g in (float("inf"), float("-inf"))]
     if bad:
         raise ExprError(f"the gradient with respect to '{bad[0]}' is not finite ({grads[bad[0]]})")
+    out = _prepare_out(Path(out_dir))  # before printing: a bad --out is one line, nothing else
 
     p = lambda line="": print(line, file=stdout)
     given = ", ".join(f"{n}={_num(leaf.data)}" for n, leaf in built.leaves.items())
-    p(f"f = {' '.join(expr.split())}" + (f"   with {given}" if given else ""))
+    p(f"{f} = {' '.join(expr.split())}" + (f"   with {given}" if given else ""))
     p()
     p("forward")
     for name, leaf in built.leaves.items():
         p(f"  {name} = {_num(leaf.data)}")
     for node, text in _gates_in_order(root, built.texts):
-        prefix = "f = " if node is root else ""
+        prefix = f"{f} = " if node is root else ""
         p(f"  {prefix}{text} = {_num(node.data)}")
     if root._op is None:
-        p(f"  f = {_num(root.data)}")
+        p(f"  {f} = {_num(root.data)}")
     p()
     p(f"backward ({len(steps)} step{'s' if len(steps) != 1 else ''}; downstream = upstream x local)")
     for k, step in enumerate(steps, 1):
@@ -123,13 +129,48 @@ def explain(expr, pairs, out_dir, format, stdout):
         for line in lines[1:]:
             p(f"      {line}")
     if not steps:
-        p("  (no gates: f is a single input)")
+        p(f"  (no gates: {f} is a single input)")
     p()
     p("gradients")
     for name, g in grads.items():
-        p(f"  df/d{name} = {_num(g)}")
+        p(f"  d{f}/d{name} = {_num(g)}")
     p()
-    return _pictures(root, steps, Path(out_dir), format, stdout, f"f = {' '.join(expr.split())}")
+    return _pictures(root, steps, out, format, stdout, f"{f} = {' '.join(expr.split())}")
+
+
+def _backward_error(e, root, texts):
+    """One line for an engine error during backward, with the gate's source text if found."""
+    msg = str(e).strip().splitlines()[0] if str(e).strip() else type(e).__name__
+    where = _failing_gate(root)
+    text = texts.get(id(where)) if where is not None else None
+    return f"backward failed: {msg}" + (f" (in '{_clip(text)}')" if text else "")
+
+
+def _failing_gate(root):
+    """The first gate, parents before children, whose own backward raises (seeded with 1)."""
+    from .scene import graph_order
+    for node in graph_order(root):
+        if node._op is None:
+            continue
+        try:
+            backprop_steps(node)
+        except (ValueError, ArithmeticError):
+            return node
+    return None
+
+
+def _prepare_out(out):
+    """Create ``out`` and out/frames; a path that is a file (or not writable) is a Usage error."""
+    for d in (out, out / "frames"):
+        if d.exists() and not d.is_dir():
+            raise Usage(f"--out {out}: {d} exists and is not a folder")
+    try:
+        (out / "frames").mkdir(parents=True, exist_ok=True)
+    except OSError as e:
+        raise Usage(f"--out {out}: cannot create the folder ({e.strerror or e})") from None
+    if not os.access(out, os.W_OK) or not os.access(out / "frames", os.W_OK):
+        raise Usage(f"--out {out}: the folder is not writable")
+    return out
 
 
 def _leaf_grad(steps, leaf, root):
@@ -154,24 +195,34 @@ def _gates_in_order(root, texts):
 
 
 def _pictures(root, steps, out, format, stdout, title):
-    out.mkdir(parents=True, exist_ok=True)
+    """Writes graph.FORMAT, frames/step-K.FORMAT (each with its .gv) and stepper.html.
+
+    Only the requested format is written: with png, the SVG the stepper inlines is made in a
+    temporary folder."""
     frames_dir = out / "frames"
-    frames_dir.mkdir(exist_ok=True)
     for old in frames_dir.glob("step-*.*"):
         if old.suffix in (".gv", ".svg", ".png"):
             old.unlink()
+    for other in ("svg", "png"):
+        if other != format and (out / f"graph.{other}").is_file():
+            (out / f"graph.{other}").unlink()  # stale, from a run with the other format
     root.backward()
     graph = draw(root, title=title)
     frames = draw_steps(root, caption=False)  # the terminal and the stepper show the text
     width = len(str(len(frames)))
-    names = [frames_dir / f"step-{k:0{width}d}" for k in range(1, len(frames) + 1)]
-    svg_paths = render_many([graph, *frames], [out / "graph", *names], "svg")
-    if format == "png":
-        render_many([graph, *frames], [out / "graph", *names], "png")
+    names = [f"step-{k:0{width}d}" for k in range(1, len(frames) + 1)]
+    paths = [out / "graph", *(frames_dir / n for n in names)]
+    with tempfile.TemporaryDirectory(prefix="chainrule-") as tmp:
+        svg_at = paths if format == "svg" else [Path(tmp) / "graph", *(Path(tmp) / n for n in names)]
+        svg_paths = render_many([graph, *frames], svg_at, "svg")
+        if format == "png":
+            render_many([graph, *frames], paths, "png")
+        svgs = [Path(s).read_text(encoding="utf-8") for s in svg_paths]
     texts = step_texts(steps)
-    svgs = [Path(s).read_text(encoding="utf-8") for s in svg_paths[1:]]
-    if not svgs:
-        svgs, texts = [Path(svg_paths[0]).read_text(encoding="utf-8")], ["no gates: nothing to backpropagate"]
+    if len(svgs) > 1:
+        svgs = svgs[1:]
+    else:
+        texts = ["no gates: nothing to backpropagate"]
     (out / "stepper.html").write_text(stepper_html(svgs, texts, f"chainrule: {title}"), encoding="utf-8")
     n = len(frames)
     frame_text = f"frames/step-{1:0{width}d}.{format} ... step-{n}.{format}" if n else "no frames"

@@ -17,6 +17,8 @@ from autograd import Value
 
 MAX_CHARS = 2000   # longer input is refused before parsing
 MAX_OPS = 60       # gates: each becomes a frame; larger circuits are unreadable and slow to lay out
+MAX_USES = 30      # uses of one name: dot's layout of a copy point with n out-wires grows steeply
+                   # (x*x*...*x: 31 uses take about 3 s in all, 41 uses 10 s, 61 uses 6 minutes)
 
 UNARY = ("exp", "log", "tanh", "sigmoid", "relu")
 VARIADIC = ("max", "min")
@@ -42,8 +44,29 @@ class ExprError(ValueError):
     """Bad expression or values: one line, pointing at the problem."""
 
 
-def _at(node):
-    return f" at column {node.col_offset + 1}" if hasattr(node, "col_offset") else ""
+def _column(source, offset):
+    """1-based character column of the UTF-8 byte ``offset`` of ``source`` (ast counts bytes)."""
+    return len(source.encode("utf-8")[:offset].decode("utf-8", errors="ignore")) + 1
+
+
+def _at(node, source):
+    if not hasattr(node, "col_offset"):
+        return ""
+    offset = node.col_offset
+    if isinstance(node, ast.BinOp):  # point at the operator, not at the left operand
+        offset = _operator_offset(source, node)
+    return f" at column {_column(source, offset)}"
+
+
+def _operator_offset(source, node):
+    """Byte offset of a BinOp's operator: the first non-space, non-parenthesis byte between
+    its operands."""
+    raw = source.encode("utf-8")
+    start, stop = node.left.end_col_offset, node.right.col_offset
+    for k in range(start, stop):
+        if raw[k:k + 1] not in (b" ", b"\t", b"(", b")"):
+            return k
+    return node.col_offset
 
 
 def parse(text):
@@ -54,11 +77,15 @@ def parse(text):
         raise ExprError(f"expression too long: {len(text)} characters (the limit is {MAX_CHARS})")
     if "\n" in text.strip() or "\r" in text:
         raise ExprError("the expression must be on one line")
+    source = text.strip()
     try:
-        tree = ast.parse(text.strip(), mode="eval")
+        tree = ast.parse(source, mode="eval")
     except SyntaxError as e:
-        col = f" at column {e.offset}" if e.offset else ""
-        raise ExprError(f"syntax error{col}: {e.msg}") from None
+        if e.offset:
+            raise ExprError(f"syntax error at column {e.offset}: {e.msg}") from None
+        # offset 0: Python stopped at the end of the input (e.g. "x +")
+        raise ExprError(f"syntax error at column {len(source) + 1}: the expression ends too early "
+                        f"({e.msg})") from None
     except (RecursionError, MemoryError, ValueError):
         raise ExprError("expression too deeply nested to parse") from None
     ops, bad = 0, []
@@ -66,7 +93,7 @@ def parse(text):
         problem = _problem(node)
         if problem:
             main, sep, hint = problem.partition(" (allowed")
-            bad.append((node.col_offset, main + _at(node) + sep + hint))
+            bad.append((node.col_offset, main + _at(node, source) + sep + hint))
         if isinstance(node, (ast.BinOp, ast.UnaryOp, ast.Call)):
             ops += 1
     if bad:
@@ -74,6 +101,15 @@ def parse(text):
     if ops > MAX_OPS:
         raise ExprError(f"expression too large: {ops} operations (the limit is {MAX_OPS}; "
                         "every gate becomes a drawing frame)")
+    uses = {}
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Name) and not _is_callee(tree, node):
+            uses[node.id] = uses.get(node.id, 0) + 1
+    name, count = max(uses.items(), key=lambda kv: kv[1], default=("", 0))
+    if count > MAX_USES:
+        raise ExprError(f"'{name}' is used {count} times (the limit is {MAX_USES} uses of one name: "
+                        "each use is a wire out of one copy point, and more do not lay out in "
+                        "reasonable time)")
     return tree
 
 
@@ -166,19 +202,42 @@ def _is_callee(tree, name):
 
 
 class Built:
-    """The Value graph of an expression: root, leaves by name, and each gate's source text."""
+    """The Value graph of an expression: root, leaves by name, each gate's source text, and
+    the name of the output (``f``, or ``out`` when ``f`` is one of the variables)."""
 
-    def __init__(self, root, leaves, texts):
+    def __init__(self, root, leaves, texts, output="f"):
         self.root = root
         self.leaves = leaves
         self.texts = texts  # id(Value) -> source text of the sub-expression
+        self.output = output
 
 
-LABEL_CHARS = 24  # intermediate results get their source text as label up to this length
+LABEL_CHARS = 24  # intermediate results get their source text as label, clipped to this length
+
+
+def label_for(segment):
+    """An intermediate's label: its source text, clipped with '...' past LABEL_CHARS."""
+    if len(segment) <= LABEL_CHARS:
+        return segment
+    return segment[: LABEL_CHARS - 3].rstrip() + "..."
+
+
+def constant_label(v):
+    """A constant's label: its value, short ('1', '0.5', '1e-08')."""
+    return str(int(v)) if v.is_integer() and abs(v) < 1e15 else repr(v)
+
+
+def output_name(used, preferred="f"):
+    """``preferred`` unless a variable already has that name; then 'out', 'out2', ..."""
+    candidates = [preferred, "out"] + [f"out{k}" for k in range(2, len(used) + 3)]
+    return next(c for c in candidates if c not in used)
 
 
 def build(text, values, root_label="f"):
-    """Parse ``text`` and build its Value graph with ``values`` ({name: float})."""
+    """Parse ``text`` and build its Value graph with ``values`` ({name: float}).
+
+    The root is labelled ``root_label``, or 'out' ('out2', ...) if a variable has that name.
+    """
     tree = parse(text)
     source = text.strip()
     used = names_in(tree)
@@ -209,13 +268,16 @@ def build(text, values, root_label="f"):
             raise ExprError(f"overflow: '{_clip(segment)}' gives {v.data}")
         if v._op is not None and not isinstance(node, ast.Name):
             texts[id(v)] = segment
-            if v.label == "" and len(segment) <= LABEL_CHARS:
-                v.label = segment
+            if v.label == "":
+                v.label = label_for(segment)
+        elif isinstance(node, ast.Constant):
+            v.label = constant_label(v.data)
         result[id(node)] = v
     root = result[id(tree.body)]
+    output = output_name(used, root_label)
     if root._op is not None:
-        root.label = root_label
-    return Built(root, leaves, texts)
+        root.label = output
+    return Built(root, leaves, texts, output)
 
 
 def _children(node):

@@ -14,8 +14,8 @@ VALUE_COLOR = "#1b7a2e"     # forward values (green, above)
 GRAD_COLOR = "#c0262d"      # gradients (red, below)
 GREY = "#b8b8b8"            # not yet visited in a step frame
 HIGHLIGHT = "#222222"       # outline of the current gate in a step frame
-BACKWARD_FILL = "#efe6f7"   # nodes of a derived backward graph (create_graph=True)
-BACKWARD_EDGE = "#7b4fa0"
+BACKWARD_FILL = "#c2f0c8"   # nodes of a derived backward graph (create_graph=True): pale mint,
+BACKWARD_EDGE = "#17807a"   # far from every pattern fill (the router's is lilac); teal outline
 
 # pattern -> (outline, fill, description for the legend)
 PATTERNS = {
@@ -62,15 +62,26 @@ def params_list(params):
         v = params[key]
         if v is None or v is False:
             continue  # defaults such as axis=None, keepdims=False say nothing
-        if isinstance(v, np.ndarray):
-            v = f"array{v.shape}"
-        elif isinstance(v, tuple) and len(v) > 6:
+        if isinstance(v, np.ndarray) and v.ndim == 0:
+            v = v.item()
+        if isinstance(v, np.ndarray):  # saved indices, masks...: their kind and shape, not values
+            parts.append(f"{key}: {array_kind(v)}")
+            continue
+        if isinstance(v, tuple) and len(v) > 6:
             v = f"({len(v)} items)"
-        elif isinstance(v, slice) or (isinstance(v, tuple) and any(isinstance(p, slice) for p in v)):
+        elif isinstance(v, slice) or (isinstance(v, tuple) and any(isinstance(p, (slice, np.ndarray))
+                                                                    for p in v)):
             v = _index_text(v)
         text = f"{key}={v}"
         parts.append(text if len(text) <= 40 else text[:37] + "...")
     return parts
+
+
+def array_kind(a):
+    """'int array (1, 1, 2, 2)': an array-valued parameter, compactly."""
+    kind = {"b": "bool", "i": "int", "u": "int", "f": "float", "c": "complex"}.get(a.dtype.kind,
+                                                                                 str(a.dtype))
+    return f"{kind} array {tuple(a.shape)}"
 
 
 def _index_text(index):
@@ -82,7 +93,7 @@ def _index_text(index):
                        f"{'' if p.start is None else p.start}:{'' if p.stop is None else p.stop}"
                        + ("" if p.step is None else f":{p.step}"))
         elif isinstance(p, np.ndarray):
-            out.append(f"array{p.shape}")
+            out.append(array_kind(p))
         else:
             out.append(str(p))
     return "[" + ", ".join(out) + "]"
