@@ -7,6 +7,7 @@ settings (cyclic GC on). Prints ms per step, nodes per second, bytes per node
 
 from __future__ import annotations
 
+import argparse
 import gc
 import statistics
 import sys
@@ -59,7 +60,9 @@ def bytes_per_node(model):
 
 
 def main():
-    repeats = int(sys.argv[1]) if len(sys.argv) > 1 else 7
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--repeats", type=int, default=7, help="timed steps (median is reported)")
+    repeats = parser.parse_args().repeats
     model = MLP(2, [16, 16, 1], seed=0)
     per_node, nodes = bytes_per_node(model)
     ours = time_steps(model, Value, repeats)
