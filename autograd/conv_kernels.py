@@ -253,26 +253,38 @@ def _transpose_shifted(xt, w, groups, dilation, padding):
     (zeros elsewhere), so one GEMM gives every (c, i) its full-width rows
     R[c, i, a, w] = sum_{c_in, j} w[c_in, c, i, j] x[c_in, a, w - j*d]. Kernel row i then
     adds R[c, i] to rows i*d .. i*d + H of the output: kh contiguous adds. The result is
-    the full output cropped by the padding (a view)."""
+    the full output cropped by the padding (a view). When BANDED and the shifted copies are
+    larger than KEEP_LIMIT, this runs a band of input rows at a time (copies, GEMM and adds
+    in cache: 16x32x32 -> 32@3x3 input gradient 15.4 -> 9.7 ms on one thread)."""
     cin, h, wd, n = xt.shape
     _, cog, kh, kw = w.shape
     dh, dw = dilation
     full_h, full_w = h + dh * (kh - 1), wd + dw * (kw - 1)
-    # unwritten entries stay zero: the key holds everything that decides where writes land
-    shifted = scratch(("transpose.shifted", wd, dw), (cin, kw, h, full_w, n), xt.dtype, 0.0)
-    for j in range(kw):
-        shifted[:, j, :, j * dw:j * dw + wd] = xt
     cig = cin // groups
     a = (w.reshape(groups, cig, cog, kh, kw).transpose(0, 2, 3, 1, 4)
          .reshape(groups, cog * kh, cig * kw))
     row = full_w * n
-    rows = np.empty((groups, cog * kh, h * row), np.result_type(xt.dtype, w.dtype))
-    long_matmul(a, shifted.reshape(groups, cig * kw, h * row), rows)
-    rows = rows.reshape(groups * cog, kh, h * row)
-    acc = np.zeros((groups * cog, full_h * row), rows.dtype)
-    for i in range(kh):
-        target = acc[:, i * dh * row:(i * dh + h) * row]
-        target += rows[:, i]
+    dtype = np.result_type(xt.dtype, w.dtype)
+    acc = np.zeros((groups * cog, full_h * row), dtype)
+    per_row = cin * kw * row * xt.itemsize
+    band = h if not BANDED or per_row * h <= max(KEEP_LIMIT, BAND_BYTES) else max(1, BAND_BYTES // per_row)
+    # unwritten entries stay zero: the key holds everything that decides where writes land
+    shifted = scratch(("transpose.shifted", wd, dw), (cin, kw, band, full_w, n), xt.dtype, 0.0)
+    for r0 in range(0, h, band):      # one band of input rows (all of them unless BANDED)
+        r = min(h, r0 + band) - r0
+        part = shifted[:, :, :r]
+        for j in range(kw):
+            part[:, j, :, j * dw:j * dw + wd] = xt[:, r0:r0 + r]
+        if band == h:
+            rows = np.empty((groups, cog * kh, h * row), dtype)
+            long_matmul(a, shifted.reshape(groups, cig * kw, h * row), rows)
+        else:
+            rows = scratch("transpose.rows", (groups, cog * kh, band * row), dtype)[..., :r * row]
+            np.matmul(a, part.reshape(groups, cig * kw, r * row), out=rows)
+        rows = rows.reshape(groups * cog, kh, r * row)
+        for i in range(kh):
+            target = acc[:, (r0 + i * dh) * row:(r0 + i * dh + r) * row]
+            target += rows[:, i]
     full = acc.reshape(groups * cog, full_h, full_w, n)
     ph, pw = padding
     return full[:, ph:full_h - ph, pw:full_w - pw]

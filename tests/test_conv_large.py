@@ -156,3 +156,31 @@ def test_banded_float32_stays_float32_and_output_is_fresh(rng, monkeypatch):
     np.testing.assert_allclose(y1, ry, atol=1e-4)
     dw = F.conv2d_weight(x, np.ones((4, 5, 8, 8), np.float32), 3, padding=1).data
     assert dw.dtype == np.float32
+
+
+@pytest.mark.parametrize("shape, cout, kernel, padding, dilation, groups", [
+    ((3, 6, 11, 9), 4, (3, 3), (1, 1), (1, 1), 1),
+    ((2, 4, 7, 13), 6, (3, 2), (0, 1), (2, 1), 2),
+    ((4, 6, 9, 8), 3, (2, 4), (1, 0), (1, 2), 3),
+])
+def test_banded_transposed_conv_matches_the_naive_loops(rng, monkeypatch, shape, cout, kernel,
+                                                        padding, dilation, groups):
+    """The stride-1 transposed conv (conv2d's input gradient) a band of input rows at a
+    time: bands of 1 and of 2 rows (the last one shorter) give the lecture's stamping loops."""
+    monkeypatch.setattr(K, "BANDED", True)
+    monkeypatch.setattr(K, "KEEP_LIMIT", 0)
+    x = rng.standard_normal(shape)
+    w = rng.standard_normal((shape[1], cout // groups, *kernel))
+    conv = {"padding": padding, "dilation": dilation, "groups": groups}
+    expected = NL.conv_transpose2d_forward(x, w, **conv)
+    per_row = shape[1] * kernel[1] * (shape[3] + dilation[1] * (kernel[1] - 1)) * shape[0] * 8
+    for band_bytes in (1, 2 * per_row):
+        monkeypatch.setattr(K, "BAND_BYTES", band_bytes)
+        np.testing.assert_allclose(F.conv_transpose2d(x, w, **conv).data, expected, atol=1e-10)
+    xt = Tensor(x, requires_grad=True)          # and as conv2d's input gradient
+    wc = rng.standard_normal((cout, shape[1] // groups, *kernel))
+    y = F.conv2d(xt, wc, padding=padding, dilation=dilation, groups=groups)
+    gy = rng.standard_normal(y.shape)
+    y.backward(gy)
+    dx = NL.conv2d_backward(x, wc, gy, padding=padding, dilation=dilation, groups=groups)[0]
+    np.testing.assert_allclose(np.asarray(xt.grad), dx, atol=1e-10)
