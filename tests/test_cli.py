@@ -152,6 +152,7 @@ BAD = [
     ("x * w", "no value for 'w'"),
     ("*".join(["x"] * (MAX_OPS + 1)), f"'x' is used {MAX_OPS + 1} times (the limit is {MAX_USES}"),
     ("*".join(["x"] * (MAX_USES + 1)), f"'x' is used {MAX_USES + 1} times"),
+    ("*".join(["x", "y"] * 20), "used 40 times in all: 'x' 20 times, 'y' 20 times (the limit is"),
     ("1 + 2", "no variables to differentiate"),
     ("exp(2) * 3", "no variables to differentiate"),
     ("x + y ^ z", "operator '^' is not supported at column 7"),

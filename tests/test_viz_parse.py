@@ -95,11 +95,16 @@ def test_huge_integer_literal_is_refused_not_computed():
         build("9" * 400, {})
 
 
-def test_a_name_may_be_used_up_to_max_uses_times():
+def test_repeated_names_may_be_used_up_to_max_uses_times_in_all():
     from viz.parse import MAX_USES
-    parse("*".join(["x"] * MAX_USES) + " + " + "*".join(["y"] * MAX_USES))
-    with pytest.raises(ExprError, match=rf"^'y' is used {MAX_USES + 1} times \(the limit is {MAX_USES}"):
+    parse("*".join(["x"] * MAX_USES) + " + y")
+    parse("*".join(["x", "y"] * (MAX_USES // 2)) + " + " + " + ".join(f"a{k}" for k in range(20)))
+    with pytest.raises(ExprError, match=rf"^'y' is used {MAX_USES + 1} times \(the limit is {MAX_USES} "):
         parse("x + " + "*".join(["y"] * (MAX_USES + 1)))
+    n = MAX_USES // 2 + 1
+    with pytest.raises(ExprError, match=rf"^names used more than once are used {2 * n + 1} times "
+                                        rf"in all: 'y' {n + 1} times, 'x' {n} times \(the limit"):
+        parse("*".join(["y", "x"] * n + ["y"]))
     parse("+".join(["exp(x)"] * 2))  # function names are not uses
 
 

@@ -17,8 +17,9 @@ from autograd import Value
 
 MAX_CHARS = 2000   # longer input is refused before parsing
 MAX_OPS = 60       # gates: each becomes a frame; larger circuits are unreadable and slow to lay out
-MAX_USES = 30      # uses of one name: dot's layout of a copy point with n out-wires grows steeply
-                   # (x*x*...*x: 31 uses take about 3 s in all, 41 uses 10 s, 61 uses 6 minutes)
+MAX_USES = 30      # uses of names used more than once, in all: each is a wire out of a copy
+                   # point, and dot's layout of those wires grows steeply (x*...*x with 31 uses
+                   # takes 3 s in all, 61 uses 6 minutes; x*y*x*y... with 30 uses 2 s, 40: 9 s)
 
 UNARY = ("exp", "log", "tanh", "sigmoid", "relu")
 VARIADIC = ("max", "min")
@@ -105,11 +106,15 @@ def parse(text):
     for node in ast.walk(tree):
         if isinstance(node, ast.Name) and not _is_callee(tree, node):
             uses[node.id] = uses.get(node.id, 0) + 1
-    name, count = max(uses.items(), key=lambda kv: kv[1], default=("", 0))
-    if count > MAX_USES:
-        raise ExprError(f"'{name}' is used {count} times (the limit is {MAX_USES} uses of one name: "
-                        "each use is a wire out of one copy point, and more do not lay out in "
-                        "reasonable time)")
+    shared = {n: c for n, c in sorted(uses.items(), key=lambda kv: -kv[1]) if c >= 2}
+    total = sum(shared.values())
+    if total > MAX_USES:
+        why = (f"the limit is {MAX_USES} uses of names used more than once: each use is a wire "
+               "out of a copy point, and more do not lay out in reasonable time")
+        if len(shared) == 1:
+            raise ExprError(f"'{next(iter(shared))}' is used {total} times ({why})")
+        counts = ", ".join(f"'{n}' {c} times" for n, c in shared.items())
+        raise ExprError(f"names used more than once are used {total} times in all: {counts} ({why})")
     return tree
 
 
