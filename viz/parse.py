@@ -106,7 +106,9 @@ def parse(text):
     for node in ast.walk(tree):
         if isinstance(node, ast.Name) and not _is_callee(tree, node):
             uses[node.id] = uses.get(node.id, 0) + 1
-    shared = {n: c for n, c in sorted(uses.items(), key=lambda kv: -kv[1]) if c >= 2}
+    first = names_in(tree)  # ties: in order of appearance
+    shared = {n: uses[n] for n in sorted(uses, key=lambda n: (-uses[n], first.index(n)))
+              if uses[n] >= 2}
     total = sum(shared.values())
     if total > MAX_USES:
         why = (f"the limit is {MAX_USES} uses of names used more than once: each use is a wire "
