@@ -19,7 +19,7 @@ from autograd.steps import fmt as step_fmt
 
 from .draw import draw
 from .frames import draw_steps
-from .parse import MAX_OPS, ExprError, _clip, build, parse_values
+from .parse import MAX_OPS, MAX_USES, ExprError, _clip, build, parse_values
 from .render import RenderError, render_many
 from .stepper import step_texts, stepper_html
 
@@ -30,10 +30,12 @@ HELP = f"""{USAGE}
 Explain backpropagation through a small expression, gate by gate.
 
   EXPR       numbers, names, + - * / **, unary -, parentheses and calls to
-             exp, log, tanh, sigmoid, relu, max, min (at most {MAX_OPS} operations)
+             exp, log, tanh, sigmoid, relu, max, min (at most {MAX_OPS} operations,
+             and {MAX_USES} uses in all of names used more than once)
   name=value a finite number for every name in EXPR (e.g. x=-2 y=5 z=-4)
   --out DIR  where to write graph.svg, frames/ and stepper.html (default ./chainrule-out)
-  --format   svg (default) or png for graph and frames (the stepper always inlines SVG)
+  --format   svg (default) or png: the format of graph and frames, the only one written
+             (the stepper always inlines SVG)
 
 example:
   chainrule explain "(x + y) * z" x=-2 y=5 z=-4
