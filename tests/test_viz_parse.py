@@ -131,8 +131,9 @@ def test_the_output_is_renamed_when_a_variable_is_called_f():
 
 
 def test_error_columns_point_at_the_operator_in_characters():
-    for text, col in [("x + y ^ z", 7), ("(x + y) ^ z", 9), ("é * x ^ y", 7), ("x // (y)", 3)]:
-        with pytest.raises(ExprError, match=f"at column {col}$"):
+    for text, col in [("x + y ^ z", 7), ("(x + y) ^ z", 9), ("é * x ^ y", 7), ("x // (y)", 3),
+                      ("x < y", 3), ("(x) and y", 5), ("~x", 1)]:
+        with pytest.raises(ExprError, match=rf"at column {col}( \(|$)"):
             parse(text)
     with pytest.raises(ExprError, match="syntax error at column 4: the expression ends too early"):
         parse("x +")

@@ -54,20 +54,31 @@ def _at(node, source):
     if not hasattr(node, "col_offset"):
         return ""
     offset = node.col_offset
-    if isinstance(node, ast.BinOp):  # point at the operator, not at the left operand
-        offset = _operator_offset(source, node)
+    operands = _operands(node)
+    if operands:  # point at the operator, not at the left operand
+        offset = _operator_offset(source, *operands, node.col_offset)
     return f" at column {_column(source, offset)}"
 
 
-def _operator_offset(source, node):
-    """Byte offset of a BinOp's operator: the first non-space, non-parenthesis byte between
-    its operands."""
+def _operands(node):
+    if isinstance(node, ast.BinOp):
+        return node.left, node.right
+    if isinstance(node, ast.Compare):
+        return node.left, node.comparators[0]
+    if isinstance(node, ast.BoolOp):
+        return node.values[0], node.values[1]
+    return None
+
+
+def _operator_offset(source, left, right, default):
+    """Byte offset of the operator between two operands: the first byte between them that is
+    not a space or a parenthesis."""
     raw = source.encode("utf-8")
-    start, stop = node.left.end_col_offset, node.right.col_offset
+    start, stop = left.end_col_offset, right.col_offset
     for k in range(start, stop):
         if raw[k:k + 1] not in (b" ", b"\t", b"(", b")"):
             return k
-    return node.col_offset
+    return default
 
 
 def parse(text):
