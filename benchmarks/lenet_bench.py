@@ -58,28 +58,33 @@ def data(seed=0):
     return rng.random((BATCH, 1, 32, 32), dtype=np.float32), rng.integers(0, 10, BATCH)
 
 
-def ours(x, y):
-    nn.manual_seed(0)
-    model = nn.LeNet5()
-    opt = nn.optim.SGD(model.parameters(), lr=0.01, momentum=0.9)
-    loss_fn = nn.CrossEntropyLoss()
-    xt = Tensor(x)
+def timed(zero_grad, loss_of, update):
+    """A training step that records how long its forward, backward and update took."""
     phases = {"forward": [], "backward": [], "update": []}
 
     def step():
         t0 = CLOCK()
-        opt.zero_grad()
-        loss = loss_fn(model(xt), y)
+        zero_grad()
+        loss = loss_of()
         t1 = CLOCK()
         loss.backward()
         t2 = CLOCK()
-        opt.step()
+        update()
         t3 = CLOCK()
         phases["forward"].append(t1 - t0)
         phases["backward"].append(t2 - t1)
         phases["update"].append(t3 - t2)
 
     return step, phases
+
+
+def ours(x, y):
+    nn.manual_seed(0)
+    model = nn.LeNet5()
+    opt = nn.optim.SGD(model.parameters(), lr=0.01, momentum=0.9)
+    loss_fn = nn.CrossEntropyLoss()
+    xt = Tensor(x)
+    return timed(opt.zero_grad, lambda: loss_fn(model(xt), y), opt.step)
 
 
 def theirs(x, y):
@@ -93,22 +98,7 @@ def theirs(x, y):
                           tn.ReLU(), tn.Linear(84, 10))
     opt = torch.optim.SGD(model.parameters(), lr=0.01, momentum=0.9)
     xt, yt = torch.tensor(x), torch.tensor(y)
-    phases = {"forward": [], "backward": [], "update": []}
-
-    def step():
-        t0 = CLOCK()
-        opt.zero_grad()
-        loss = tn.functional.cross_entropy(model(xt), yt)
-        t1 = CLOCK()
-        loss.backward()
-        t2 = CLOCK()
-        opt.step()
-        t3 = CLOCK()
-        phases["forward"].append(t1 - t0)
-        phases["backward"].append(t2 - t1)
-        phases["update"].append(t3 - t2)
-
-    return step, phases
+    return timed(opt.zero_grad, lambda: tn.functional.cross_entropy(model(xt), yt), opt.step)
 
 
 def measure(engines, steps, repeats):

@@ -27,6 +27,7 @@ from autograd import Tensor
 from autograd import functional as F
 from autograd.graph import topological_order
 from demos import naive_loops as NL
+from demos.drawing import draw_all
 
 X = np.array([[1.0, 2, 3], [4, 5, 6], [7, 8, 9]])
 FILTER = np.array([[1.0, 2], [3, 4]])
@@ -104,23 +105,6 @@ def derived_graph():
     print(f"    (the upstream upsampled to {gxs.parents[0].shape[2:]}, then the stride-1 rule)")
     return [("conv_backward_graph", gx, loss), ("conv_weight_graph", gf, loss),
             ("strided_conv_backward_graph", gxs, os_)]
-
-
-def draw_all(graphs, out):
-    try:
-        import viz
-    except ImportError as e:
-        print(f"\n(viz is not available: {e}; no drawings)")
-        return
-    out.mkdir(parents=True, exist_ok=True)
-    for name, root, forward in graphs:
-        try:
-            path = viz.render(viz.draw(root, forward=forward, title=name.replace("_", " ")),
-                              out / name, format="svg")
-        except Exception as e:  # a missing renderer still leaves the .gv file
-            print(f"  {name}: {e}")
-        else:
-            print(f"  drew {path}")
 
 
 def main(argv=None):

@@ -25,6 +25,7 @@ from autograd import Tensor
 from autograd import functional as F
 from autograd.graph import topological_order
 from demos import naive_loops as NL
+from demos.drawing import draw_all
 
 LECTURE = np.array([[1.0, 1, 2, 4], [5, 6, 7, 8], [3, 2, 1, 0], [1, 2, 3, 4]])
 UPSTREAM = np.array([[1.0, 2], [3, 4]])
@@ -97,23 +98,6 @@ def strided_conv_is_conv_then_downsample():
     print(f"  the recorded input gradient of the strided conv: {chain}")
     gx.label = "dL/dx"
     return gx, loss
-
-
-def draw_all(items, out):
-    try:
-        import viz
-    except ImportError as e:
-        print(f"\n(viz is not available: {e}; no drawings)")
-        return
-    out.mkdir(parents=True, exist_ok=True)
-    for name, root, forward in items:
-        try:
-            path = viz.render(viz.draw(root, forward=forward, title=name.replace("_", " ")),
-                              out / name, format="svg")
-        except Exception as e:  # a missing renderer still leaves the .gv file
-            print(f"  {name}: {e}")
-        else:
-            print(f"  drew {path}")
 
 
 def backward_graphs():

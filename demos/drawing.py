@@ -1,0 +1,23 @@
+"""Shared by the demos: render a list of graphs with viz, tolerating a missing renderer."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+
+def draw_all(items, out: Path):
+    """items: (name, root, forward or None); writes out/name.svg (or at least out/name.gv)."""
+    try:
+        import viz
+    except ImportError as e:
+        print(f"\n(viz is not available: {e}; no drawings)")
+        return
+    out.mkdir(parents=True, exist_ok=True)
+    for name, root, forward in items:
+        try:
+            path = viz.render(viz.draw(root, forward=forward, title=name.replace("_", " ")),
+                              out / name, format="svg")
+        except Exception as e:  # a missing renderer still leaves the .gv file
+            print(f"  {name}: {e}")
+        else:
+            print(f"  drew {path}")
