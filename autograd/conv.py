@@ -46,9 +46,9 @@ def _conv_grad_x(g, out, x, w, stride, padding, dilation, groups, saved=None):
 
 
 def _conv_grad_w(g, out, x, w, stride, padding, dilation, groups, saved=None):
-    # a plain backward reuses the forward's columns of x (saved); a recorded one draws
-    # the primitive with its hyper-parameters only
-    reuse = {} if saved is None or isinstance(g, Node) else {"cols": saved}
+    # a plain backward reuses the forward's columns or padded copy of x (saved); a recorded
+    # one draws the primitive with its hyper-parameters only
+    reuse = {} if saved is None or isinstance(g, Node) else saved
     return CONV2D_WEIGHT(x, g, kernel_size=w.shape[-2:], stride=stride, padding=padding,
                          dilation=dilation, groups=groups, **reuse)
 
@@ -84,12 +84,12 @@ def _transpose_grad_w(g, out, x, w, stride, padding, output_padding, groups, dil
 # ---------------------------------------------------------------- the primitives
 
 def _conv_forward(x, w, stride, padding, dilation, groups):
-    """(y, x's columns): the columns are kept for the weight gradient while a graph may be
-    recorded (building them again costs as much as the GEMM) unless they are larger than
-    K.KEEP_LIMIT (fresh pages for them would cost more); None otherwise."""
+    """(y, what the weight gradient can reuse) while a graph may be recorded: x's columns
+    up to K.KEEP_LIMIT (building them again costs as much as the GEMM), else x's padded
+    batch-last copy (fresh pages for larger columns would cost more than rebuilding them);
+    None otherwise."""
     out = out_size("conv2d", x.shape[-2:], w.shape[-2:], stride, padding, dilation)
-    size = x.shape[0] * x.shape[1] * w.shape[2] * w.shape[3] * out[0] * out[1] * x.itemsize
-    if not is_grad_enabled() or size > K.KEEP_LIMIT:
+    if not is_grad_enabled():
         return K.conv2d(x, w, stride, padding, dilation, groups, out), None
     return K.conv2d(x, w, stride, padding, dilation, groups, out, keep=True)
 

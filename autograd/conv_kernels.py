@@ -55,17 +55,21 @@ def _blas_threads():
 BANDED = _blas_threads() == 1
 
 
-def batch_last(x, padding=(0, 0), tag="x"):
-    """x (N, C, H, W) -> (C, H + 2ph, W + 2pw, N), zero-padded; a reused buffer, or x's own
-    memory when it already lies batch-last and needs no padding (callers only read it)."""
+def batch_last(x, padding=(0, 0), tag="x", fresh=False):
+    """x (N, C, H, W) -> (C, H + 2ph, W + 2pw, N), zero-padded; a reused buffer (a fresh
+    array if ``fresh``), or x's own memory when it already lies batch-last and needs no
+    padding (callers only read it)."""
     n, c, h, w = x.shape
     ph, pw = padding
     if not ph and not pw:
         view = x.transpose(1, 2, 3, 0)
         if view.flags.c_contiguous:
             return view
-    buf = scratch(("batch_last", tag), (c, h + 2 * ph, w + 2 * pw, n), x.dtype,
-                  0.0 if ph or pw else None, extra=(ph, pw))
+    shape = (c, h + 2 * ph, w + 2 * pw, n)
+    if fresh:
+        buf = np.zeros(shape, x.dtype) if ph or pw else np.empty(shape, x.dtype)
+    else:
+        buf = scratch(("batch_last", tag), shape, x.dtype, 0.0 if ph or pw else None, extra=(ph, pw))
     buf[:, ph:ph + h, pw:pw + w, :] = x.transpose(1, 2, 3, 0)
     return buf
 
@@ -118,6 +122,12 @@ def col2im(cols, size, stride, dilation, padding):
     return acc
 
 
+def cols_fit(x, kernel, out):
+    """Whether the columns of x (N, C, H, W) fit KEEP_LIMIT."""
+    n, c = x.shape[:2]
+    return c * kernel[0] * kernel[1] * out[0] * out[1] * n * x.itemsize <= KEEP_LIMIT
+
+
 def bands(kernel, out, n, channels, itemsize):
     """Output rows per band of columns: all of them unless BANDED and the columns are
     larger than KEEP_LIMIT."""
@@ -137,16 +147,20 @@ def band_columns(xt, kernel, out, stride, dilation, a0, a1):
 def conv2d(x, w, stride, padding, dilation, groups, out, keep=False):
     """y[n, o] = sum_{c, i, j} w[o, c, i, j] x_pad[n, c, a*s + i*d, b*s + j*d]; y: (N, O, *out).
 
-    keep: return (y, columns) with the columns in a fresh array, for the weight gradient
-    (conv2d_weight(..., cols=columns) skips rebuilding them)."""
+    keep: return (y, saved) for the weight gradient, conv2d_weight(..., **saved): x's
+    columns ({"cols": ...}) when they fit KEEP_LIMIT, else x's padded batch-last copy
+    ({"padded": ...}; None when that is x's own memory), each in a fresh array."""
     n = x.shape[0]
     o, cg, kh, kw = w.shape
-    xt = batch_last(x, padding, "conv2d")
+    rows = bands((kh, kw), out, n, x.shape[1], x.itemsize)
+    whole = cols_fit(x, (kh, kw), out)
+    xt = batch_last(x, padding, "conv2d", fresh=keep and not whole)
     y = np.empty((o, *out, n), np.result_type(x.dtype, w.dtype))  # the output
     wg = w.reshape(groups, o // groups, cg * kh * kw)
-    rows = out[0] if keep else bands((kh, kw), out, n, x.shape[1], xt.itemsize)
+    if keep and whole:
+        rows = out[0]
     if rows >= out[0]:
-        cols = im2col(xt, (kh, kw), out, stride, dilation, fresh=keep)
+        cols = im2col(xt, (kh, kw), out, stride, dilation, fresh=keep and whole)
         long_matmul(wg, cols.reshape(groups, cg * kh * kw, -1), y.reshape(groups, o // groups, -1))
     else:
         for a0 in range(0, out[0], rows):
@@ -155,13 +169,18 @@ def conv2d(x, w, stride, padding, dilation, groups, out, keep=False):
             np.matmul(wg, cols.reshape(groups, cg * kh * kw, -1),
                       out=y[:, a0:a1].reshape(groups, o // groups, -1))
     y = batch_first(y)
-    return (y, cols) if keep else y
+    if not keep:
+        return y
+    if whole:
+        return y, {"cols": cols}
+    return y, (None if np.may_share_memory(xt, x) else {"padded": xt})
 
 
-def conv2d_weight(x, g, kernel_size, stride, padding, dilation, groups, cols=None):
+def conv2d_weight(x, g, kernel_size, stride, padding, dilation, groups, cols=None, padded=None):
     """dW[o, c, i, j] = sum_{n, a, b} g[n, o, a, b] x_pad[n, c, a*s + i*d, b*s + j*d]:
     the correlation of the input maps with the upstream maps; (O, C/groups, kh, kw).
-    cols: x's columns for this geometry when the forward kept them."""
+    cols / padded: x's columns for this geometry, or x's padded batch-last copy, when the
+    forward kept them."""
     o, out = g.shape[1], g.shape[2:]
     c, kernel = x.shape[1], kernel_size
     cg = c // groups
@@ -170,7 +189,7 @@ def conv2d_weight(x, g, kernel_size, stride, padding, dilation, groups, cols=Non
     if cols is not None:
         dw = correlate(gt.reshape(groups, o // groups, -1), cols.reshape(groups, taps, -1))
         return dw.reshape(o, cg, *kernel)
-    xt = batch_last(x, padding, "weight.x")
+    xt = batch_last(x, padding, "weight.x") if padded is None else padded
     rows = bands(kernel, out, x.shape[0], c, xt.itemsize)
     dw = 0
     for a0 in range(0, out[0], rows):

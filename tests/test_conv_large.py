@@ -184,3 +184,25 @@ def test_banded_transposed_conv_matches_the_naive_loops(rng, monkeypatch, shape,
     y.backward(gy)
     dx = NL.conv2d_backward(x, wc, gy, padding=padding, dilation=dilation, groups=groups)[0]
     np.testing.assert_allclose(np.asarray(xt.grad), dx, atol=1e-10)
+
+
+@pytest.mark.parametrize("banded", [False, True])
+@pytest.mark.parametrize("padding", [0, 2])
+def test_large_forward_keeps_its_padded_input_for_the_weight_gradient(rng, monkeypatch, banded,
+                                                                       padding):
+    """Columns too large to keep: the forward keeps x's padded batch-last copy instead (a
+    fresh array, not x's memory and not a scratch buffer), and the weight gradient reads it."""
+    monkeypatch.setattr(K, "BANDED", banded)
+    monkeypatch.setattr(K, "KEEP_LIMIT", 0)
+    monkeypatch.setattr(K, "BAND_BYTES", 1)
+    x = Tensor(rng.standard_normal((3, 4, 7, 6)), requires_grad=True)
+    w = Tensor(rng.standard_normal((6, 2, 3, 2)), requires_grad=True)
+    y = F.conv2d(x, w, padding=padding, groups=2)
+    gy = rng.standard_normal(y.shape)
+    y.backward(gy)
+    ry, rdw = general_reference(x.data, w.data, gy, (1, 1), (padding, padding), (1, 1), 2)
+    np.testing.assert_allclose(y.data, ry, atol=1e-10)
+    np.testing.assert_allclose(np.asarray(w.grad), rdw, atol=1e-9)
+    _, kept = K.conv2d(x.data, w.data, (1, 1), (padding, padding), (1, 1), 2, y.shape[2:], keep=True)
+    assert set(kept) == {"padded"} and not np.shares_memory(kept["padded"], x.data)
+    assert kept["padded"].shape == (4, 7 + 2 * padding, 6 + 2 * padding, 3)
