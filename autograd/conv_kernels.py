@@ -3,7 +3,8 @@
 Layout trick: the work happens in a batch-last layout (C, H, W, N). A kernel offset (i, j)
 then selects rows of Wo*N contiguous numbers, so building columns (im2col) and adding
 them back (col2im) are k*k long, cheap copies/adds instead of millions of short rows, and
-every matmul is one large GEMM per group. The only Python loop is over kernel offsets.
+every matmul is one large GEMM per group. The only Python loops are over kernel offsets
+and, for layers whose columns outgrow the cache, bands of rows.
 
 Results are returned as (N, C, H, W) *views* of batch-last memory: same values and shape
 as torch, no transpose copy. Elementwise numpy ops keep that memory order, so the next
@@ -33,10 +34,10 @@ KEEP_LIMIT = 8 * 2**20
 # band's columns at most BAND_BYTES: they stay in cache between the copy and the GEMM
 # instead of streaming tens of MB to memory and back (16x32x32 -> 32@3x3: 38 MB of
 # columns; one thread: forward 14.1 -> 10.2 ms, weight gradient 12.9 -> 10.0 ms).
-# Only when BLAS runs on one thread: with two, every band's GEMM waits for the second
-# thread, and on a loaded machine each wait is a scheduler slice (8-16 ms per call
-# measured; 32 bands made a 20 ms forward 500 ms). One large GEMM waits once.
-BAND_BYTES = 3 * 2**19
+# With several BLAS threads the bands are few and large: every band's GEMM waits for the
+# other threads, and on a loaded machine each wait is a scheduler slice (8-16 ms per call
+# measured; 32 bands of 1.5 MB made a 20 ms forward 500 ms). On a quiet machine, 2 threads,
+# fwd+bwd of that layer: one GEMM 40 ms, 10 MB bands 30 ms, 1.5 MB bands 33 ms.
 
 
 def _blas_threads():
@@ -52,7 +53,8 @@ def _blas_threads():
         return os.cpu_count() or 1
 
 
-BANDED = _blas_threads() == 1
+BANDED = True          # False: one GEMM per pass, whatever its size
+BAND_BYTES = 3 * 2**19 if _blas_threads() == 1 else 10 * 2**20
 
 
 def batch_last(x, padding=(0, 0), tag="x", fresh=False):
