@@ -7,6 +7,7 @@ from hypothesis import strategies as st
 
 import nn
 from autograd import Tensor, gradcheck
+from demos import naive_loops as NL
 
 
 def _t(a, grad=True):
@@ -15,55 +16,11 @@ def _t(a, grad=True):
 
 # ---------------------------------------------------------------- naive references (loops)
 
-def naive_conv2d(x, w, b, stride, padding, dilation=1, groups=1):
-    n, _, h, wd = x.shape
-    o, cg, kh, kw = w.shape
-    xp = np.pad(x, ((0, 0), (0, 0), (padding, padding), (padding, padding)))
-    ho = (h + 2 * padding - dilation * (kh - 1) - 1) // stride + 1
-    wo = (wd + 2 * padding - dilation * (kw - 1) - 1) // stride + 1
-    out = np.zeros((n, o, ho, wo))
-    og = o // groups
-    for i in range(n):
-        for oc in range(o):
-            g = oc // og
-            for r in range(ho):
-                for s in range(wo):
-                    total = b[oc] if b is not None else 0.0
-                    for ci in range(cg):
-                        for p in range(kh):
-                            for q in range(kw):
-                                row, col = r * stride + p * dilation, s * stride + q * dilation
-                                total += w[oc, ci, p, q] * xp[i, g * cg + ci, row, col]
-                    out[i, oc, r, s] = total
-    return out
-
-
-def naive_conv_transpose2d(x, w, b, stride, padding, output_padding=0):
-    """Every input pixel stamps its weighted kernel into the output (the scatter view)."""
-    n, c, h, wd = x.shape
-    _, o, kh, kw = w.shape
-    full = np.zeros((n, o, (h - 1) * stride + kh + output_padding, (wd - 1) * stride + kw + output_padding))
-    for i in range(n):
-        for ci in range(c):
-            for r in range(h):
-                for s in range(wd):
-                    r0, s0 = r * stride, s * stride
-                    full[i, :, r0:r0 + kh, s0:s0 + kw] += x[i, ci, r, s] * w[ci]
-    ho = full.shape[2] - 2 * padding
-    wo = full.shape[3] - 2 * padding
-    out = full[:, :, padding:padding + ho, padding:padding + wo]
-    return out + (b[None, :, None, None] if b is not None else 0)
-
-
 def naive_pool(x, k, stride, reduce):
-    n, c, h, w = x.shape
-    ho, wo = (h - k) // stride + 1, (w - k) // stride + 1
-    out = np.zeros((n, c, ho, wo))
-    for r in range(ho):
-        for s in range(wo):
-            r0, s0 = r * stride, s * stride
-            out[:, :, r, s] = reduce(x[:, :, r0:r0 + k, s0:s0 + k], axis=(2, 3))
-    return out
+    """The lectures' pooling loops (demos/naive_loops.py)."""
+    if reduce is np.max:
+        return NL.max_pool2d_forward(x, k, stride)[0]
+    return NL.avg_pool2d_forward(x, k, stride)
 
 
 # ---------------------------------------------------------------- Linear
@@ -209,7 +166,7 @@ def test_conv2d_matches_naive_loops(stride, padding, dilation, groups, rng):
     conv = nn.Conv2d(4, 6, 3, stride=stride, padding=padding, dilation=dilation, groups=groups,
                      dtype=np.float64)
     x = rng.normal(size=(2, 4, 7, 6))
-    ref = naive_conv2d(x, conv.weight.data, conv.bias.data, stride, padding, dilation, groups)
+    ref = NL.conv2d_forward(x, conv.weight.data, conv.bias.data, stride, padding, dilation, groups)
     assert np.allclose(conv(Tensor(x)).data, ref)
 
 
@@ -224,7 +181,8 @@ def test_conv_transpose2d_matches_naive_stamping(stride, padding, output_padding
     layer = nn.ConvTranspose2d(3, 2, 3, stride=stride, padding=padding, output_padding=output_padding,
                                dtype=np.float64)
     x = rng.normal(size=(2, 3, 4, 5))
-    ref = naive_conv_transpose2d(x, layer.weight.data, layer.bias.data, stride, padding, output_padding)
+    ref = NL.conv_transpose2d_forward(x, layer.weight.data, layer.bias.data, stride, padding,
+                                      output_padding)
     assert np.allclose(layer(Tensor(x)).data, ref)
 
 
@@ -285,7 +243,7 @@ def test_conv2d_layer_property(n, c, o, h, w, k, stride, padding, seed):
     x = np.random.default_rng(seed).normal(size=(n, c, h, w))
     y = conv(Tensor(x))
     assert y.shape == (n, o, (h + 2 * padding - k) // stride + 1, (w + 2 * padding - k) // stride + 1)
-    assert np.allclose(y.data, naive_conv2d(x, conv.weight.data, conv.bias.data, stride, padding))
+    assert np.allclose(y.data, NL.conv2d_forward(x, conv.weight.data, conv.bias.data, stride, padding))
 
 
 @given(batch=st.lists(st.integers(1, 3), max_size=2), fin=st.integers(1, 6), fout=st.integers(1, 6),
