@@ -10,6 +10,7 @@
 
 from __future__ import annotations
 
+import argparse
 import os
 import sys
 
@@ -106,7 +107,8 @@ def scalar_expansion():
           f"{mlp.max_difference():.1e}")
 
 
-def main():
+def main(argv=()):
+    argparse.ArgumentParser(description=__doc__.split("\n\n")[0]).parse_args(argv)
     relu_example()
     matmul_example()
     jacobian_size()
@@ -114,4 +116,4 @@ def main():
 
 
 if __name__ == "__main__":
-    main()
+    main(sys.argv[1:])

@@ -257,6 +257,8 @@ def main(argv=None, stdout=None, stderr=None):
     except RenderError as e:
         err(e)
         return 1
+    except BrokenPipeError:  # piped into a program that stopped reading (| head)
+        return 0
     except OSError as e:
         err(f"cannot write the pictures: {e}")
         return 1
