@@ -171,7 +171,10 @@ def run_backward(root, seed, create_graph=False, accumulate=True, wanted=None, o
             if on_step is None and len(parents) == 2 and rules.__class__ is tuple:
                 # unrolled two-input gate: the hot loop of scalar backprop
                 a, b = parents
-                out, x, y = (node, a, b) if create_graph else (node.data, a.data, b.data)
+                if create_graph:
+                    out, x, y = node, a, b
+                else:
+                    out, x, y = node.data, a.data, b.data
                 ctx = node._ctx
                 if ctx:
                     ca = rules[0](g, out, x, y, **ctx) if a.requires_grad else None
