@@ -225,12 +225,7 @@ def conv1d(x, w, b=None, stride=1, padding=0, dilation=1, groups=1):
     """
     x4, w4 = _one_d("conv1d", x, w, "(O, C/groups, k)")
     y = conv2d(x4, w4, None, (1, _int(stride)), (0, _int(padding)), (1, _int(dilation)), groups)
-    y = _squeeze(y)
-    if b is None:
-        return y
-    if shape_of(b) != (y.shape[1],):
-        raise ValueError(f"conv1d: bias must have shape ({y.shape[1]},), got {shape_of(b)}")
-    return y + _raw_or_node(b).reshape(1, -1, 1)
+    return _with_bias_1d("conv1d", _squeeze(y), b)
 
 
 def conv_transpose1d(x, w, b=None, stride=1, padding=0, output_padding=0, groups=1, dilation=1):
@@ -238,11 +233,15 @@ def conv_transpose1d(x, w, b=None, stride=1, padding=0, output_padding=0, groups
     x4, w4 = _one_d("conv_transpose1d", x, w, "(C_in, C_out/groups, k)")
     y = conv_transpose2d(x4, w4, None, (1, _int(stride)), (0, _int(padding)),
                          (0, _int(output_padding)), groups, (1, _int(dilation)))
-    y = _squeeze(y)
+    return _with_bias_1d("conv_transpose1d", _squeeze(y), b)
+
+
+def _with_bias_1d(op, y, b):
+    """y: (N, C, L) plus a per-channel bias b: (C,) (a broadcast add: distributor)."""
     if b is None:
         return y
     if shape_of(b) != (y.shape[1],):
-        raise ValueError(f"conv_transpose1d: bias must have shape ({y.shape[1]},), got {shape_of(b)}")
+        raise ValueError(f"{op}: bias must have shape ({y.shape[1]},), got {shape_of(b)}")
     return y + _raw_or_node(b).reshape(1, -1, 1)
 
 

@@ -37,6 +37,15 @@ def _check_input(layer, x, channels):
 class _ConvBase(Module):
     pattern = "swap multiplier"  # each input gets the upstream convolved with the other
 
+    def _geometry(self, name, in_channels, out_channels, kernel_size, stride, padding, dilation, groups):
+        """Check and store the hyper-parameters both conv layers share."""
+        _check_channels(name, in_channels, out_channels, groups)
+        self.in_channels, self.out_channels, self.groups = int(in_channels), int(out_channels), int(groups)
+        self.kernel_size = pair(kernel_size, "kernel_size", name)
+        self.stride = pair(stride, "stride", name)
+        self.padding = pair(padding, "padding", name, minimum=0)
+        self.dilation = pair(dilation, "dilation", name)
+
     def _init(self, weight_shape, fan, bias, dtype, rng):
         self.weight = Parameter(init.kaiming_uniform(weight_shape, dtype=dtype, rng=rng, fan=fan))
         self.bias = (Parameter(init.bias_uniform(self.out_channels, fan, dtype=dtype, rng=rng))
@@ -62,13 +71,7 @@ class Conv2d(_ConvBase):
 
     def __init__(self, in_channels, out_channels, kernel_size, stride=1, padding=0, dilation=1,
                  groups=1, bias=True, dtype=np.float32, rng=None):
-        name = "Conv2d"
-        _check_channels(name, in_channels, out_channels, groups)
-        self.in_channels, self.out_channels, self.groups = int(in_channels), int(out_channels), int(groups)
-        self.kernel_size = pair(kernel_size, "kernel_size", name)
-        self.stride = pair(stride, "stride", name)
-        self.padding = pair(padding, "padding", name, minimum=0)
-        self.dilation = pair(dilation, "dilation", name)
+        self._geometry("Conv2d", in_channels, out_channels, kernel_size, stride, padding, dilation, groups)
         shape = (self.out_channels, self.in_channels // self.groups, *self.kernel_size)
         self._init(shape, init.fan_in(shape), bias, dtype, rng)
 
@@ -87,13 +90,8 @@ class ConvTranspose2d(_ConvBase):
     def __init__(self, in_channels, out_channels, kernel_size, stride=1, padding=0, output_padding=0,
                  groups=1, bias=True, dilation=1, dtype=np.float32, rng=None):
         name = "ConvTranspose2d"
-        _check_channels(name, in_channels, out_channels, groups)
-        self.in_channels, self.out_channels, self.groups = int(in_channels), int(out_channels), int(groups)
-        self.kernel_size = pair(kernel_size, "kernel_size", name)
-        self.stride = pair(stride, "stride", name)
-        self.padding = pair(padding, "padding", name, minimum=0)
+        self._geometry(name, in_channels, out_channels, kernel_size, stride, padding, dilation, groups)
         self.output_padding = pair(output_padding, "output_padding", name, minimum=0)
-        self.dilation = pair(dilation, "dilation", name)
         if any(op >= max(s, d) for op, s, d in zip(self.output_padding, self.stride, self.dilation)):
             raise ValueError(f"{name}: output_padding {self.output_padding} must be smaller than "
                              f"stride {self.stride} or dilation {self.dilation}")
