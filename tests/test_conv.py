@@ -235,37 +235,36 @@ def test_raw_arrays_in_give_a_tensor_out(rng):
 
 # ---------------------------------------------------------------- torch
 
+def assert_matches_torch(ours, theirs, inputs, kw, dtype, tol, rng):
+    """Forward, input, weight and bias gradients of ours(x, w, b, **kw) against torch's."""
+    torch = pytest.importorskip("torch")
+    x, w, b = (Tensor(t.data.astype(dtype), requires_grad=True) for t in inputs)
+    y = ours(x, w, b, **kw)
+    tx, tw, tb = (torch.tensor(t.data, requires_grad=True) for t in (x, w, b))
+    ty = theirs(tx, tw, tb, **kw)
+    assert y.shape == tuple(ty.shape)
+    up = rng.standard_normal(y.shape).astype(dtype)
+    y.backward(up)
+    ty.backward(torch.tensor(up))
+    for mine, ref in [(y, ty), (x.grad, tx.grad), (w.grad, tw.grad), (b.grad, tb.grad)]:
+        np.testing.assert_allclose(mine.data, ref.detach().numpy(), rtol=tol, atol=tol)
+
+
 @pytest.mark.parametrize("dtype, tol", [(np.float64, 1e-10), (np.float32, 2e-4)])
 @pytest.mark.parametrize("case", CONV_CASES)
 def test_conv2d_matches_torch(rng, case, dtype, tol):
     torch = pytest.importorskip("torch")
-    (x, w, b), kw = conv_inputs(rng, case)
-    x, w, b = (Tensor(t.data.astype(dtype), requires_grad=True) for t in (x, w, b))
-    y = F.conv2d(x, w, b, **kw)
-    up = rng.standard_normal(y.shape).astype(dtype)
-    y.backward(up)
-    tx, tw, tb = (torch.tensor(t.data, requires_grad=True) for t in (x, w, b))
-    ty = torch.nn.functional.conv2d(tx, tw, tb, **kw)
-    ty.backward(torch.tensor(up))
-    for mine, theirs in [(y, ty), (x.grad, tx.grad), (w.grad, tw.grad), (b.grad, tb.grad)]:
-        np.testing.assert_allclose(mine.data, theirs.detach().numpy(), rtol=tol, atol=tol)
+    inputs, kw = conv_inputs(rng, case)
+    assert_matches_torch(F.conv2d, torch.nn.functional.conv2d, inputs, kw, dtype, tol, rng)
 
 
 @pytest.mark.parametrize("dtype, tol", [(np.float64, 1e-10), (np.float32, 2e-4)])
 @pytest.mark.parametrize("case", TRANSPOSE_CASES)
 def test_conv_transpose2d_matches_torch(rng, case, dtype, tol):
     torch = pytest.importorskip("torch")
-    (x, w, b), kw = transpose_inputs(rng, case)
-    x, w, b = (Tensor(t.data.astype(dtype), requires_grad=True) for t in (x, w, b))
-    y = F.conv_transpose2d(x, w, b, **kw)
-    tx, tw, tb = (torch.tensor(t.data, requires_grad=True) for t in (x, w, b))
-    ty = torch.nn.functional.conv_transpose2d(tx, tw, tb, **kw)
-    assert y.shape == tuple(ty.shape)
-    up = rng.standard_normal(y.shape).astype(dtype)
-    y.backward(up)
-    ty.backward(torch.tensor(up))
-    for mine, theirs in [(y, ty), (x.grad, tx.grad), (w.grad, tw.grad), (b.grad, tb.grad)]:
-        np.testing.assert_allclose(mine.data, theirs.detach().numpy(), rtol=tol, atol=tol)
+    inputs, kw = transpose_inputs(rng, case)
+    assert_matches_torch(F.conv_transpose2d, torch.nn.functional.conv_transpose2d, inputs, kw,
+                         dtype, tol, rng)
 
 
 def test_conv1d_matches_torch(rng):
