@@ -9,7 +9,7 @@ import numpy as np
 
 from . import elementwise as ew
 from . import tensor_ops as T
-from .graph import Node, grad_mode
+from .graph import Node, grad_mode, raw
 
 _new = object.__new__
 _NO_PARAMS: dict = {}
@@ -261,22 +261,22 @@ class Tensor(Node):
 
     # comparisons give plain boolean arrays (no gradient flows through them)
     def __lt__(self, o):
-        return self.data < _raw(o)
+        return self.data < raw(o)
 
     def __le__(self, o):
-        return self.data <= _raw(o)
+        return self.data <= raw(o)
 
     def __gt__(self, o):
-        return self.data > _raw(o)
+        return self.data > raw(o)
 
     def __ge__(self, o):
-        return self.data >= _raw(o)
+        return self.data >= raw(o)
 
     def __eq__(self, o):
-        return self.data == _raw(o)
+        return self.data == raw(o)
 
     def __ne__(self, o):
-        return self.data != _raw(o)
+        return self.data != raw(o)
 
     __hash__ = Node.__hash__
 
@@ -354,10 +354,6 @@ class Tensor(Node):
 
 
 # ---------------------------------------------------------------- helpers
-
-def _raw(x):
-    return x.data if isinstance(x, Tensor) else x
-
 
 def _wrap(arr):
     t = _new(Tensor)
