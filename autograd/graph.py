@@ -57,11 +57,26 @@ class Op:
 
 
 class Node:
-    """Base of Value and Tensor. Subclasses provide the slots
-    data, grad, label, _parents, _op, _ctx and the hooks used below."""
+    """Base of Value and Tensor. Subclasses provide the slots data, grad, label, _op, _ctx,
+    the inputs _in0, _in1 (None when absent) and _more (a tuple of any further inputs),
+    and the hooks used below.
+
+    Inputs live in slots rather than one tuple: a tuple per node is a second object for the
+    cyclic garbage collector to track, and a graph of scalars grows by tens of thousands of
+    nodes per step (scalar benchmark: forward 50 -> 28 ms, backward 60 -> 56 ms)."""
 
     __slots__ = ()
     _broadcasts = False  # True where contributions may need reducing to the parent's shape
+    _more = ()
+
+    @property
+    def _parents(self) -> tuple:
+        """The inputs, in order (empty for a leaf)."""
+        a = self._in0
+        if a is None:
+            return ()
+        b = self._in1
+        return (a,) if b is None else (a, b, *self._more)
 
     @property
     def op(self) -> str:
@@ -130,9 +145,17 @@ def topological_order(root) -> list:
         elif node not in visited:
             add(node)
             push((node, True))
-            for p in node._parents:
-                if p not in visited:
-                    push((p, False))
+            a = node._in0
+            if a is not None:
+                if a not in visited:
+                    push((a, False))
+                b = node._in1
+                if b is not None:
+                    if b not in visited:
+                        push((b, False))
+                    for p in node._more:
+                        if p not in visited:
+                            push((p, False))
     return order
 
 
@@ -166,11 +189,11 @@ def run_backward(root, seed, create_graph=False, accumulate=True, wanted=None, o
                 if on_step is not None:
                     on_step(node, parts.pop(node, ()), g, None)
                 continue
-            parents = node._parents
             rules = op.backward
-            if on_step is None and len(parents) == 2 and rules.__class__ is tuple:
+            b = node._in1
+            if b is not None and on_step is None and rules.__class__ is tuple and len(rules) == 2:
                 # unrolled two-input gate: the hot loop of scalar backprop
-                a, b = parents
+                a = node._in0
                 if create_graph:
                     out, x, y = node, a, b
                 else:

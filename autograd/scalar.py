@@ -11,15 +11,18 @@ _new = object.__new__
 
 
 def _fill(out, op, parents, data, ctx=None):
-    """Set a new node's slots; record its parents only while grad mode is on."""
+    """Set a new node's slots; record its (one or two) parents only while grad mode is on."""
     out.data = data
     out.grad = 0.0
     out.label = ""
+    out._in1 = None
     if grad_mode.enabled:
-        out._parents = parents
+        out._in0 = parents[0]
+        if len(parents) == 2:
+            out._in1 = parents[1]
         out._op = op
     else:
-        out._parents = ()
+        out._in0 = None
         out._op = None
     out._ctx = ctx
     return out
@@ -39,11 +42,11 @@ def _binary(op):
         out.label = ""
         out._ctx = None
         if state.enabled:
-            out._parents = (self, other)
+            out._in0 = self
+            out._in1 = other
             out._op = op
         else:
-            out._parents = ()
-            out._op = None
+            out._in0 = out._in1 = out._op = None
         return out
     method.__name__ = op.name
     method.__doc__ = f"{op.name} gate ({op.pattern})."
@@ -69,7 +72,8 @@ def _unary(op):
 class Value(Node):
     """A scalar node. ``.data`` and ``.grad`` are floats; ``.grad`` is 0.0 until backward."""
 
-    __slots__ = ("_ctx", "_op", "_parents", "data", "grad", "label")
+    # every Value op has one or two inputs (_more stays Node's empty tuple)
+    __slots__ = ("_ctx", "_in0", "_in1", "_op", "data", "grad", "label")
     requires_grad = True
 
     def __init__(self, data, label=""):
@@ -80,9 +84,7 @@ class Value(Node):
         self.data = float(data)
         self.grad = 0.0
         self.label = label
-        self._parents = ()
-        self._op = None
-        self._ctx = None
+        self._in0 = self._in1 = self._op = self._ctx = None
 
     def __repr__(self):
         name = f"label={self.label!r}, " if self.label else ""
@@ -92,6 +94,8 @@ class Value(Node):
 
     @staticmethod
     def _apply(op, args, params):
+        if not 1 <= len(args) <= 2:
+            raise TypeError(f"{op.name}: Values take ops of one or two inputs, got {len(args)}")
         values = tuple(a if a.__class__ is Value else _const(a, op) for a in args)
         data = op.forward(*(v.data for v in values), **params)
         return _fill(_new(Value), op, values, data, params or None)

@@ -43,15 +43,23 @@ def _apply(op, args, params):
         for n in args:
             if n.requires_grad:
                 out.requires_grad = True
-                out._parents = args
+                _link(out, args)
                 out._op = op
                 out._ctx = dict(params, saved=saved) if op.saves else (params or None)
                 return out
     out.requires_grad = False
-    out._parents = ()
+    out._in0 = out._in1 = None
+    out._more = ()
     out._op = None
     out._ctx = None
     return out
+
+
+def _link(out, args):
+    """Record a node's inputs: the first two in slots, any further ones in _more."""
+    out._in0 = args[0]
+    out._in1 = args[1] if len(args) > 1 else None
+    out._more = args[2:]
 
 
 def _nodes(op, args):
@@ -105,7 +113,7 @@ class Tensor(Node):
     copied: a Tensor made from an ndarray shares its memory.
     """
 
-    __slots__ = ("_ctx", "_op", "_parents", "data", "grad", "label", "requires_grad")
+    __slots__ = ("_ctx", "_in0", "_in1", "_more", "_op", "data", "grad", "label", "requires_grad")
     _broadcasts = True
     __array_ufunc__ = None  # numpy defers to our reflected operators: ndarray * Tensor works
 
@@ -126,7 +134,8 @@ class Tensor(Node):
         self.grad = None
         self.requires_grad = bool(requires_grad)
         self.label = label
-        self._parents = ()
+        self._in0 = self._in1 = None
+        self._more = ()
         self._op = None
         self._ctx = None
 
@@ -361,7 +370,8 @@ def _wrap(arr):
     t.grad = None
     t.requires_grad = False
     t.label = ""
-    t._parents = ()
+    t._in0 = t._in1 = None
+    t._more = ()
     t._op = None
     t._ctx = None
     return t

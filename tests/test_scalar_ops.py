@@ -64,6 +64,14 @@ def test_op_names_recorded_on_nodes():
     assert (a + b).op == "add" and (a * b).op == "mul" and a.op == ""
     assert (a ** 2).op == "pow" and (a ** 2).params == {"exponent": 2}
     assert (a + b).parents == (a, b)
+    assert a.relu().parents == (a,) and (a ** 2).parents == (a,)
+    assert (a * a).parents == (a, a)
+
+
+def test_value_ops_take_one_or_two_inputs():
+    three = autograd.Op("three", "test", lambda x, y, z: x + y + z, (None, None, None))
+    with pytest.raises(TypeError, match="three: Values take ops of one or two inputs, got 3"):
+        three(Value(1.0), Value(2.0), Value(3.0))
 
 
 def test_numbers_on_either_side():

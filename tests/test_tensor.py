@@ -188,6 +188,15 @@ def test_shape_ops_and_indexing_match_numpy(rng):
     np.testing.assert_array_equal(autograd.stack([t, t], axis=-1).data, np.stack([a, a], -1))
 
 
+def test_variadic_ops_record_every_input_in_order():
+    a, b, c = (Tensor(np.full((2,), v), requires_grad=True) for v in (1.0, 2.0, 3.0))
+    joined = autograd.concat([a, b, c, a])
+    assert joined.parents == (a, b, c, a)
+    (joined * Tensor(np.arange(8.0))).sum().backward()
+    np.testing.assert_array_equal(a.grad.data, [0 + 6, 1 + 7])
+    np.testing.assert_array_equal(c.grad.data, [4, 5])
+
+
 def test_comparisons_return_plain_arrays():
     t = Tensor([1.0, 2.0, 3.0])
     assert isinstance(t > 1.5, np.ndarray)
