@@ -96,7 +96,7 @@ def _conv_forward(x, w, stride, padding, dilation, groups):
 
 CONV2D = Op(
     "conv2d", SWAP_MULTIPLIER, _conv_forward, saves=True,
-    backward=(_conv_grad_x, _conv_grad_w),
+    backward=(_conv_grad_x, _conv_grad_w), prepare=K.laid_batch_last,
     jacobian=("conv_transpose2d(upstream, W): full conv with the flipped filter",
               "conv2d_weight(X, upstream): correlation of X with the upstream"))
 

@@ -76,6 +76,14 @@ def batch_last(x, padding=(0, 0), tag="x", fresh=False):
     return buf
 
 
+def laid_batch_last(g):
+    """g (N, C, H, W) with the same values in batch-last memory (a fresh array, or g when
+    it already lies so): conv2d's two backward rules then both read it without a copy."""
+    if g.transpose(1, 2, 3, 0).flags.c_contiguous:
+        return g
+    return batch_first(batch_last(g, fresh=True))
+
+
 def batch_first(y):
     """View a batch-last y (C, H, W, N) as (N, C, H, W), without moving data."""
     return y.transpose(3, 0, 1, 2)

@@ -119,3 +119,28 @@ def test_backward_on_tensor_needs_grad_for_non_scalar():
     t = Tensor(np.ones((2, 3)), requires_grad=True)
     with pytest.raises(RuntimeError, match=r"shape \(2, 3\).*backward\(grad=\.\.\.\)"):
         (t * 2).backward()
+
+
+def test_prepare_runs_once_per_node_before_the_rules_and_never_while_recording():
+    seen = []
+
+    def prepare(g):
+        seen.append(g)
+        return np.asfortranarray(g)      # same values, other memory order
+
+    def rule(g, out, a, b):
+        assert isinstance(g, Tensor) or g.flags.f_contiguous
+        return g
+
+    mul_like = autograd.Op("pair", "test", lambda a, b: a + b, (rule, rule), prepare=prepare)
+    assert not mul_like.binary
+    a = Tensor(np.ones((3, 4)), requires_grad=True)
+    b = Tensor(np.ones((3, 4)), requires_grad=True)
+    up = np.arange(12.0).reshape(3, 4)
+    mul_like(a, b).backward(up)
+    assert len(seen) == 1
+    np.testing.assert_array_equal(a.grad.data, up)
+    np.testing.assert_array_equal(b.grad.data, up)
+    ga, = autograd.grad(mul_like(a, b), [a], grad_output=Tensor(up), create_graph=True)
+    assert len(seen) == 1 and isinstance(ga, Tensor)
+    np.testing.assert_array_equal(ga.data, up)
