@@ -49,27 +49,27 @@ def _max_pool(x, kernel_size, stride, padding, dilation):
     out_hw = out_size("max_pool2d", x.shape[-2:], kernel_size, stride, padding, dilation)
     xp = padded(x, padding, _lowest(x.dtype), "max_pool2d")
     views = _views(xp, kernel_size, out_hw, stride, dilation)
-    best = views[0].copy(order="K")            # fresh, laid out like x
-    for v in views[1:]:
-        np.maximum(best, v, out=best)
+    best = empty(views[0].shape, x.dtype, memory_order(x))      # fresh, laid out like x
+    if len(views) == 1:
+        np.copyto(best, views[0])
+    for k in range(1, len(views)):
+        np.maximum(views[0] if k == 1 else best, views[k], out=best)
     return best, _first_max(views, best)
 
 
 def _first_max(views, best):
-    """The first k with views[k] == best (ties go to the first, like torch), in Horner
-    form from the last view: index = d0 (1 + d1 (1 + d2 (...))) with d_k = views[k] != best
+    """The first k with views[k] == best (ties go to the first, like torch): the number of
+    leading views that differ, index = d0 + d0 d1 + d0 d1 d2 + ... with d_k = views[k] != best
     (masked writes are slow in numpy; this is a few passes over small integers)."""
     layout = memory_order(best)
     index = empty(best.shape, np.uint8 if len(views) < 256 else np.int32, layout, zero=True)
-    if len(views) == 1:
-        return index
+    run = scratch("max_pool2d.run", best.shape, bool, order=layout)
     differs = scratch("max_pool2d.differs", best.shape, bool, order=layout)
-    np.not_equal(views[-2], best, out=differs)
-    np.add(index, differs, out=index)
-    for v in reversed(views[:-2]):
-        index += 1
-        np.not_equal(v, best, out=differs)
-        np.multiply(index, differs, out=index)
+    for k, v in enumerate(views[:-1]):      # the last view is the max when all others differ
+        np.not_equal(v, best, out=differs if k else run)
+        if k:
+            run &= differs
+        index += run
     return index
 
 
@@ -99,15 +99,16 @@ def _window_scatter(g, index, size, kernel_size, stride, padding, dilation):
             acc.fill(0)
     else:
         acc = empty(full, g.dtype, layout, zero=not tiled)
-    chosen = scratch("window_scatter2d.chosen", g.shape, g.dtype, order=layout)
+    chosen = scratch("window_scatter2d.chosen", g.shape, bool, order=layout)
+    part = None if separate else scratch("window_scatter2d.part", g.shape, g.dtype, order=layout)
     for k, (i, j) in enumerate(offsets(kernel_size)):
-        np.equal(index, k, out=chosen)           # 1.0 where this offset won
+        np.equal(index, k, out=chosen)           # where this offset won
         target = window_view(acc, i, j, g.shape[-2:], stride, dilation)
         if separate:
             np.multiply(g, chosen, out=target)
         else:                                    # overlapping windows: +=
-            np.multiply(g, chosen, out=chosen)
-            target += chosen
+            np.multiply(g, chosen, out=part)
+            target += part
     if ph or pw:
         return acc[..., ph:ph + size[0], pw:pw + size[1]].copy(order="K")
     return acc
