@@ -24,6 +24,11 @@ def _apply(op, args, params):
         if not isinstance(a, Tensor):
             args = _nodes(op, args)
             break
+    # an op that saves for its backward (conv's columns) saves nothing when no node will
+    # be recorded: its forward runs in no-grad mode then
+    quiet = op.saves and grad_mode.enabled and not any(n.requires_grad for n in args)
+    if quiet:
+        grad_mode.enabled = False
     try:
         if len(args) == 2:
             result = op.forward(args[0].data, args[1].data, **params)
@@ -31,6 +36,9 @@ def _apply(op, args, params):
             result = op.forward(*[n.data for n in args], **params)
     except (ValueError, IndexError, TypeError) as e:
         raise _explain(op, args, params, e) from None
+    finally:
+        if quiet:
+            grad_mode.enabled = True
     if op.saves:
         data, saved = result
     else:

@@ -5,18 +5,11 @@ from __future__ import annotations
 import numpy as np
 
 from autograd import functional as F
+from autograd.windows import pair
 
 from . import init
 from .module import Module
 from .parameter import Parameter
-
-
-def pair(v, name, layer, minimum=1):
-    """An int or (int, int) as a pair, checked."""
-    t = (v, v) if isinstance(v, (int, np.integer)) else tuple(v)
-    if len(t) != 2 or not all(isinstance(a, (int, np.integer)) and a >= minimum for a in t):
-        raise ValueError(f"{layer}: {name} must be an int >= {minimum} or a pair of them, got {v!r}")
-    return tuple(int(a) for a in t)
 
 
 def _check_channels(layer, in_channels, out_channels, groups):
@@ -43,7 +36,7 @@ class _ConvBase(Module):
         self.in_channels, self.out_channels, self.groups = int(in_channels), int(out_channels), int(groups)
         self.kernel_size = pair(kernel_size, "kernel_size", name)
         self.stride = pair(stride, "stride", name)
-        self.padding = pair(padding, "padding", name, minimum=0)
+        self.padding = pair(padding, "padding", name, 0)
         self.dilation = pair(dilation, "dilation", name)
 
     def _init(self, weight_shape, fan, bias, dtype, rng):
@@ -91,7 +84,7 @@ class ConvTranspose2d(_ConvBase):
                  groups=1, bias=True, dilation=1, dtype=np.float32, rng=None):
         name = "ConvTranspose2d"
         self._geometry(name, in_channels, out_channels, kernel_size, stride, padding, dilation, groups)
-        self.output_padding = pair(output_padding, "output_padding", name, minimum=0)
+        self.output_padding = pair(output_padding, "output_padding", name, 0)
         if any(op >= max(s, d) for op, s, d in zip(self.output_padding, self.stride, self.dilation)):
             raise ValueError(f"{name}: output_padding {self.output_padding} must be smaller than "
                              f"stride {self.stride} or dilation {self.dilation}")

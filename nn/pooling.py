@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from autograd import functional as F
+from autograd.windows import pair
 
-from .conv import pair
 from .module import Module
 
 
@@ -13,7 +13,7 @@ class _Pool2d(Module):
         name = type(self).__name__
         self.kernel_size = pair(kernel_size, "kernel_size", name)
         self.stride = self.kernel_size if stride is None else pair(stride, "stride", name)
-        self.padding = pair(padding, "padding", name, minimum=0)
+        self.padding = pair(padding, "padding", name, 0)
         if any(2 * p > k for p, k in zip(self.padding, self.kernel_size)):
             raise ValueError(f"{name}: padding {self.padding} must be at most half of "
                              f"kernel_size {self.kernel_size}")

@@ -77,6 +77,22 @@ def test_no_grad_forward_keeps_no_columns(rng):
     assert y._ctx is None and not y.requires_grad
 
 
+def test_forward_keeps_columns_only_when_a_node_will_be_recorded(rng, monkeypatch):
+    calls = []
+    kernel = K.conv2d
+
+    def spy(*args, keep=False):
+        calls.append(keep)
+        return kernel(*args, keep=keep)
+    monkeypatch.setattr(K, "conv2d", spy)
+    x, w = rng.standard_normal((2, 2, 6, 6)), rng.standard_normal((3, 2, 3, 3))
+    assert autograd.is_grad_enabled()
+    y = F.conv2d(Tensor(x), Tensor(w))                        # nothing requires grad
+    assert calls == [False] and y._ctx is None and autograd.is_grad_enabled()
+    y = F.conv2d(Tensor(x), Tensor(w, requires_grad=True))
+    assert calls == [False, True] and y._ctx["saved"] is not None
+
+
 @pytest.mark.parametrize("layout", ["NCHW", "NHWC", "CHWN"])
 def test_max_pool_gradient_in_any_memory_layout(rng, layout):
     """The backward works in the pooled input's memory layout (blocks when N or C lies

@@ -174,8 +174,8 @@ def test_manual_seed_makes_init_repeatable():
 @pytest.mark.parametrize("make, message", [
     (lambda: nn.Linear(0, 3), r"Linear: in_features must be a positive integer, got 0"),
     (lambda: nn.Conv2d(3, 4, 3, groups=2), r"Conv2d: in_channels 3 and out_channels 4 .* groups 2"),
-    (lambda: nn.Conv2d(3, 4, 0), r"Conv2d: kernel_size must be an int >= 1"),
-    (lambda: nn.Conv2d(3, 4, 3, padding=-1), r"Conv2d: padding must be an int >= 0"),
+    (lambda: nn.Conv2d(3, 4, 0), r"Conv2d: kernel_size must be positive, got 0"),
+    (lambda: nn.Conv2d(3, 4, 3, padding=-1), r"Conv2d: padding must be non-negative, got -1"),
     (lambda: nn.ConvTranspose2d(3, 4, 3, stride=2, output_padding=2),
      r"ConvTranspose2d: output_padding \(2, 2\) must be smaller than stride"),
     (lambda: nn.MaxPool2d(2, padding=2), r"MaxPool2d: padding \(2, 2\) must be at most half"),
