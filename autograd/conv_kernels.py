@@ -77,10 +77,8 @@ def batch_last(x, padding=(0, 0), tag="x", fresh=False):
 
 
 def laid_batch_last(g):
-    """g (N, C, H, W) with the same values in batch-last memory (a fresh array, or g when
-    it already lies so): conv2d's two backward rules then both read it without a copy."""
-    if g.transpose(1, 2, 3, 0).flags.c_contiguous:
-        return g
+    """g (N, C, H, W) with the same values in batch-last memory (a fresh array, or a view of
+    g when it already lies so): conv2d's two backward rules then both read it without a copy."""
     return batch_first(batch_last(g, fresh=True))
 
 

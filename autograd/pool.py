@@ -50,10 +50,9 @@ def _max_pool(x, kernel_size, stride, padding, dilation):
     xp = padded(x, padding, _lowest(x.dtype), "max_pool2d")
     views = _views(xp, kernel_size, out_hw, stride, dilation)
     best = empty(views[0].shape, x.dtype, memory_order(x))      # fresh, laid out like x
-    if len(views) == 1:
-        np.copyto(best, views[0])
-    for k in range(1, len(views)):
-        np.maximum(views[0] if k == 1 else best, views[k], out=best)
+    np.maximum(views[0], views[min(1, len(views) - 1)], out=best)   # no copy pass first
+    for v in views[2:]:
+        np.maximum(best, v, out=best)
     return best, _first_max(views, best)
 
 
@@ -63,12 +62,15 @@ def _first_max(views, best):
     (masked writes are slow in numpy; this is a few passes over small integers)."""
     layout = memory_order(best)
     index = empty(best.shape, np.uint8 if len(views) < 256 else np.int32, layout, zero=True)
-    run = scratch("max_pool2d.run", best.shape, bool, order=layout)
+    if len(views) == 1:
+        return index
+    run = scratch("max_pool2d.run", best.shape, bool, order=layout)       # d0 d1 ... dk
     differs = scratch("max_pool2d.differs", best.shape, bool, order=layout)
-    for k, v in enumerate(views[:-1]):      # the last view is the max when all others differ
-        np.not_equal(v, best, out=differs if k else run)
-        if k:
-            run &= differs
+    np.not_equal(views[0], best, out=run)
+    index += run
+    for v in views[1:-1]:                   # the last view is the max when all others differ
+        np.not_equal(v, best, out=differs)
+        run &= differs
         index += run
     return index
 

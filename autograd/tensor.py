@@ -56,16 +56,16 @@ def _apply(op, args, params):
                 out._ctx = dict(params, saved=saved) if op.saves else (params or None)
                 return out
     out.requires_grad = False
-    out._in0 = out._in1 = None
-    out._more = ()
+    _link(out, ())
     out._op = None
     out._ctx = None
     return out
 
 
 def _link(out, args):
-    """Record a node's inputs: the first two in slots, any further ones in _more."""
-    out._in0 = args[0]
+    """Record a node's inputs (a tuple, empty for a leaf): the first two in slots, any
+    further ones in _more."""
+    out._in0 = args[0] if args else None
     out._in1 = args[1] if len(args) > 1 else None
     out._more = args[2:]
 
@@ -142,8 +142,7 @@ class Tensor(Node):
         self.grad = None
         self.requires_grad = bool(requires_grad)
         self.label = label
-        self._in0 = self._in1 = None
-        self._more = ()
+        _link(self, ())
         self._op = None
         self._ctx = None
 
@@ -378,8 +377,7 @@ def _wrap(arr):
     t.grad = None
     t.requires_grad = False
     t.label = ""
-    t._in0 = t._in1 = None
-    t._more = ()
+    _link(t, ())
     t._op = None
     t._ctx = None
     return t
