@@ -11,6 +11,7 @@ record a graph of the same primitives, which can be drawn and differentiated aga
 
 from __future__ import annotations
 
+import threading
 from contextlib import contextmanager
 
 # The four gate patterns of backprop (plus honest names used by other ops).
@@ -110,8 +111,12 @@ class Node:
 
 # ---------------------------------------------------------------- grad mode
 
-class _GradMode:
-    enabled = True
+class _GradMode(threading.local):
+    """Whether ops record a graph, per thread like torch's grad mode: a no_grad block (or
+    a backward pass) in one thread never stops another thread's forward from recording."""
+
+    def __init__(self):
+        self.enabled = True
 
 
 grad_mode = _GradMode()

@@ -8,6 +8,7 @@ arithmetic, so padded copies and column matrices live in a small pool and are re
 from __future__ import annotations
 
 import numbers
+import threading
 
 import numpy as np
 
@@ -107,8 +108,15 @@ def _raise_malloc_threshold(nbytes=16 * 2**20):
 
 _raise_malloc_threshold()
 
-_POOL: dict = {}
-_POOL_BYTES = 0
+class _Pool(threading.local):
+    """Each thread's scratch buffers: two threads running convs at once never share one."""
+
+    def __init__(self):
+        self.buffers = {}
+        self.bytes = 0
+
+
+_POOL = _Pool()
 _POOL_LIMIT = 512 * 2**20
 
 
@@ -143,20 +151,20 @@ def scratch(tag, shape, dtype, fill=None, extra=(), order=None):
     ``order`` lays it out in memory like another array (memory_order), so elementwise
     work between them runs over contiguous memory.
     """
-    global _POOL_BYTES
+    pool = _POOL
     key = (tag, tuple(shape), np.dtype(dtype).str, fill, extra, order)
-    buf = _POOL.get(key)
+    buf = pool.buffers.get(key)
     if buf is None:
         stored = shape if order is None else [shape[i] for i in order]
         # NaN until written: a kernel that reads what it never wrote fails loudly in tests
         buf = _laid_out(np.full(stored, np.nan if np.dtype(dtype).kind == "f" else 0, dtype), order)
-        if _POOL_BYTES + buf.nbytes > _POOL_LIMIT:
-            _POOL.clear()
-            _POOL_BYTES = 0
+        if pool.bytes + buf.nbytes > _POOL_LIMIT:
+            pool.buffers.clear()
+            pool.bytes = 0
         if fill is not None:
             buf.fill(fill)
-        _POOL[key] = buf
-        _POOL_BYTES += buf.nbytes
+        pool.buffers[key] = buf
+        pool.bytes += buf.nbytes
     return buf
 
 

@@ -1,0 +1,78 @@
+"""Threads: grad mode is per thread (like torch), and kernels never share scratch buffers."""
+
+import threading
+
+import numpy as np
+
+import autograd
+from autograd import Tensor
+from autograd import functional as F
+from demos import naive_loops as NL
+
+
+def test_no_grad_in_one_thread_does_not_stop_another_from_recording():
+    entered, release = threading.Event(), threading.Event()
+    seen = {}
+
+    def quiet_worker():
+        with autograd.no_grad():
+            seen["worker records"] = (Tensor([1.0], requires_grad=True) * 2).requires_grad
+            entered.set()
+            release.wait(5)
+
+    worker = threading.Thread(target=quiet_worker)
+    worker.start()
+    try:
+        assert entered.wait(5)
+        x = Tensor([3.0, 4.0], requires_grad=True)
+        y = (x * x).sum()
+        assert autograd.is_grad_enabled()
+        y.backward()
+        np.testing.assert_allclose(x.grad.data, [6.0, 8.0])
+    finally:
+        release.set()
+        worker.join()
+    assert seen["worker records"] is False
+
+
+def test_a_backward_pass_in_one_thread_leaves_another_thread_recording():
+    # a backward pass turns recording off for its rules; only in its own thread
+    def backward_in_thread():
+        x = Tensor(np.ones(3), requires_grad=True)
+        (x * 2).sum().backward()
+        seen.append(autograd.is_grad_enabled())
+
+    seen = []
+    with autograd.no_grad():
+        thread = threading.Thread(target=backward_in_thread)
+        thread.start()
+        thread.join()
+        assert not autograd.is_grad_enabled()
+    assert seen == [True]
+    assert autograd.is_grad_enabled()
+
+
+def test_convs_running_at_once_in_two_threads_give_their_own_results():
+    # both threads use the same shapes, so a shared scratch buffer (padded copy, columns)
+    # would mix one thread's input into the other's output
+    rng = np.random.default_rng(0)
+    w = rng.standard_normal((6, 4, 3, 3))
+    inputs = [rng.standard_normal((8, 4, 16, 16)) for _ in range(2)]
+    expected = [NL.conv2d_forward(x, w, np.zeros(6), padding=1) for x in inputs]
+    start = threading.Barrier(2)
+    wrong = []
+
+    def run(i):
+        for _ in range(30):
+            start.wait(5)
+            with autograd.no_grad():
+                y = F.conv2d(Tensor(inputs[i]), Tensor(w), padding=1).data
+            if not np.allclose(y, expected[i]):
+                wrong.append(i)
+
+    threads = [threading.Thread(target=run, args=(i,)) for i in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert wrong == []
