@@ -182,7 +182,7 @@ def padded(x, padding, fill=0.0, tag="pad"):
 
 
 def clear_scratch():
-    """Drop all cached work arrays (frees memory after a large run)."""
-    global _POOL_BYTES
-    _POOL.clear()
-    _POOL_BYTES = 0
+    """Drop this thread's cached work arrays (frees memory after a large run); another
+    thread's go when that thread ends."""
+    _POOL.buffers.clear()
+    _POOL.bytes = 0
