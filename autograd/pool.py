@@ -8,15 +8,20 @@
 
 Windows may overlap (stride < kernel) and need not tile the input. Padding is -inf for max
 (never chosen) and zeros for the average, counted in the divisor like torch's default.
+ceil_mode, count_include_pad=False and divisor_override are compositions around the same
+primitives (an extended input, a constant rescaling), not variants of them.
 The only Python loop is over the k*k kernel offsets: each offset is one strided view.
 """
 
 from __future__ import annotations
 
+import numbers
+
 import numpy as np
 
 from .conv import CONV_TRANSPOSE2D
 from .graph import DISTRIBUTOR, ROUTER, Op, raw
+from .tensor_ops import SCATTER_ADD
 from .windows import (
     as_node,
     check_ndim,
@@ -238,20 +243,105 @@ def _pool_args(op, x, kernel_size, stride, padding, dilation=1):
     return kernel, stride, padding, dilation
 
 
-def max_pool2d(x, kernel_size, stride=None, padding=0, dilation=1):
+def ceil_out_size(size, kernel, stride, padding, dilation=(1, 1)):
+    """(Ho, Wo) with ceil_mode (torch): a last, partial window is kept when it starts inside
+    the input or its left padding."""
+    out = []
+    for n, k, s, p in zip(size, effective(kernel, dilation), stride, padding):
+        o = -(-(n + 2 * p - k) // s) + 1
+        out.append(o - 1 if (o - 1) * s >= n + p else o)
+    return tuple(out)
+
+
+def _overhang(size, out, kernel, stride, padding, dilation=(1, 1)):
+    """Rows/cols the last windows reach past the padded input (bottom, right)."""
+    return tuple(max(0, (o - 1) * s + k - (n + 2 * p)) for n, o, k, s, p in
+                 zip(size, out, effective(kernel, dilation), stride, padding))
+
+
+def _extended(x, extra, fill):
+    """x (N, C, H, W) grown by ``extra`` rows/cols at the bottom/right, holding ``fill``:
+    a scatter into zeros (its backward crops), plus a constant where fill is not 0."""
+    n, c, h, w = x.shape
+    grown = SCATTER_ADD(x, index=(slice(None), slice(None), slice(0, h), slice(0, w)),
+                        shape=(n, c, h + extra[0], w + extra[1]))
+    if fill == 0:
+        return grown
+    edge = np.full(grown.shape[-2:], fill, x.data.dtype)
+    edge[:h, :w] = 0
+    return grown + edge
+
+
+def _divisors(size, out, kernel, stride, padding, count_include_pad):
+    """How many elements each window's mean divides by (torch): the window clipped to the
+    padded input, or to the input itself without count_include_pad; (Ho, Wo)."""
+    per_axis = []
+    for n, o, k, s, p in zip(size, out, kernel, stride, padding):
+        start = np.arange(o) * s - p
+        end = np.minimum(start + k, n + p)
+        if not count_include_pad:
+            start, end = np.maximum(start, 0), np.minimum(end, n)
+        per_axis.append(end - start)
+    return np.outer(*per_axis)
+
+
+def max_pool2d(x, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False):
     """Max over each (dilated) window, like torch.nn.functional.max_pool2d.
 
     x: (N, C, H, W) -> (N, C, Ho, Wo); stride defaults to kernel_size. The gradient goes to
-    the first arg-max of each window and adds up where windows overlap.
+    the first arg-max of each window and adds up where windows overlap. ceil_mode keeps a
+    last, partial window: the input is first extended at the bottom/right with -inf
+    (scatter_add, then an add), so the primitive itself never changes.
     """
-    kernel, stride, padding, dilation = _pool_args("max_pool2d", x, kernel_size, stride, padding, dilation)
-    return MAX_POOL2D(as_node(x), kernel_size=kernel, stride=stride, padding=padding, dilation=dilation)
+    op = "max_pool2d"
+    kernel, stride, padding, dilation = _pool_args(op, x, kernel_size, stride, padding, dilation)
+    x = as_node(x)
+    if _flag(ceil_mode, "ceil_mode", op):
+        out = ceil_out_size(x.shape[-2:], kernel, stride, padding, dilation)
+        extra = _overhang(x.shape[-2:], out, kernel, stride, padding, dilation)
+        if any(extra):
+            x = _extended(x, extra, _lowest(x.data.dtype))
+    return MAX_POOL2D(x, kernel_size=kernel, stride=stride, padding=padding, dilation=dilation)
 
 
-def avg_pool2d(x, kernel_size, stride=None, padding=0):
+def avg_pool2d(x, kernel_size, stride=None, padding=0, ceil_mode=False, count_include_pad=True,
+               divisor_override=None):
     """Mean over each window, like torch's avg_pool2d (zero padding counted in the mean).
 
-    x: (N, C, H, W) -> (N, C, Ho, Wo); stride defaults to kernel_size.
+    x: (N, C, H, W) -> (N, C, Ho, Wo); stride defaults to kernel_size. The primitive always
+    divides by kH*kW; ceil_mode (a last, partial window, over a zero-extended input),
+    count_include_pad=False and divisor_override rescale its output by a constant (Ho, Wo)
+    map, kH*kW / divisor, so the backward stays the uniform distributor.
     """
-    kernel, stride, padding, _ = _pool_args("avg_pool2d", x, kernel_size, stride, padding)
-    return AVG_POOL2D(as_node(x), kernel_size=kernel, stride=stride, padding=padding)
+    op = "avg_pool2d"
+    kernel, stride, padding, _ = _pool_args(op, x, kernel_size, stride, padding)
+    x = as_node(x)
+    size = x.shape[-2:]
+    ceil_mode = _flag(ceil_mode, "ceil_mode", op)
+    include = _flag(count_include_pad, "count_include_pad", op)
+    out = (ceil_out_size if ceil_mode else _floor_out_size)(size, kernel, stride, padding)
+    extra = _overhang(size, out, kernel, stride, padding)
+    if any(extra):
+        x = _extended(x, extra, 0)
+    y = AVG_POOL2D(x, kernel_size=kernel, stride=stride, padding=padding)
+    if divisor_override is not None:
+        if not isinstance(divisor_override, numbers.Integral) or isinstance(divisor_override, bool) \
+                or divisor_override < 1:
+            raise ValueError(f"{op}: divisor_override must be a positive int, got {divisor_override!r}")
+        divisors = np.full(out, int(divisor_override))
+    else:
+        divisors = _divisors(size, out, kernel, stride, padding, include)
+    area = kernel[0] * kernel[1]
+    if (divisors != area).any():
+        y = y * (area / divisors).astype(y.data.dtype if y.data.dtype.kind == "f" else np.float64)
+    return y
+
+
+def _floor_out_size(size, kernel, stride, padding):
+    return out_size("avg_pool2d", size, kernel, stride, padding, (1, 1))
+
+
+def _flag(value, name, op):
+    if not isinstance(value, (bool, np.bool_)):
+        raise ValueError(f"{op}: {name} must be True or False, got {value!r}")
+    return bool(value)

@@ -9,14 +9,19 @@ from .module import Module
 
 
 class _Pool2d(Module):
-    def __init__(self, kernel_size, stride=None, padding=0):
+    def __init__(self, kernel_size, stride=None, padding=0, ceil_mode=False, dilation=1):
         name = type(self).__name__
         self.kernel_size = pair(kernel_size, "kernel_size", name)
         self.stride = self.kernel_size if stride is None else pair(stride, "stride", name)
         self.padding = pair(padding, "padding", name, 0)
-        if any(2 * p > k for p, k in zip(self.padding, self.kernel_size)):
-            raise ValueError(f"{name}: padding {self.padding} must be at most half of "
-                             f"kernel_size {self.kernel_size}")
+        self.dilation = pair(dilation, "dilation", name)
+        span = [d * (k - 1) + 1 for k, d in zip(self.kernel_size, self.dilation)]
+        if any(2 * p > k for p, k in zip(self.padding, span)):
+            raise ValueError(f"{name}: padding {self.padding} must be at most half of the "
+                             f"kernel span {tuple(span)}")
+        if not isinstance(ceil_mode, bool):
+            raise ValueError(f"{name}: ceil_mode must be True or False, got {ceil_mode!r}")
+        self.ceil_mode = ceil_mode
 
     def _check(self, x):
         if len(x.shape) != 4:
@@ -27,7 +32,9 @@ class _Pool2d(Module):
         def short(v):
             return v[0] if v[0] == v[1] else v
         s = f"kernel_size={short(self.kernel_size)}, stride={short(self.stride)}"
-        return s + (f", padding={short(self.padding)}" if self.padding != (0, 0) else "")
+        s += f", padding={short(self.padding)}" if self.padding != (0, 0) else ""
+        s += f", dilation={short(self.dilation)}" if self.dilation != (1, 1) else ""
+        return s + (", ceil_mode=True" if self.ceil_mode else "")
 
 
 class MaxPool2d(_Pool2d):
@@ -36,9 +43,13 @@ class MaxPool2d(_Pool2d):
 
     pattern = "router"
 
+    def __init__(self, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False):
+        super().__init__(kernel_size, stride, padding, ceil_mode, dilation)
+
     def forward(self, x):
         self._check(x)
-        return F.max_pool2d(x, self.kernel_size, stride=self.stride, padding=self.padding)
+        return F.max_pool2d(x, self.kernel_size, stride=self.stride, padding=self.padding,
+                            dilation=self.dilation, ceil_mode=self.ceil_mode)
 
 
 class AvgPool2d(_Pool2d):
@@ -47,6 +58,26 @@ class AvgPool2d(_Pool2d):
 
     pattern = "distributor"
 
+    def __init__(self, kernel_size, stride=None, padding=0, ceil_mode=False,
+                 count_include_pad=True, divisor_override=None):
+        super().__init__(kernel_size, stride, padding, ceil_mode)
+        if not isinstance(count_include_pad, bool):
+            raise ValueError(f"AvgPool2d: count_include_pad must be True or False, "
+                             f"got {count_include_pad!r}")
+        if divisor_override is not None and (not isinstance(divisor_override, int) or
+                                             isinstance(divisor_override, bool) or divisor_override < 1):
+            raise ValueError(f"AvgPool2d: divisor_override must be a positive int, "
+                             f"got {divisor_override!r}")
+        self.count_include_pad = count_include_pad
+        self.divisor_override = divisor_override
+
     def forward(self, x):
         self._check(x)
-        return F.avg_pool2d(x, self.kernel_size, stride=self.stride, padding=self.padding)
+        return F.avg_pool2d(x, self.kernel_size, stride=self.stride, padding=self.padding,
+                            ceil_mode=self.ceil_mode, count_include_pad=self.count_include_pad,
+                            divisor_override=self.divisor_override)
+
+    def extra_repr(self):
+        s = super().extra_repr()
+        s += "" if self.count_include_pad else ", count_include_pad=False"
+        return s + ("" if self.divisor_override is None else f", divisor_override={self.divisor_override}")
