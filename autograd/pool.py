@@ -243,7 +243,7 @@ def _pool_args(op, x, kernel_size, stride, padding, dilation=1):
     return kernel, stride, padding, dilation
 
 
-def ceil_out_size(size, kernel, stride, padding, dilation=(1, 1)):
+def _ceil_out_size(size, kernel, stride, padding, dilation=(1, 1)):
     """(Ho, Wo) with ceil_mode (torch): a last, partial window is kept when it starts inside
     the input or its left padding."""
     out = []
@@ -297,7 +297,7 @@ def max_pool2d(x, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=Fal
     kernel, stride, padding, dilation = _pool_args(op, x, kernel_size, stride, padding, dilation)
     x = as_node(x)
     if _flag(ceil_mode, "ceil_mode", op):
-        out = ceil_out_size(x.shape[-2:], kernel, stride, padding, dilation)
+        out = _ceil_out_size(x.shape[-2:], kernel, stride, padding, dilation)
         extra = _overhang(x.shape[-2:], out, kernel, stride, padding, dilation)
         if any(extra):
             x = _extended(x, extra, _lowest(x.data.dtype))
@@ -319,7 +319,7 @@ def avg_pool2d(x, kernel_size, stride=None, padding=0, ceil_mode=False, count_in
     size = x.shape[-2:]
     ceil_mode = _flag(ceil_mode, "ceil_mode", op)
     include = _flag(count_include_pad, "count_include_pad", op)
-    out = (ceil_out_size if ceil_mode else _floor_out_size)(size, kernel, stride, padding)
+    out = (_ceil_out_size if ceil_mode else _floor_out_size)(size, kernel, stride, padding)
     extra = _overhang(size, out, kernel, stride, padding)
     if any(extra):
         x = _extended(x, extra, 0)
