@@ -15,8 +15,6 @@ The only Python loop is over the k*k kernel offsets: each offset is one strided 
 
 from __future__ import annotations
 
-import numbers
-
 import numpy as np
 
 from .conv import CONV_TRANSPOSE2D
@@ -27,12 +25,14 @@ from .windows import (
     check_ndim,
     effective,
     empty,
+    flag,
     leftover,
     memory_order,
     offsets,
     out_size,
     padded,
     pair,
+    positive_int,
     scratch,
     shape_of,
     window_view,
@@ -228,7 +228,9 @@ AVG_POOL2D = Op(
 
 # ---------------------------------------------------------------- public functions
 
-def _pool_args(op, x, kernel_size, stride, padding, dilation=1):
+def _pool_args(op, x, kernel_size, stride, padding, dilation=1, ceil_mode=False):
+    """Checked (kernel, stride, padding, dilation, (Ho, Wo)); the output size rounds up
+    with ceil_mode."""
     kernel = pair(kernel_size, "kernel_size", op)
     stride = kernel if stride is None else pair(stride, "stride", op)
     padding = pair(padding, "padding", op, 0)
@@ -239,8 +241,10 @@ def _pool_args(op, x, kernel_size, stride, padding, dilation=1):
         if p > k // 2:
             raise ValueError(f"{op}: padding {p} along {axis} must be at most half the kernel "
                              f"span {k} (kernel {kernel}, dilation {dilation})")
-    out_size(op, xs[2:], kernel, stride, padding, dilation)
-    return kernel, stride, padding, dilation
+    out = out_size(op, xs[2:], kernel, stride, padding, dilation)
+    if flag(ceil_mode, "ceil_mode", op):
+        out = _ceil_out_size(xs[2:], kernel, stride, padding, dilation)
+    return kernel, stride, padding, dilation, out
 
 
 def _ceil_out_size(size, kernel, stride, padding, dilation=(1, 1)):
@@ -293,14 +297,12 @@ def max_pool2d(x, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=Fal
     last, partial window: the input is first extended at the bottom/right with -inf
     (scatter_add, then an add), so the primitive itself never changes.
     """
-    op = "max_pool2d"
-    kernel, stride, padding, dilation = _pool_args(op, x, kernel_size, stride, padding, dilation)
+    kernel, stride, padding, dilation, out = _pool_args(
+        "max_pool2d", x, kernel_size, stride, padding, dilation, ceil_mode)
     x = as_node(x)
-    if _flag(ceil_mode, "ceil_mode", op):
-        out = _ceil_out_size(x.shape[-2:], kernel, stride, padding, dilation)
-        extra = _overhang(x.shape[-2:], out, kernel, stride, padding, dilation)
-        if any(extra):
-            x = _extended(x, extra, _lowest(x.data.dtype))
+    extra = _overhang(x.shape[-2:], out, kernel, stride, padding, dilation)
+    if any(extra):
+        x = _extended(x, extra, _lowest(x.data.dtype))
     return MAX_POOL2D(x, kernel_size=kernel, stride=stride, padding=padding, dilation=dilation)
 
 
@@ -314,34 +316,19 @@ def avg_pool2d(x, kernel_size, stride=None, padding=0, ceil_mode=False, count_in
     map, kH*kW / divisor, so the backward stays the uniform distributor.
     """
     op = "avg_pool2d"
-    kernel, stride, padding, _ = _pool_args(op, x, kernel_size, stride, padding)
+    kernel, stride, padding, _, out = _pool_args(op, x, kernel_size, stride, padding, 1, ceil_mode)
+    include = flag(count_include_pad, "count_include_pad", op)
     x = as_node(x)
     size = x.shape[-2:]
-    ceil_mode = _flag(ceil_mode, "ceil_mode", op)
-    include = _flag(count_include_pad, "count_include_pad", op)
-    out = (_ceil_out_size if ceil_mode else _floor_out_size)(size, kernel, stride, padding)
     extra = _overhang(size, out, kernel, stride, padding)
     if any(extra):
         x = _extended(x, extra, 0)
     y = AVG_POOL2D(x, kernel_size=kernel, stride=stride, padding=padding)
     if divisor_override is not None:
-        if not isinstance(divisor_override, numbers.Integral) or isinstance(divisor_override, bool) \
-                or divisor_override < 1:
-            raise ValueError(f"{op}: divisor_override must be a positive int, got {divisor_override!r}")
-        divisors = np.full(out, int(divisor_override))
+        divisors = np.full(out, positive_int(divisor_override, "divisor_override", op))
     else:
         divisors = _divisors(size, out, kernel, stride, padding, include)
     area = kernel[0] * kernel[1]
     if (divisors != area).any():
-        y = y * (area / divisors).astype(y.data.dtype if y.data.dtype.kind == "f" else np.float64)
+        y = y * (area / divisors).astype(y.data.dtype)      # the primitive's output is float
     return y
-
-
-def _floor_out_size(size, kernel, stride, padding):
-    return out_size("avg_pool2d", size, kernel, stride, padding, (1, 1))
-
-
-def _flag(value, name, op):
-    if not isinstance(value, (bool, np.bool_)):
-        raise ValueError(f"{op}: {name} must be True or False, got {value!r}")
-    return bool(value)

@@ -31,6 +31,19 @@ def pair(value, name, op, minimum=1):
     return out
 
 
+def flag(value, name, op):
+    """value as a bool; True/False only (numpy's included), never a truthy stand-in."""
+    if not isinstance(value, (bool, np.bool_)):
+        raise ValueError(f"{op}: {name} must be True or False, got {value!r}")
+    return bool(value)
+
+
+def positive_int(value, name, op):
+    if not isinstance(value, numbers.Integral) or isinstance(value, bool) or value < 1:
+        raise ValueError(f"{op}: {name} must be a positive int, got {value!r}")
+    return int(value)
+
+
 def shape_of(a):
     return tuple(a.shape) if hasattr(a, "shape") else np.shape(a)
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from autograd import functional as F
-from autograd.windows import pair
+from autograd.windows import flag, pair, positive_int
 
 from .module import Module
 
@@ -19,9 +19,7 @@ class _Pool2d(Module):
         if any(2 * p > k for p, k in zip(self.padding, span)):
             raise ValueError(f"{name}: padding {self.padding} must be at most half of the "
                              f"kernel span {tuple(span)}")
-        if not isinstance(ceil_mode, bool):
-            raise ValueError(f"{name}: ceil_mode must be True or False, got {ceil_mode!r}")
-        self.ceil_mode = ceil_mode
+        self.ceil_mode = flag(ceil_mode, "ceil_mode", name)
 
     def _check(self, x):
         if len(x.shape) != 4:
@@ -61,15 +59,9 @@ class AvgPool2d(_Pool2d):
     def __init__(self, kernel_size, stride=None, padding=0, ceil_mode=False,
                  count_include_pad=True, divisor_override=None):
         super().__init__(kernel_size, stride, padding, ceil_mode)
-        if not isinstance(count_include_pad, bool):
-            raise ValueError(f"AvgPool2d: count_include_pad must be True or False, "
-                             f"got {count_include_pad!r}")
-        if divisor_override is not None and (not isinstance(divisor_override, int) or
-                                             isinstance(divisor_override, bool) or divisor_override < 1):
-            raise ValueError(f"AvgPool2d: divisor_override must be a positive int, "
-                             f"got {divisor_override!r}")
-        self.count_include_pad = count_include_pad
-        self.divisor_override = divisor_override
+        self.count_include_pad = flag(count_include_pad, "count_include_pad", "AvgPool2d")
+        self.divisor_override = (None if divisor_override is None else
+                                 positive_int(divisor_override, "divisor_override", "AvgPool2d"))
 
     def forward(self, x):
         self._check(x)

@@ -242,12 +242,20 @@ def test_pooling_matches_torch(rng, shape, k, s, p, d, dtype, tol):
     pools = [(F.max_pool2d(x, k, s, p, d), torch.nn.functional.max_pool2d(tx, k, s, p, d))]
     if d == 1:
         pools.append((F.avg_pool2d(x, k, s, p), torch.nn.functional.avg_pool2d(tx, k, s, p)))
+    assert_pools_match_torch(rng, x, tx, pools, dtype, tol)
+
+
+def assert_pools_match_torch(rng, x, tx, pools, dtype, tol):
+    """Each (ours, torch's) output pair of x / tx: same dtype and values, and the same
+    gradient for one random upstream."""
+    import torch
     for y, ty in pools:
         up = rng.standard_normal(y.shape).astype(dtype)
         x.zero_grad()
         tx.grad = None
         y.backward(up)
         ty.backward(torch.tensor(up))
+        assert y.data.dtype == dtype
         np.testing.assert_allclose(y.data, ty.detach().numpy(), rtol=tol, atol=tol)
         np.testing.assert_allclose(x.grad.data, tx.grad.numpy(), rtol=tol, atol=tol)
 

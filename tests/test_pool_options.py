@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
+from test_pool import assert_pools_match_torch, distinct
 
 import nn
 from autograd import Tensor, gradcheck, gradgradcheck
@@ -101,12 +102,6 @@ CEIL_CASES = [
 ]
 
 
-def distinct(rng, shape):
-    """Values far apart (no near-ties), so finite differences never cross a switch."""
-    n = int(np.prod(shape))
-    return Tensor(rng.permutation(n).reshape(shape) * 0.1, requires_grad=True)
-
-
 @pytest.mark.parametrize("shape, k, s, p, d", CEIL_CASES)
 def test_ceil_mode_max_pool_gradcheck_first_and_second_order(rng, shape, k, s, p, d):
     x = distinct(rng, shape)
@@ -146,15 +141,7 @@ def test_options_match_torch(rng, shape, k, s, p, d, dtype, tol):
                           tf.avg_pool2d(tx, k, s, p, ceil_mode=True, count_include_pad=include)))
         pools.append((F.avg_pool2d(x, k, s, p, divisor_override=3),
                       tf.avg_pool2d(tx, k, s, p, divisor_override=3)))
-    for y, ty in pools:
-        up = rng.standard_normal(y.shape).astype(dtype)
-        x.zero_grad()
-        tx.grad = None
-        y.backward(up)
-        ty.backward(torch.tensor(up))
-        assert y.data.dtype == dtype
-        np.testing.assert_allclose(y.data, ty.detach().numpy(), rtol=tol, atol=tol)
-        np.testing.assert_allclose(x.grad.data, tx.grad.numpy(), rtol=tol, atol=tol)
+    assert_pools_match_torch(rng, x, tx, pools, dtype, tol)
 
 
 def test_layers_pass_the_options_and_show_them():
