@@ -2,7 +2,17 @@
 
 from . import functional
 from .check import GradcheckError, gradcheck, gradgradcheck, jacobian, numerical_grad
-from .graph import ADDER, DISTRIBUTOR, ROUTER, SWAP_MULTIPLIER, Op, grad, is_grad_enabled, no_grad
+from .graph import (
+    ADDER,
+    DISTRIBUTOR,
+    ROUTER,
+    SWAP_MULTIPLIER,
+    Op,
+    grad,
+    is_grad_enabled,
+    no_grad,
+    topological_order,
+)
 from .scalar import Value
 from .steps import Step, backprop_steps
 from .tensor import Tensor, concat, stack
@@ -13,4 +23,5 @@ __all__ = [
     "ADDER", "DISTRIBUTOR", "ROUTER", "SWAP_MULTIPLIER", "GradcheckError", "Op", "Step",
     "Tensor", "Value", "backprop_steps", "concat", "functional", "grad", "gradcheck",
     "gradgradcheck", "is_grad_enabled", "jacobian", "no_grad", "numerical_grad", "stack",
+    "topological_order",
 ]

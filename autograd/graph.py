@@ -93,7 +93,26 @@ class Node:
 
     @property
     def parents(self) -> tuple:
+        """The inputs of the op that made this node, in order (empty for a leaf)."""
         return self._parents
+
+    inputs = parents
+
+    @property
+    def pattern(self) -> str:
+        """Gate pattern of the op that made this node ("" for a leaf)."""
+        return self._op.pattern if self._op is not None else ""
+
+    @property
+    def is_leaf(self) -> bool:
+        """True for a node no recorded op made (an input, a parameter or a constant)."""
+        return self._op is None
+
+    @property
+    def saved(self):
+        """What the op's forward saved for its backward (max-pool's arg-max, ...), or None."""
+        ctx = self._ctx
+        return ctx.get("saved") if ctx else None
 
     @property
     def params(self) -> dict:
