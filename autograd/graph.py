@@ -181,9 +181,10 @@ def topological_order(root) -> list:
             if a is not None:  # inputs pushed last first, so they are visited in order
                 b = node._in1
                 if b is not None:
-                    for p in reversed(node._more):
-                        if p not in visited:
-                            push((p, False))
+                    if node._more:  # the rare variadic op
+                        for p in reversed(node._more):
+                            if p not in visited:
+                                push((p, False))
                     if b not in visited:
                         push((b, False))
                 if a not in visited:
