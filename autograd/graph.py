@@ -164,7 +164,8 @@ def raw(x):
 # ---------------------------------------------------------------- the driver
 
 def topological_order(root) -> list:
-    """Nodes of root's graph, every node after all of its inputs (iterative, no recursion)."""
+    """Nodes of root's graph, every node after all of its inputs (iterative, no recursion):
+    the post-order of a depth-first walk that visits each node's inputs in order."""
     order = []
     visited = set()
     stack = [(root, False)]
@@ -177,16 +178,17 @@ def topological_order(root) -> list:
             add(node)
             push((node, True))
             a = node._in0
-            if a is not None:
-                if a not in visited:
-                    push((a, False))
+            if a is not None:  # inputs pushed last first, so they are visited in order
                 b = node._in1
                 if b is not None:
+                    if node._more:  # the rare variadic op
+                        for p in reversed(node._more):
+                            if p not in visited:
+                                push((p, False))
                     if b not in visited:
                         push((b, False))
-                    for p in node._more:
-                        if p not in visited:
-                            push((p, False))
+                if a not in visited:
+                    push((a, False))
     return order
 
 

@@ -21,9 +21,8 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 import autograd
-from autograd import Tensor
+from autograd import Tensor, topological_order
 from autograd import functional as F
-from autograd.graph import topological_order
 from demos import naive_loops as NL
 from demos.drawing import draw_all
 

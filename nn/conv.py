@@ -5,26 +5,22 @@ from __future__ import annotations
 import numpy as np
 
 from autograd import functional as F
-from autograd.windows import pair
+from autograd.windows import flag, pair, positive_int
 
 from . import init
 from .module import Module
 from .parameter import Parameter
 
 
-def _check_channels(layer, in_channels, out_channels, groups):
-    for name, v in (("in_channels", in_channels), ("out_channels", out_channels), ("groups", groups)):
-        if not isinstance(v, (int, np.integer)) or v < 1:
-            raise ValueError(f"{layer}: {name} must be a positive integer, got {v!r}")
-    if in_channels % groups or out_channels % groups:
-        raise ValueError(f"{layer}: in_channels {in_channels} and out_channels {out_channels} "
+def _channels(layer, in_channels, out_channels, groups):
+    """Checked (in_channels, out_channels, groups): the weight's shape needs them before any input."""
+    c_in = positive_int(in_channels, "in_channels", layer)
+    c_out = positive_int(out_channels, "out_channels", layer)
+    groups = positive_int(groups, "groups", layer)
+    if c_in % groups or c_out % groups:
+        raise ValueError(f"{layer}: in_channels {c_in} and out_channels {c_out} "
                          f"must both be divisible by groups {groups}")
-
-
-def _check_input(layer, x, channels):
-    shape = tuple(x.shape)
-    if len(shape) != 4 or shape[1] != channels:
-        raise ValueError(f"{layer}: expected input (N, {channels}, H, W), got shape {shape}")
+    return c_in, c_out, groups
 
 
 class _ConvBase(Module):
@@ -32,17 +28,17 @@ class _ConvBase(Module):
 
     def _geometry(self, name, in_channels, out_channels, kernel_size, stride, padding, dilation, groups):
         """Check and store the hyper-parameters both conv layers share."""
-        _check_channels(name, in_channels, out_channels, groups)
-        self.in_channels, self.out_channels, self.groups = int(in_channels), int(out_channels), int(groups)
+        self.in_channels, self.out_channels, self.groups = _channels(name, in_channels, out_channels, groups)
         self.kernel_size = pair(kernel_size, "kernel_size", name)
         self.stride = pair(stride, "stride", name)
         self.padding = pair(padding, "padding", name, 0)
         self.dilation = pair(dilation, "dilation", name)
 
-    def _init(self, weight_shape, fan, bias, dtype, rng):
+    def _init(self, name, weight_shape, fan, bias, dtype, rng):
+        dtype = init.float_dtype(dtype, name)
         self.weight = Parameter(init.kaiming_uniform(weight_shape, dtype=dtype, rng=rng, fan=fan))
         self.bias = (Parameter(init.bias_uniform(self.out_channels, fan, dtype=dtype, rng=rng))
-                     if bias else None)
+                     if flag(bias, "bias", name) else None)
 
     def extra_repr(self):
         k = self.kernel_size
@@ -66,10 +62,9 @@ class Conv2d(_ConvBase):
                  groups=1, bias=True, dtype=np.float32, rng=None):
         self._geometry("Conv2d", in_channels, out_channels, kernel_size, stride, padding, dilation, groups)
         shape = (self.out_channels, self.in_channels // self.groups, *self.kernel_size)
-        self._init(shape, init.fan_in(shape), bias, dtype, rng)
+        self._init("Conv2d", shape, init.fan_in(shape), bias, dtype, rng)
 
     def forward(self, x):
-        _check_input("Conv2d", x, self.in_channels)
         return F.conv2d(x, self.weight, self.bias, stride=self.stride, padding=self.padding,
                         dilation=self.dilation, groups=self.groups)
 
@@ -85,15 +80,11 @@ class ConvTranspose2d(_ConvBase):
         name = "ConvTranspose2d"
         self._geometry(name, in_channels, out_channels, kernel_size, stride, padding, dilation, groups)
         self.output_padding = pair(output_padding, "output_padding", name, 0)
-        if any(op >= max(s, d) for op, s, d in zip(self.output_padding, self.stride, self.dilation)):
-            raise ValueError(f"{name}: output_padding {self.output_padding} must be smaller than "
-                             f"stride {self.stride} or dilation {self.dilation}")
         shape = (self.in_channels, self.out_channels // self.groups, *self.kernel_size)
         # torch computes fan_in from weight.shape[1]: C_out/groups * kH * kW
-        self._init(shape, init.fan_in(shape), bias, dtype, rng)
+        self._init(name, shape, init.fan_in(shape), bias, dtype, rng)
 
     def forward(self, x):
-        _check_input("ConvTranspose2d", x, self.in_channels)
         return F.conv_transpose2d(x, self.weight, self.bias, stride=self.stride, padding=self.padding,
                                   output_padding=self.output_padding, groups=self.groups,
                                   dilation=self.dilation)

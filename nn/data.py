@@ -12,6 +12,7 @@ from typing import NamedTuple
 import numpy as np
 
 from autograd import Tensor
+from autograd.windows import flag, positive_int
 
 from .idx import read_idx
 
@@ -149,10 +150,10 @@ class DataLoader:
     def __init__(self, x, y, batch_size=64, shuffle=True, seed=0, drop_last=False):
         if len(x) != len(y):
             raise ValueError(f"DataLoader: {len(x)} inputs but {len(y)} targets")
-        if batch_size < 1:
-            raise ValueError(f"DataLoader: batch_size must be >= 1, got {batch_size}")
+        self.batch_size = positive_int(batch_size, "batch_size", "DataLoader")
+        self.shuffle = flag(shuffle, "shuffle", "DataLoader")
+        self.drop_last = flag(drop_last, "drop_last", "DataLoader")
         self.x, self.y = np.asarray(x), np.asarray(y)
-        self.batch_size, self.shuffle, self.drop_last = int(batch_size), shuffle, drop_last
         self.rng = np.random.default_rng(seed)
 
     def __len__(self):

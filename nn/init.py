@@ -30,6 +30,19 @@ def fan_in(shape):
     return int(shape[1] * np.prod(shape[2:], dtype=np.int64))
 
 
+def float_dtype(dtype, layer):
+    """np.dtype(dtype) when it is float32 or float64 (the float types a Tensor keeps); else
+    one ValueError (integer weights would round every initial value to 0)."""
+    try:
+        dt = None if dtype is None else np.dtype(dtype)
+    except TypeError:
+        dt = None
+    if dt not in (np.float32, np.float64):
+        got = dt.name if dt is not None else repr(dtype)
+        raise ValueError(f"{layer}: dtype must be np.float32 or np.float64, got {got}")
+    return dt
+
+
 def uniform(shape, bound, dtype=np.float32, rng=None):
     """Samples from uniform(-bound, bound)."""
     return generator(rng).uniform(-bound, bound, size=shape).astype(dtype)

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from autograd.windows import flag, positive_int
+
 from . import init
 from .module import Module
 from .parameter import Parameter
@@ -15,13 +17,13 @@ class Linear(Module):
     pattern = "swap multiplier"  # dX = dY W, dW = dY^T X
 
     def __init__(self, in_features, out_features, bias=True, dtype=np.float32, rng=None):
-        for name, v in (("in_features", in_features), ("out_features", out_features)):
-            if not isinstance(v, (int, np.integer)) or v < 1:
-                raise ValueError(f"Linear: {name} must be a positive integer, got {v!r}")
-        self.in_features, self.out_features = int(in_features), int(out_features)
-        self.weight = Parameter(init.kaiming_uniform((out_features, in_features), dtype=dtype, rng=rng))
-        self.bias = (Parameter(init.bias_uniform(out_features, in_features, dtype=dtype, rng=rng))
-                     if bias else None)
+        self.in_features = positive_int(in_features, "in_features", "Linear")
+        self.out_features = positive_int(out_features, "out_features", "Linear")
+        dtype = init.float_dtype(dtype, "Linear")
+        shape = (self.out_features, self.in_features)
+        self.weight = Parameter(init.kaiming_uniform(shape, dtype=dtype, rng=rng))
+        self.bias = (Parameter(init.bias_uniform(self.out_features, self.in_features, dtype=dtype, rng=rng))
+                     if flag(bias, "bias", "Linear") else None)
 
     def forward(self, x):
         if x.shape[-1:] != (self.in_features,):

@@ -7,6 +7,7 @@ parameters whose ``.grad`` is None.
 from __future__ import annotations
 
 import math
+import numbers
 
 import numpy as np
 
@@ -22,10 +23,16 @@ class Optimizer:
             if not isinstance(p, Tensor) or not p.requires_grad:
                 raise TypeError(f"{type(self).__name__}: parameter {i} is not a Tensor that requires grad "
                                 f"(got {type(p).__name__})")
-        if not lr > 0:
-            raise ValueError(f"{type(self).__name__}: lr must be positive, got {lr}")
-        self.lr = float(lr)
+        self.lr = self._number("lr", lr, positive=True)
         self.state = [{} for _ in self.params]
+
+    def _number(self, name, value, positive=False):
+        """value as a float: a real number, > 0 (positive) or >= 0; else one ValueError."""
+        real = isinstance(value, numbers.Real) and not isinstance(value, bool)
+        if not real or not (value > 0 if positive else value >= 0):  # NaN fails both
+            raise ValueError(f"{type(self).__name__}: {name} must be {'positive' if positive else '>= 0'}, "
+                             f"got {value!r}")
+        return float(value)
 
     def zero_grad(self):
         """Set every parameter's ``.grad`` to None."""
@@ -53,9 +60,8 @@ class SGD(Optimizer):
 
     def __init__(self, params, lr, momentum=0.0, weight_decay=0.0):
         super().__init__(params, lr)
-        if momentum < 0 or weight_decay < 0:
-            raise ValueError(f"SGD: momentum ({momentum}) and weight_decay ({weight_decay}) must be >= 0")
-        self.momentum, self.weight_decay = float(momentum), float(weight_decay)
+        self.momentum = self._number("momentum", momentum)
+        self.weight_decay = self._number("weight_decay", weight_decay)
 
     def _update(self, w, g, state):
         if self.weight_decay:
@@ -83,9 +89,9 @@ class Adam(Optimizer):
         b1, b2 = betas
         if not (0 <= b1 < 1 and 0 <= b2 < 1):
             raise ValueError(f"Adam: betas must lie in [0, 1), got {betas}")
-        if eps < 0 or weight_decay < 0:
-            raise ValueError(f"Adam: eps ({eps}) and weight_decay ({weight_decay}) must be >= 0")
-        self.betas, self.eps, self.weight_decay = (float(b1), float(b2)), float(eps), float(weight_decay)
+        self.betas = (float(b1), float(b2))
+        self.eps = self._number("eps", eps, positive=True)  # keeps the step finite where v is 0
+        self.weight_decay = self._number("weight_decay", weight_decay)
 
     def _update(self, w, g, state):
         b1, b2 = self.betas

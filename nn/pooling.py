@@ -15,16 +15,7 @@ class _Pool2d(Module):
         self.stride = self.kernel_size if stride is None else pair(stride, "stride", name)
         self.padding = pair(padding, "padding", name, 0)
         self.dilation = pair(dilation, "dilation", name)
-        span = [d * (k - 1) + 1 for k, d in zip(self.kernel_size, self.dilation)]
-        if any(2 * p > k for p, k in zip(self.padding, span)):
-            raise ValueError(f"{name}: padding {self.padding} must be at most half of the "
-                             f"kernel span {tuple(span)}")
         self.ceil_mode = flag(ceil_mode, "ceil_mode", name)
-
-    def _check(self, x):
-        if len(x.shape) != 4:
-            raise ValueError(f"{type(self).__name__}: expected input (N, C, H, W), "
-                             f"got shape {tuple(x.shape)}")
 
     def extra_repr(self):
         def short(v):
@@ -45,7 +36,6 @@ class MaxPool2d(_Pool2d):
         super().__init__(kernel_size, stride, padding, ceil_mode, dilation)
 
     def forward(self, x):
-        self._check(x)
         return F.max_pool2d(x, self.kernel_size, stride=self.stride, padding=self.padding,
                             dilation=self.dilation, ceil_mode=self.ceil_mode)
 
@@ -64,7 +54,6 @@ class AvgPool2d(_Pool2d):
                                  positive_int(divisor_override, "divisor_override", "AvgPool2d"))
 
     def forward(self, x):
-        self._check(x)
         return F.avg_pool2d(x, self.kernel_size, stride=self.stride, padding=self.padding,
                             ceil_mode=self.ceil_mode, count_include_pad=self.count_include_pad,
                             divisor_override=self.divisor_override)

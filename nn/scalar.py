@@ -7,7 +7,9 @@ import random
 from autograd import Value
 
 
-class Module:
+class ScalarModule:
+    """Base of the scalar Neuron, Layer and MLP: a list of Value parameters (not nn.Module)."""
+
     def zero_grad(self):
         for p in self.parameters():
             p.grad = 0.0
@@ -16,7 +18,7 @@ class Module:
         return []
 
 
-class Neuron(Module):
+class Neuron(ScalarModule):
     """w . x + b, then tanh/relu (or nothing when ``nonlin`` is False)."""
 
     def __init__(self, nin, nonlin=True, activation="relu", rng=random):
@@ -45,7 +47,7 @@ class Neuron(Module):
         return f"{kind}Neuron({len(self.w)})"
 
 
-class Layer(Module):
+class Layer(ScalarModule):
     def __init__(self, nin, nout, **kwargs):
         self.neurons = [Neuron(nin, **kwargs) for _ in range(nout)]
 
@@ -60,7 +62,7 @@ class Layer(Module):
         return f"Layer of [{', '.join(str(n) for n in self.neurons)}]"
 
 
-class MLP(Module):
+class MLP(ScalarModule):
     """MLP(nin, [h1, h2, ..., nout]): hidden layers with ``activation``, a linear last layer.
 
     Called on a list of floats or Values; returns a Value when the last layer has one

@@ -160,6 +160,20 @@ def test_dataloader_covers_each_sample_once_per_pass():
         data.DataLoader(x, y[:9])
 
 
+@pytest.mark.parametrize("kwargs, message", [
+    ({"batch_size": 2.5}, r"^DataLoader: batch_size must be a positive int, got 2.5$"),
+    ({"batch_size": 0}, r"^DataLoader: batch_size must be a positive int, got 0$"),
+    ({"batch_size": True}, r"^DataLoader: batch_size must be a positive int, got True$"),
+    ({"shuffle": "no"}, r"^DataLoader: shuffle must be True or False, got 'no'$"),
+    ({"drop_last": 1}, r"^DataLoader: drop_last must be True or False, got 1$"),
+])
+def test_loader_refuses_arguments_that_are_not_what_they_name(kwargs, message):
+    x, y = np.zeros((10, 2)), np.arange(10)
+    with pytest.raises(ValueError, match=message):
+        data.DataLoader(x, y, **kwargs)
+    assert len(data.DataLoader(x, y, batch_size=np.int64(4))) == 3  # numpy ints are ints
+
+
 def test_make_moons():
     x, y = data.make_moons(100, noise=0.0, seed=0)
     assert x.shape == (100, 2) and sorted(set(y)) == [-1, 1]

@@ -172,13 +172,10 @@ def test_manual_seed_makes_init_repeatable():
 
 
 @pytest.mark.parametrize("make, message", [
-    (lambda: nn.Linear(0, 3), r"Linear: in_features must be a positive integer, got 0"),
+    (lambda: nn.Linear(0, 3), r"Linear: in_features must be a positive int, got 0"),
     (lambda: nn.Conv2d(3, 4, 3, groups=2), r"Conv2d: in_channels 3 and out_channels 4 .* groups 2"),
     (lambda: nn.Conv2d(3, 4, 0), r"Conv2d: kernel_size must be positive, got 0"),
     (lambda: nn.Conv2d(3, 4, 3, padding=-1), r"Conv2d: padding must be non-negative, got -1"),
-    (lambda: nn.ConvTranspose2d(3, 4, 3, stride=2, output_padding=2),
-     r"ConvTranspose2d: output_padding \(2, 2\) must be smaller than stride"),
-    (lambda: nn.MaxPool2d(2, padding=2), r"MaxPool2d: padding \(2, 2\) must be at most half"),
     (lambda: nn.Dropout(1.0), r"Dropout: p must be in \[0, 1\), got 1.0"),
     (lambda: nn.Sequential(nn.ReLU(), "relu"), r"Sequential: expected a Module, got str"),
     (lambda: nn.MLP(3, []), r"MLP: nouts must list at least one layer size"),
@@ -189,16 +186,78 @@ def test_construction_errors(make, message):
         make()
 
 
+# arguments that once made a layer silently (True as 1 channel, 'no' as a bias, integer weights)
+REFUSED = [
+    (lambda: nn.Conv2d(True, 6, 3), r"^Conv2d: in_channels must be a positive int, got True$"),
+    (lambda: nn.Conv2d(3, 6, 3, groups=True), r"^Conv2d: groups must be a positive int, got True$"),
+    (lambda: nn.ConvTranspose2d(3, 6.0, 3),
+     r"^ConvTranspose2d: out_channels must be a positive int, got 6.0$"),
+    (lambda: nn.Conv2d(3, 6, 3, bias="no"), r"^Conv2d: bias must be True or False, got 'no'$"),
+    (lambda: nn.ConvTranspose2d(3, 6, 3, bias=0), r"^ConvTranspose2d: bias must be True or False, got 0$"),
+    (lambda: nn.Linear(3, 2, bias="no"), r"^Linear: bias must be True or False, got 'no'$"),
+    (lambda: nn.Linear(True, 2), r"^Linear: in_features must be a positive int, got True$"),
+    (lambda: nn.Conv2d(3, 6, 3, dtype=np.int32),
+     r"^Conv2d: dtype must be np.float32 or np.float64, got int32$"),
+    (lambda: nn.Linear(3, 2, dtype=np.complex64),
+     r"^Linear: dtype must be np.float32 or np.float64, got complex64$"),
+    # a Tensor would turn float16 weights into float64: refused rather than silently changed
+    (lambda: nn.Linear(3, 2, dtype=np.float16), r"^Linear: dtype must be .*, got float16$"),
+    (lambda: nn.ConvTranspose2d(3, 6, 3, dtype="float"),  # numpy reads 'float' as float64: fine
+     None),
+    (lambda: nn.LeNet5(dtype=np.uint8), r"^Conv2d: dtype must be np.float32 or np.float64, got uint8$"),
+    (lambda: nn.Linear(3, 2, dtype="no such"), r"^Linear: dtype must be .*, got 'no such'$"),
+    (lambda: nn.Linear(3, 2, dtype=None), r"^Linear: dtype must be .*, got None$"),
+]
+
+
+@pytest.mark.parametrize("make, message", REFUSED, ids=range(len(REFUSED)))
+def test_arguments_that_are_not_what_they_name_are_refused(make, message):
+    if message is None:
+        assert make().weight.dtype == np.float64
+        return
+    with pytest.raises(ValueError, match=message):
+        make()
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_float_dtypes_make_nonzero_weights_of_that_dtype(dtype):
+    for layer in (nn.Linear(3, 2, dtype=dtype), nn.Conv2d(2, 3, 3, dtype=dtype)):
+        assert layer.weight.dtype == dtype and layer.bias.dtype == dtype
+        assert np.abs(layer.weight.data).min() > 0
+
+
 def test_forward_shape_errors_name_layer_and_shapes():
     with pytest.raises(ValueError, match=r"Linear\(3, 2\): input has shape \(4, 5\).* must be 3"):
         nn.Linear(3, 2)(Tensor(np.zeros((4, 5))))
-    with pytest.raises(ValueError, match=r"Conv2d: expected input \(N, 3, H, W\), got shape \(1, 2, 8, 8\)"):
-        nn.Conv2d(3, 4, 3)(Tensor(np.zeros((1, 2, 8, 8))))
-    with pytest.raises(ValueError, match=r"MaxPool2d: expected input \(N, C, H, W\), got shape \(8, 8\)"):
-        nn.MaxPool2d(2)(Tensor(np.zeros((8, 8))))
     with pytest.raises(ValueError, match=r"Flatten\(start_dim=1, end_dim=-1\): invalid for input "
                                          r"of shape \(5,\)"):
         nn.Flatten()(Tensor(np.zeros(5)))
+
+
+# Layers leave the geometry to the functional primitive they call: its one-line error names
+# the op (the layer's lower-case twin), the argument and the numbers, when the layer runs.
+LAYER_RUN_ERRORS = [
+    (nn.Conv2d(3, 4, 3), (1, 2, 8, 8),
+     r"^conv2d: weight \(4, 3, 3, 3\) expects 3 x groups=1 = 3 input channels, but the input has 2$"),
+    (nn.Conv2d(3, 4, 3), (3, 8, 8), r"^conv2d: input must be 4-d \(N, C, H, W\), got shape \(3, 8, 8\)$"),
+    (nn.ConvTranspose2d(3, 4, 3), (1, 2, 8, 8),
+     r"^conv_transpose2d: weight \(3, 4, 3, 3\) expects 3 input channels, but the input has 2$"),
+    (nn.ConvTranspose2d(3, 4, 3, stride=2, output_padding=2), (1, 3, 4, 4),
+     r"^conv_transpose2d: output_padding 2 along H must be smaller than stride 2 or dilation 1$"),
+    (nn.MaxPool2d(2), (8, 8), r"^max_pool2d: input must be 4-d \(N, C, H, W\), got shape \(8, 8\)$"),
+    (nn.MaxPool2d(2, padding=2), (1, 1, 8, 8),
+     r"^max_pool2d: padding 2 along H must be at most half the kernel span 2"),
+    (nn.AvgPool2d(3, padding=2), (1, 1, 8, 8),
+     r"^avg_pool2d: padding 2 along H must be at most half the kernel span 3"),
+    (nn.AvgPool2d(5), (1, 1, 4, 4), r"^avg_pool2d: kernel span 5 along H is larger than the padded input"),
+]
+
+
+@pytest.mark.parametrize("layer, shape, message", LAYER_RUN_ERRORS, ids=range(len(LAYER_RUN_ERRORS)))
+def test_layers_report_the_functional_check_in_one_line(layer, shape, message):
+    with pytest.raises(ValueError, match=message) as e:
+        layer(Tensor(np.zeros(shape)))
+    assert "\n" not in str(e.value)
 
 
 def test_modules_in_a_list_attribute_are_children():

@@ -14,6 +14,13 @@ def test_mlp_returns_value_for_one_output_and_list_otherwise():
     assert isinstance(out, list) and len(out) == 3 and all(isinstance(o, Value) for o in out)
 
 
+def test_the_scalar_base_class_has_a_name_of_its_own():
+    import nn
+    import nn.scalar
+    assert all(issubclass(c, nn.scalar.ScalarModule) for c in (MLP, Layer, Neuron))
+    assert not issubclass(MLP, nn.Module) and not hasattr(nn.scalar, "Module")  # no shadowing
+
+
 def test_parameter_count_matches_micrograd():
     assert len(MLP(2, [16, 16, 1]).parameters()) == (2 + 1) * 16 + (16 + 1) * 16 + (16 + 1)
 

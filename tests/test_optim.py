@@ -99,6 +99,28 @@ def test_optimizer_errors():
         nn.optim.Adam([_param([1.0])], betas=(0.9, 1.0))
 
 
+@pytest.mark.parametrize("make, message", [
+    (lambda ps: nn.optim.Adam(ps, eps=0), r"^Adam: eps must be positive, got 0$"),
+    (lambda ps: nn.optim.Adam(ps, eps=-1e-8), r"^Adam: eps must be positive, got -1e-08$"),
+    (lambda ps: nn.optim.Adam(ps, weight_decay=float("nan")), r"^Adam: weight_decay must be >= 0, got nan$"),
+    (lambda ps: nn.optim.SGD(ps, lr="0.1"), r"^SGD: lr must be positive, got '0.1'$"),
+    (lambda ps: nn.optim.SGD(ps, lr=True), r"^SGD: lr must be positive, got True$"),
+    (lambda ps: nn.optim.SGD(ps, lr=0.1, momentum=-0.9), r"^SGD: momentum must be >= 0, got -0.9$"),
+])
+def test_hyper_parameters_out_of_range_are_refused(make, message):
+    with pytest.raises(ValueError, match=message):
+        make([_param([1.0, 2.0])])
+
+
+def test_adam_with_a_zero_gradient_leaves_parameters_finite():
+    """eps > 0 is what keeps m / (sqrt(v) + eps) finite where the gradient is 0 (0/0 otherwise)."""
+    p = _param([1.0, 2.0])
+    opt = nn.optim.Adam([p], lr=0.1, eps=1e-12)
+    _set_grad(p, [0.0, 0.0])
+    opt.step()
+    assert np.array_equal(p.data, np.array([1.0, 2.0], dtype=p.dtype))
+
+
 def test_a_training_loop_reduces_the_loss():
     rng = np.random.default_rng(0)
     x = Tensor(rng.normal(size=(64, 3)))

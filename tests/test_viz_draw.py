@@ -4,6 +4,8 @@ import re
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 import autograd
 import viz
@@ -37,6 +39,43 @@ def test_dot_is_deterministic_and_uses_counters():
     ids = re.findall(r"^\s*(\w+) \[label", a, flags=re.M)
     assert ids == ["n0", "n1", "n2", "n3", "n4", "out"]
     assert "0x" not in a  # nothing from id(obj) or reprs
+
+
+def _post_order(root):
+    """Reference order: recursive depth-first post-order, inputs in order (small graphs only)."""
+    order, seen = [], set()
+
+    def visit(n):
+        if id(n) not in seen:
+            seen.add(id(n))
+            for p in n.parents:
+                visit(p)
+            order.append(n)
+    visit(root)
+    return order
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.lists(st.tuples(st.integers(0, 3), st.integers(0, 99), st.integers(0, 99)), min_size=1,
+                max_size=12))
+def test_drawings_number_nodes_in_the_engines_one_order(plan):
+    """Node ids follow autograd.topological_order, which is the depth-first post-order that
+    visits each node's inputs in order (shared nodes once, at their first use)."""
+    pool = [Value(1.0, name) for name in "abc"]
+    for kind, i, j in plan:
+        a, b = pool[i % len(pool)], pool[j % len(pool)]
+        pool.append((a + b, a * b, a.tanh(), a.max(b))[kind])
+    root = pool[-1]
+    expected = _post_order(root)
+    assert [id(n) for n in autograd.topological_order(root)] == [id(n) for n in expected]
+    scene = viz.scene.Scene(root)
+    assert [scene.name(n) for n in expected] == [f"n{k}" for k in range(len(expected))]
+
+
+def test_inputs_of_a_variadic_op_are_visited_in_order():
+    a, b, c = (Tensor(np.full(2, v), requires_grad=True, label=k) for k, v in zip("abc", (1.0, 2.0, 3.0)))
+    root = autograd.concat([c, a, b, a])
+    assert [n.label or n.op for n in autograd.topological_order(root)] == ["c", "a", "b", "concat"]
 
 
 def test_lecture_snapshot_before_backward():

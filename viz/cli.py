@@ -14,7 +14,7 @@ import sys
 import tempfile
 from pathlib import Path
 
-from autograd import backprop_steps
+from autograd import backprop_steps, topological_order
 from autograd.steps import fmt as step_fmt
 
 from .draw import draw
@@ -99,13 +99,11 @@ def explain(expr, pairs, out_dir, format, stdout):
         raise ExprError("no variables to differentiate (the expression has only constants; "
                         'use a name and give it a value, e.g. "x + 2" x=1)')
     root, f = built.root, built.output
-    try:
-        steps = backprop_steps(root)
-    except (ValueError, ArithmeticError) as e:
-        raise ExprError(_backward_error(e, root, built.texts)) from None
-    grads = dict.fromkeys(built.leaves, 0.0)
-    for name, leaf in built.leaves.items():
-        grads[name] = _leaf_grad(steps, leaf, root)
+    failed = _backward(root)
+    if failed is not None:
+        raise ExprError(_backward_error(*failed, built.texts))
+    steps = backprop_steps(root)  # the same pass again, recorded gate by gate for printing
+    grads = {name: leaf.grad for name, leaf in built.leaves.items()}
     bad = [n for n, g in grads.items() if g != g or g in (float("inf"), float("-inf"))]
     if bad:
         raise ExprError(f"the gradient with respect to '{bad[0]}' is not finite ({grads[bad[0]]})")
@@ -121,7 +119,7 @@ def explain(expr, pairs, out_dir, format, stdout):
     for node, text in _gates_in_order(root, built.texts):
         prefix = f"{f} = " if node is root else ""
         p(f"  {prefix}{text} = {_num(node.data)}")
-    if root._op is None:
+    if root.is_leaf:
         p(f"  {f} = {_num(root.data)}")
     p()
     p(f"backward ({len(steps)} step{'s' if len(steps) != 1 else ''}; downstream = upstream x local)")
@@ -140,25 +138,39 @@ def explain(expr, pairs, out_dir, format, stdout):
     return _pictures(root, steps, out, format, stdout, f"{f} = {' '.join(expr.split())}")
 
 
-def _backward_error(e, root, texts):
+class _Unreached(float):
+    """The 0.0 a node's .grad holds until backprop reaches it (adding a gradient to it gives
+    a plain float): after a failed backward it tells the gates backprop got to."""
+
+    def __add__(self, g):
+        return 0.0 + g
+
+
+def _backward(root):
+    """Run ``root.backward()`` once, filling every node's .grad; None, or (error, failing gate).
+
+    Backprop visits the gates in reverse graph order and adds each one's gradient to its .grad
+    before applying its rule, so the failing gate is the first in graph order it reached."""
+    order = topological_order(root)
+    for n in order:
+        n.grad = _Unreached()
+    try:
+        root.backward()
+    except (ValueError, ArithmeticError) as e:
+        reached = [n for n in order if not n.is_leaf and not isinstance(n.grad, _Unreached)]
+        for n in order:
+            n.grad = 0.0
+        return e, (reached[0] if reached else None)
+    for n in order:
+        n.grad = float(n.grad)  # plain floats, also where backprop never reached (constants)
+    return None
+
+
+def _backward_error(e, where, texts):
     """One line for an engine error during backward, with the gate's source text if found."""
     msg = str(e).strip().splitlines()[0] if str(e).strip() else type(e).__name__
-    where = _failing_gate(root)
     text = texts.get(id(where)) if where is not None else None
     return f"backward failed: {msg}" + (f" (in '{_clip(text)}')" if text else "")
-
-
-def _failing_gate(root):
-    """The first gate, parents before children, whose own backward raises (seeded with 1)."""
-    from .scene import graph_order
-    for node in graph_order(root):
-        if node._op is None:
-            continue
-        try:
-            backprop_steps(node)
-        except (ValueError, ArithmeticError):
-            return node
-    return None
 
 
 def _prepare_out(out):
@@ -175,25 +187,8 @@ def _prepare_out(out):
     return out
 
 
-def _leaf_grad(steps, leaf, root):
-    """df/dleaf from the step records (the copy step's sum, else the single part)."""
-    if leaf is root:
-        return 1.0
-    total = None
-    for s in steps:
-        if s.op == "copy" and s.output is leaf:
-            return float(s.downstream[0])
-    for s in steps:
-        if s.op != "copy":
-            for x, d in zip(s.inputs, s.downstream):
-                if x is leaf:
-                    total = d if total is None else total + d
-    return float(total) if total is not None else 0.0
-
-
 def _gates_in_order(root, texts):
-    from .scene import graph_order
-    return [(n, texts.get(id(n), n.label or n.op)) for n in graph_order(root) if n._op is not None]
+    return [(n, texts.get(id(n), n.label or n.op)) for n in topological_order(root) if not n.is_leaf]
 
 
 def _pictures(root, steps, out, format, stdout, title):
@@ -208,7 +203,6 @@ def _pictures(root, steps, out, format, stdout, title):
     for other in ("svg", "png"):
         if other != format and (out / f"graph.{other}").is_file():
             (out / f"graph.{other}").unlink()  # stale, from a run with the other format
-    root.backward()
     graph = draw(root, title=title)
     frames = draw_steps(root, caption=False)  # the terminal and the stepper show the text
     width = len(str(len(frames)))

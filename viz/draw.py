@@ -131,7 +131,7 @@ def _backward_nodes(scene, forward):
 
 
 def _gate_attrs(node, name, state, backward):
-    outline, fill = S.pattern_style(node._op.pattern)
+    outline, fill = S.pattern_style(node.pattern)
     attrs = {"style": "filled", "color": outline, "fillcolor": fill, "penwidth": "1.5"}
     if id(node) in backward:
         attrs.update(style="filled,dashed", fillcolor=S.BACKWARD_FILL)
@@ -146,7 +146,7 @@ def _circuit(dot, scene, state, values, fmt, backward):
     for n in scene.nodes:
         name = scene.name(n)
         grey = {"fontcolor": S.GREY} if name in state.grey else {}
-        if n._op is None:
+        if n.is_leaf:
             text = n.label or fmt(n.data)
             style = {"fontcolor": S.BACKWARD_EDGE} if id(n) in backward else {}
             dot.node(name, f"<{S.font(text, bold=True)}>", shape="plaintext", **style, **grey)
@@ -166,7 +166,7 @@ def _circuit(dot, scene, state, values, fmt, backward):
     dot.node("out", f"<{S.font(root_text, bold=True)}>", shape="plaintext")
     for k, w in enumerate(scene.wires):
         rows = []
-        if w.node.label and w.node._op is not None and w.kind != "branch" and w.kind != "out":
+        if w.node.label and not w.node.is_leaf and w.kind != "branch" and w.kind != "out":
             rows.append(S.font(w.node.label, "#555555", 9, italic=True))
         grey = k in state.grey_wires
         if values:
@@ -197,7 +197,7 @@ def _boxes(dot, scene, state, values, fmt, backward):
     for n in scene.nodes:
         name = scene.name(n)
         grey = name in state.grey
-        if n._op is None:
+        if n.is_leaf:
             head = S.font(n.label or ("leaf" if n.requires_grad else "constant"), bold=True)
             attrs = {"style": "rounded", "color": "#555555"}
             if id(n) in backward:
@@ -211,7 +211,7 @@ def _boxes(dot, scene, state, values, fmt, backward):
             attrs = _gate_attrs(n, name, state, backward)
             attrs["style"] += ",rounded"
         rows = [head]
-        params = S.params_list(n.params) if n._op is not None else []
+        params = S.params_list(n.params) if not n.is_leaf else []
         if params:  # one per line, so wide hyper-parameters do not stretch the box
             rows.append("<BR/>".join(S.font(p, size=9) for p in params))
         rows.append(S.font(str(tuple(n.data.shape)) + ("" if n.data.dtype == np.float64
@@ -238,13 +238,13 @@ def _boxes(dot, scene, state, values, fmt, backward):
             attrs["penwidth"] = "2.5"
         if id(w.consumer) in backward:
             attrs.update(style="dashed", color=S.BACKWARD_EDGE)
-        if len(w.consumer._parents) > 1:
+        if len(w.consumer.parents) > 1:
             attrs["label"] = f"<{S.font(str(w.index), '#888888', 8)}>"
         dot.edge(w.src, w.dst, **attrs)
 
 
 def _legend(scene, backward, have_grads):
-    present = {n._op.pattern for n in scene.nodes if n._op is not None}
+    present = {n.pattern for n in scene.nodes if not n.is_leaf}
     if scene.copies:
         present.add("adder")
     rows = []

@@ -11,18 +11,12 @@ the pattern's colour, as in every other drawing.
 from __future__ import annotations
 
 import math
+from pathlib import Path
 
 import numpy as np
 
-try:
-    from .render import Drawing as _Digraph
-except ImportError:  # rendering helpers not available: a plain Digraph still has .source
-    from graphviz import Digraph as _Digraph
-
-try:
-    from .style import PATTERNS
-except ImportError:
-    PATTERNS = {}
+from .render import Drawing, RenderError, render
+from .style import PATTERNS, esc
 
 GRAD_RED = (192, 38, 45)
 
@@ -88,17 +82,13 @@ def _chain(g, rows, prefix, lo, hi, patterns=None):
         previous = node
 
 
-def _escape(text):
-    return str(text).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
-
-
 def _new(title, rankdir, patterns=None):
-    g = _Digraph("flow")
+    g = Drawing("flow")
     g.attr(rankdir=rankdir, fontname="Helvetica", labelloc="t")
     used = [p for p in dict.fromkeys((patterns or {}).values()) if p]
     if used:  # title plus a legend of the outline colours
-        legend = "  ".join(f'<FONT COLOR="{_outline(p)}">{_escape(p)}</FONT>' for p in used)
-        g.attr(label=f"<{_escape(title)}<BR/><FONT POINT-SIZE=\"10\">fill: gradient norm, log scale "
+        legend = "  ".join(f'<FONT COLOR="{_outline(p)}">{esc(p)}</FONT>' for p in used)
+        g.attr(label=f"<{esc(title)}<BR/><FONT POINT-SIZE=\"10\">fill: gradient norm, log scale "
                      f"(pale = little); outline: gate pattern: {legend}</FONT>>")
     elif title:
         g.attr(label=title)
@@ -143,23 +133,12 @@ def draw_flow_comparison(panels, title=None):
 
 
 def save_flow(digraph, path, format="svg"):
-    """Render with viz.render when a renderer exists; otherwise write the .gv and say so.
+    """Render with viz.render; without a renderer only the .gv is written, and the message says so.
 
     Returns a one-line message naming the file(s) written.
     """
-    from pathlib import Path
-
     path = Path(path).with_suffix("")
     try:
-        from .render import RenderError, render
-    except ImportError:
-        render = None
-    if render is not None:
-        try:
-            return f"wrote {render(digraph, path, format)} (DOT: {path}.gv)"
-        except RenderError as e:
-            return f"wrote {path}.gv only: {e}"
-    path.parent.mkdir(parents=True, exist_ok=True)
-    gv = path.with_name(path.name + ".gv")
-    gv.write_text(digraph.source, encoding="utf-8")
-    return f"wrote {gv} only (viz.render is not available to draw it; try `dot -T{format} {gv}`)"
+        return f"wrote {render(digraph, path, format)} (DOT: {path}.gv)"
+    except RenderError as e:
+        return f"wrote {path}.gv only: {e}"

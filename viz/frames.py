@@ -78,10 +78,10 @@ def scalar_states(scene, steps, fmt):
                 st.grey_wires.add(j)
         for n in scene.nodes:
             name = scene.name(n)
-            at = op_at.get(id(n), never) if n._op is not None else -1
+            at = op_at.get(id(n), never) if not n.is_leaf else -1
             if at == k and step.op != "copy":
                 st.current.add(name)
-            elif at > k or (n._op is None and not _leaf_done(scene, n, st)):
+            elif at > k or (n.is_leaf and not _leaf_done(scene, n, st)):
                 st.grey.add(name)
             copy = scene.copies.get(id(n))
             if copy is not None:
@@ -126,7 +126,7 @@ def tensor_states(scene, steps):
                 st.grads[id(n)] = total[id(n)]
             if step.output is n:
                 st.current.add(name)
-            elif op_at.get(id(n), -1) > k or (n._op is None and id(n) not in st.grads):
+            elif op_at.get(id(n), -1) > k or (n.is_leaf and id(n) not in st.grads):
                 st.grey.add(name)
         for j, w in enumerate(scene.wires):
             if op_at.get(id(w.consumer), len(steps)) > k:

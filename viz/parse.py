@@ -284,7 +284,7 @@ def build(text, values, root_label="f"):
             raise ExprError(f"{_one_line(e)} (in '{_clip(segment)}')") from None
         if not math.isfinite(v.data):
             raise ExprError(f"overflow: '{_clip(segment)}' gives {v.data}")
-        if v._op is not None and not isinstance(node, ast.Name):
+        if not v.is_leaf and not isinstance(node, ast.Name):
             texts[id(v)] = segment
             if v.label == "":
                 v.label = label_for(segment)
@@ -293,7 +293,7 @@ def build(text, values, root_label="f"):
         result[id(node)] = v
     root = result[id(tree.body)]
     output = output_name(used, root_label)
-    if root._op is not None:
+    if not root.is_leaf:
         root.label = output
     return Built(root, leaves, texts, output)
 

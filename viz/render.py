@@ -151,7 +151,3 @@ class Drawing(graphviz.Digraph):
             return svg_text(self.source)
         except RenderError:
             return None
-
-    def render_to(self, path, format="svg"):
-        """Shorthand for viz.render(self, path, format)."""
-        return render(self, path, format)

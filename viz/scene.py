@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from autograd import Tensor, Value
+from autograd import Tensor, Value, topological_order
 
 
 @dataclass(frozen=True)
@@ -29,25 +29,6 @@ class Wire:
     kind: str
 
 
-def graph_order(root):
-    """Nodes of the graph ending at root, each after its parents (iterative DFS, parents in order)."""
-    order, seen = [], {id(root)}
-    stack = [(root, 0)]
-    while stack:
-        node, i = stack[-1]
-        parents = node._parents
-        if i < len(parents):
-            stack[-1] = (node, i + 1)
-            p = parents[i]
-            if id(p) not in seen:
-                seen.add(id(p))
-                stack.append((p, 0))
-        else:
-            stack.pop()
-            order.append(node)
-    return order
-
-
 class Scene:
     """Graphviz names and wires for the graph ending at ``root``.
 
@@ -61,11 +42,11 @@ class Scene:
             raise TypeError(f"viz: expected a Value or a Tensor, got {type(root).__name__}")
         self.root = root
         self.scalar = isinstance(root, Value)
-        self.nodes = graph_order(root)
+        self.nodes = topological_order(root)  # leaves first, inputs in order, root last
         self.names = {id(n): f"n{k}" for k, n in enumerate(self.nodes)}
         self.uses = {id(n): [] for n in self.nodes}
         for c in self.nodes:
-            for i, p in enumerate(c._parents):
+            for i, p in enumerate(c.parents):
                 self.uses[id(p)].append((c, i))
         self.copies = {}
         self.wires = []
@@ -73,7 +54,7 @@ class Scene:
             self._circuit()
         else:
             for c in self.nodes:
-                for i, p in enumerate(c._parents):
+                for i, p in enumerate(c.parents):
                     self.wires.append(Wire(self.name(p), self.name(c), p, c, i, "edge"))
 
     def name(self, node):
@@ -86,7 +67,7 @@ class Scene:
                 self.copies[id(n)] = f"c{k}"
                 k += 1
         for c in self.nodes:
-            for i, p in enumerate(c._parents):
+            for i, p in enumerate(c.parents):
                 copy = self.copies.get(id(p))
                 if copy is None:
                     self.wires.append(Wire(self.name(p), self.name(c), p, c, i, "in"))

@@ -50,11 +50,6 @@ def _short(v):
     return str(v)
 
 
-def params_text(params):
-    """'padding=1 stride=2' from a node's hyper-parameters (tuples kept short)."""
-    return " ".join(params_list(params))
-
-
 def params_list(params):
     """['padding=1', 'stride=2']: one item per hyper-parameter, sorted by name."""
     parts = []
