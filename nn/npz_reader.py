@@ -51,6 +51,12 @@ def _one_line(e):
     return text[0] if text else type(e).__name__
 
 
+def _names(names, shown=8):
+    """'a, b, c' or 'a, b, ... (1000 more)': a zip of many members is still one short line."""
+    more = f", ... ({len(names) - shown} more)" if len(names) > shown else ""
+    return ", ".join(names[:shown]) + more
+
+
 def _members(zf, path):
     """name -> ZipInfo for the .npy members; anything else in the zip is refused."""
     members = {}
@@ -155,8 +161,8 @@ def read_npz(path, expect=None, *, strict=True, allow_nonfinite=False, max_bytes
             missing = [k for k in expect if k not in members]
             unexpected = [k for k in members if k not in expect]
             if strict and (missing or unexpected):
-                parts = ([f"missing {', '.join(missing)}"] if missing else []) + \
-                        ([f"unexpected {', '.join(unexpected)}"] if unexpected else [])
+                parts = ([f"missing {_names(missing)}"] if missing else []) + \
+                        ([f"unexpected {_names(unexpected)}"] if unexpected else [])
                 raise KeyError(f"load: {path}: names do not match: {'; '.join(parts)}")
             members = {k: v for k, v in members.items() if k in expect}
         kinds = "f" if expect is not None else "fiub"

@@ -46,6 +46,31 @@ def test_a_gzip_bomb_is_read_only_up_to_its_declared_size(tmp_path):
     assert peak < 50
 
 
+def test_a_gzip_bomb_costs_its_declared_bytes_plus_one(tmp_path, monkeypatch):
+    """The work done, measured in bytes handed out by the gzip stream, not in seconds."""
+    sizes, depth = [], []
+    read, readinto = gzip.GzipFile.read, gzip.GzipFile.readinto
+
+    def counted(fn, size):
+        def wrapper(self, arg=-1):
+            depth.append(1)  # readinto may call read: count the outermost call only
+            try:
+                result = fn(self, arg)
+            finally:
+                depth.pop()
+            if not depth:
+                sizes.append(size(result))
+            return result
+        return wrapper
+
+    monkeypatch.setattr(gzip.GzipFile, "read", counted(read, len))
+    monkeypatch.setattr(gzip.GzipFile, "readinto", counted(readinto, lambda got: got or 0))
+    path = gzip_bomb(tmp_path / "bomb.gz", header(0x08, (3,)), 16 * MB)
+    with pytest.raises(ValueError, match="needs 3 data bytes, found more"):
+        read_idx(path)
+    assert sum(sizes) == 4 + 4 + 3 + 1  # magic, one dimension, the data, one byte too many
+
+
 def test_a_gzip_stream_shorter_than_declared(tmp_path):
     path = tmp_path / "short.gz"
     with gzip.open(path, "wb") as f:

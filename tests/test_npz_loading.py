@@ -69,6 +69,41 @@ def peak_mb(fn):
         tracemalloc.stop()
 
 
+@pytest.fixture
+def decompressed(monkeypatch):
+    """A list that receives the size of every chunk a zip member stream hands out: the work
+    done, measured in bytes rather than seconds."""
+    sizes = []
+    read, readinto = zipfile.ZipExtFile.read, zipfile.ZipExtFile.readinto
+
+    def counting_read(self, n=-1):
+        data = read(self, n)
+        sizes.append(len(data))
+        return data
+
+    def counting_readinto(self, b):
+        got = readinto(self, b)
+        sizes.append(got or 0)
+        return got
+
+    monkeypatch.setattr(zipfile.ZipExtFile, "read", counting_read)
+    monkeypatch.setattr(zipfile.ZipExtFile, "readinto", counting_readinto)
+    return sizes
+
+
+def test_refused_bombs_cost_bytes_of_headers_not_their_contents(tmp_path, decompressed):
+    path = linear_file(tmp_path, **{"junk.npy": (npy_header((16 * MB,), "|u1"), 16 * MB)})
+    with pytest.raises(KeyError):
+        nn.Linear(2, 3).load(path)
+    assert sum(decompressed) == 0  # the names alone decided
+    members = {"weight.npy": (npy_header((3, 2)), 16 * MB), "bias.npy": npy(np.zeros(3, "f4"))}
+    write_zip(tmp_path / "w.npz", members)
+    decompressed.clear()
+    with pytest.raises(ValueError, match="declares 152 bytes but the zip records"):
+        nn.Linear(2, 3).load(tmp_path / "w.npz")
+    assert sum(decompressed) <= 3 * 128  # .npy headers only (checked, then re-read before data)
+
+
 # ---------------------------------------------------------------- bombs, by their headers
 
 def test_an_unexpected_bomb_member_is_never_decompressed(tmp_path):
@@ -79,6 +114,14 @@ def test_an_unexpected_bomb_member_is_never_decompressed(tmp_path):
     assert peak < 50
     peak, _ = peak_mb(lambda: nn.Linear(2, 3).load(path, strict=False))  # skipped, not read
     assert peak < 50
+
+
+def test_many_unexpected_members_make_one_short_line(tmp_path):
+    path = linear_file(tmp_path, **{f"m{k}.npy": npy(np.zeros(1)) for k in range(500)})
+    with pytest.raises(KeyError) as e:
+        nn.Linear(2, 3).load(path)
+    assert str(e.value).strip("'\"") == (f"load: {path}: names do not match: unexpected m0, m1, m2, m3, "
+                                         "m4, m5, m6, m7, ... (492 more)")
 
 
 def test_a_bomb_under_a_real_name_is_refused_by_its_shape(tmp_path):
