@@ -215,3 +215,23 @@ def test_the_worst_expression_within_the_limits_runs_with_each_renderer(tmp_path
         code, _, err = run("explain", expr, *values, "--out", str(tmp_path / str(k)))
         assert code == 0, err
         assert len(list((tmp_path / str(k) / "frames").glob("step-*.svg"))) == work.frames
+
+
+_PIECES = st.sampled_from(["x", "y", "1", "1e308", "2", "(", ")", ",", "+", "-", "*", "/", "**", "max",
+                           "min", "exp", "log", " ", "#", "\x00", "\uffff", "\udcff", "\u202e", "if",
+                           "else", "0x1f", "1_0", "\uff58", "lambda", ":", "[", "]", "'", "\\"])
+
+
+@settings(max_examples=200, deadline=None)
+@given(text=st.lists(_PIECES, max_size=30).map("".join) | st.text(max_size=40))
+def test_any_text_is_built_or_refused_with_one_expr_error(text):
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # a warning escaping parse would fail here
+        for attempt in (lambda: P.build(text, {"x": 0.5, "y": -2.0}),
+                        lambda: P.parse_values([text, "x" + text])):
+            try:
+                attempt()
+            except P.ExprError as e:
+                msg = str(e)
+                assert msg and "\n" not in msg
+                assert not any(c in msg for c in ("\x00", "\uffff", "\udcff", "\u202e"))
