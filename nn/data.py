@@ -105,27 +105,52 @@ def _find(directory, stem):
 
 def load_mnist(directory, limit=None):
     """MNIST from the four IDX files in ``directory`` (plain or .gz), 28x28 zero-padded to
-    32x32 as LeNet expects, scaled to [0, 1]. ``limit`` keeps the first n of each split."""
+    32x32 as LeNet expects, scaled to [0, 1]. ``limit`` (a positive integer) keeps the first
+    n of each split; 0 is refused rather than read as "everything" or as an empty set.
+    Labels must be whole numbers in 0..9, images finite: every error names the file."""
+    if limit is not None and (isinstance(limit, bool) or not isinstance(limit, (int, np.integer))
+                              or limit < 1):
+        raise ValueError(f"load_mnist: limit must be a positive integer or None, got {limit!r}")
     if not os.path.isdir(directory):
         raise FileNotFoundError(f"load_mnist: {directory} is not a directory")
-    parts = {}
+    parts, paths = {}, {}
     for key, stem in MNIST_FILES.items():
-        path = _find(directory, stem)
+        path = paths[key] = _find(directory, stem)
         arr = read_idx(path, expect_ndim=3 if key.startswith("x") else 1)
-        if key.startswith("x") and arr.shape[1:] != (28, 28):
-            raise ValueError(f"load_mnist: {path}: images are {arr.shape[1:]}, expected (28, 28)")
-        parts[key] = arr[:limit] if limit else arr
+        if key.startswith("x"):
+            if arr.shape[1:] != (28, 28):
+                raise ValueError(f"load_mnist: {path}: images are {arr.shape[1:]}, expected (28, 28)")
+            if arr.dtype.kind == "f" and not np.isfinite(arr).all():
+                raise ValueError(f"load_mnist: {path}: images hold NaN or inf pixels")
+        else:
+            arr = _labels(arr, path)
+        parts[key] = arr
     for s in ("train", "test"):
         x, y = parts["x_" + s], parts["y_" + s]
         if len(x) != len(y):
-            raise ValueError(f"load_mnist: {s} set has {len(x)} images but {len(y)} labels")
-        if y.size and (y.min() < 0 or y.max() > 9):
-            raise ValueError(f"load_mnist: {s} labels must lie in 0..9, got {y.min()}..{y.max()}")
+            raise ValueError(f"load_mnist: {s} set has {len(x)} images but {len(y)} labels "
+                             f"({paths['x_' + s]}, {paths['y_' + s]})")
+    parts = {k: a[:limit] for k, a in parts.items()}
+
     def images(a):
         return (pad(a, 2).astype(np.float32) / 255.0)[:, None]
 
-    return Split(images(parts["x_train"]), parts["y_train"].astype(np.int64),
-                 images(parts["x_test"]), parts["y_test"].astype(np.int64), "MNIST")
+    return Split(images(parts["x_train"]), parts["y_train"],
+                 images(parts["x_test"]), parts["y_test"], "MNIST")
+
+
+def _labels(y, path):
+    """int64 labels, refusing NaN, fractions and anything outside 0..9 (never cast silently)."""
+    if y.dtype.kind == "f":
+        bad = ~np.isfinite(y) | (y != np.round(y))
+        if bad.any():
+            raise ValueError(f"load_mnist: {path}: label {y[bad][0].item()} at index "
+                             f"{int(np.argmax(bad))} is not a whole number")
+    out_of_range = (y < 0) | (y > 9)
+    if out_of_range.any():
+        k = int(np.argmax(out_of_range))
+        raise ValueError(f"load_mnist: {path}: label {y[k]} at index {k} is outside 0..9")
+    return y.astype(np.int64)
 
 
 def make_moons(n=100, noise=0.1, seed=0):

@@ -9,48 +9,110 @@ from __future__ import annotations
 
 import gzip
 import os
+import stat
+import zlib
 
 import numpy as np
 
 TYPES = {0x08: np.dtype("u1"), 0x09: np.dtype("i1"), 0x0B: np.dtype(">i2"),
          0x0C: np.dtype(">i4"), 0x0D: np.dtype(">f4"), 0x0E: np.dtype(">f8")}
 CODES = {dt.newbyteorder("="): code for code, dt in TYPES.items()}
+MAX_BYTES = 1 << 30   # default cap on the declared data size (MNIST's largest file is 47 MB)
+_CHUNK = 1 << 20
+_GZIP_ERRORS = (gzip.BadGzipFile, zlib.error, EOFError, OSError)
 
 
-def _open(path):
-    path = os.fspath(path)
-    with open(path, "rb") as f:
-        gz = f.read(2) == b"\x1f\x8b"
-    return gzip.open(path, "rb") if gz else open(path, "rb")
+def _open(name):
+    """(stream, file): the file twice, or its gzip stream (detected by content) and the file."""
+    try:
+        f = open(name, "rb")  # noqa: SIM115 - read_idx closes it (with the gzip stream)
+    except FileNotFoundError:
+        raise FileNotFoundError(f"read_idx: no such file: {name}") from None
+    except IsADirectoryError:
+        raise ValueError(f"read_idx: {name} is a folder, not an IDX file") from None
+    except OSError as e:
+        raise ValueError(f"read_idx: {name}: cannot be read ({e.strerror or e})") from None
+    if not stat.S_ISREG(os.fstat(f.fileno()).st_mode):  # /dev/zero, a pipe: no size to check
+        f.close()
+        raise ValueError(f"read_idx: {name} is not a regular file")
+    gz = f.read(2) == b"\x1f\x8b"
+    f.seek(0)
+    return (gzip.GzipFile(fileobj=f, mode="rb"), f) if gz else (f, f)
 
 
-def read_idx(path, expect_ndim=None):
+def _read(f, n, name, what):
+    """Exactly ``n`` bytes (n is small: header parts), or one ValueError."""
+    try:
+        raw = f.read(n)
+    except _GZIP_ERRORS as e:
+        raise ValueError(f"read_idx: {name}: corrupt gzip data ({_one_line(e)})") from None
+    if len(raw) < n:
+        raise ValueError(f"read_idx: {name}: {what}")
+    return raw
+
+
+def _one_line(e):
+    text = str(e).strip().splitlines()
+    return text[0] if text else type(e).__name__
+
+
+def read_idx(path, expect_ndim=None, max_bytes=MAX_BYTES):
     """Read an IDX file (gzip detected by content) -> ndarray in native byte order.
 
-    Raises ValueError naming the file on a bad magic number, an unknown type code, a
-    dimension count other than ``expect_ndim``, or a data size that does not fit the header.
+    The header is checked before anything is allocated: magic number, type code, the
+    dimension count (``expect_ndim``), the declared data size (at most ``max_bytes``, and
+    equal to the file's size, or for gzip to the stream read incrementally up to that size).
+    Every error is one ValueError naming the file (FileNotFoundError for a missing one).
     """
     name = os.fspath(path)
-    with _open(path) as f:
-        raw = f.read()
-    if len(raw) < 4:
-        raise ValueError(f"read_idx: {name}: only {len(raw)} bytes, too short for an IDX header")
-    zero, code, ndim = int.from_bytes(raw[:2], "big"), raw[2], raw[3]
-    if zero != 0 or code not in TYPES:
-        raise ValueError(f"read_idx: {name}: bad magic number 0x{raw[:4].hex()} "
-                         f"(expected 0x0000 then a type code in {[hex(c) for c in TYPES]})")
-    if expect_ndim is not None and ndim != expect_ndim:
-        raise ValueError(f"read_idx: {name}: has {ndim} dimensions, expected {expect_ndim}")
-    head = 4 + 4 * ndim
-    if len(raw) < head:
-        raise ValueError(f"read_idx: {name}: header declares {ndim} dimensions but the file ends early")
-    shape = tuple(int.from_bytes(raw[4 + 4 * i: 8 + 4 * i], "big") for i in range(ndim))
-    dtype = TYPES[code]
-    want = int(np.prod(shape, dtype=np.int64)) * dtype.itemsize
-    if len(raw) - head != want:
-        raise ValueError(f"read_idx: {name}: shape {shape} of {dtype.name} needs {want} data bytes, "
-                         f"found {len(raw) - head}")
-    return np.frombuffer(raw, dtype=dtype, offset=head).reshape(shape).astype(dtype.newbyteorder("="))
+    stream, raw_file = _open(name)
+    with raw_file, stream:
+        magic = _read(stream, 4, name, "too short for an IDX header")
+        zero, code, ndim = int.from_bytes(magic[:2], "big"), magic[2], magic[3]
+        if zero != 0 or code not in TYPES:
+            raise ValueError(f"read_idx: {name}: bad magic number 0x{magic.hex()} "
+                             f"(expected 0x0000 then a type code in {[hex(c) for c in TYPES]})")
+        if expect_ndim is not None and ndim != expect_ndim:
+            raise ValueError(f"read_idx: {name}: has {ndim} dimensions, expected {expect_ndim}")
+        dims = _read(stream, 4 * ndim, name,
+                     f"header declares {ndim} dimensions but the file ends early")
+        shape = tuple(int.from_bytes(dims[4 * i: 4 * i + 4], "big") for i in range(ndim))
+        dtype = TYPES[code]
+        want = dtype.itemsize
+        for d in shape:  # Python integers: (2**31, 2**31, 4) is 2**64 bytes, not 0
+            want *= d
+        if want > max_bytes:
+            raise ValueError(f"read_idx: {name}: shape {shape} of {dtype.name} declares {want} "
+                             f"data bytes, more than max_bytes={max_bytes}")
+        head = 4 + 4 * ndim
+        if stream is raw_file:
+            have = os.fstat(raw_file.fileno()).st_size - head
+            if have != want:
+                raise ValueError(f"read_idx: {name}: shape {shape} of {dtype.name} needs {want} "
+                                 f"data bytes, found {have}")
+        data = _read_data(stream, want, name, shape, dtype)
+    return data.view(dtype).reshape(shape).astype(dtype.newbyteorder("="))
+
+
+def _read_data(stream, want, name, shape, dtype):
+    """The declared bytes, read in chunks into their final buffer; never more than one byte
+    past them (to tell a stream that holds more than declared)."""
+    out = np.empty(want, dtype=np.uint8)
+    view, done = memoryview(out), 0
+    try:
+        while done < want:
+            got = stream.readinto(view[done:done + _CHUNK])
+            if not got:
+                break
+            done += got
+        extra = stream.read(1)
+    except _GZIP_ERRORS as e:
+        raise ValueError(f"read_idx: {name}: corrupt gzip data ({_one_line(e)})") from None
+    if done < want or extra:
+        found = f"{done}" if done < want else "more"
+        raise ValueError(f"read_idx: {name}: shape {shape} of {dtype.name} needs {want} data "
+                         f"bytes, found {found}")
+    return out
 
 
 def write_idx(path, array, compress=None):

@@ -13,6 +13,7 @@ import numpy as np
 from autograd import Tensor
 
 from .parameter import Parameter
+from .serialization import load_into, save
 
 
 class Module:
@@ -119,13 +120,12 @@ class Module:
 
     def save(self, path):
         """Write the parameters to an .npz file (see nn.save)."""
-        from .serialization import save
         save(self, path)
 
-    def load(self, path, strict=True):
-        """Load parameters from an .npz file written by ``save``."""
-        from .serialization import load
-        return self.load_state_dict(load(path), strict=strict)
+    def load(self, path, strict=True, allow_nonfinite=False):
+        """Load parameters from an .npz file written by ``save``, each member checked against
+        this model (name, float dtype, shape, declared size) before its data is read."""
+        return load_into(self, path, strict=strict, allow_nonfinite=allow_nonfinite)
 
     def to(self, dtype):
         """Cast every Parameter to ``dtype`` (e.g. np.float64 for gradchecks)."""

@@ -1,15 +1,15 @@
-"""Saving parameters as .npz (plain arrays, ``allow_pickle=False``: never pickle)."""
+"""Saving parameters as .npz (plain arrays, ``allow_pickle=False``: never pickle), and loading
+them back with every member validated before its data is read (see nn/npz_reader.py)."""
 
 from __future__ import annotations
 
 import os
-import zipfile
 
 import numpy as np
 
 from autograd import Tensor
 
-from .module import Module
+from .npz_reader import MAX_BYTES, read_npz
 
 
 def save(obj, path):
@@ -17,7 +17,7 @@ def save(obj, path):
 
     Arrays keep their dtype, so save then load is exact.
     """
-    state = obj.state_dict() if isinstance(obj, Module) else obj
+    state = obj.state_dict() if hasattr(obj, "state_dict") else obj
     if not isinstance(state, dict):
         raise TypeError(f"save: expected a Module or a dict of arrays, got {type(obj).__name__}")
     arrays = {}
@@ -30,24 +30,28 @@ def save(obj, path):
         np.savez(f, **arrays)
 
 
-def load(path):
-    """Read an .npz written by ``save`` -> dict name -> ndarray (no pickled objects accepted)."""
+def load(path, *, allow_nonfinite=False, max_bytes=MAX_BYTES):
+    """Read an .npz written by ``save`` -> dict name -> ndarray.
+
+    Only real float, integer and boolean arrays, at most ``max_bytes`` of data in all; NaN
+    or inf refused unless ``allow_nonfinite``. Any bad file is one ValueError naming it.
+    """
+    return read_npz(path, allow_nonfinite=allow_nonfinite, max_bytes=max_bytes)
+
+
+def load_into(module, path, strict=True, allow_nonfinite=False):
+    """Load ``path`` into ``module``'s Parameters, checking names, shapes and dtype kinds
+    against the model before any array data is decompressed; returns the module."""
+    own = dict(module.named_parameters())
+    spec = {k: (p.shape, p.data.dtype) for k, p in own.items()}
     path = os.fspath(path)
-    try:
-        with open(path, "rb") as f:
-            head = f.read(6)
-    except FileNotFoundError:
-        raise FileNotFoundError(f"load: no such file: {path}") from None
-    if head == b"\x93NUMPY":
-        raise ValueError(f"load: {path} holds a single .npy array, not an .npz of named arrays")
-    if not head.startswith(b"PK"):
-        raise ValueError(f"load: {path} is not an .npz file (no zip header)")
-    try:
-        with np.load(path, allow_pickle=False) as f:
-            return {k: f[k] for k in f.files}
-    except (zipfile.BadZipFile, OSError) as e:
-        raise ValueError(f"load: {path} is not an .npz file ({e})") from None
-    except ValueError as e:
-        if "allow_pickle" in str(e):
-            raise ValueError(f"load: {path} contains pickled objects; refusing to load them") from None
-        raise
+    arrays = read_npz(path, spec, strict=strict, allow_nonfinite=allow_nonfinite)
+    for k, a in arrays.items():
+        with np.errstate(over="ignore", invalid="ignore"):
+            cast = a.astype(own[k].data.dtype)
+        overflow = np.isfinite(a) & ~np.isfinite(cast)
+        if overflow.any():
+            raise ValueError(f"load: {path}, member '{k}' holds {a[overflow].flat[0]:g}, out of "
+                             f"the range of the parameter's {own[k].data.dtype} (it would become inf)")
+        arrays[k] = cast
+    return module.load_state_dict(arrays, strict=strict)

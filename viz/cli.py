@@ -9,7 +9,6 @@ exits with status 2 and one line on stderr; nothing is ever evaluated as Python.
 
 from __future__ import annotations
 
-import os
 import sys
 import tempfile
 from pathlib import Path
@@ -17,10 +16,13 @@ from pathlib import Path
 from autograd import backprop_steps, topological_order
 from autograd.steps import fmt as step_fmt
 
+from .budget import MAX_LABEL_CHARS
 from .draw import draw
 from .frames import draw_steps
+from .input_text import visible
 from .parse import MAX_OPS, MAX_USES, ExprError, _clip, build, parse_values
 from .render import RenderError, render_many
+from .safe_files import OutDir, UnsafePath
 from .stepper import step_texts, stepper_html
 
 USAGE = ('usage: chainrule explain "EXPR" name=value ... [--out DIR] [--format svg|png]\n'
@@ -30,10 +32,13 @@ HELP = f"""{USAGE}
 Explain backpropagation through a small expression, gate by gate.
 
   EXPR       numbers, names, + - * / **, unary -, parentheses and calls to
-             exp, log, tanh, sigmoid, relu, max, min (at most {MAX_OPS} operations,
-             and {MAX_USES} uses in all of names used more than once)
+             exp, log, tanh, sigmoid, relu, max, min. Work budget, checked before
+             anything is computed: at most {MAX_OPS} gates (max/min of n arguments
+             are n - 1), {MAX_USES} uses in all of names used more than once, and
+             {MAX_LABEL_CHARS} characters of labels
   name=value a finite number for every name in EXPR (e.g. x=-2 y=5 z=-4)
-  --out DIR  where to write graph.svg, frames/ and stepper.html (default ./chainrule-out)
+  --out DIR  where to write graph.svg, frames/ and stepper.html (default ./chainrule-out);
+             links inside DIR are never followed
   --format   svg (default) or png: the format of graph and frames, the only one written
              (the stepper always inlines SVG)
 
@@ -61,11 +66,10 @@ def parse_args(argv):
     positional = []
     it = iter(argv)
     only_positional = False
+    if list(argv) == ["-h"]:  # alone; "explain -h h=1" is the expression -h
+        return [], {**opts, "help": True}
     for arg in it:
         if only_positional or not arg.startswith("--"):
-            if arg in ("-h",) and not only_positional:
-                opts["help"] = True
-                continue
             positional.append(arg)
             continue
         if arg == "--":
@@ -82,6 +86,8 @@ def parse_args(argv):
             opts[name] = value
         else:
             raise Usage(f"unknown option '{arg}'")
+    if not opts["out"].strip():
+        raise Usage("--out needs a folder name (got an empty value)")
     if opts["format"] not in ("svg", "png"):
         raise Usage(f"--format must be svg or png, got '{opts['format']}'")
     if not opts.get("help") and not positional:
@@ -107,7 +113,7 @@ def explain(expr, pairs, out_dir, format, stdout):
     bad = [n for n, g in grads.items() if g != g or g in (float("inf"), float("-inf"))]
     if bad:
         raise ExprError(f"the gradient with respect to '{bad[0]}' is not finite ({grads[bad[0]]})")
-    out = _prepare_out(Path(out_dir))  # before printing: a bad --out is one line, nothing else
+    out = _prepare_out(out_dir, len(steps), format)  # before printing: one line, nothing else
 
     p = lambda line="": print(line, file=stdout)
     given = ", ".join(f"{n}={_num(leaf.data)}" for n, leaf in built.leaves.items())
@@ -173,18 +179,16 @@ def _backward_error(e, where, texts):
     return f"backward failed: {msg}" + (f" (in '{_clip(text)}')" if text else "")
 
 
-def _prepare_out(out):
-    """Create ``out`` and out/frames; a path that is a file (or not writable) is a Usage error."""
-    for d in (out, out / "frames"):
-        if d.exists() and not d.is_dir():
-            raise Usage(f"--out {out}: {d} exists and is not a folder")
+def _prepare_out(out_dir, n_frames, format):
+    """Create ``out_dir`` and its frames/ and try every file a run writes there (no links
+    followed, no folder where a file goes, names the system accepts): a Usage error if not."""
+    width = len(str(n_frames))
+    names = [f"frames/step-{k:0{width}d}" for k in range(1, n_frames + 1)]
+    files = ["stepper.html"] + [f"{n}.{ext}" for n in ["graph", *names] for ext in ("gv", format)]
     try:
-        (out / "frames").mkdir(parents=True, exist_ok=True)
-    except OSError as e:
-        raise Usage(f"--out {out}: cannot create the folder ({e.strerror or e})") from None
-    if not os.access(out, os.W_OK) or not os.access(out / "frames", os.W_OK):
-        raise Usage(f"--out {out}: the folder is not writable")
-    return out
+        return OutDir(out_dir).check(files).path
+    except UnsafePath as e:
+        raise Usage(str(e)) from None
 
 
 def _gates_in_order(root, texts):
@@ -219,7 +223,7 @@ def _pictures(root, steps, out, format, stdout, title):
         svgs = svgs[1:]
     else:
         texts = ["no gates: nothing to backpropagate"]
-    (out / "stepper.html").write_text(stepper_html(svgs, texts, f"chainrule: {title}"), encoding="utf-8")
+    OutDir(out).write("stepper.html", stepper_html(svgs, texts, f"chainrule: {title}"))
     n = len(frames)
     frame_text = f"frames/step-{1:0{width}d}.{format} ... step-{n}.{format}" if n else "no frames"
     print(f"pictures in {out}/ (graph.{format}, {frame_text}, stepper.html)", file=stdout)
@@ -230,10 +234,10 @@ def main(argv=None, stdout=None, stderr=None):
     argv = sys.argv[1:] if argv is None else list(argv)
     stdout = stdout or sys.stdout
     stderr = stderr or sys.stderr
-    err = lambda msg: print(f"chainrule: error: {msg}", file=stderr)
+    err = lambda msg: print(f"chainrule: error: {visible(msg)}", file=stderr)
     try:
         if not argv or argv[0] in ("-h", "--help", "help"):
-            print(HELP, file=stdout if argv else stderr)
+            print(HELP, file=stdout)
             return 0 if argv else 2
         if argv[0] in ("--version", "-V"):
             print(f"chainrule {_version()}", file=stdout)
@@ -245,7 +249,7 @@ def main(argv=None, stdout=None, stderr=None):
             print(HELP, file=stdout)
             return 0
         return explain(positional[0], positional[1:], opts["out"], opts["format"], stdout)
-    except (Usage, ExprError) as e:
+    except (Usage, ExprError, UnsafePath) as e:
         err(e)
         return 2
     except RenderError as e:

@@ -12,14 +12,16 @@ from __future__ import annotations
 import ast
 import keyword
 import math
+import unicodedata
+import warnings
 
 from autograd import Value
 
-MAX_CHARS = 2000   # longer input is refused before parsing
-MAX_OPS = 60       # gates: each becomes a frame; larger circuits are unreadable and slow to lay out
-MAX_USES = 30      # uses of names used more than once, in all: each is a wire out of a copy
-                   # point, and dot's layout of those wires grows steeply (x*...*x with 31 uses
-                   # takes 3 s in all, 61 uses 6 minutes; x*y*x*y... with 30 uses 2 s, 40: 9 s)
+from . import budget
+from .budget import MAX_OPS, MAX_USES  # noqa: F401 - the limits, documented in the CLI help
+from .input_text import check_printable
+
+MAX_CHARS = 2000   # longer input is refused before parsing; what it may cost: viz/budget.py
 
 UNARY = ("exp", "log", "tanh", "sigmoid", "relu")
 VARIADIC = ("max", "min")
@@ -89,9 +91,15 @@ def parse(text):
         raise ExprError(f"expression too long: {len(text)} characters (the limit is {MAX_CHARS})")
     if "\n" in text.strip() or "\r" in text:
         raise ExprError("the expression must be on one line")
+    try:
+        check_printable(text, "the expression")
+    except ValueError as e:
+        raise ExprError(str(e)) from None
     source = text.strip()
     try:
-        tree = ast.parse(source, mode="eval")
+        with warnings.catch_warnings():  # e.g. "1if x else 2": refused below, in one line
+            warnings.simplefilter("ignore")
+            tree = ast.parse(source, mode="eval")
     except SyntaxError as e:
         if e.offset:
             raise ExprError(f"syntax error at column {e.offset}: {e.msg}") from None
@@ -100,34 +108,15 @@ def parse(text):
                         f"({e.msg})") from None
     except (RecursionError, MemoryError, ValueError):
         raise ExprError("expression too deeply nested to parse") from None
-    ops, bad = 0, []
+    bad = []
     for node in ast.walk(tree):  # breadth-first, iterative
         problem = _problem(node)
         if problem:
             main, sep, hint = problem.partition(" (allowed")
             bad.append((node.col_offset, main + _at(node, source) + sep + hint))
-        if isinstance(node, (ast.BinOp, ast.UnaryOp, ast.Call)):
-            ops += 1
     if bad:
         raise ExprError(min(bad)[1])
-    if ops > MAX_OPS:
-        raise ExprError(f"expression too large: {ops} operations (the limit is {MAX_OPS}; "
-                        "every gate becomes a drawing frame)")
-    uses = {}
-    for node in ast.walk(tree):
-        if isinstance(node, ast.Name) and not _is_callee(tree, node):
-            uses[node.id] = uses.get(node.id, 0) + 1
-    first = names_in(tree)  # ties: in order of appearance
-    shared = {n: uses[n] for n in sorted(uses, key=lambda n: (-uses[n], first.index(n)))
-              if uses[n] >= 2}
-    total = sum(shared.values())
-    if total > MAX_USES:
-        why = (f"the limit is {MAX_USES} uses of names used more than once: each use is a wire "
-               "out of a copy point, and more do not lay out in reasonable time")
-        if len(shared) == 1:
-            raise ExprError(f"'{next(iter(shared))}' is used {total} times ({why})")
-        counts = ", ".join(f"'{n}' {c} times" for n, c in shared.items())
-        raise ExprError(f"names used more than once are used {total} times in all: {counts} ({why})")
+    budget.check(tree, source, ExprError)  # what it will cost to draw, before building it
     return tree
 
 
@@ -182,9 +171,13 @@ def _problem(node):
 def parse_values(pairs):
     """['x=-2', 'y=5'] -> {'x': -2.0, 'y': 5.0}; finite numbers only, each name once."""
     values = {}
-    for pair in pairs:
+    for k, pair in enumerate(pairs, 1):
+        try:
+            check_printable(pair, f"name=value argument {k}")
+        except ValueError as e:
+            raise ExprError(str(e)) from None
         name, sep, text = pair.partition("=")
-        name, text = name.strip(), text.strip()
+        name, text = unicodedata.normalize("NFKC", name.strip()), text.strip()  # as Python does
         if not sep:
             raise ExprError(f"'{pair}' is not name=value (e.g. x=-2)")
         if not name.isidentifier() or keyword.iskeyword(name):

@@ -12,9 +12,12 @@ import shutil
 import subprocess
 import sys
 import sysconfig
+import tempfile
 from pathlib import Path
 
 import graphviz
+
+from .safe_files import check_destination, write_file
 
 FORMATS = ("svg", "png")
 INSTALL_HINT = "pip install graphviz-pure, or install Graphviz (e.g. apt install graphviz)"
@@ -68,6 +71,14 @@ def _check_format(format):
         raise ValueError(f"render: format must be one of {', '.join(FORMATS)}, got {format!r}")
 
 
+def _split(path, format):
+    """'out/graph', 'out/graph.svg', 'out/graph.gv' -> (out/graph.gv, out/graph.FORMAT)."""
+    path = Path(path)
+    if path.suffix.lower() in (".gv", ".dot", ".svg", ".png"):
+        path = path.with_suffix("")
+    return path.with_name(path.name + ".gv"), path.with_name(path.name + "." + format)
+
+
 def render(digraph, path, format="svg"):
     """Write ``path`` as DOT (.gv) and render it to ``path`` with the format's extension.
 
@@ -75,19 +86,7 @@ def render(digraph, path, format="svg"):
     out/graph.svg. Returns the output path (str). Raises RenderError (one line, the .gv kept)
     when there is no renderer.
     """
-    _check_format(format)
-    path = Path(path)
-    if path.suffix.lower() in (".gv", ".dot", ".svg", ".png"):
-        path = path.with_suffix("")
-    path.parent.mkdir(parents=True, exist_ok=True)
-    gv = path.with_name(path.name + ".gv")
-    out = path.with_name(path.name + "." + format)
-    gv.write_text(digraph.source, encoding="utf-8")
-    exe = find_renderer()
-    if exe is None:
-        raise RenderError(f"no Graphviz renderer found ({INSTALL_HINT}); the DOT file is {gv}")
-    _run([exe, f"-T{format}", str(gv), "-o", str(out)])
-    return str(out)
+    return render_many([digraph], [path], format)[0]
 
 
 def pipe(source, format="svg"):
@@ -109,32 +108,38 @@ def svg_text(source):
 def render_many(digraphs, paths, format="svg"):
     """Render several drawings with one renderer process per batch (the same files as render).
 
-    paths: output paths as for render(); returns the output paths (str).
+    paths: output paths as for render(); returns the output paths (str). The renderer only
+    ever sees files in a private temporary folder (so no user path can read as one of its
+    options); the results are then written without following links (viz.safe_files).
     """
     _check_format(format)
-    gvs, outs = [], []
-    for d, p in zip(digraphs, paths):
-        p = Path(p)
-        if p.suffix.lower() in (".gv", ".dot", ".svg", ".png"):
-            p = p.with_suffix("")
-        p.parent.mkdir(parents=True, exist_ok=True)
-        gv = p.with_name(p.name + ".gv")
-        gv.write_text(d.source, encoding="utf-8")
-        gvs.append(gv)
-        outs.append(p.with_name(p.name + "." + format))
-    if not gvs:
+    pairs = [_split(p, format) for p in paths]
+    for gv, out in pairs:  # every destination checked before anything is written
+        check_destination(gv)
+        check_destination(out)
+    sources = [d.source for d in digraphs]
+    for (gv, _), source in zip(pairs, sources):
+        write_file(gv, source)
+    if not pairs:
         return []
     exe = find_renderer()
     if exe is None:
-        raise RenderError(f"no Graphviz renderer found ({INSTALL_HINT}); "
-                          f"the DOT files are in {gvs[0].parent}")
-    for start in range(0, len(gvs), 100):
-        batch = gvs[start:start + 100]
-        _run([exe, f"-T{format}", "-O", *map(str, batch)], timeout=120 + 10 * len(batch))
-        for gv in batch:  # -O writes name.gv.svg: move to name.svg
-            made = gv.with_name(gv.name + "." + format)
-            made.replace(gv.with_name(gv.stem + "." + format))
-    return [str(o) for o in outs]
+        where = (f"the DOT file is {pairs[0][0]}" if len(pairs) == 1
+                 else f"the DOT files are in {pairs[0][0].parent}")
+        raise RenderError(f"no Graphviz renderer found ({INSTALL_HINT}); {where}")
+    with tempfile.TemporaryDirectory(prefix="chainrule-render-") as tmp:
+        tmp_gvs = [Path(tmp).resolve() / f"g{k:05d}.gv" for k in range(len(sources))]
+        for gv, source in zip(tmp_gvs, sources):
+            gv.write_text(source, encoding="utf-8")
+        if len(tmp_gvs) == 1:  # -o: all a renderer named by $CHAINRULE_DOT must support
+            gv = tmp_gvs[0]
+            _run([exe, f"-T{format}", str(gv), "-o", str(gv.with_name(gv.name + "." + format))])
+        for start in range(0, len(tmp_gvs) if len(tmp_gvs) > 1 else 0, 100):
+            batch = tmp_gvs[start:start + 100]
+            _run([exe, f"-T{format}", "-O", *map(str, batch)], timeout=120 + 10 * len(batch))
+        for gv, (_, out) in zip(tmp_gvs, pairs):  # -O wrote name.gv.FORMAT
+            write_file(out, gv.with_name(gv.name + "." + format).read_bytes())
+    return [str(out) for _, out in pairs]
 
 
 class Drawing(graphviz.Digraph):

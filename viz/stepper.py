@@ -17,6 +17,7 @@ from autograd import backprop_steps
 from .draw import draw
 from .frames import draw_steps
 from .render import render_many
+from .safe_files import check_destination, write_file
 
 _STYLE = """
 body { font-family: Helvetica, Arial, sans-serif; margin: 1.2em; color: #222; }
@@ -103,6 +104,7 @@ def save_stepper(root, path, *, grad=None, title=None, **options):
     options go to viz.draw_steps (rankdir, values, fmt, legend). A graph without gates gets
     one frame: the drawing itself.
     """
+    check_destination(path)  # before the work, not after it
     steps = backprop_steps(root, grad)
     frames = draw_steps(root, grad=grad, caption=False, **options)  # the page shows the text
     texts = step_texts(steps)
@@ -111,8 +113,4 @@ def save_stepper(root, path, *, grad=None, title=None, **options):
     with tempfile.TemporaryDirectory(prefix="chainrule-") as tmp:
         outs = render_many(frames, [Path(tmp) / f"frame-{k:03d}" for k in range(len(frames))])
         svgs = [Path(o).read_text(encoding="utf-8") for o in outs]
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(stepper_html(svgs, texts, title or "chainrule: backprop step by step"),
-                    encoding="utf-8")
-    return str(path)
+    return write_file(path, stepper_html(svgs, texts, title or "chainrule: backprop step by step"))

@@ -1,0 +1,88 @@
+"""The CLI's work budget: what an expression will cost to draw, counted from its syntax tree
+before any Value is built or any picture is laid out.
+
+A syntax budget alone is not enough: `max(x, 1, 1, ..., 1)` is one call but n - 1 gates, and
+every gate is a frame that redraws the whole graph. So we count what will be drawn:
+
+  gates        every operator and call; max/min with n arguments are n - 1 gates
+  copy uses    uses of names used more than once: each is a wire out of a copy point,
+               and Graphviz's layout of those wires grows steeply with their number
+  label chars  the text of every node's label (names, constants, clipped gate labels)
+  frames       one per backward step: gates + copy points (follows from the two above)
+"""
+
+from __future__ import annotations
+
+import ast
+import contextlib
+from dataclasses import dataclass
+
+MAX_OPS = 60          # gates: each becomes a frame; larger circuits are unreadable and slow to lay out
+MAX_USES = 20         # dot's layout of copy wires grows steeply: x*...*x with 61 uses took
+                      # 6 minutes; with 60 gates, 30 uses took 7-11 s, 20 uses about half
+MAX_LABEL_CHARS = 2000  # every frame redraws every label: long names cost frames x length
+LABEL_CHARS = 24      # an intermediate's label: its source text, clipped to this length
+VARIADIC = ("max", "min")
+
+
+@dataclass
+class Work:
+    gates: int
+    shared: dict          # name -> uses, for names used more than once, most used first
+    label_chars: int
+    frames: int
+
+
+def _constant_label_len(v):
+    v = float(v)
+    return len(str(int(v)) if v.is_integer() and abs(v) < 1e15 else repr(v))
+
+
+def count(tree, source):
+    """The Work an (already whitelisted) expression tree will cost."""
+    callees = {id(n.func) for n in ast.walk(tree) if isinstance(n, ast.Call)}
+    gates, labels, uses, order = 0, 0, {}, []
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Call):
+            n = len(node.args)
+            k = n - 1 if node.func.id in VARIADIC else 1
+            gates += k
+            labels += k * LABEL_CHARS
+        elif isinstance(node, ast.BinOp) or (isinstance(node, ast.UnaryOp)
+                                             and not isinstance(node.op, ast.UAdd)):
+            gates += 1
+            segment = ast.get_source_segment(source, node) or ""
+            labels += min(len(segment), LABEL_CHARS)
+        elif isinstance(node, ast.Constant) and isinstance(node.value, (int, float)):
+            with contextlib.suppress(OverflowError):  # refused when built (float(10**400))
+                labels += _constant_label_len(node.value)
+        elif isinstance(node, ast.Name) and id(node) not in callees:
+            if node.id not in uses:
+                order.append((node.col_offset, node.id))
+                labels += len(node.id)
+            uses[node.id] = uses.get(node.id, 0) + 1
+    first = [name for _, name in sorted(order)]
+    shared = {n: uses[n] for n in sorted(uses, key=lambda n: (-uses[n], first.index(n)))
+              if uses[n] >= 2}
+    return Work(gates, shared, labels, gates + len(shared))
+
+
+def check(tree, source, error):
+    """Raise ``error`` (an exception class) with one line when the expression is over budget."""
+    work = count(tree, source)
+    if work.gates > MAX_OPS:
+        raise error(f"expression too large: {work.gates} operations (the limit is {MAX_OPS}; every "
+                    "gate becomes a drawing frame, and max/min of n arguments are n - 1 gates)")
+    total = sum(work.shared.values())
+    if total > MAX_USES:
+        why = (f"the limit is {MAX_USES} uses of names used more than once: each use is a wire "
+               "out of a copy point, and more do not lay out in reasonable time")
+        if len(work.shared) == 1:
+            raise error(f"'{next(iter(work.shared))}' is used {total} times ({why})")
+        counts = ", ".join(f"'{n}' {c} times" for n, c in work.shared.items())
+        raise error(f"names used more than once are used {total} times in all: {counts} ({why})")
+    if work.label_chars > MAX_LABEL_CHARS:
+        raise error(f"expression too large to draw: {work.label_chars} characters of labels "
+                    f"(the limit is {MAX_LABEL_CHARS}; every frame redraws every label: "
+                    "use shorter names)")
+    return work
