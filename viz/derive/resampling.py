@@ -72,9 +72,10 @@ def strided_route(node, up, engine, number):
     checks = [("input", (0, c, i, j), float(routed[c, i, j])) for c in range(routed.shape[0])
               for i in range(routed.shape[1]) for j in range(routed.shape[2])]
     worst = float(np.max(np.abs(routed - direct))) if routed.size else 0.0
-    picture = [[Panel(f"upsample2d(dE/dO[{c}])", rows(U[c]), _kept(U.shape[1:], s)), "->",
-                Panel(f"dE/dX[{c}] via stride 1", rows(routed[c])), "=",
-                Panel(f"dE/dX[{c}] strided rule", rows(direct[c]))] for c in range(routed.shape[0])]
+    picture = [[Panel(f"upsample2d(dE/dO[{o}])", rows(U[o]), _kept(U.shape[1:], s))
+                for o in range(U.shape[0])]]
+    picture += [[Panel(f"dE/dX[{c}] via stride 1", rows(routed[c])), "=",
+                 Panel(f"dE/dX[{c}] strided rule", rows(direct[c]))] for c in range(routed.shape[0])]
     kind = "conv" if node.op == "conv2d" else "pool"
     return Frame(f"two routes: strided {kind} = stride-1 {kind}, then downsample2d",
                  picture,
