@@ -23,7 +23,7 @@ from .grid import frame_dot
 from .model import Numbers
 
 STYLE = """
-.chainrule-derive { font-family: Helvetica, Arial, sans-serif; color: #222; margin: .6em; }
+.chainrule-derive { font-family: Helvetica, Arial, sans-serif; color: #222; margin: .6em; outline: none; }
 .chainrule-derive h1 { font-size: 1.15em; margin: 0 0 .4em 0; }
 .chainrule-derive .controls { display: flex; gap: .6em; align-items: center; margin-bottom: .5em; }
 .chainrule-derive .controls button { font-size: 1em; padding: .25em .8em; }
@@ -35,8 +35,8 @@ STYLE = """
 .chainrule-derive .frame svg { max-width: 100%; max-height: 62vh; width: auto; height: auto; }
 .chainrule-derive .frame pre { background: #f6f6f6; border-left: 4px solid #c0262d;
   padding: .4em .7em; font-size: 1.05em; white-space: pre-wrap; margin: .3em 0; }
-.chainrule-derive g.node.current polygon, .chainrule-derive g.node.current path,
-.chainrule-derive g.node.current ellipse { stroke: #c0262d; stroke-width: 6px; }
+.chainrule-derive g.node.current > title + path, .chainrule-derive g.node.current > title + polygon,
+.chainrule-derive g.node.current > title + ellipse { stroke: #c0262d; stroke-width: 6px; }
 .chainrule-derive .hint { color: #777; font-size: .85em; }
 """
 
@@ -146,7 +146,7 @@ def save_derivation(root, path, *, digits=3, title=None, frames_dir=None):
     derivations = [derive(n, digits=digits) for n in nodes]
     number = Numbers(digits)
     scene = Scene(root)
-    graph = draw(root)
+    graph = draw(root, rankdir="TB")   # tall and narrow: the frames get the width
     dots = [frame_dot(f, number, text=False) for d in derivations for f in d.frames]
     meta = [(scene.name(d.node), k, d.op, f"{d.op} ({k + 1}/{len(nodes)}): {f.title}\n{f.text}")
             for k, d in enumerate(derivations) for f in d.frames]
