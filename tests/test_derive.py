@@ -5,6 +5,8 @@ and non-tiling pool windows): the frames are built from the recorded nodes, the 
 gradients come from the test's own backward pass, and the two must agree cell by cell.
 """
 
+from pathlib import Path
+
 import numpy as np
 import pytest
 from hypothesis import assume, given, settings
@@ -269,3 +271,29 @@ def test_dot_snapshot(lecture):
     source = viz.derive.drawings(derive(o))[3].source
     snap = Path(__file__).parent / "snapshots" / "derive_conv_dx_00.gv"
     assert source == snap.read_text(encoding="utf-8")
+
+
+def test_rendered_svg_is_deterministic(lecture, tmp_path):
+    from viz.render import find_renderer, render_many
+    if find_renderer() is None:
+        pytest.skip("no Graphviz renderer installed")
+    *_, o = lecture
+    dots = viz.derive.drawings(derive(o))[3:5]
+    first = render_many(dots, [tmp_path / "a0", tmp_path / "a1"])
+    again = render_many(dots, [tmp_path / "b0", tmp_path / "b1"])
+    for a, b in zip(first, again):
+        assert Path(a).read_text() == Path(b).read_text()
+
+
+def test_page_is_scoped_to_its_root():
+    from viz.derive.page import SCRIPT, derivation_html
+    body = derivation_html("<svg></svg>", [("n1", 0, "conv2d", "<svg></svg>", "text")])
+    assert ' id="' not in body.split("<script>")[0].replace('<svg></svg>', '')
+    assert "getElementById" not in SCRIPT and "document.querySelector" not in SCRIPT
+
+
+def test_save_derivation_needs_a_gradient(tmp_path):
+    x = Tensor(np.ones((1, 1, 2, 2)), requires_grad=True)
+    y = F.max_pool2d(x, 2)
+    with pytest.raises(ValueError, match="call backward"):
+        viz.derive.save_derivation(y, tmp_path / "p.html")

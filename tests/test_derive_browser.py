@@ -95,3 +95,20 @@ def test_screenshot_is_legible_at_1280x720(page, tmp_path):
     chromium(tmp_path, f"--screenshot={shot}", "--window-size=1280,720", f"file://{path}#step=8")
     data = shot.read_bytes()
     assert data[:8] == b"\x89PNG\r\n\x1a\n" and len(data) > 20_000
+
+
+def test_two_steppers_share_a_page(tmp_path):
+    """Embedded twice on one page, each stepper keeps its own frame and highlight."""
+    from viz.derive.page import derivation_html, page
+    entries = [("n1", 0, "conv2d", '<svg width="10" height="10"></svg>', "first"),
+               ("n2", 0, "conv2d", '<svg width="10" height="10"></svg>', "second")]
+    graph = ('<svg><g class="node"><title>n1</title><polygon/></g>'
+             '<g class="node"><title>n2</title><polygon/></g></svg>')
+    both = page(derivation_html(graph, entries, uid="a") + derivation_html(graph, entries[:1], uid="b"),
+                "two")
+    path = tmp_path / "two.html"
+    path.write_text(both, encoding="utf-8")
+    dom = chromium(tmp_path, "--dump-dom", f"file://{path}#click=next")
+    roots = re.findall(r'<div class="chainrule-derive"[^>]*data-step="(\d+)"[^>]*data-node="(n\d)"', dom)
+    assert roots == [("1", "n2"), ("0", "n1")]      # the first stepped, the second has one frame
+    assert dom.count('class="node current"') == 2

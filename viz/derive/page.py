@@ -139,10 +139,10 @@ def save_derivation(root, path, *, digits=3, title=None, frames_dir=None):
     frames_dir: also keep each frame's SVG (with its text) there, as frame-KKK.svg.
     """
     from . import derive
-    nodes = derivable_nodes(root)
+    nodes = [n for n in derivable_nodes(root) if n.grad is not None]   # on backward's path
     if not nodes:
         raise ValueError("derive: the graph has no conv2d, conv_transpose2d, pooling or "
-                         "resampling node to derive")
+                         "resampling node with a gradient (call backward() first)")
     derivations = [derive(n, digits=digits) for n in nodes]
     number = Numbers(digits)
     scene = Scene(root)
