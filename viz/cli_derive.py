@@ -217,7 +217,8 @@ def run(cmd, opts, stdout):
     else:
         for f in d.frames:
             if f.title.startswith("window"):
-                p("  " + f.text.replace("\n", "\n  "))
+                text = f.text.replace(" of channel 0", "").replace("dE/dx[0]", "dE/dX")
+                p("  " + text.replace("\n", "\n  "))
         p("dE/dX =\n" + grid_text(x.grad.data[0, 0], number))
     p()
     return pictures(o, d, up[None, None], out, stdout)

@@ -61,7 +61,9 @@ def input_frames(node, up, engine, number):
     U, _ = upsampled(node, up)
     if s != (1, 1):
         marks = padded_marks(U.shape[-2:], (0, 0), s)
-        frames.append(Frame(f"stride {s[0]}x{s[1]}: upsample dE/dO first ({s[0] - 1} zeros "
+        zeros = f"{s[0] - 1} zero{'' if s[0] == 2 else 's'}" if s[0] == s[1] else \
+            f"{s[0] - 1}x{s[1] - 1} zeros"
+        frames.append(Frame(f"stride {s[0]}x{s[1]}: upsample dE/dO first ({zeros} "
                             "between neighbours)",
                             [[Panel(f"upsample2d(dE/dO[{o}])", rows(U[o]), marks) for o in range(Co)]],
                             "A strided conv is a stride-1 conv followed by downsampling, so its "

@@ -21,6 +21,7 @@ MARKS = {
     "inserted": ("#dfeafa", "#6a86ad", False, 1, "#bbbbbb"),  # zeros inserted by upsampling
     "hole": ("#ffffff", "#bbbbbb", False, 1, "#dddddd"),      # a dilated filter's holes
     "source": ("#d6e6f7", "#1d4f91", True, 3, "#2f6db5"),     # an upstream value on its way
+    "zone": ("#fde3c8", "#222222", False, 1, "#999999"),      # every other window, tiled
 }
 PLAIN = ("#ffffff", "#222222", False, 1, "#999999")
 CELL_W, CELL_H, CELL_PT = 40, 28, 14

@@ -47,8 +47,16 @@ def pool_frames(node, up, engine, number):
                     winners[(c, a, b)] = (a * s[0] + u * d[0], b * s[1] + v * d[1])
     pattern = "router" if mode == "max" else "distributor"
     overview = []
+    tiled = all(st >= (k - 1) * dd + 1 for st, k, dd in zip(s, (kh, kw), d))
     for c in range(C):
         marks = dict(pad)
+        for a in range(Ho if tiled else 0):     # windows that do not overlap: outlined by colour
+            for b in range(Wo):
+                for u in range(kh):
+                    for v in range(kw):
+                        cell = (a * s[0] + u * d[0], b * s[1] + v * d[1])
+                        if cell not in pad:
+                            marks[cell] = "window" if (a + b) % 2 == 0 else "zone"
         for (cc, _a, _b), cell in winners.items():
             if cc == c:
                 marks[cell] = "winner"
