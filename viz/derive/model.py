@@ -18,6 +18,7 @@ from autograd import Tensor
 from autograd import functional as F
 from autograd.display import format_number
 
+DERIVABLE = ("conv2d", "conv_transpose2d", "max_pool2d", "avg_pool2d", "upsample2d", "downsample2d")
 MAX_SIZE = 8        # maps up to 8x8
 MAX_CHANNELS = 3    # up to 3 channels, batch 1
 

@@ -19,8 +19,9 @@ from autograd import topological_order
 from ..draw import draw
 from ..render import render_many
 from ..scene import Scene
+from .derivation import derive
 from .grid import frame_dot
-from .model import Numbers
+from .model import DERIVABLE, Numbers
 
 STYLE = """
 .chainrule-derive { font-family: Helvetica, Arial, sans-serif; color: #222; margin: .6em; outline: none; }
@@ -99,7 +100,6 @@ def _inline(svg, prefix):
 
 def derivable_nodes(root):
     """The conv/pool/resampling nodes of root's graph, in forward order."""
-    from . import DERIVABLE
     return [n for n in topological_order(root) if n.op in DERIVABLE]
 
 
@@ -138,7 +138,6 @@ def save_derivation(root, path, *, digits=3, title=None, frames_dir=None):
 
     frames_dir: also keep each frame's SVG (with its text) there, as frame-KKK.svg.
     """
-    from . import derive
     nodes = [n for n in derivable_nodes(root) if n.grad is not None]   # on backward's path
     if not nodes:
         raise ValueError("derive: the graph has no conv2d, conv_transpose2d, pooling or "
