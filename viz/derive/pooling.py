@@ -70,7 +70,7 @@ def pool_frames(node, up, engine, number):
          "there, every other cell gets 0." if mode == "max" else
          f"Each window's mean: the upstream is shared equally, 1/{area} to each of its cells.")))
     acc = np.zeros_like(Xp)
-    parts = {}
+    parts, last = {}, {}
     touched = set()
     for c in range(C):
         for a in range(Ho):
@@ -115,6 +115,11 @@ def pool_frames(node, up, engine, number):
                       Panel(f"dE/dout[{c}]", rows(G[c]), smarks), "->",
                       Panel(f"dE/dx[{c}] so far", rows(acc[c]), amarks)]],
                     "\n".join([head, *lines])))
+                for cell, _ in targets:     # the running total this frame shows, per cell
+                    last[(c, *cell)] = (frames[-1], float(acc[c][cell]))
+    for (c, r, q), (frame, total) in sorted(last.items(), key=lambda kv: kv[0]):
+        if (r, q) not in pad:           # a cell's last window shows its finished gradient
+            frame.checks.append(("input", (0, c, r - p[0], q - p[1]), total))
     frames.append(_final(X, G, p, parts, engine, number, mode))
     return frames
 
