@@ -72,9 +72,10 @@ def matrix_frames(node, up, engine, number):
     g = up[0, 0].ravel()
     dy = [products_sum(list(zip(M[:, c], g))) for c in range(M.shape[1])]
     width = x.data.shape[-1]
+    back = "M" if transposed else "M^T"
     backward = Frame(
-        f"its transpose gives the input gradient: dE/dx = {name}^T dE/dout",
-        [[Panel(f"{name}^T", rows(M.T)), "x", Panel("dE/dout", _column(g)), "=",
+        f"its transpose gives the input gradient: dE/dx = {back} dE/dout",
+        [[Panel(back, rows(M.T)), "x", Panel("dE/dout", _column(g)), "=",
           Panel("dE/dx", _column(dy))],
          [Panel("dE/dx (the engine)", rows(engine["input"][0, 0]))]],
         "The engine never forms this matrix: multiplying by its transpose is exactly the "
