@@ -219,6 +219,9 @@ def run(cmd, opts, stdout):
             if f.title.startswith("window"):
                 text = f.text.replace(" of channel 0", "").replace("dE/dx[0]", "dE/dX")
                 p("  " + text.replace("\n", "\n  "))
+        final = next(f for f in d.frames if f.title.startswith("dE/dx: the parts added up"))
+        p("the parts added up:")
+        p("  " + final.text.replace("dE/dx[0]", "dE/dX").replace("\n", "\n  "))
         p("dE/dX =\n" + grid_text(x.grad.data[0, 0], number))
     p()
     return pictures(o, d, up[None, None], out, stdout)
