@@ -42,6 +42,7 @@ bench: $(VENV)/.base
 
 diagrams: $(VENV)/.base
 	$(PY) demos/readme_diagrams.py
+	$(PY) demos/derivation_diagrams.py
 
 train: $(VENV)/.demos
 	$(PY) demos/train_lenet.py

@@ -18,7 +18,8 @@ from __future__ import annotations
 import numpy as np
 
 from .conv import CONV_TRANSPOSE2D
-from .graph import DISTRIBUTOR, ROUTER, Op, raw
+from .graph import DISTRIBUTOR, ROUTER, Node, Op, raw
+from .sampling import UPSAMPLE2D
 from .tensor_ops import SCATTER_ADD
 from .windows import (
     as_node,
@@ -186,9 +187,24 @@ def _avg_pool(x, kernel_size, stride, padding):
 
 # ---------------------------------------------------------------- rules and primitives
 
+def _stride_one(g, size, kernel_size, stride, padding, dilation):
+    """A strided pool is the stride-1 pool followed by downsampling: while a backward is being
+    recorded, the upstream is first upsampled to the stride-1 output (zeros for the skipped
+    windows), as for a strided conv. Returns (upstream, its stride, the stride-1 size or None)."""
+    if stride == (1, 1) or not isinstance(g, Node):
+        return g, stride, None
+    full = tuple(n + 2 * p - k + 1 for n, p, k in zip(size, padding, effective(kernel_size, dilation)))
+    return UPSAMPLE2D(g, factor=stride, size=full), (1, 1), full
+
+
 def _scatter_rule(g, out, x, kernel_size, stride, padding, dilation, saved):
+    g, step, full = _stride_one(g, x.shape[-2:], kernel_size, stride, padding, dilation)
+    if full is not None:   # the skipped windows' arg-max is never used: their upstream is 0
+        index = np.zeros(saved.shape[:-2] + full, saved.dtype)
+        index[..., ::stride[0], ::stride[1]] = saved
+        saved = index
     return WINDOW_SCATTER2D(g, index=saved, size=tuple(x.shape[-2:]), kernel_size=kernel_size,
-                            stride=stride, padding=padding, dilation=dilation)
+                            stride=step, padding=padding, dilation=dilation)
 
 
 def _avg_rule(g, out, x, kernel_size, stride, padding):
@@ -196,6 +212,7 @@ def _avg_rule(g, out, x, kernel_size, stride, padding):
     per channel (groups = channels)."""
     c = x.shape[1]
     uniform = np.full((c, 1, *kernel_size), 1.0 / (kernel_size[0] * kernel_size[1]), raw(g).dtype)
+    g, stride, _ = _stride_one(g, x.shape[-2:], kernel_size, stride, padding, (1, 1))
     extra = leftover(x.shape[-2:], g.shape[-2:], kernel_size, stride, padding, (1, 1))
     return CONV_TRANSPOSE2D(g, uniform, stride=stride, padding=padding, output_padding=extra,
                             groups=c, dilation=(1, 1))

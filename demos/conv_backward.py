@@ -7,7 +7,8 @@ gradient dE/dO:
 The engine's conv2d has exactly these backward rules as graph primitives (conv2d_weight and
 conv_transpose2d), so asking for gradients with create_graph=True gives a graph of them,
 which is drawn when viz is available. A strided convolution's input gradient shows the
-lecture's other step: upsample the upstream, then the stride-1 rule.
+lecture's other step: upsample the upstream, then the stride-1 rule. With --out, the same
+example is written pixel by pixel (padded upstream, rotated filter, each sum) by viz.derive.
 
 Run: python demos/conv_backward.py [--out DIR]
 """
@@ -83,10 +84,14 @@ def derived_graph():
     f = Tensor(FILTER[None, None], requires_grad=True, label="F")
     o = F.conv2d(x, f)
     o.label = "O"
-    loss = ((o - 40.0) ** 2).sum() * 0.5
+    # E = sum(O * U) has dE/dO = U: the drawing uses the very upstream printed above
+    loss = (o * Tensor(UPSTREAM[None, None], label="dE/dO")).sum()
     loss.label = "E"
-    print("  loss E = 0.5 * sum((O - 40)^2), so dE/dO = O - 40")
+    print("  loss E = sum(O * dE/dO), so dE/dO is the upstream given above:")
+    print("  " + np.array2string(UPSTREAM, separator=", ").replace("\n", ""))
     gx, gf = autograd.grad(loss, [x, f], create_graph=True)
+    print(f"  the drawn graph's dE/dX = {gx.data[0, 0].tolist()} and dE/dF = {gf.data[0, 0].tolist()}"
+          " (the printed ones)")
     gx.label, gf.label = "dE/dX", "dE/dF"
     print(f"  dE/dX is made by: {op_chain(gx, loss)}")
     print(f"  dE/dF is made by: {op_chain(gf, loss)}")
@@ -115,7 +120,24 @@ def main(argv=None):
     if args.out is not None:
         print()
         draw_all(graphs, args.out)
+        derivation(args.out)
     return 0 if ok else 1
+
+
+def derivation(out):
+    """The same example, pixel by pixel: out/conv_derivation.html (viz.derive)."""
+    try:
+        from viz.derive import save_derivation
+        x = Tensor(X[None, None], requires_grad=True, label="X")
+        f = Tensor(FILTER[None, None], requires_grad=True, label="F")
+        o = F.conv2d(x, f)
+        o.label = "O"
+        o.backward(UPSTREAM[None, None])
+        save_derivation(o, out / "conv_derivation.html")
+    except Exception as e:  # viz or a renderer missing: the numbers above still stand
+        print(f"  conv_derivation.html: {e}")
+    else:
+        print(f"  derivation stepper: {out / 'conv_derivation.html'}")
 
 
 if __name__ == "__main__":

@@ -1,5 +1,6 @@
 """Drawings of autograd graphs and of backprop, step by step (Graphviz), and the CLI's helpers."""
 
+from . import derive as derive  # pixel-level derivations: viz.derive.derive(node)
 from .draw import draw
 from .frames import draw_steps
 from .render import Drawing, RenderError, find_renderer, render, render_many

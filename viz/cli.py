@@ -26,6 +26,7 @@ from .safe_files import OutDir, UnsafePath
 from .stepper import step_texts, stepper_html
 
 USAGE = ('usage: chainrule explain "EXPR" name=value ... [--out DIR] [--format svg|png]\n'
+         "       chainrule conv|pool --help\n"
          "       chainrule --version | --help")
 HELP = f"""{USAGE}
 
@@ -242,6 +243,9 @@ def main(argv=None, stdout=None, stderr=None):
         if argv[0] in ("--version", "-V"):
             print(f"chainrule {_version()}", file=stdout)
             return 0
+        if argv[0] in ("conv", "pool"):  # pixel-level derivations: viz/cli_derive.py
+            from .cli_derive import main as derive_main
+            return derive_main(argv, stdout, stderr)
         if argv[0] != "explain":
             raise Usage(f"unknown command '{argv[0]}' (try: chainrule explain \"(x + y) * z\" x=-2 y=5 z=-4)")
         positional, opts = parse_args(argv[1:])

@@ -71,8 +71,9 @@ def _inline(svg, k):
     return re.sub(r'\bid="', f'id="f{k}_', svg)
 
 
-def stepper_html(svgs, texts, title="chainrule: backprop step by step"):
-    """The page for rendered SVG frames and the text shown under each."""
+def stepper_html(svgs, texts, title="chainrule: backprop step by step", links=None):
+    """The page for rendered SVG frames and the text shown under each; ``links`` (one href
+    or None per frame) adds a link under a frame, e.g. to a conv step's pixel derivation."""
     if not svgs:
         raise ValueError("stepper: no frames to show")
     n = len(svgs)
@@ -89,17 +90,26 @@ def stepper_html(svgs, texts, title="chainrule: backprop step by step"):
     for k, (svg, text) in enumerate(zip(svgs, texts)):
         hidden = "" if k == 0 else " hidden"
         parts.append(f'<div class="frame" data-index="{k}"{hidden}>{_inline(svg, k)}'
-                     f"<pre>{html.escape(text)}</pre></div>")
+                     f"<pre>{html.escape(text)}</pre>{_link(links, k)}</div>")
     parts += ["</div>", f"<script>{_SCRIPT}</script>", "</body></html>"]
     return "\n".join(parts)
+
+
+def _link(links, k):
+    href = links[k] if links and k < len(links) else None
+    return (f'<p class="derive-link"><a href="{html.escape(href)}">see this op pixel by pixel '
+            "(its derivation)</a></p>" if href else "")
 
 
 def step_texts(steps):
     return [f"step {k + 1}/{len(steps)}\n{s}" for k, s in enumerate(steps)]
 
 
-def save_stepper(root, path, *, grad=None, title=None, **options):
+def save_stepper(root, path, *, grad=None, title=None, derivation=False, **options):
     """Write the HTML stepper for the backward pass of ``root`` to ``path``; returns the path.
+
+    derivation=True also writes PATH-derivation.html (viz.derive) and links each conv,
+    pool or resampling step to that op's pixel-level frames.
 
     options go to viz.draw_steps (rankdir, values, fmt, legend). A graph without gates gets
     one frame: the drawing itself.
@@ -113,4 +123,16 @@ def save_stepper(root, path, *, grad=None, title=None, **options):
     with tempfile.TemporaryDirectory(prefix="chainrule-") as tmp:
         outs = render_many(frames, [Path(tmp) / f"frame-{k:03d}" for k in range(len(frames))])
         svgs = [Path(o).read_text(encoding="utf-8") for o in outs]
-    return write_file(path, stepper_html(svgs, texts, title or "chainrule: backprop step by step"))
+    links = derivation_links(root, steps, path) if derivation else None
+    return write_file(path, stepper_html(svgs, texts, title or "chainrule: backprop step by step", links))
+
+
+def derivation_links(root, steps, path, **options):
+    """Write PATH-derivation.html next to ``path``; per step the link to its op, or None."""
+    from .derive import save_derivation
+    page = Path(path).with_name(Path(path).stem + "-derivation.html")
+    nodes = save_derivation(root, page, **options)
+    where = {id(n): k for k, n in enumerate(nodes)}
+    return [f"{page.name}#node={where[id(s.output)] + 1}"
+            if id(s.output) in where and s.op == s.output.op else None
+            for s in steps]

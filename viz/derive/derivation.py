@@ -1,0 +1,73 @@
+"""derive(node): the frames of one recorded node, by op; drawings(derivation): one Digraph each."""
+
+from __future__ import annotations
+
+import contextlib
+
+import numpy as np
+
+import autograd
+from autograd import Tensor
+
+from .conv_input import input_frames
+from .conv_weight import weight_frames
+from .grid import frame_dot
+from .matrix import fits, matrix_frames
+from .model import DERIVABLE, Derivation, Numbers, check_small, engine_grads, upstream_of
+from .pooling import pool_frames
+from .resampling import sampling_frames, strided_route
+from .transposed import backward_frames, stamp_frames
+
+
+def derive(node, upstream=None, digits=3):
+    """The derivation of ``node``'s backward as a Derivation (a list of Frames).
+
+    node: a recorded op node (N=1, up to 3 channels, maps up to 8x8). upstream: dE/d(node)
+    (default: node.grad, so call backward first). digits: significant digits shown.
+    """
+    number = Numbers(digits)
+    op = getattr(node, "op", None)
+    if op not in DERIVABLE:
+        raise ValueError(f"derive: no derivation for {op or type(node).__name__!r} "
+                         f"(derivable ops: {', '.join(DERIVABLE)})")
+    check_small(node, *(p.data for p in node.parents if np.ndim(p.data) == 4
+                        and not (op.startswith("conv") and p is node.parents[1])))
+    up = upstream_of(node, upstream)
+    engine = engine_grads(node, up)
+    engine["output"] = np.asarray(node.data)
+    frames = []
+    strided = node.params.get("stride", (1, 1)) != (1, 1)
+    if op == "conv2d":
+        engine["bias"] = _bias_grad(node, up)
+        frames += input_frames(node, up, engine, number)
+        if strided:
+            frames.append(strided_route(node, up, engine, number))
+        frames += weight_frames(node, up, engine, number)
+    elif op == "conv_transpose2d":
+        frames += stamp_frames(node, up, engine, number)
+        frames += backward_frames(node, up, engine, number)
+    elif op in ("max_pool2d", "avg_pool2d"):
+        frames += pool_frames(node, up, engine, number)
+        if strided:
+            frames.append(strided_route(node, up, engine, number))
+    else:
+        frames += sampling_frames(node, up, engine, number)
+    if op.startswith("conv") and fits(node):
+        with contextlib.suppress(ValueError):
+            frames += matrix_frames(node, up, engine, number)
+    return Derivation(node, op, frames, engine, up, digits)
+
+
+def _bias_grad(node, up):
+    """The engine's gradient of a bias added to this conv's output (a distributor)."""
+    b = Tensor(np.zeros(node.data.shape[1]), requires_grad=True)
+    out = Tensor(np.asarray(node.data, dtype=np.float64)) + b.reshape(1, -1, 1, 1)
+    return np.asarray(autograd.grad(out, [b], grad_output=up)[0].data)
+
+
+def drawings(derivation, text=True):
+    """One graphviz Digraph per frame (deterministic DOT text)."""
+    number = Numbers(derivation.digits)
+    return [frame_dot(f, number, text) for f in derivation.frames]
+
+

@@ -1,0 +1,133 @@
+"""What a derivation is made of: panels (grids of numbers), frames, and the engine's answer.
+
+A Panel is one grid: a title, values (None draws an empty cell: a dilation hole, a cell
+not yet filled) and marks (cell -> a style name from grid.MARKS). A Frame is one picture:
+rows of panels and glyphs ("x", "=", ...), the text written under it, and ``checks``: the
+sums this frame shows, as (gradient name, index, value), which tests compare with the
+engine's gradient elements.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+import autograd
+from autograd import Tensor
+from autograd import functional as F
+from autograd.display import format_number
+
+DERIVABLE = ("conv2d", "conv_transpose2d", "max_pool2d", "avg_pool2d", "upsample2d", "downsample2d")
+MAX_SIZE = 8        # maps up to 8x8
+MAX_CHANNELS = 3    # up to 3 channels, batch 1
+
+
+@dataclass
+class Panel:
+    """One grid of numbers. values: 2-D array-like (None entries drawn empty)."""
+
+    title: str
+    values: list
+    marks: dict = field(default_factory=dict)   # (row, col) -> mark name
+    note: str = ""                               # a line under the grid
+
+
+@dataclass
+class Frame:
+    """One picture of a derivation: ``rows`` of Panels and glyph strings, ``text`` under it."""
+
+    title: str
+    rows: list
+    text: str = ""
+    checks: list = field(default_factory=list)   # (gradient name, index tuple, shown value)
+
+
+@dataclass
+class Derivation:
+    """The frames of one node. ``engine``: gradient name -> the engine's array for this
+    node's upstream (names: "input", "weight", "bias", "output" for a forward check)."""
+
+    node: object
+    op: str
+    frames: list
+    engine: dict
+    upstream: np.ndarray
+    digits: int = 3
+
+
+class Numbers:
+    """The project's number policy at a chosen precision."""
+
+    def __init__(self, digits=3):
+        if not isinstance(digits, int) or isinstance(digits, bool) or not 1 <= digits <= 15:
+            raise ValueError(f"derive: digits must be an int from 1 to 15, got {digits!r}")
+        self.digits = digits
+
+    def __call__(self, v):
+        return format_number(v, self.digits)
+
+    def _paren(self, v):
+        text = self(v)
+        return f"({text})" if text.startswith("-") else text
+
+    def sum_text(self, pairs, total):
+        """'1*4 + 2*3 = 10' from (a, b) factor pairs and their sum."""
+        terms = " + ".join(f"{self(a)}*{self._paren(b)}" for a, b in pairs) or "0"
+        return f"{terms} = {self(total)}".replace("+ -", "- ")
+
+
+def products_sum(pairs):
+    """The sum of the products, added in the order shown (float64)."""
+    return float(np.sum([float(a) * float(b) for a, b in pairs])) if pairs else 0.0
+
+
+def check_small(node, *arrays):
+    """Refuse maps larger than the teaching limit, with one line naming it."""
+    for a in (node.data, *arrays):
+        shape = np.shape(a)
+        if len(shape) != 4:
+            raise ValueError(f"derive: {node.op} needs (N, C, H, W) maps, got shape {shape}")
+        n, c, h, w = shape
+        if n != 1:
+            raise ValueError(f"derive: batch {n} is too large (derivations draw batch 1)")
+        if c > MAX_CHANNELS:
+            raise ValueError(f"derive: {c} channels are too many (at most {MAX_CHANNELS})")
+        if h > MAX_SIZE or w > MAX_SIZE:
+            raise ValueError(f"derive: a {h}x{w} map is too large "
+                             f"(at most {MAX_SIZE}x{MAX_SIZE} to stay readable)")
+
+
+def upstream_of(node, upstream):
+    """The upstream dE/dO as an array of the node's shape: given, else node.grad."""
+    if upstream is None:
+        if node.grad is None:
+            raise ValueError(f"derive: {node.op} has no gradient yet: call backward() on the "
+                             "output first, or pass upstream=")
+        upstream = node.grad
+    up = np.asarray(getattr(upstream, "data", upstream), dtype=np.float64)
+    if up.shape != node.data.shape:
+        raise ValueError(f"derive: upstream has shape {up.shape}, but {node.op}'s output "
+                         f"has shape {node.data.shape}")
+    return up
+
+
+_REBUILD = {
+    "conv2d": lambda x, w, p: F.conv2d(x, w, **p),
+    "conv_transpose2d": lambda x, w, p: F.conv_transpose2d(x, w, **p),
+    "max_pool2d": lambda x, p: F.max_pool2d(x, **p),
+    "avg_pool2d": lambda x, p: F.avg_pool2d(x, **p),
+    "upsample2d": lambda x, p: F.upsample2d(x, **p),
+    "downsample2d": lambda x, p: F.downsample2d(x, **p),
+}
+_NAMES = ("input", "weight")
+
+
+def engine_grads(node, upstream):
+    """The gradient of each input of ``node`` for ``upstream``, by the engine's own rules
+    (the op applied again to fresh leaves holding the same data, then autograd.grad)."""
+    leaves = [Tensor(np.asarray(p.data, dtype=np.float64), requires_grad=True)
+              for p in node.parents]
+    out = _REBUILD[node.op](*leaves, dict(node.params))
+    grads = autograd.grad(out, leaves, grad_output=upstream)
+    return {name: np.asarray(g.data) for name, g in zip(_NAMES, grads)}

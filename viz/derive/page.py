@@ -1,0 +1,164 @@
+"""The derivation stepper: one self-contained HTML page, the graph on the left with the
+current op highlighted, that op's pixel frames on the right, the frame's text under it.
+
+Everything is scoped to the page's root element (class ``chainrule-derive``): no global
+ids, no document-wide queries, so several can share a page. Test hooks in the URL
+fragment: ``#step=3`` (1-based frame), ``#node=2`` (first frame of the 2nd derived op,
+1-based), ``#click=next`` (clicks "next" once loaded).
+"""
+
+from __future__ import annotations
+
+import html
+import re
+import tempfile
+from pathlib import Path
+
+from autograd import topological_order
+
+from ..draw import draw
+from ..render import render_many
+from ..safe_files import check_destination, write_file
+from ..scene import Scene
+from .derivation import derive
+from .grid import frame_dot
+from .model import DERIVABLE, Numbers
+
+STYLE = """
+.chainrule-derive { font-family: Helvetica, Arial, sans-serif; color: #222; margin: .6em; outline: none; }
+.chainrule-derive h1 { font-size: 1.15em; margin: 0 0 .4em 0; }
+.chainrule-derive .controls { display: flex; gap: .6em; align-items: center; margin-bottom: .5em; }
+.chainrule-derive .controls button { font-size: 1em; padding: .25em .8em; }
+.chainrule-derive .slider { width: 18em; }
+.chainrule-derive .panes { display: flex; gap: 1em; align-items: flex-start; }
+.chainrule-derive .graph { flex: 0 0 30%; max-height: 82vh; overflow: auto; border-right: 1px solid #ddd; }
+.chainrule-derive .graph svg { width: 100%; height: auto; }
+.chainrule-derive .frames { flex: 1 1 auto; min-width: 0; }
+.chainrule-derive .frame svg { max-width: 100%; max-height: 62vh; width: auto; height: auto; }
+.chainrule-derive .frame pre { background: #f6f6f6; border-left: 4px solid #c0262d;
+  padding: .4em .7em; font-size: 1.05em; white-space: pre-wrap; margin: .3em 0; }
+.chainrule-derive g.node.current > title + path, .chainrule-derive g.node.current > title + polygon,
+.chainrule-derive g.node.current > title + ellipse { stroke: #c0262d; stroke-width: 6px; }
+.chainrule-derive .hint { color: #777; font-size: .85em; }
+"""
+
+SCRIPT = """
+(function (root) {
+  var frames = root.querySelectorAll('.frame');
+  var prev = root.querySelector('.prev'), next = root.querySelector('.next');
+  var slider = root.querySelector('.slider'), counter = root.querySelector('.counter');
+  var nodes = root.querySelectorAll('.graph g.node');
+  var current = 0;
+  function highlight(name) {
+    for (var k = 0; k < nodes.length; k++) {
+      var t = nodes[k].querySelector('title');
+      var on = t !== null && t.textContent === name;
+      if (on) { nodes[k].classList.add('current'); } else { nodes[k].classList.remove('current'); }
+    }
+    root.setAttribute('data-node', name);
+  }
+  function show(i) {
+    current = Math.max(0, Math.min(frames.length - 1, i));
+    for (var k = 0; k < frames.length; k++) { frames[k].hidden = (k !== current); }
+    slider.value = current;
+    counter.textContent = 'frame ' + (current + 1) + ' / ' + frames.length;
+    prev.disabled = current === 0;
+    next.disabled = current === frames.length - 1;
+    root.setAttribute('data-step', String(current));
+    highlight(frames[current].getAttribute('data-node'));
+  }
+  prev.addEventListener('click', function () { show(current - 1); });
+  next.addEventListener('click', function () { show(current + 1); });
+  slider.addEventListener('input', function () { show(parseInt(slider.value, 10)); });
+  root.addEventListener('keydown', function (e) {
+    if (e.key === 'ArrowRight') { show(current + 1); e.preventDefault(); }
+    else if (e.key === 'ArrowLeft') { show(current - 1); e.preventDefault(); }
+    else if (e.key === 'Home') { show(0); }
+    else if (e.key === 'End') { show(frames.length - 1); }
+  });
+  var hash = window.location.hash.replace(/^#/, '');
+  var start = /(?:^|&)step=(\\d+)/.exec(hash), op = /(?:^|&)node=(\\d+)/.exec(hash);
+  var first = 0;
+  if (op) {
+    var hit = root.querySelector('.frame[data-op="' + (parseInt(op[1], 10) - 1) + '"]');
+    if (hit) { first = parseInt(hit.getAttribute('data-index'), 10); }
+  }
+  if (start) { first = parseInt(start[1], 10) - 1; }
+  show(first);
+  if (/(?:^|&)click=next(?:&|$)/.test(hash)) { next.click(); }
+  if (document.activeElement === document.body) { root.focus({preventScroll: true}); }
+})(document.currentScript.parentElement);
+"""
+
+
+def _inline(svg, prefix):
+    """SVG text ready to inline: no XML prolog or comments, ids prefixed (unique on a page)."""
+    start = svg.find("<svg")
+    svg = svg[start:] if start >= 0 else svg
+    svg = re.sub(r"<!--.*?-->", "", svg, flags=re.S)
+    return re.sub(r'\bid="', f'id="{prefix}', svg)
+
+
+def derivable_nodes(root):
+    """The conv/pool/resampling nodes of root's graph, in forward order."""
+    return [n for n in topological_order(root) if n.op in DERIVABLE]
+
+
+def derivation_html(graph_svg, entries, title="chainrule: the derivation, pixel by pixel", uid="d0"):
+    """The page body: ``entries`` are (graph node name, op index, op name, frame svg, text)."""
+    if not entries:
+        raise ValueError("derive: no frames to show")
+    n = len(entries)
+    parts = ['<div class="chainrule-derive" tabindex="0" data-step="0" data-node="">',
+             f"<h1>{html.escape(title)}</h1>",
+             '<div class="controls"><button class="prev" type="button">&#8592; previous</button>',
+             f'<input class="slider" type="range" min="0" max="{n - 1}" value="0" aria-label="frame">',
+             '<button class="next" type="button">next &#8594;</button>',
+             f'<span class="counter">frame 1 / {n}</span>',
+             '<span class="hint">(arrow keys work too)</span></div>',
+             f'<div class="panes"><div class="graph">{_inline(graph_svg, uid + "g_")}</div>',
+             '<div class="frames">']
+    for k, (name, op_index, op, svg, text) in enumerate(entries):
+        hidden = "" if k == 0 else " hidden"
+        parts.append(f'<div class="frame" data-index="{k}" data-node="{name}" data-op="{op_index}" '
+                     f'data-opname="{op}"{hidden}>{_inline(svg, f"{uid}f{k}_")}'
+                     f"<pre>{html.escape(text)}</pre></div>")
+    parts += ["</div></div>", f"<script>{SCRIPT}</script>", "</div>"]
+    return "\n".join(parts)
+
+
+def page(body, title):
+    return "\n".join(["<!DOCTYPE html>", '<html lang="en"><head><meta charset="utf-8">',
+                      f"<title>{html.escape(title)}</title><style>{STYLE}</style></head>",
+                      "<body>", body, "</body></html>"])
+
+
+def save_derivation(root, path, *, digits=3, title=None, frames_dir=None):
+    """Derive every conv/pool/resampling node of root's graph (after backward) and write the
+    derivation stepper to ``path``; returns the list of derived nodes, in page order.
+
+    frames_dir: also keep each frame's SVG (with its text) there, as frame-KKK.svg.
+    """
+    check_destination(path)  # before the work, not after it
+    nodes = [n for n in derivable_nodes(root) if n.grad is not None]   # on backward's path
+    if not nodes:
+        raise ValueError("derive: the graph has no conv2d, conv_transpose2d, pooling or "
+                         "resampling node with a gradient (call backward() first)")
+    derivations = [derive(n, digits=digits) for n in nodes]
+    number = Numbers(digits)
+    scene = Scene(root)
+    graph = draw(root, rankdir="TB")   # tall and narrow: the frames get the width
+    dots = [frame_dot(f, number, text=False) for d in derivations for f in d.frames]
+    meta = [(scene.name(d.node), k, d.op, f"{d.op} ({k + 1}/{len(nodes)}): {f.title}\n{f.text}")
+            for k, d in enumerate(derivations) for f in d.frames]
+    with tempfile.TemporaryDirectory(prefix="chainrule-") as tmp:
+        outs = render_many([graph, *dots], [Path(tmp) / f"frame-{k:03d}" for k in range(len(dots) + 1)])
+        svgs = [Path(o).read_text(encoding="utf-8") for o in outs]
+    if frames_dir is not None:
+        full = [frame_dot(f, number) for d in derivations for f in d.frames]
+        frames_dir = Path(frames_dir)
+        render_many(full, [frames_dir / f"frame-{k + 1:03d}" for k in range(len(full))])
+    entries = [(name, k, op, svg, text) for (name, k, op, text), svg in zip(meta, svgs[1:])]
+    title = title or "chainrule: conv and pool backward, pixel by pixel"
+    write_file(path, page(derivation_html(svgs[0], entries, title), title))
+    return nodes
