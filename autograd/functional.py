@@ -98,3 +98,13 @@ def mse_loss(pred, target):
     if np.shape(target) != pred.shape:
         raise ValueError(f"mse_loss: pred {pred.shape} and target {np.shape(target)} differ in shape")
     return ((pred - target) ** 2).mean()
+
+
+# ---------------------------------------------------------------- compositions (issue 12)
+from .losses import binary_cross_entropy as binary_cross_entropy  # noqa: E402
+from .losses import binary_cross_entropy_with_logits as binary_cross_entropy_with_logits  # noqa: E402
+from .losses import cross_entropy as cross_entropy  # noqa: E402, F811
+from .losses import mse_loss as mse_loss  # noqa: E402, F811
+from .losses import nll_loss as nll_loss  # noqa: E402
+from .normalization import batch_norm as batch_norm  # noqa: E402
+from .normalization import layer_norm as layer_norm  # noqa: E402
