@@ -85,7 +85,7 @@ def test_buffers_are_in_the_state_dict_and_load_back(rng):
 
 
 def test_normalization_errors():
-    with pytest.raises(ValueError, match=r"BatchNorm2d: expected input \(N, C, H, W\) with C=3, got shape \(2, 4, 1, 1"):
+    with pytest.raises(ValueError, match=r"BatchNorm2d: expected input \(N, C, H, W\) with C=3, got"):
         nn.BatchNorm2d(3)(Tensor(np.zeros((2, 4, 1, 1))))
     with pytest.raises(ValueError, match=r"batch_norm: training needs more than one value per channel"):
         nn.BatchNorm1d(3)(Tensor(np.zeros((1, 3))))
