@@ -100,7 +100,12 @@ def mse_loss(pred, target):
     return ((pred - target) ** 2).mean()
 
 
+
 # ---------------------------------------------------------------- compositions (issue 12)
+# losses, normalization, vjp/jvp/hessian, ... : each in its own module, built from the ops above
+from .derivatives import hessian as hessian  # noqa: E402
+from .derivatives import jvp as jvp  # noqa: E402
+from .derivatives import vjp as vjp  # noqa: E402
 from .losses import binary_cross_entropy as binary_cross_entropy  # noqa: E402
 from .losses import binary_cross_entropy_with_logits as binary_cross_entropy_with_logits  # noqa: E402
 from .losses import cross_entropy as cross_entropy  # noqa: E402, F811
