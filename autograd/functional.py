@@ -113,3 +113,7 @@ from .losses import mse_loss as mse_loss  # noqa: E402, F811
 from .losses import nll_loss as nll_loss  # noqa: E402
 from .normalization import batch_norm as batch_norm  # noqa: E402
 from .normalization import layer_norm as layer_norm  # noqa: E402
+from .padding import pad as pad  # noqa: E402
+from .resize import adaptive_avg_pool2d as adaptive_avg_pool2d  # noqa: E402
+from .resize import interpolate as interpolate  # noqa: E402
+from .unpool import max_unpool2d as max_unpool2d  # noqa: E402

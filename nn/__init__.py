@@ -4,7 +4,7 @@ optimizers, models, saving and datasets (PyTorch's names and semantics)."""
 from . import data, init, optim, scalar
 from .activation import ReLU, Sigmoid, Tanh
 from .container import Sequential
-from .conv import Conv2d, ConvTranspose2d
+from .conv import Conv1d, Conv2d, ConvTranspose2d
 from .dropout import Dropout
 from .flatten import Flatten
 from .init import manual_seed
@@ -15,7 +15,9 @@ from .module import Module
 from .normalization import BatchNorm1d, BatchNorm2d, LayerNorm
 from .parameter import Parameter
 from .pooling import AvgPool2d, MaxPool2d
+from .resampling import AdaptiveAvgPool2d, MaxUnpool2d, Upsample
 from .serialization import load, save
+from .softmax import LogSoftmax, Softmax
 
 __all__ = [
     "MLP", "AvgPool2d", "Conv2d", "ConvTranspose2d", "CrossEntropyLoss", "Dropout", "Flatten",
@@ -25,5 +27,6 @@ __all__ = [
 
 # issue 12: losses, normalization, resampling and the other torch-parity layers
 __all__ += [
-    "BCELoss", "BCEWithLogitsLoss", "BatchNorm1d", "BatchNorm2d", "LayerNorm", "NLLLoss",
+    "AdaptiveAvgPool2d", "BCELoss", "BCEWithLogitsLoss", "BatchNorm1d", "BatchNorm2d", "Conv1d",
+    "LayerNorm", "LogSoftmax", "MaxUnpool2d", "NLLLoss", "Softmax", "Upsample",
 ]

@@ -22,8 +22,8 @@ class _Pool2d(Module):
         self.ceil_mode = flag(ceil_mode, "ceil_mode", name)
 
     def _check(self, x):
-        if len(x.shape) != 4:
-            raise ValueError(f"{type(self).__name__}: expected input (N, C, H, W), "
+        if len(x.shape) not in (3, 4):
+            raise ValueError(f"{type(self).__name__}: expected input (N, C, H, W) or (C, H, W), "
                              f"got shape {tuple(x.shape)}")
 
     def extra_repr(self):
@@ -41,13 +41,16 @@ class MaxPool2d(_Pool2d):
 
     pattern = "router"
 
-    def __init__(self, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False):
+    def __init__(self, kernel_size, stride=None, padding=0, dilation=1, return_indices=False,
+                 ceil_mode=False):
         super().__init__(kernel_size, stride, padding, ceil_mode, dilation)
+        self.return_indices = flag(return_indices, "return_indices", "MaxPool2d")
 
     def forward(self, x):
         self._check(x)
         return F.max_pool2d(x, self.kernel_size, stride=self.stride, padding=self.padding,
-                            dilation=self.dilation, ceil_mode=self.ceil_mode)
+                            dilation=self.dilation, ceil_mode=self.ceil_mode,
+                            return_indices=self.return_indices)
 
 
 class AvgPool2d(_Pool2d):
