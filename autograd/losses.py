@@ -20,7 +20,6 @@ import numpy as np
 from .tensor import Tensor, stack
 
 REDUCTIONS = ("mean", "sum", "none")
-_TINY = float(np.exp(-100.0))
 
 
 def _tensor(x):
@@ -214,9 +213,10 @@ def binary_cross_entropy(probs, target, weight=None, reduction="mean"):
         raise ValueError(f"{op}: input must be probabilities in [0, 1], "
                          f"got values from {p.data.min():.4g} to {p.data.max():.4g}")
     t = target if isinstance(target, Tensor) else _raw(target).astype(p.dtype)
-    # log(max(p, e^-100)) is torch's log clamped at -100, and sends no 0/0 to the clamped p
-    log_p = p.maximum(_TINY).log()
-    log_q = (1.0 - p).maximum(_TINY).log()
+    # torch clamps each log at -100; the inner max keeps log away from 0 (no 0/0 in backward)
+    tiny = float(np.finfo(p.dtype).smallest_subnormal)         # log(tiny) < -100
+    log_p = p.maximum(tiny).log().maximum(-100.0)
+    log_q = (1.0 - p).maximum(tiny).log().maximum(-100.0)
     loss = -(t * log_p + (1.0 - t) * log_q)
     w = _elementwise_weight(op, weight, p.shape, p.dtype)
     return _reduce(loss if w is None else loss * w, reduction)

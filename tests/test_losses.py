@@ -124,6 +124,8 @@ def test_bce_clamps_log_at_minus_100_with_finite_gradient():
     np.testing.assert_allclose(loss.data, [100.0, 100.0, np.log(2)], rtol=1e-12)
     loss.sum().backward()
     assert np.all(np.isfinite(np.asarray(p.grad)))
+    q = Tensor(np.array([0.0, 1.0], np.float32), requires_grad=True)
+    np.testing.assert_array_equal(F.binary_cross_entropy(q, [1.0, 0.0], reduction="none").data, 100.0)
 
 
 def test_mse_reductions(rng):
