@@ -1,7 +1,7 @@
 """F.pad (torch's layout: per-side amounts from the last axis backwards) as compositions.
 
     constant   scatter_add into zeros (backward: the crop, a gather), plus the fill value
-               as a constant; negative amounts crop (getitem)
+               as a constant; negative amounts (any mode) crop
     reflect    getitem with an index array per axis: [2 1 | 0 1 2 3 | 2 1]; repeated
     replicate  indices add up in backward (the copy gate's adder): an edge pixel used
     circular   three times gets three upstream parts
@@ -49,8 +49,8 @@ def pad(x, pad, mode="constant", value=0.0):
 
     pad = (left, right) pads the last axis, (left, right, top, bottom) the last two, and so
     on; amounts may differ per side ("pad only the right": (0, 1)). mode: 'constant' (with
-    ``value``; negative amounts crop), 'reflect' (amounts < the axis length), 'replicate',
-    'circular' (amounts <= the axis length).
+    ``value``), 'reflect' (amounts < the axis length), 'replicate', 'circular' (amounts
+    <= the axis length); negative amounts crop (circular: before wrapping, like torch).
     """
     x = x if isinstance(x, Tensor) else Tensor(x)
     if mode not in MODES:
@@ -58,11 +58,15 @@ def pad(x, pad, mode="constant", value=0.0):
     sides = _amounts(pad, x.ndim)
     if mode == "constant":
         return _constant(x, sides, value)
+    if mode == "circular":                  # torch crops first, then wraps what is left
+        x = _constant(x, [(a, min(b, 0), min(c, 0)) for a, b, c in sides], 0.0)
+        sides = [(a, max(b, 0), max(c, 0)) for a, b, c in sides]
     for axis, before, after in sides:
         n = x.shape[axis]
-        if min(before, after) < 0:
-            raise ValueError(f"pad: {mode} padding must be non-negative, got {pad!r}")
-        limit = n - 1 if mode == "reflect" else n
+        if n + before + after < 1:
+            raise ValueError(f"pad: {mode} padding ({before}, {after}) leaves nothing of axis {axis} "
+                             f"(size {n})")
+        limit = {"reflect": n - 1, "circular": n}.get(mode, np.inf)
         if max(before, after) > limit or n == 0:
             raise ValueError(f"pad: {mode} padding ({before}, {after}) of axis {axis} must be at most "
                              f"{limit} for its size {n}")

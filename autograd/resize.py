@@ -18,7 +18,8 @@ import numpy as np
 
 from .windows import as_node
 
-MODES = {"nearest": (3, 4), "linear": (3,), "bilinear": (4,)}
+MODES = {"nearest": (3, 4, 5), "linear": (3,), "bilinear": (4,)}
+LAYOUTS = {3: "(N, C, L)", 4: "(N, C, H, W)", 5: "(N, C, D, H, W)"}
 
 
 def _sizes(op, spatial, size, scale_factor):
@@ -78,18 +79,24 @@ def _apply_matrices(x, mats):
     return mats[0] @ (x @ mats[1].T)
 
 
-def interpolate(x, size=None, scale_factor=None, mode="nearest", align_corners=None):
-    """Resize x (N, C, L) or (N, C, H, W), like torch.nn.functional.interpolate.
+def interpolate(x, size=None, scale_factor=None, mode="nearest", align_corners=None,
+                recompute_scale_factor=None, antialias=False):
+    """Resize x (N, C, L), (N, C, H, W) or (N, C, D, H, W), like torch's interpolate.
 
-    mode 'nearest' (3-d or 4-d), 'linear' (3-d), 'bilinear' (4-d); align_corners (linear
+    mode 'nearest' (any of those), 'linear' (3-d), 'bilinear' (4-d); align_corners (linear
     modes only, default False) maps the corner pixels' centres onto each other.
+    recompute_scale_factor=True maps positions by in/out sizes instead of 1/scale_factor.
     """
     op = "interpolate"
     x = as_node(x)
+    if antialias:
+        raise ValueError(f"{op}: antialias is not supported")
+    if recompute_scale_factor and scale_factor is not None:
+        size, scale_factor = _sizes(op, x.shape[2:], None, scale_factor)[0], None
     if mode not in MODES:
         raise ValueError(f"{op}: mode must be one of {sorted(MODES)}, got {mode!r}")
     if x.ndim not in MODES[mode]:
-        want = " or ".join(("(N, C, L)", "(N, C, H, W)")[d - 3] for d in MODES[mode])
+        want = " or ".join(LAYOUTS[d] for d in MODES[mode])
         raise ValueError(f"{op}: mode {mode!r} needs input {want}, got shape {x.shape}")
     if mode == "nearest" and align_corners is not None:
         raise ValueError(f"{op}: align_corners only applies to the linear modes")

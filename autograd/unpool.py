@@ -70,5 +70,9 @@ def max_unpool2d(x, indices, kernel_size, stride=None, padding=0, output_size=No
                          f"{stride}, padding {padding}, output {size}): were they made by "
                          "max_pool2d with the same geometry?")
     offset = np.ascontiguousarray(ki * kernel[1] + kj, dtype=np.int32)
-    return WINDOW_SCATTER2D(as_node(x), index=offset, size=size, kernel_size=kernel, stride=stride,
-                            padding=padding, dilation=(1, 1))
+    # a ceil-mode pool's last windows hang over the edge: scatter into a plane that holds
+    # them whole, then crop (nothing lands in the overhang: the indices lie inside)
+    reach = tuple(max(n, default_n) for n, default_n in zip(size, default))
+    y = WINDOW_SCATTER2D(as_node(x), index=offset, size=reach, kernel_size=kernel, stride=stride,
+                         padding=padding, dilation=(1, 1))
+    return y if reach == size else y[..., :size[0], :size[1]]
