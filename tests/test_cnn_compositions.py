@@ -104,6 +104,24 @@ def test_pool_indices_and_unpool_round_trip(rng):
     np.testing.assert_array_equal(nn.MaxUnpool2d(2)(out, ind, output_size=x.shape).data, u.data)
 
 
+@settings(max_examples=12, deadline=None)
+@given(k=st.integers(1, 3), s=st.integers(1, 3), p=st.integers(0, 1), h=st.integers(3, 6),
+       w=st.integers(3, 6), ceil=st.booleans(), seed=st.integers(0, 99))
+def test_unpool_puts_each_winner_back_and_gradchecks(k, s, p, h, w, ceil, seed):
+    if 2 * p > k:
+        return
+    x = np.random.default_rng(seed).normal(size=(1, 2, h, w))
+    y, idx = F.max_pool2d(Tensor(x), k, s, p, ceil_mode=ceil, return_indices=True)
+    np.testing.assert_array_equal(np.take_along_axis(x.reshape(1, 2, -1), idx.reshape(1, 2, -1), 2),
+                                  y.data.reshape(1, 2, -1))
+    u = F.max_unpool2d(y, idx, k, s, p, output_size=(h, w)).data.reshape(1, 2, -1)
+    for c in range(2):                       # each winner's value, added once per window it won
+        want = np.zeros(h * w)
+        np.add.at(want, idx[0, c].ravel(), y.data[0, c].ravel())
+        np.testing.assert_allclose(u[0, c], want)
+    both_orders(lambda a: F.max_unpool2d(a, idx, k, s, p, output_size=(h, w)), y.data)
+
+
 def test_unpool_errors(rng):
     y, idx = F.max_pool2d(Tensor(rng.normal(size=(1, 1, 4, 4))), 2, return_indices=True)
     with pytest.raises(ValueError, match=r"max_unpool2d: indices do not lie in their windows"):
@@ -204,6 +222,14 @@ def test_compositions_match_torch(dtype, rng):
          lambda f, a: f.pad(a, (2, 1, 1, 2), mode="replicate")),
         (lambda f, a: f.pad(a, (2, 1, 1, 2), mode="circular"),
          lambda f, a: f.pad(a, (2, 1, 1, 2), mode="circular")),
+        (lambda f, a: f.pad(a, (-1, 2, 1, -2), mode="reflect"),
+         lambda f, a: f.pad(a, (-1, 2, 1, -2), mode="reflect")),
+        (lambda f, a: f.pad(a, (-2, 7, 0, -1), mode="replicate"),
+         lambda f, a: f.pad(a, (-2, 7, 0, -1), mode="replicate")),
+        (lambda f, a: f.pad(a, (-1, 2, 1, -2), mode="circular"),
+         lambda f, a: f.pad(a, (-1, 2, 1, -2), mode="circular")),
+        (lambda f, a: f.pad(a, (-1, 2, 1, -2), value=-3.0),
+         lambda f, a: f.pad(a, (-1, 2, 1, -2), value=-3.0)),
         (lambda f, a: f.conv2d(a, w, padding="same", dilation=2),
          lambda f, a: f.conv2d(a, torch.tensor(w), padding="same", dilation=2)),
         (lambda f, a: f.conv1d(a[:, :, 0], w1, padding="same"),
