@@ -70,6 +70,16 @@ def test_conv_same_keeps_the_size_and_valid_is_zero_padding(rng):
     assert F.conv1d(Tensor(x[:, :, 0]), w[:, :, 0], padding="same").shape == (2, 4, 6)
 
 
+@settings(max_examples=12, deadline=None)
+@given(kh=st.integers(1, 4), kw=st.integers(1, 4), d=st.integers(1, 2), h=st.integers(1, 4),
+       w=st.integers(1, 4), seed=st.integers(0, 99))
+def test_same_padding_keeps_every_size_and_gradchecks(kh, kw, d, h, w, seed):
+    rng = np.random.default_rng(seed)
+    x, k = rng.normal(size=(1, 2, h, w)), rng.normal(size=(2, 2, kh, kw))
+    assert F.conv2d(Tensor(x), k, padding="same", dilation=d).shape == (1, 2, h, w)
+    both_orders(lambda a, b: F.conv2d(a, b, padding="same", dilation=d), x, k)
+
+
 def test_unbatched_conv_and_pool_are_the_batch_of_one(rng):
     x, w, b = rng.normal(size=(3, 5, 6)), rng.normal(size=(4, 3, 2, 2)), rng.normal(size=4)
     for fn in (lambda a: F.conv2d(a, w, b, padding=1),

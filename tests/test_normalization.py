@@ -73,6 +73,17 @@ def test_running_statistics_momentum_and_eval(rng):
     np.testing.assert_allclose(cumulative.running_mean, (a.mean(0) + b.mean(0)) / 2, rtol=1e-12)
 
 
+def test_buffers_survive_npz_saving(rng, tmp_path):
+    bn = nn.BatchNorm2d(2)
+    bn(Tensor(rng.normal(size=(3, 2, 2, 2)).astype(np.float32)))
+    bn.save(tmp_path / "bn.npz")
+    other = nn.BatchNorm2d(2).load(tmp_path / "bn.npz")
+    np.testing.assert_array_equal(other.running_mean, bn.running_mean)
+    assert other.num_batches_tracked.dtype == np.int64 and int(other.num_batches_tracked) == 1
+    other.to(np.float64)
+    assert other.running_var.dtype == np.float64
+
+
 def test_buffers_are_in_the_state_dict_and_load_back(rng):
     model = nn.Sequential(nn.Linear(3, 4), nn.BatchNorm1d(4))
     model(Tensor(rng.normal(size=(6, 3)).astype(np.float32)))
