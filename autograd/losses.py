@@ -23,8 +23,11 @@ REDUCTIONS = ("mean", "sum", "none")
 
 
 def _tensor(x):
-    return x if isinstance(x, Tensor) else Tensor(np.asarray(x, dtype=np.float64)
-                                                   if np.asarray(x).dtype.kind in "biu" else x)
+    """x as a Tensor; integer data becomes float64 (a loss of ints is a loss of floats)."""
+    if isinstance(x, Tensor):
+        return x
+    arr = np.asarray(x)
+    return Tensor(arr.astype(np.float64) if arr.dtype.kind in "biu" else arr)
 
 
 def _reduction(reduction, op):
@@ -63,16 +66,15 @@ def _class_last(x):
     return x.transpose(axes).reshape(-1, x.shape[1])
 
 
-def _indices(target, x_shape, ignore_index, op, logits="logits"):
+def _indices(target, x_shape, ignore_index, op):
     """Integer targets checked against x: (N, C, d1, ...) -> flat int array (N * d1 * ...)."""
     t = _raw(target)
     want = (x_shape[0], *x_shape[2:])
     if t.shape != want:
         raise ValueError(f"{op}: targets must have shape {want}, got {t.shape}")
-    if t.size and t.dtype.kind not in "iu":
-        if t.dtype.kind != "f" or not np.all(t == np.round(t)):
-            raise ValueError(f"{op}: targets must be integer class indices, got dtype {t.dtype}")
-        t = t.astype(np.int64)
+    whole = t.dtype.kind in "iu" or (t.dtype.kind == "f" and np.all(t == np.round(t)))
+    if t.size and not whole:
+        raise ValueError(f"{op}: targets must be integer class indices, got dtype {t.dtype}")
     t = t.reshape(-1).astype(np.int64)
     real = t[t != ignore_index]
     classes = x_shape[1]
@@ -89,7 +91,7 @@ def _batched(x, target, op, what):
         if np.shape(_raw(target)) != ():
             raise ValueError(f"{op}: an unbatched {what} of shape {x.shape} takes one class index "
                              f"(shape ()), got targets of shape {np.shape(_raw(target))}")
-        return x.reshape(1, -1), np.reshape(_raw(target), (1, *np.shape(_raw(target)))), True
+        return x.reshape(1, -1), np.reshape(_raw(target), (1,)), True
     if x.ndim < 1:
         raise ValueError(f"{op}: {what} must be (C,), (N, C) or (N, C, d1, ...), got shape {x.shape}")
     return x, target, False
