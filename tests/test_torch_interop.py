@@ -84,3 +84,25 @@ def test_load_state_dict_names_what_does_not_fit():
     state["8.weight"] = torch.zeros(5, 5)
     with pytest.raises(ValueError, match=r"8.weight expects \(16, 24\) but got \(5, 5\)"):
         model.load_state_dict(state)
+
+
+def test_new_layers_match_their_torch_modules(rng):
+    t = torch.nn
+    x = rng.normal(size=(2, 3, 5, 6)).astype(np.float32)
+    pairs = [
+        (nn.Upsample(scale_factor=2), t.Upsample(scale_factor=2)),
+        (nn.Upsample(size=(7, 4), mode="bilinear", align_corners=True),
+         t.Upsample(size=(7, 4), mode="bilinear", align_corners=True)),
+        (nn.AdaptiveAvgPool2d((2, None)), t.AdaptiveAvgPool2d((2, None))),
+        (nn.Softmax(dim=1), t.Softmax(dim=1)),
+        (nn.LogSoftmax(dim=1), t.LogSoftmax(dim=1)),
+        (nn.Dropout(p=1.0), t.Dropout(p=1.0)),
+    ]
+    for ours, theirs in pairs:
+        np.testing.assert_allclose(ours(Tensor(x)).data, theirs(torch.from_numpy(x)).numpy(),
+                                   rtol=1e-5, atol=1e-6, err_msg=repr(ours))
+    y, idx = nn.MaxPool2d(2, return_indices=True)(Tensor(x))
+    ty, tidx = t.MaxPool2d(2, return_indices=True)(torch.from_numpy(x))
+    np.testing.assert_array_equal(idx, tidx.numpy())
+    np.testing.assert_array_equal(nn.MaxUnpool2d(2)(y, idx, output_size=x.shape).data,
+                                  t.MaxUnpool2d(2)(ty, tidx, output_size=x.shape).numpy())
