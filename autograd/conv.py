@@ -20,6 +20,7 @@ import numpy as np
 
 from . import conv_kernels as K
 from .graph import SWAP_MULTIPLIER, Node, Op, is_grad_enabled
+from .padding import conv_padding
 from .sampling import UPSAMPLE2D
 from .tensor_ops import GETITEM, SCATTER_ADD
 from .windows import as_node, check_ndim, effective, leftover, out_size, pair, shape_of
@@ -140,8 +141,13 @@ def conv2d(x, w, b=None, stride=1, padding=0, dilation=1, groups=1):
 
     x: (N, C, H, W), w: (O, C/groups, kH, kW), b: (O,) -> (N, O, Ho, Wo) with
     Ho = (H + 2*padding - dilation*(kH-1) - 1) // stride + 1. groups=C is depthwise.
+    padding may be 'valid' (0) or 'same' (stride 1; Ho = H); an unbatched x (C, H, W)
+    gives (O, Ho, Wo).
     """
     op = "conv2d"
+    if len(shape_of(x)) == 3:                               # unbatched (C, H, W), as torch
+        return _unbatched(conv2d, x, w, b, stride, padding, dilation, groups)
+    x, padding = conv_padding(op, x, padding, shape_of(w)[2:], stride, dilation)
     stride, padding = pair(stride, "stride", op), pair(padding, "padding", op, 0)
     dilation = pair(dilation, "dilation", op)
     xs, ws = shape_of(x), shape_of(w)
@@ -163,6 +169,8 @@ def conv_transpose2d(x, w, b=None, stride=1, padding=0, output_padding=0, groups
     Ho = (H-1)*stride - 2*padding + dilation*(kH-1) + output_padding + 1.
     """
     op = "conv_transpose2d"
+    if len(shape_of(x)) == 3:                               # unbatched (C, H, W), as torch
+        return _unbatched(conv_transpose2d, x, w, b, stride, padding, output_padding, groups, dilation)
     stride, padding = pair(stride, "stride", op), pair(padding, "padding", op, 0)
     dilation = pair(dilation, "dilation", op)
     output_padding = pair(output_padding, "output_padding", op, 0)
@@ -184,6 +192,12 @@ def conv_transpose2d(x, w, b=None, stride=1, padding=0, output_padding=0, groups
     y = CONV_TRANSPOSE2D(as_node(x), w, stride=stride, padding=padding,
                          output_padding=output_padding, groups=groups, dilation=dilation)
     return _add_bias(op, y, b, ws[1] * groups)
+
+
+def _unbatched(fn, x, *args):
+    """fn on a batch of one: x (C, H, W) -> (1, C, H, W), and the result back to 3-d."""
+    y = fn(as_node(x).reshape(1, *shape_of(x)), *args)
+    return y.reshape(y.shape[1:])
 
 
 def conv2d_weight(x, g, kernel_size, stride=1, padding=0, dilation=1, groups=1):
@@ -223,8 +237,11 @@ def conv1d(x, w, b=None, stride=1, padding=0, dilation=1, groups=1):
 
     x: (N, C, L), w: (O, C/groups, k), b: (O,) -> (N, O, Lo).
     """
+    if len(shape_of(x)) == 2:                               # unbatched (C, L)
+        return _unbatched(conv1d, x, w, b, stride, padding, dilation, groups)
     x4, w4 = _one_d("conv1d", x, w, "(O, C/groups, k)")
-    y = conv2d(x4, w4, None, (1, _int(stride)), (0, _int(padding)), (1, _int(dilation)), groups)
+    pad = padding if isinstance(padding, str) else (0, _int(padding))
+    y = conv2d(x4, w4, None, (1, _int(stride)), pad, (1, _int(dilation)), groups)
     return _with_bias_1d("conv1d", _squeeze(y), b)
 
 

@@ -98,3 +98,22 @@ def mse_loss(pred, target):
     if np.shape(target) != pred.shape:
         raise ValueError(f"mse_loss: pred {pred.shape} and target {np.shape(target)} differ in shape")
     return ((pred - target) ** 2).mean()
+
+
+
+# ---------------------------------------------------------------- compositions (issue 12)
+# losses, normalization, vjp/jvp/hessian, ... : each in its own module, built from the ops above
+from .derivatives import hessian as hessian  # noqa: E402
+from .derivatives import jvp as jvp  # noqa: E402
+from .derivatives import vjp as vjp  # noqa: E402
+from .losses import binary_cross_entropy as binary_cross_entropy  # noqa: E402
+from .losses import binary_cross_entropy_with_logits as binary_cross_entropy_with_logits  # noqa: E402
+from .losses import cross_entropy as cross_entropy  # noqa: E402, F811
+from .losses import mse_loss as mse_loss  # noqa: E402, F811
+from .losses import nll_loss as nll_loss  # noqa: E402
+from .normalization import batch_norm as batch_norm  # noqa: E402
+from .normalization import layer_norm as layer_norm  # noqa: E402
+from .padding import pad as pad  # noqa: E402
+from .resize import adaptive_avg_pool2d as adaptive_avg_pool2d  # noqa: E402
+from .resize import interpolate as interpolate  # noqa: E402
+from .unpool import max_unpool2d as max_unpool2d  # noqa: E402

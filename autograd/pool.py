@@ -306,21 +306,34 @@ def _divisors(size, out, kernel, stride, padding, count_include_pad):
     return np.outer(*per_axis)
 
 
-def max_pool2d(x, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False):
+def max_pool2d(x, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False,
+               return_indices=False):
     """Max over each (dilated) window, like torch.nn.functional.max_pool2d.
 
     x: (N, C, H, W) -> (N, C, Ho, Wo); stride defaults to kernel_size. The gradient goes to
     the first arg-max of each window and adds up where windows overlap. ceil_mode keeps a
     last, partial window: the input is first extended at the bottom/right with -inf
     (scatter_add, then an add), so the primitive itself never changes.
+    return_indices: also each winner's flat index in its input plane (torch's layout, for
+    max_unpool2d). An unbatched x (C, H, W) gives (C, Ho, Wo).
     """
+    if len(shape_of(x)) == 3:                               # unbatched (C, H, W), as torch
+        x = as_node(x)
+        y = max_pool2d(x.reshape(1, *x.shape), kernel_size, stride, padding, dilation, ceil_mode,
+                       return_indices)
+        return (y[0].reshape(y[0].shape[1:]), y[1][0]) if return_indices else y.reshape(y.shape[1:])
     kernel, stride, padding, dilation, out = _pool_args(
         "max_pool2d", x, kernel_size, stride, padding, dilation, ceil_mode)
     x = as_node(x)
+    width = x.shape[-1]
     extra = _overhang(x.shape[-2:], out, kernel, stride, padding, dilation)
     if any(extra):
         x = _extended(x, extra, _lowest(x.data.dtype))
-    return MAX_POOL2D(x, kernel_size=kernel, stride=stride, padding=padding, dilation=dilation)
+    y = MAX_POOL2D(x, kernel_size=kernel, stride=stride, padding=padding, dilation=dilation)
+    if flag(return_indices, "return_indices", "max_pool2d"):
+        from .unpool import flat_indices
+        return y, flat_indices(x, y, kernel, stride, padding, dilation, width)
+    return y
 
 
 def avg_pool2d(x, kernel_size, stride=None, padding=0, ceil_mode=False, count_include_pad=True,
@@ -333,6 +346,11 @@ def avg_pool2d(x, kernel_size, stride=None, padding=0, ceil_mode=False, count_in
     map, kH*kW / divisor, so the backward stays the uniform distributor.
     """
     op = "avg_pool2d"
+    if len(shape_of(x)) == 3:                               # unbatched (C, H, W), as torch
+        x = as_node(x)
+        y = avg_pool2d(x.reshape(1, *x.shape), kernel_size, stride, padding, ceil_mode,
+                       count_include_pad, divisor_override)
+        return y.reshape(y.shape[1:])
     kernel, stride, padding, _, out = _pool_args(op, x, kernel_size, stride, padding, 1, ceil_mode)
     include = flag(count_include_pad, "count_include_pad", op)
     x = as_node(x)

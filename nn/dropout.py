@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import numpy as np
+
 from . import init
 from .module import Module
 
@@ -12,14 +14,16 @@ class Dropout(Module):
     pattern = "router"
 
     def __init__(self, p=0.5, rng=None):
-        if not 0.0 <= p < 1.0:
-            raise ValueError(f"Dropout: p must be in [0, 1), got {p}")
+        if not 0.0 <= p <= 1.0:
+            raise ValueError(f"Dropout: p must be in [0, 1], got {p}")
         self.p = float(p)
         self.rng = rng
 
     def forward(self, x):
         if not self.training or self.p == 0.0:
             return x
+        if self.p == 1.0:                   # everything dropped: zeros (and zero gradients), as torch
+            return x * np.zeros(x.shape, x.dtype)
         keep = init.generator(self.rng).random(x.shape) >= self.p
         return x * (keep / (1.0 - self.p)).astype(x.dtype)
 

@@ -21,6 +21,7 @@ class Module:
 
     training = True
     pattern = None  # the gate pattern of the layer's backward, for drawings (see DESIGN.md)
+    _buffers: tuple = ()  # names of arrays saved in state_dict but not learned (running stats)
 
     def forward(self, *args, **kwargs):
         raise NotImplementedError(f"{type(self).__name__}: forward() is not implemented")
@@ -65,6 +66,13 @@ class Module:
     def parameters(self):
         return [p for _, p in self.named_parameters()]
 
+    def named_buffers(self, prefix=""):
+        """(dotted name, ndarray) for the arrays named in each module's ``_buffers``."""
+        for mod_name, mod in self.named_modules(prefix):
+            for name in mod._buffers:
+                if getattr(mod, name, None) is not None:
+                    yield (f"{mod_name}.{name}" if mod_name else name), getattr(mod, name)
+
     def num_parameters(self):
         """Total number of learnable numbers."""
         return sum(p.data.size for p in self.parameters())
@@ -87,16 +95,28 @@ class Module:
         return self.train(False)
 
     def state_dict(self):
-        """Name -> copy of each Parameter's array (a snapshot, not a view)."""
-        return {name: p.data.copy() for name, p in self.named_parameters()}
+        """Name -> copy of each Parameter's and buffer's array (a snapshot, not a view)."""
+        state = {name: p.data.copy() for name, p in self.named_parameters()}
+        state.update((name, b.copy()) for name, b in self.named_buffers())
+        return state
+
+    def _buffer_slots(self):
+        """Dotted buffer name -> (owning module, attribute name)."""
+        return {(f"{m_name}.{b}" if m_name else b): (m, b)
+                for m_name, m in self.named_modules() for b in m._buffers
+                if getattr(m, b, None) is not None}
 
     def load_state_dict(self, state, strict=True):
-        """Copy arrays into the Parameters of the same names (cast to their dtypes).
+        """Copy arrays into the Parameters and buffers of the same names (cast to their dtypes).
 
-        Raises KeyError listing missing/unexpected names (when ``strict``) and ValueError
+        Values may be ndarrays, Tensors or torch tensors (read with .detach().cpu().numpy():
+        a torch.nn model's state_dict loads into the same architecture). Raises KeyError
+        listing missing/unexpected names (when ``strict``) and ValueError
         listing every shape mismatch; nothing is changed when it raises.
         """
         own = dict(self.named_parameters())
+        slots = self._buffer_slots()
+        own.update((k, getattr(m, b)) for k, (m, b) in slots.items())
         state = dict(state)
         missing = [k for k in own if k not in state]
         unexpected = [k for k in state if k not in own]
@@ -108,14 +128,17 @@ class Module:
             if unexpected:
                 parts.append(f"unexpected {', '.join(unexpected)}")
             raise KeyError(f"load_state_dict: {where}: names do not match: {'; '.join(parts)}")
-        arrays = {k: np.asarray(v.data if isinstance(v, Tensor) else v)
-                  for k, v in state.items() if k in own}
+        arrays = {k: _array(v) for k, v in state.items() if k in own}
         bad = [f"{k} expects {own[k].shape} but got {a.shape}"
                for k, a in arrays.items() if a.shape != own[k].shape]
         if bad:
             raise ValueError(f"load_state_dict: {where}: shape mismatch: {'; '.join(bad)}")
         for k, a in arrays.items():
-            own[k].data = np.array(a, dtype=own[k].data.dtype)
+            if k in slots:
+                m, b = slots[k]
+                setattr(m, b, np.array(a, dtype=own[k].dtype))
+            else:
+                own[k].data = np.array(a, dtype=own[k].data.dtype)
         return self
 
     def save(self, path):
@@ -132,6 +155,9 @@ class Module:
         for p in self.parameters():
             p.data = p.data.astype(dtype)
             p.grad = None
+        for m, b in self._buffer_slots().values():
+            if getattr(m, b).dtype.kind == "f":
+                setattr(m, b, getattr(m, b).astype(dtype))
         return self
 
     # ------------------------------------------------------------ printing
@@ -151,3 +177,12 @@ class Module:
             lines.append(f"  ({name}): {body}")
         lines.append(")")
         return "\n".join(lines)
+
+
+def _array(v):
+    """An ndarray from an ndarray, a Tensor or a torch tensor (never through pickle)."""
+    if isinstance(v, Tensor):
+        return np.asarray(v.data)
+    if hasattr(v, "detach") and hasattr(v, "cpu"):          # a torch.Tensor
+        return v.detach().cpu().numpy()
+    return np.asarray(v)

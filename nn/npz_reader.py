@@ -149,8 +149,9 @@ def read_npz(path, expect=None, *, strict=True, allow_nonfinite=False, max_bytes
     """Read an .npz of named numeric arrays -> dict name -> ndarray, validating first.
 
     expect: None (any names; real float, integer or boolean arrays; at most ``max_bytes`` of
-    data in all) or a dict name -> (shape, dtype) from a model: then only real float
-    arrays of exactly those shapes are read, names must match (KeyError listing them when
+    data in all) or a dict name -> (shape, dtype) from a model: then only arrays of exactly
+    those shapes, real floats where the model has floats (integers for integer buffers), are
+    read, names must match (KeyError listing them when
     ``strict``; without ``strict`` unexpected members are skipped, never decompressed).
     NaN or inf in a float array is refused unless ``allow_nonfinite``.
     """
@@ -165,11 +166,12 @@ def read_npz(path, expect=None, *, strict=True, allow_nonfinite=False, max_bytes
                         ([f"unexpected {_names(unexpected)}"] if unexpected else [])
                 raise KeyError(f"load: {path}: names do not match: {'; '.join(parts)}")
             members = {k: v for k, v in members.items() if k in expect}
-        kinds = "f" if expect is not None else "fiub"
         shape_errors, total = [], 0
         for name, info in members.items():  # every header first: no data read yet
             fp, shape, _, dtype = _header(zf, info, path, name)
             fp.close()
+            # a model's floats take real floats only; its integer buffers (counters) integers
+            kinds = "fiub" if expect is None else ("f" if expect[name][1].kind == "f" else "iu")
             why = _check(shape, dtype, expect.get(name) if expect else None, kinds)
             if why is not None and why.startswith("expects"):
                 shape_errors.append(f"{name} {why}")

@@ -32,12 +32,15 @@ class MaxPool2d(_Pool2d):
 
     pattern = "router"
 
-    def __init__(self, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False):
+    def __init__(self, kernel_size, stride=None, padding=0, dilation=1, return_indices=False,
+                 ceil_mode=False):
         super().__init__(kernel_size, stride, padding, ceil_mode, dilation)
+        self.return_indices = flag(return_indices, "return_indices", "MaxPool2d")
 
     def forward(self, x):
         return F.max_pool2d(x, self.kernel_size, stride=self.stride, padding=self.padding,
-                            dilation=self.dilation, ceil_mode=self.ceil_mode)
+                            dilation=self.dilation, ceil_mode=self.ceil_mode,
+                            return_indices=self.return_indices)
 
 
 class AvgPool2d(_Pool2d):

@@ -40,18 +40,19 @@ def load(path, *, allow_nonfinite=False, max_bytes=MAX_BYTES):
 
 
 def load_into(module, path, strict=True, allow_nonfinite=False):
-    """Load ``path`` into ``module``'s Parameters, checking names, shapes and dtype kinds
+    """Load ``path`` into ``module``'s Parameters and buffers, checking names, shapes and dtype kinds
     against the model before any array data is decompressed; returns the module."""
-    own = dict(module.named_parameters())
-    spec = {k: (p.shape, p.data.dtype) for k, p in own.items()}
+    own = {k: p.data for k, p in module.named_parameters()}
+    own.update(module.named_buffers())          # running statistics travel with the weights
+    spec = {k: (a.shape, a.dtype) for k, a in own.items()}
     path = os.fspath(path)
     arrays = read_npz(path, spec, strict=strict, allow_nonfinite=allow_nonfinite)
     for k, a in arrays.items():
         with np.errstate(over="ignore", invalid="ignore"):
-            cast = a.astype(own[k].data.dtype)
+            cast = a.astype(own[k].dtype)
         overflow = np.isfinite(a) & ~np.isfinite(cast)
         if overflow.any():
             raise ValueError(f"load: {path}, member '{k}' holds {a[overflow].flat[0]:g}, out of "
-                             f"the range of the parameter's {own[k].data.dtype} (it would become inf)")
+                             f"the range of the parameter's {own[k].dtype} (it would become inf)")
         arrays[k] = cast
     return module.load_state_dict(arrays, strict=strict)

@@ -288,7 +288,7 @@ def _x(*shape):
 
 
 BAD = [
-    (F.conv2d, (_x(3, 5, 5), _x(2, 3, 3, 3)), {}, r"conv2d: input must be 4-d .*got shape \(3, 5, 5\)"),
+    (F.conv2d, (_x(5, 5), _x(2, 3, 3, 3)), {}, r"conv2d: input must be 4-d .*got shape \(5, 5\)"),
     (F.conv2d, (_x(1, 3, 5, 5), _x(2, 3, 3)), {}, r"conv2d: weight must be 4-d"),
     (F.conv2d, (_x(1, 3, 5, 5), _x(2, 1, 3, 3)), {"groups": 2},
      r"input has 3 channels, not divisible by groups=2"),

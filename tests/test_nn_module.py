@@ -176,7 +176,7 @@ def test_manual_seed_makes_init_repeatable():
     (lambda: nn.Conv2d(3, 4, 3, groups=2), r"Conv2d: in_channels 3 and out_channels 4 .* groups 2"),
     (lambda: nn.Conv2d(3, 4, 0), r"Conv2d: kernel_size must be positive, got 0"),
     (lambda: nn.Conv2d(3, 4, 3, padding=-1), r"Conv2d: padding must be non-negative, got -1"),
-    (lambda: nn.Dropout(1.0), r"Dropout: p must be in \[0, 1\), got 1.0"),
+    (lambda: nn.Dropout(-0.1), r"Dropout: p must be in \[0, 1\], got -0.1"),
     (lambda: nn.Sequential(nn.ReLU(), "relu"), r"Sequential: expected a Module, got str"),
     (lambda: nn.MLP(3, []), r"MLP: nouts must list at least one layer size"),
     (lambda: nn.MLP(3, [4, 1], activation="swish"), r"activation must be one of"),
@@ -239,7 +239,7 @@ def test_forward_shape_errors_name_layer_and_shapes():
 LAYER_RUN_ERRORS = [
     (nn.Conv2d(3, 4, 3), (1, 2, 8, 8),
      r"^conv2d: weight \(4, 3, 3, 3\) expects 3 x groups=1 = 3 input channels, but the input has 2$"),
-    (nn.Conv2d(3, 4, 3), (3, 8, 8), r"^conv2d: input must be 4-d \(N, C, H, W\), got shape \(3, 8, 8\)$"),
+    (nn.Conv2d(3, 4, 3), (8, 8), r"^conv2d: input must be 4-d \(N, C, H, W\), got shape \(8, 8\)$"),
     (nn.ConvTranspose2d(3, 4, 3), (1, 2, 8, 8),
      r"^conv_transpose2d: weight \(3, 4, 3, 3\) expects 3 input channels, but the input has 2$"),
     (nn.ConvTranspose2d(3, 4, 3, stride=2, output_padding=2), (1, 3, 4, 4),

@@ -273,7 +273,7 @@ def test_max_pool_ties_match_torch(rng):
 # ---------------------------------------------------------------- errors
 
 BAD = [
-    (F.max_pool2d, (np.zeros((1, 4, 4)), 2), {}, r"max_pool2d: input must be 4-d"),
+    (F.max_pool2d, (np.zeros((4, 4)), 2), {}, r"max_pool2d: input must be 4-d"),
     (F.max_pool2d, (np.zeros((1, 1, 2, 2)), 3), {}, r"kernel span 3 along H is larger than the padded input"),
     (F.avg_pool2d, (np.zeros((1, 1, 4, 4)), 2), {"padding": 2},
      r"avg_pool2d: padding 2 along H must be at most half the kernel span 2"),
