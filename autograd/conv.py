@@ -18,11 +18,12 @@ from __future__ import annotations
 
 import numpy as np
 
-from . import conv_kernels as K
+from .arguments import as_node, check_ndim, pair, shape_of
 from .graph import SWAP_MULTIPLIER, Node, Op, is_grad_enabled
+from .kernels import conv as K
 from .sampling import UPSAMPLE2D
 from .tensor_ops import GETITEM, SCATTER_ADD
-from .windows import as_node, check_ndim, effective, leftover, out_size, pair, shape_of
+from .windows import effective, leftover, out_size
 
 # ---------------------------------------------------------------- backward rules
 
