@@ -26,6 +26,11 @@ from .windows import effective, leftover, out_size
 
 # ---------------------------------------------------------------- rules and primitives
 
+def _max_pool(x, kernel_size, stride, padding, dilation, record):
+    """(max over each window, the arg-max index when the node is recorded, else None)."""
+    return K.max_pool(x, kernel_size, stride, padding, dilation, index=record)
+
+
 def _scatter_rule(g, out, x, kernel_size, stride, padding, dilation, saved):
     return WINDOW_SCATTER2D(g, index=saved, size=tuple(x.shape[-2:]), kernel_size=kernel_size,
                             stride=stride, padding=padding, dilation=dilation)
@@ -42,7 +47,7 @@ def _avg_rule(g, out, x, kernel_size, stride, padding):
 
 
 MAX_POOL2D = Op(
-    "max_pool2d", ROUTER, K.max_pool, saves=True,
+    "max_pool2d", ROUTER, _max_pool,
     backward=(_scatter_rule,),
     jacobian=("one-hot at each window's arg-max; overlaps add",))
 

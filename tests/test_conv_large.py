@@ -74,7 +74,7 @@ def test_no_grad_forward_keeps_no_columns(rng):
     w = Tensor(rng.standard_normal((3, 2, 3, 3)), requires_grad=True)
     with autograd.no_grad():
         y = F.conv2d(rng.standard_normal((2, 2, 6, 6)), w)
-    assert y._ctx is None and not y.requires_grad
+    assert y.saved is None and y.is_leaf and not y.requires_grad
 
 
 def test_forward_keeps_columns_only_when_a_node_will_be_recorded(rng, monkeypatch):
@@ -88,9 +88,9 @@ def test_forward_keeps_columns_only_when_a_node_will_be_recorded(rng, monkeypatc
     x, w = rng.standard_normal((2, 2, 6, 6)), rng.standard_normal((3, 2, 3, 3))
     assert autograd.is_grad_enabled()
     y = F.conv2d(Tensor(x), Tensor(w))                        # nothing requires grad
-    assert calls == [False] and y._ctx is None and autograd.is_grad_enabled()
+    assert calls == [False] and y.saved is None and autograd.is_grad_enabled()
     y = F.conv2d(Tensor(x), Tensor(w, requires_grad=True))
-    assert calls == [False, True] and y._ctx["saved"] is not None
+    assert calls == [False, True] and y.saved is not None
 
 
 @pytest.mark.parametrize("layout", ["NCHW", "NHWC", "CHWN"])

@@ -13,7 +13,7 @@ import ast
 import keyword
 import math
 
-from autograd import Value
+from autograd import Value, registry
 
 MAX_CHARS = 2000   # longer input is refused before parsing
 MAX_OPS = 60       # gates: each becomes a frame; larger circuits are unreadable and slow to lay out
@@ -21,8 +21,9 @@ MAX_USES = 30      # uses of names used more than once, in all: each is a wire o
                    # point, and dot's layout of those wires grows steeply (x*...*x with 31 uses
                    # takes 3 s in all, 61 uses 6 minutes; x*y*x*y... with 30 uses 2 s, 40: 9 s)
 
-UNARY = ("exp", "log", "tanh", "sigmoid", "relu")
-VARIADIC = ("max", "min")
+# the functions come from the ops' declarations (Value methods such as exp, max)
+UNARY = registry.Names(1)       # exp, log, tanh, sigmoid, relu, ...
+VARIADIC = registry.Names(2)    # max, min (two or more arguments)
 FUNCTIONS = UNARY + VARIADIC
 _BINOPS = {ast.Add: "+", ast.Sub: "-", ast.Mult: "*", ast.Div: "/", ast.Pow: "**"}
 _OTHER_OPS = {ast.FloorDiv: "//", ast.Mod: "%", ast.MatMult: "@", ast.LShift: "<<",

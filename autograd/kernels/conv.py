@@ -269,7 +269,7 @@ def conv_transpose2d(x, w, stride, padding, output_padding, groups, dilation):
     else:
         long_matmul(wt, xt.reshape(groups, cin // groups, length), cols)
     cols = cols.reshape(cog * groups, kh, kw, h, wd, n)
-    size = tuple((m - 1) * s + d * (k - 1) + 1 + op - 2 * p for m, s, d, k, op, p in
+    size = tuple((m - 1) * s + d * (k - 1) + 1 + extra - 2 * p for m, s, d, k, extra, p in
                  zip((h, wd), stride, dilation, (kh, kw), output_padding, padding))
     return batch_first(col2im(cols, size, stride, dilation, padding))
 

@@ -20,8 +20,9 @@ def _views(xp, kernel_size, out, stride, dilation):
     return [window_view(xp, i, j, out, stride, dilation) for i, j in offsets(kernel_size)]
 
 
-def max_pool(x, kernel_size, stride, padding, dilation):
-    """(out, index): index[n, c, a, b] is the kernel offset (row-major) of the first max."""
+def max_pool(x, kernel_size, stride, padding, dilation, index=True):
+    """(out, index): index[n, c, a, b] is the kernel offset (row-major) of the first max
+    (None unless ``index``: only a recorded node's backward needs it)."""
     out_hw = out_size("max_pool2d", x.shape[-2:], kernel_size, stride, padding, dilation)
     xp = padded(x, padding, lowest(x.dtype), "max_pool2d")
     views = _views(xp, kernel_size, out_hw, stride, dilation)
@@ -29,7 +30,7 @@ def max_pool(x, kernel_size, stride, padding, dilation):
     np.maximum(views[0], views[min(1, len(views) - 1)], out=best)   # no copy pass first
     for v in views[2:]:
         np.maximum(best, v, out=best)
-    return best, _first_max(views, best)
+    return best, (_first_max(views, best) if index else None)
 
 
 def _first_max(views, best):
