@@ -101,9 +101,7 @@ def _is_operand(x):
     int or a tuple/list of ints)."""
     if x is None or (isinstance(x, (int, np.integer)) and not isinstance(x, bool)):
         return False
-    if isinstance(x, (tuple, list)) and all(isinstance(a, (int, np.integer)) for a in x):
-        return False
-    return True
+    return not (isinstance(x, (tuple, list)) and all(isinstance(a, (int, np.integer)) for a in x))
 
 
 class Tensor(Node):
