@@ -237,9 +237,11 @@ def topological_order(root) -> list:
             if a is not None:           # push in reverse: the first input is popped first
                 b = node._in1
                 if b is not None:
-                    for p in reversed(node._more):
-                        if p not in visited:
-                            push((p, False))
+                    more = node._more
+                    if more:
+                        for p in reversed(more):
+                            if p not in visited:
+                                push((p, False))
                     if b not in visited:
                         push((b, False))
                 if a not in visited:

@@ -6,6 +6,10 @@ the strided view of one kernel offset: the index arithmetic of the lectures' pic
 
 from __future__ import annotations
 
+# the argument checks moved to arguments.py; these names stay importable from here for code
+# written against the old place
+from .arguments import as_node, check_ndim, flag, pair, positive_int, shape_of  # noqa: F401
+
 
 def effective(kernel, dilation):
     """Span of a dilated kernel: d * (k - 1) + 1 per axis."""
