@@ -224,15 +224,16 @@ def topological_order(root) -> list:
     drawings use the same order."""
     order = []
     visited = set()
-    stack = [(root, False)]
-    push, pop, add = stack.append, stack.pop, visited.add
+    stack = [root]
+    push, pop, add, emit = stack.append, stack.pop, visited.add, order.append
     while stack:
-        node, done = pop()
-        if done:
-            order.append(node)
+        node = pop()
+        if node is _INPUTS_LISTED:              # the node below the marker is complete
+            emit(pop())
         elif node not in visited:
             add(node)
-            push((node, True))
+            push(node)
+            push(_INPUTS_LISTED)
             a = node._in0
             if a is not None:           # push in reverse: the first input is popped first
                 b = node._in1
@@ -241,12 +242,15 @@ def topological_order(root) -> list:
                     if more:
                         for p in reversed(more):
                             if p not in visited:
-                                push((p, False))
+                                push(p)
                     if b not in visited:
-                        push((b, False))
+                        push(b)
                 if a not in visited:
-                    push((a, False))
+                    push(a)
     return order
+
+
+_INPUTS_LISTED = object()   # a stack marker (cheaper than a (node, done) pair per entry)
 
 
 def run_backward(root, seed, create_graph=False, accumulate=True, wanted=None, on_step=None):
@@ -264,9 +268,10 @@ def run_backward(root, seed, create_graph=False, accumulate=True, wanted=None, o
     grads = {root: seed}
     parts = {root: [seed]} if on_step is not None else None
     found = {}
+    pop = grads.pop
     with _graph_mode(create_graph):
         for node in reversed(topological_order(root)):
-            g = grads.pop(node, None)
+            g = pop(node, None)
             if g is None:
                 continue                        # no path from root reaches this node
             if accumulate:
@@ -347,15 +352,16 @@ def _two_input_gate(node, op, g, grads, create_graph):
     else:
         ca = rules[0](g, out, x, y) if a.requires_grad else None
         cb = rules[1](g, out, x, y) if b.requires_grad else None
+    get = grads.get
     if ca is not None:
         if a._broadcasts:
             ca = a._fit_grad(ca)
-        prev = grads.get(a)
+        prev = get(a)
         grads[a] = ca if prev is None else prev + ca
     if cb is not None:
         if b._broadcasts:
             cb = b._fit_grad(cb)
-        prev = grads.get(b)
+        prev = get(b)
         grads[b] = cb if prev is None else prev + cb
 
 
