@@ -269,6 +269,7 @@ def run_backward(root, seed, create_graph=False, accumulate=True, wanted=None, o
     parts = {root: [seed]} if on_step is not None else None
     found = {}
     pop = grads.pop
+    unrolled = on_step is None          # step records need the general path's parts
     with _graph_mode(create_graph):
         for node in reversed(topological_order(root)):
             g = pop(node, None)
@@ -283,7 +284,7 @@ def run_backward(root, seed, create_graph=False, accumulate=True, wanted=None, o
                 if on_step is not None:
                     on_step(node, parts.pop(node, ()), g, None)
                 continue
-            if on_step is None and op._two_rules and node._in1 is not None:
+            if op._two_rules and unrolled:
                 _two_input_gate(node, op, g, grads, create_graph)
                 continue
             sent = [None if c is None else _send(grads, p, c)
