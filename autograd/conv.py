@@ -18,12 +18,13 @@ from __future__ import annotations
 
 import numpy as np
 
-from . import conv_kernels as K
-from .graph import SWAP_MULTIPLIER, Node, Op, is_grad_enabled
+from .arguments import as_node, check_ndim, pair, shape_of
+from .graph import SWAP_MULTIPLIER, Node, Op
+from .kernels import conv as K
 from .padding import conv_padding
 from .sampling import UPSAMPLE2D
 from .tensor_ops import GETITEM, SCATTER_ADD
-from .windows import as_node, check_ndim, effective, leftover, out_size, pair, shape_of
+from .windows import effective, leftover, out_size
 
 # ---------------------------------------------------------------- backward rules
 
@@ -84,20 +85,28 @@ def _transpose_grad_w(g, out, x, w, stride, padding, output_padding, groups, dil
 
 # ---------------------------------------------------------------- the primitives
 
-def _conv_forward(x, w, stride, padding, dilation, groups):
-    """(y, what the weight gradient can reuse) while a graph may be recorded: x's columns
-    up to K.KEEP_LIMIT (building them again costs as much as the GEMM), else x's padded
+def _conv_forward(x, w, stride, padding, dilation, groups, record):
+    """(y, what the weight gradient can reuse) when the node is recorded: x's columns up to
+    K.KEEP_LIMIT (building them again costs as much as the GEMM), else x's padded
     batch-last copy (fresh pages for larger columns would cost more than rebuilding them);
-    None otherwise."""
+    (y, None) otherwise."""
     out = out_size("conv2d", x.shape[-2:], w.shape[-2:], stride, padding, dilation)
-    if not is_grad_enabled():
+    if not record:
         return K.conv2d(x, w, stride, padding, dilation, groups, out), None
     return K.conv2d(x, w, stride, padding, dilation, groups, out, keep=True)
 
 
+def _conv_grads(needs, g, out, x, w, saved=None, **geometry):
+    """Both rules at once, for a plain backward: the upstream is laid out batch-last once,
+    and both kernels read it without a copy."""
+    g = K.laid_batch_last(g)
+    return (_conv_grad_x(g, out, x, w, **geometry) if needs[0] else None,
+            _conv_grad_w(g, out, x, w, saved=saved, **geometry) if needs[1] else None)
+
+
 CONV2D = Op(
-    "conv2d", SWAP_MULTIPLIER, _conv_forward, saves=True,
-    backward=(_conv_grad_x, _conv_grad_w), prepare=K.laid_batch_last,
+    "conv2d", SWAP_MULTIPLIER, _conv_forward,
+    backward=(_conv_grad_x, _conv_grad_w), joint=_conv_grads,
     jacobian=("conv_transpose2d(upstream, W): full conv with the flipped filter",
               "conv2d_weight(X, upstream): correlation of X with the upstream"))
 
@@ -180,9 +189,9 @@ def conv_transpose2d(x, w, b=None, stride=1, padding=0, output_padding=0, groups
     groups = _check_groups(op, groups, xs[1], None)
     if ws[0] != xs[1]:
         raise ValueError(f"{op}: weight {ws} expects {ws[0]} input channels, but the input has {xs[1]}")
-    for axis, op_, s, d in zip("HW", output_padding, stride, dilation):
-        if op_ >= s and op_ >= d:
-            raise ValueError(f"{op}: output_padding {op_} along {axis} must be smaller than "
+    for axis, extra, s, d in zip("HW", output_padding, stride, dilation):
+        if extra >= s and extra >= d:
+            raise ValueError(f"{op}: output_padding {extra} along {axis} must be smaller than "
                              f"stride {s} or dilation {d}")
     size = tuple((n - 1) * s - 2 * p + d * (k - 1) + q + 1 for n, s, p, d, k, q in
                  zip(xs[2:], stride, padding, dilation, ws[2:], output_padding))

@@ -1,5 +1,11 @@
 """Elementwise ops shared by Value (floats) and Tensor (arrays), each declared once.
 
+A declaration names the op, its gate pattern, its forward, one backward rule per input
+and the text of its (diagonal) Jacobian; ``method=`` makes it a method or operator of
+Value, Tensor and the scalar-expansion arrays, and (for plain names) a CLI function. The
+local gradients steps print are the rules at upstream 1. Adding a unary op is one
+declaration here, next to its siblings.
+
 Every rule reads ``downstream = upstream x local``. Masks for routers are computed from raw
 data: they are constants of the graph (their derivative is zero almost everywhere).
 """
@@ -7,6 +13,7 @@ data: they are constants of the graph (their derivative is zero almost everywher
 from __future__ import annotations
 
 import math
+import numbers
 import operator
 
 import numpy as np
@@ -43,15 +50,17 @@ def _broadcastable(a, b, **_):
 
 ADD = Op("add", DISTRIBUTOR, operator.add,
          backward=(lambda g, out, a, b: g, lambda g, out, a, b: g),
-         local=lambda out, a, b: (1.0, 1.0), jacobian=("I", "I"), check=_broadcastable)
+         jacobian=("I", "I"), check=_broadcastable, method=("__add__", "__radd__"))
 
 SUB = Op("sub", "signed distributor", operator.sub,
          backward=(lambda g, out, a, b: g, lambda g, out, a, b: -g),
-         local=lambda out, a, b: (1.0, -1.0), jacobian=("I", "-I"), check=_broadcastable)
+         jacobian=("I", "-I"), check=_broadcastable, method=("__sub__", "__rsub__"))
 
 MUL = Op("mul", SWAP_MULTIPLIER, operator.mul,
          backward=(lambda g, out, a, b: g * b, lambda g, out, a, b: g * a),
-         local=lambda out, a, b: (b, a), jacobian=("diag(b)", "diag(a)"), check=_broadcastable)
+         jacobian=("diag(b)", "diag(a)"), check=_broadcastable,
+         method=("__mul__", "__rmul__"))
+
 
 def _div_forward(a, b):
     try:
@@ -62,12 +71,12 @@ def _div_forward(a, b):
 
 DIV = Op("div", "quotient", _div_forward,
          backward=(lambda g, out, a, b: g / b, lambda g, out, a, b: -g * out / b),
-         local=lambda out, a, b: (1.0 / b, -a / (b * b)),
-         jacobian=("diag(1/b)", "diag(-a/b^2)"), check=_broadcastable)
+         jacobian=("diag(1/b)", "diag(-a/b^2)"), check=_broadcastable,
+         method=("__truediv__", "__rtruediv__"))
 
 NEG = Op("neg", "scale", operator.neg,
          backward=(lambda g, out, a: -g,),
-         local=lambda out, a: (-1.0,), jacobian=("-I",))
+         jacobian=("-I",), method="__neg__")
 
 
 def _pow_forward(a, exponent):
@@ -97,7 +106,6 @@ def _slope(a, exponent):
 
 POW = Op("pow", "power", _pow_forward,
          backward=(lambda g, out, a, exponent: g * _slope(a, exponent),),
-         local=lambda out, a, exponent: (_slope(a, exponent),),
          jacobian=("diag(p * a^(p-1))",))
 
 
@@ -110,20 +118,19 @@ def _sigmoid(tanh):
 
 EXP = Op("exp", "elementwise", _on(_scalar_guard("exp", math.exp), np.exp),
          backward=(lambda g, out, x: g * out,),
-         local=lambda out, x: (out,), jacobian=("diag(exp(x))",))
+         jacobian=("diag(exp(x))",), method="exp")
 
 LOG = Op("log", "elementwise", _on(_scalar_guard("log", math.log), np.log),
          backward=(lambda g, out, x: g / x,),
-         local=lambda out, x: (1.0 / x,), jacobian=("diag(1/x)",))
+         jacobian=("diag(1/x)",), method="log")
 
 TANH = Op("tanh", "elementwise", _on(math.tanh, np.tanh),
           backward=(lambda g, out, x: g * (1.0 - out * out),),
-          local=lambda out, x: (1.0 - out * out,), jacobian=("diag(1 - tanh(x)^2)",))
+         jacobian=("diag(1 - tanh(x)^2)",), method="tanh")
 
 SIGMOID = Op("sigmoid", "elementwise", _on(_sigmoid(math.tanh), _sigmoid(np.tanh)),
              backward=(lambda g, out, x: g * (out * (1.0 - out)),),
-             local=lambda out, x: (out * (1.0 - out),),
-             jacobian=("diag(sigmoid(x) * (1 - sigmoid(x)))",))
+             jacobian=("diag(sigmoid(x) * (1 - sigmoid(x)))",), method="sigmoid")
 
 
 # ---------------------------------------------------------------- routers
@@ -147,14 +154,20 @@ def _wins(a, b):
 
 RELU = Op("relu", ROUTER, _on(lambda x: x if x > 0.0 else 0.0, lambda x: np.maximum(x, 0)),
           backward=(lambda g, out, x: g * _positive(x),),
-          local=lambda out, x: (_positive(x),), jacobian=("diag(x > 0)",))
+         jacobian=("diag(x > 0)",), method="relu")
 
 MAX = Op("max", ROUTER, lambda a, b: max(a, b) if a.__class__ is float else np.maximum(a, b),
          backward=(lambda g, out, a, b: g * _wins(a, b), lambda g, out, a, b: g * _wins(b, a)),
-         local=lambda out, a, b: (_wins(a, b), _wins(b, a)),
-         jacobian=("diag(a > b)", "diag(b > a)"), check=_broadcastable)
+         jacobian=("diag(a > b)", "diag(b > a)"), check=_broadcastable, method="max")
 
 MIN = Op("min", ROUTER, lambda a, b: min(a, b) if a.__class__ is float else np.minimum(a, b),
          backward=(lambda g, out, a, b: g * _wins(b, a), lambda g, out, a, b: g * _wins(a, b)),
-         local=lambda out, a, b: (_wins(b, a), _wins(a, b)),
-         jacobian=("diag(a < b)", "diag(b < a)"), check=_broadcastable)
+         jacobian=("diag(a < b)", "diag(b < a)"), check=_broadcastable, method="min")
+
+
+def rpow(node, base):
+    """number ** node, as exp(node * log(number)): defined for a positive base."""
+    if not isinstance(base, numbers.Real) or isinstance(base, bool) or base <= 0:
+        raise ValueError(f"pow: {base!r} ** {type(node).__name__} needs a positive number as "
+                         "the base")
+    return EXP(MUL(node, math.log(base)))

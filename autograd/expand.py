@@ -9,7 +9,8 @@ by element: the gradients the scalar graph finds are the tensor op's, number for
     result.tensor_grads, result.scalar_grads   # equal, element by element
 
 The same ``fn`` runs on Tensors and on ``ValueArray``s (object arrays of Values that also
-have the elementwise methods exp/log/tanh/sigmoid/relu), so nothing is written twice.
+carry the ops' declared methods: exp, log, tanh, sigmoid, relu, max, min, ...), so
+nothing is written twice.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from . import registry
 from .graph import topological_order
 from .scalar import Value
 from .tensor import Tensor
@@ -26,28 +28,35 @@ from .tensor import Tensor
 
 class ValueArray(np.ndarray):
     """An object array of Values. numpy's + - * / ** @ sum mean reshape transpose and
-    indexing call the Values' own gates; the methods below apply a Value method per element."""
+    indexing call the Values' own gates; the Value methods declared by the ops (exp, relu,
+    max, ...) are applied element by element (registry.carry below)."""
 
-    def _each(self, method):
+
+def _each(op):
+    """ValueArray method: op's Value method on every element."""
+    name = op.method[0]
+
+    def method(self):
         out = np.empty(self.shape, dtype=object)
         for idx in np.ndindex(self.shape):
-            out[idx] = getattr(self[idx], method)()
+            out[idx] = getattr(self[idx], name)()
         return out.view(ValueArray)
+    return method
 
-    def exp(self):
-        return self._each("exp")
 
-    def log(self):
-        return self._each("log")
+def _pairwise(op):
+    """ValueArray method: op's two-input Value method element by element, broadcasting."""
+    name = op.method[0]
+    each = np.frompyfunc(lambda a, b: getattr(_value(a), name)(b), 2, 1)
+    return lambda self, other: np.asarray(each(self, other), dtype=object).view(ValueArray)
 
-    def tanh(self):
-        return self._each("tanh")
 
-    def sigmoid(self):
-        return self._each("sigmoid")
+def _value(v):
+    return v if isinstance(v, Value) else Value(float(v))
 
-    def relu(self):
-        return self._each("relu")
+
+# numpy's object arrays already apply the operators (+, -, ...) element by element
+registry.carry(ValueArray, operators=False, unary=_each, binary=_pairwise)
 
 
 def to_values(array, name="x"):
@@ -67,11 +76,6 @@ def data_of(values):
 
 def grad_of(values):
     return np.vectorize(lambda v: v.grad, otypes=[float])(np.asarray(values))
-
-
-def apply_elementwise(method, values):
-    """Apply a Value method ("relu", "exp", ...) to every element of an object array."""
-    return np.asarray(values, dtype=object).view(ValueArray)._each(method)
 
 
 def gate_counts(outputs):
@@ -96,6 +100,12 @@ def scalar_backward(fn, arrays, upstream=None, names=None):
     ``upstream`` is dL/d(output); ones when omitted. The root is sum(output * upstream),
     whose gradient with respect to the output is exactly ``upstream``.
     """
+    out, leaves, root = _scalar_run(fn, arrays, upstream, names)
+    return data_of(out), [grad_of(leaf) for leaf in leaves], root
+
+
+def _scalar_run(fn, arrays, upstream, names):
+    """(fn's output Values, the input ValueArrays, the root) after one backward pass."""
     names = names or [f"x{i}" for i in range(len(arrays))]
     leaves = [to_values(a, n) for a, n in zip(arrays, names)]
     out = np.asarray(fn(*leaves), dtype=object)
@@ -107,7 +117,7 @@ def scalar_backward(fn, arrays, upstream=None, names=None):
     for t in terms[1:]:
         root = root + t
     root.backward()
-    return data_of(out), [grad_of(leaf) for leaf in leaves], root
+    return out, leaves, root
 
 
 @dataclass
@@ -145,10 +155,6 @@ def compare(fn, arrays, upstream=None, names=None):
     out.backward(seed)
     tensor_grads = [np.zeros(x.shape) if x.grad is None else np.asarray(x.grad.data) for x in xs]
 
-    names = names or [f"x{i}" for i in range(len(arrays))]
-    leaves = [to_values(a, n) for a, n in zip(arrays, names)]
-    values = np.asarray(fn(*leaves), dtype=object)
-    gates = gate_counts(values)
-    scalar_out, scalar_grads, _ = scalar_backward(fn, arrays, upstream, names)
-    return Comparison(np.asarray(out.data, dtype=np.float64), scalar_out, tensor_grads,
-                      scalar_grads, gates)
+    values, leaves, _ = _scalar_run(fn, arrays, upstream, names)     # fn runs once on Values
+    return Comparison(np.asarray(out.data, dtype=np.float64), data_of(values), tensor_grads,
+                      [grad_of(leaf) for leaf in leaves], gate_counts(values))

@@ -8,6 +8,7 @@ from __future__ import annotations
 import numpy as np
 
 from . import elementwise as ew
+from .arguments import as_node
 from .conv import conv1d as conv1d
 from .conv import conv2d as conv2d
 from .conv import conv2d_weight as conv2d_weight
@@ -22,15 +23,18 @@ from .tensor import Tensor
 
 
 def relu(x):
-    return ew.RELU(x)
+    """max(x, 0) elementwise; x: a Tensor, array, list or number -> a Tensor."""
+    return ew.RELU(as_node(x))
 
 
 def sigmoid(x):
-    return ew.SIGMOID(x)
+    """1 / (1 + exp(-x)) elementwise; x: a Tensor, array, list or number -> a Tensor."""
+    return ew.SIGMOID(as_node(x))
 
 
 def tanh(x):
-    return ew.TANH(x)
+    """tanh(x) elementwise; x: a Tensor, array, list or number -> a Tensor."""
+    return ew.TANH(as_node(x))
 
 
 def _softmax(x, axis):

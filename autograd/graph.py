@@ -11,8 +11,11 @@ record a graph of the same primitives, which can be drawn and differentiated aga
 
 from __future__ import annotations
 
+import inspect
 import threading
 from contextlib import contextmanager
+
+from . import registry
 
 # The four gate patterns of backprop (plus honest names used by other ops).
 DISTRIBUTOR = "distributor"
@@ -22,24 +25,29 @@ ADDER = "adder"
 
 
 class Op:
-    """One differentiable operation.
+    """One differentiable operation, declared once.
 
-    forward(*raw_inputs, **params) -> raw output (or (output, saved) when ``saves``).
-    backward: a tuple with one rule per input, rule(g, out, *inputs, **params) -> gradient,
-        or for variadic ops one callable rule(i, g, out, *inputs, **params).
-    local(out, *raw_inputs, **params) -> per-input local gradients (numbers, for steps).
+    forward(*raw_inputs, **params) -> raw output. A forward that takes a ``record``
+    argument is told whether its node will be recorded and returns (output, saved): what
+    its backward needs from the forward (max-pool's arg-max), None when not recorded.
+    backward: a tuple with one rule per input, rule(g, out, *inputs, **params) -> that
+        input's gradient (``downstream = upstream x local``), or for variadic ops one
+        callable rule(i, g, out, *inputs, **params). Saving ops' rules also get ``saved=``.
+    local(out, *raw_inputs, **params) -> per-input local gradients (numbers, for steps);
+        derived from the rules at upstream 1 unless declared (only where it must differ).
     jacobian: per-input text describing the implicit Jacobian of a tensor op.
     check(*raw_inputs, **params): raises a clear error when forward failed on bad input.
-    prepare(raw_upstream) -> the same values, in the memory layout the rules read fastest:
-        applied once per node before its rules, so rules that share the upstream share
-        the work (not while recording a graph: the values are the same).
+    joint(needs, g, out, *inputs, **params) -> every input's gradient at once (None where
+        needs[i] is False): an optional faster form of the rules for a plain backward,
+        where work they share is done once (conv2d lays its upstream out once).
+    method: name(s) under which Value and Tensor carry the op (see registry.py).
     """
 
-    __slots__ = ("backward", "binary", "check", "forward", "jacobian", "local", "name",
-                 "pattern", "prepare", "saves")
+    __slots__ = ("_two_rules", "backward", "check", "forward", "jacobian", "joint", "local",
+                 "method", "name", "pattern", "saves")
 
     def __init__(self, name, pattern, forward, backward, local=None, jacobian=None,
-                 check=None, saves=False, prepare=None):
+                 check=None, joint=None, method=None):
         self.name = name
         self.pattern = pattern
         self.forward = forward
@@ -47,25 +55,53 @@ class Op:
         self.local = local
         self.jacobian = jacobian
         self.check = check
-        self.saves = saves
-        self.prepare = prepare
-        # the driver's unrolled path: two inputs, one rule each, nothing to prepare
-        self.binary = isinstance(backward, tuple) and len(backward) == 2 and prepare is None
+        self.joint = joint
+        self.saves = _takes_record(forward)
+        self.method = (method,) if isinstance(method, str) else tuple(method or ())
+        # the driver's shortcut (run_backward -> _two_input_gate): two plain rules
+        self._two_rules = (isinstance(backward, tuple) and len(backward) == 2
+                           and joint is None and not self.saves)
+        if self.method:
+            registry.declare(self, self.method)
+
+    @property
+    def arity(self):
+        """Number of inputs (None for a variadic op)."""
+        return len(self.backward) if isinstance(self.backward, tuple) else None
+
+    def local_grads(self, out, *inputs, **params) -> tuple:
+        """Local gradients for steps: the declared ``local``, else each rule at upstream 1."""
+        if self.local is not None:
+            return tuple(self.local(out, *inputs, **params))
+        return self.derived_local(out, *inputs, **params)
+
+    def derived_local(self, out, *inputs, **params) -> tuple:
+        """Each input's rule applied to an upstream of 1: downstream = 1 x local."""
+        return tuple(rule(1.0, out, *inputs, **params) for rule in self.backward)
 
     def __call__(self, *args, **params):
         """Apply to nodes (records a node) or to raw data (computes directly)."""
         for a in args:
             if isinstance(a, Node):
                 return a._apply(self, args, params)
-        out = self.forward(*args, **params)
-        return out[0] if self.saves else out
+        if self.saves:
+            return self.forward(*args, record=False, **params)[0]
+        return self.forward(*args, **params)
 
     def __repr__(self):
         return f"Op({self.name!r}, {self.pattern!r})"
 
 
+def _takes_record(forward):
+    try:
+        return "record" in inspect.signature(forward).parameters
+    except (TypeError, ValueError):     # builtins and ufuncs without a signature
+        return False
+
+
 class Node:
-    """Base of Value and Tensor. Subclasses provide the slots data, grad, label, _op, _ctx,
+    """Base of Value and Tensor. Subclasses provide the slots data, grad, label, _op,
+    _params (hyper-parameters, None when there are none), _saved (what the forward saved),
     the inputs _in0, _in1 (None when absent) and _more (a tuple of any further inputs),
     and the hooks used below.
 
@@ -111,21 +147,39 @@ class Node:
     @property
     def saved(self):
         """What the op's forward saved for its backward (max-pool's arg-max, ...), or None."""
-        ctx = self._ctx
-        return ctx.get("saved") if ctx else None
+        return self._saved
 
     @property
     def params(self) -> dict:
         """Hyper-parameters the op was called with (axis, stride, ...)."""
-        ctx = self._ctx
-        if not ctx:
-            return {}
-        return {k: v for k, v in ctx.items() if k != "saved"}
+        return dict(self._params) if self._params else {}
 
     def backward(self, grad=None, create_graph=False):
         """Accumulate d(self)/d(node) into ``.grad`` of every ancestor (adds, like torch)."""
         seed = self._seed(grad, create_graph)
         run_backward(self, seed, create_graph=create_graph, accumulate=True)
+
+    # comparisons compare the data: a bool for Values, a boolean array for Tensors (no
+    # gradient flows through them)
+    def __lt__(self, other):
+        return self.data < raw(other)
+
+    def __le__(self, other):
+        return self.data <= raw(other)
+
+    def __gt__(self, other):
+        return self.data > raw(other)
+
+    def __ge__(self, other):
+        return self.data >= raw(other)
+
+    def __eq__(self, other):
+        return self.data == raw(other)
+
+    def __ne__(self, other):
+        return self.data != raw(other)
+
+    __hash__ = object.__hash__      # nodes are told apart by identity (sets, dicts)
 
 
 # ---------------------------------------------------------------- grad mode
@@ -164,32 +218,39 @@ def raw(x):
 # ---------------------------------------------------------------- the driver
 
 def topological_order(root) -> list:
-    """Nodes of root's graph, every node after all of its inputs (iterative, no recursion):
-    the post-order of a depth-first walk that visits each node's inputs in order."""
+    """Nodes of root's graph, each after all of its inputs: a depth-first walk that visits
+    the inputs in order (the first input's whole subgraph, then the second's, ...) and
+    lists a node once its inputs are listed. Iterative, so deep graphs need no recursion;
+    drawings use the same order."""
     order = []
     visited = set()
-    stack = [(root, False)]
-    push, pop, add = stack.append, stack.pop, visited.add
+    stack = [root]
+    push, pop, add, emit = stack.append, stack.pop, visited.add, order.append
     while stack:
-        node, done = pop()
-        if done:
-            order.append(node)
+        node = pop()
+        if node is _INPUTS_LISTED:              # the node below the marker is complete
+            emit(pop())
         elif node not in visited:
             add(node)
-            push((node, True))
+            push(node)
+            push(_INPUTS_LISTED)
             a = node._in0
-            if a is not None:  # inputs pushed last first, so they are visited in order
+            if a is not None:           # push in reverse: the first input is popped first
                 b = node._in1
                 if b is not None:
-                    if node._more:  # the rare variadic op
-                        for p in reversed(node._more):
+                    more = node._more
+                    if more:
+                        for p in reversed(more):
                             if p not in visited:
-                                push((p, False))
+                                push(p)
                     if b not in visited:
-                        push((b, False))
+                        push(b)
                 if a not in visited:
-                    push((a, False))
+                    push(a)
     return order
+
+
+_INPUTS_LISTED = object()   # a stack marker (cheaper than a (node, done) pair per entry)
 
 
 def run_backward(root, seed, create_graph=False, accumulate=True, wanted=None, on_step=None):
@@ -205,79 +266,104 @@ def run_backward(root, seed, create_graph=False, accumulate=True, wanted=None, o
     on_step(node, parts, g, contributions): called per visited node, for step records.
     """
     grads = {root: seed}
-    pop, get = grads.pop, grads.get
     parts = {root: [seed]} if on_step is not None else None
     found = {}
+    pop = grads.pop
+    unrolled = on_step is None          # step records need the general path's parts
     with _graph_mode(create_graph):
         for node in reversed(topological_order(root)):
             g = pop(node, None)
             if g is None:
-                continue
+                continue                        # no path from root reaches this node
             if accumulate:
                 node._accumulate_grad(g)
             if wanted is not None and node in wanted:
                 found[node] = g
             op = node._op
-            if op is None:
+            if op is None:                      # a leaf: the gradient stops here
                 if on_step is not None:
                     on_step(node, parts.pop(node, ()), g, None)
                 continue
-            b = node._in1
-            if b is not None and op.binary and on_step is None:
-                # unrolled two-input gate: the hot loop of scalar backprop
-                rules = op.backward
-                a = node._in0
-                if create_graph:
-                    out, x, y = node, a, b
-                else:
-                    out, x, y = node.data, a.data, b.data
-                ctx = node._ctx
-                if ctx:
-                    ca = rules[0](g, out, x, y, **ctx) if a.requires_grad else None
-                    cb = rules[1](g, out, x, y, **ctx) if b.requires_grad else None
-                else:
-                    ca = rules[0](g, out, x, y) if a.requires_grad else None
-                    cb = rules[1](g, out, x, y) if b.requires_grad else None
-                if ca is not None:
-                    if a._broadcasts:
-                        ca = a._fit_grad(ca)
-                    prev = get(a)
-                    grads[a] = ca if prev is None else prev + ca
-                if cb is not None:
-                    if b._broadcasts:
-                        cb = b._fit_grad(cb)
-                    prev = get(b)
-                    grads[b] = cb if prev is None else prev + cb
+            if op._two_rules and unrolled:
+                _two_input_gate(node, op, g, grads, create_graph)
                 continue
-            fitted = []
-            for p, c in _input_grads(op, node, g, create_graph):
-                if c is not None:
-                    if p._broadcasts:
-                        c = p._fit_grad(c)
-                    prev = get(p)
-                    grads[p] = c if prev is None else prev + c
-                    if parts is not None:
-                        parts.setdefault(p, []).append(c)
-                fitted.append(c)
+            sent = [None if c is None else _send(grads, p, c)
+                    for p, c in zip(node._parents, _input_grads(node, g, create_graph))]
             if on_step is not None:
-                on_step(node, parts.pop(node, ()), g, fitted)
+                _keep_parts(parts, node._parents, sent)
+                on_step(node, parts.pop(node, ()), g, sent)
     return found
 
 
-def _input_grads(op, node, g, create_graph):
-    """(input, gradient or None) pairs: the op's rules applied to inputs that require grad."""
+def _input_grads(node, g, create_graph):
+    """One gradient per input of ``node`` (None where an input needs none): its op's rules
+    applied to upstream ``g``, on raw data, or on the nodes themselves to record a graph."""
+    op = node._op
     parents = node._parents
-    rules = op.backward
-    if op.prepare is not None and not create_graph:
-        g = op.prepare(g)
+    params = node._params or _EMPTY
+    if op.saves:
+        params = dict(params, saved=node._saved)
     out = node if create_graph else node.data
     inputs = parents if create_graph else [p.data for p in parents]
-    ctx = node._ctx or _EMPTY
+    needs = [p.requires_grad for p in parents]
+    if op.joint is not None and not create_graph:
+        return op.joint(needs, g, out, *inputs, **params)
+    rules = op.backward
     if rules.__class__ is tuple:
-        return [(p, rule(g, out, *inputs, **ctx) if p.requires_grad else None)
-                for p, rule in zip(parents, rules)]
-    return [(p, rules(i, g, out, *inputs, **ctx) if p.requires_grad else None)
-            for i, p in enumerate(parents)]
+        return [rule(g, out, *inputs, **params) if need else None
+                for rule, need in zip(rules, needs)]
+    return [rules(i, g, out, *inputs, **params) if need else None
+            for i, need in enumerate(needs)]
+
+
+def _send(grads, p, c):
+    """Add contribution c to input p's gradient (reduced to p's shape first); returns it."""
+    if p._broadcasts:
+        c = p._fit_grad(c)
+    prev = grads.get(p)
+    grads[p] = c if prev is None else prev + c
+    return c
+
+
+def _keep_parts(parts, inputs, sent):
+    """Remember what each input received from this node, ahead of what consumers visited
+    earlier sent: those come later in the forward order, so a copy step lists its parts in
+    the order of the uses (x*x + exp(y)/x: 2 + 2 + -0.68)."""
+    mine = {}
+    for p, c in zip(inputs, sent):
+        if c is not None:
+            mine.setdefault(p, []).append(c)
+    for p, cs in mine.items():
+        parts[p] = cs + parts.get(p, [])
+
+
+def _two_input_gate(node, op, g, grads, create_graph):
+    """What the loop does for a gate of two inputs with one plain rule each, unrolled: the
+    hot path of scalar backprop (no lists, no zip, no per-input calls)."""
+    rules = op.backward
+    a, b = node._in0, node._in1
+    if create_graph:
+        out, x, y = node, a, b
+    else:
+        out, x, y = node.data, a.data, b.data
+    params = node._params
+    if params:
+        ca = rules[0](g, out, x, y, **params) if a.requires_grad else None
+        cb = rules[1](g, out, x, y, **params) if b.requires_grad else None
+    else:
+        ca = rules[0](g, out, x, y) if a.requires_grad else None
+        cb = rules[1](g, out, x, y) if b.requires_grad else None
+    get = grads.get
+    if ca is not None:
+        if a._broadcasts:
+            ca = a._fit_grad(ca)
+        prev = get(a)
+        grads[a] = ca if prev is None else prev + ca
+    if cb is not None:
+        if b._broadcasts:
+            cb = b._fit_grad(cb)
+        prev = get(b)
+        grads[b] = cb if prev is None else prev + cb
 
 
 _EMPTY: dict = {}

@@ -10,180 +10,20 @@ Windows may overlap (stride < kernel) and need not tile the input. Padding is -i
 (never chosen) and zeros for the average, counted in the divisor like torch's default.
 ceil_mode, count_include_pad=False and divisor_override are compositions around the same
 primitives (an extended input, a constant rescaling), not variants of them.
-The only Python loop is over the k*k kernel offsets: each offset is one strided view.
+The kernels (strided views, arg-max index, reused buffers) live in autograd/kernels/pool.py.
 """
 
 from __future__ import annotations
 
 import numpy as np
 
+from .arguments import as_node, check_ndim, flag, pair, positive_int, shape_of
 from .conv import CONV_TRANSPOSE2D
 from .graph import DISTRIBUTOR, ROUTER, Node, Op, raw
+from .kernels import pool as K
 from .sampling import UPSAMPLE2D
 from .tensor_ops import SCATTER_ADD
-from .windows import (
-    as_node,
-    check_ndim,
-    effective,
-    empty,
-    flag,
-    leftover,
-    memory_order,
-    offsets,
-    out_size,
-    padded,
-    pair,
-    positive_int,
-    scratch,
-    shape_of,
-    window_view,
-)
-
-# ---------------------------------------------------------------- kernels
-
-
-def _lowest(dtype):
-    return -np.inf if dtype.kind == "f" else np.iinfo(dtype).min
-
-
-def _views(xp, kernel_size, out, stride, dilation):
-    return [window_view(xp, i, j, out, stride, dilation) for i, j in offsets(kernel_size)]
-
-
-def _max_pool(x, kernel_size, stride, padding, dilation):
-    """(out, index): index[n, c, a, b] is the kernel offset (row-major) of the first max."""
-    out_hw = out_size("max_pool2d", x.shape[-2:], kernel_size, stride, padding, dilation)
-    xp = padded(x, padding, _lowest(x.dtype), "max_pool2d")
-    views = _views(xp, kernel_size, out_hw, stride, dilation)
-    best = empty(views[0].shape, x.dtype, memory_order(x))      # fresh, laid out like x
-    np.maximum(views[0], views[min(1, len(views) - 1)], out=best)   # no copy pass first
-    for v in views[2:]:
-        np.maximum(best, v, out=best)
-    return best, _first_max(views, best)
-
-
-def _first_max(views, best):
-    """The first k with views[k] == best (ties go to the first, like torch): the number of
-    leading views that differ, index = d0 + d0 d1 + d0 d1 d2 + ... with d_k = views[k] != best
-    (masked writes are slow in numpy; this is a few passes over small integers)."""
-    layout = memory_order(best)
-    index = empty(best.shape, np.uint8 if len(views) < 256 else np.int32, layout, zero=True)
-    if len(views) == 1:
-        return index
-    run = scratch("max_pool2d.run", best.shape, bool, order=layout)       # d0 d1 ... dk
-    differs = scratch("max_pool2d.differs", best.shape, bool, order=layout)
-    np.not_equal(views[0], best, out=run)
-    index += run
-    for v in views[1:-1]:                   # the last view is the max when all others differ
-        np.not_equal(v, best, out=differs)
-        run &= differs
-        index += run
-    return index
-
-
-def _separate(kernel_size, stride, dilation):
-    """True when no two windows share an element (stride >= kernel span on both axes)."""
-    return all(s >= k for s, k in zip(stride, effective(kernel_size, dilation)))
-
-
-def _window_scatter(g, index, size, kernel_size, stride, padding, dilation):
-    """out (N, C, *size): g[n, c, a, b] added at the chosen offset of window (a, b)."""
-    ph, pw = padding
-    full = (g.shape[0], g.shape[1], size[0] + 2 * ph, size[1] + 2 * pw)
-    separate = _separate(kernel_size, stride, dilation)
-    # every element in exactly one window: no zeros needed
-    tiled = all(n == o * s and s == k for n, o, s, k in
-                zip(full[2:], g.shape[2:], stride, effective(kernel_size, dilation)))
-    # work (and return) in the layout of the pooled input, which index shares: the
-    # router downstream (relu's mask) then multiplies matching layouts (~3x faster)
-    layout = memory_order(index)
-    if memory_order(g) != layout:
-        g = _laid_like(g, layout, "window_scatter2d.g")
-    if tiled and not (ph or pw) and dilation == (1, 1) and _blockwise(layout):
-        return _scatter_blocks(g, index, full, kernel_size, layout)
-    if ph or pw:
-        acc = scratch("window_scatter2d", full, g.dtype, order=layout)
-        if not tiled:
-            acc.fill(0)
-    else:
-        acc = empty(full, g.dtype, layout, zero=not tiled)
-    chosen = scratch("window_scatter2d.chosen", g.shape, bool, order=layout)
-    part = None if separate else scratch("window_scatter2d.part", g.shape, g.dtype, order=layout)
-    for k, (i, j) in enumerate(offsets(kernel_size)):
-        np.equal(index, k, out=chosen)           # where this offset won
-        target = window_view(acc, i, j, g.shape[-2:], stride, dilation)
-        if separate:
-            np.multiply(g, chosen, out=target)
-        else:                                    # overlapping windows: +=
-            np.multiply(g, chosen, out=part)
-            target += part
-    if ph or pw:
-        return acc[..., ph:ph + size[0], pw:pw + size[1]].copy(order="K")
-    return acc
-
-
-def _blockwise(layout):
-    """Blocks pay when a long axis (N or C) lies innermost, as in batch-last memory; with W
-    innermost numpy's inner loop would run over the kw columns of one window."""
-    return layout[-1] < 2 and layout.index(2) < layout.index(3)
-
-
-def _scatter_blocks(g, index, full, kernel_size, layout):
-    """Windows that tile the input exactly (stride = kernel, the common 2x2 pool): the
-    output seen as blocks (N, C, Ho, kh, Wo, kw) is filled by two broadcast passes,
-    one-hot of the index, times g, instead of two strided passes per kernel offset.
-    Axes are taken in memory order (``layout``) so numpy's loops run contiguously."""
-    acc = empty(full, g.dtype, layout)
-    shape, strides, spread = [], [], []
-    for axis in layout:
-        n, step = acc.shape[axis], acc.strides[axis]
-        if axis < 2:
-            shape += [n]
-            strides += [step]
-            spread += [slice(None)]
-        else:                                    # H -> (Ho, kh), W -> (Wo, kw)
-            k = kernel_size[axis - 2]
-            shape += [n // k, k]
-            strides += [k * step, step]
-            spread += [slice(None), None]
-    blocks = np.lib.stride_tricks.as_strided(acc, shape, strides)
-    grid = np.arange(len(offsets(kernel_size)), dtype=index.dtype).reshape(
-        [1 if s is not None else n for s, n in zip(spread, shape)])
-    np.equal(index.transpose(layout)[tuple(spread)], grid, out=blocks)
-    np.multiply(blocks, g.transpose(layout)[tuple(spread)], out=blocks)
-    return acc
-
-
-def _laid_like(a, layout, tag):
-    """a copied into a reused buffer laid out in memory along ``layout``."""
-    buf = scratch(tag, a.shape, a.dtype, order=layout)
-    np.copyto(buf, a)
-    return buf
-
-
-def _window_gather(x, index, kernel_size, stride, padding, dilation):
-    """out (N, C, Ho, Wo): x at the chosen offset of each window."""
-    xp = padded(x, padding, 0.0, "window_gather2d")
-    layout = memory_order(index)
-    out = empty(index.shape, x.dtype, layout, zero=True)
-    chosen = scratch("window_gather2d.chosen", index.shape, x.dtype, order=layout)
-    for k, v in enumerate(_views(xp, kernel_size, index.shape[-2:], stride, dilation)):
-        np.equal(index, k, out=chosen)
-        np.multiply(v, chosen, out=chosen)
-        out += chosen
-    return out
-
-
-def _avg_pool(x, kernel_size, stride, padding):
-    out_hw = out_size("avg_pool2d", x.shape[-2:], kernel_size, stride, padding, (1, 1))
-    xp = padded(x, padding, 0.0, "avg_pool2d")
-    views = _views(xp, kernel_size, out_hw, stride, (1, 1))
-    total = np.array(views[0], dtype=x.dtype if x.dtype.kind == "f" else np.float64, order="K")
-    for v in views[1:]:
-        total += v
-    total *= 1.0 / len(views)
-    return total
-
+from .windows import effective, leftover, out_size
 
 # ---------------------------------------------------------------- rules and primitives
 
@@ -195,6 +35,11 @@ def _stride_one(g, size, kernel_size, stride, padding, dilation):
         return g, stride, None
     full = tuple(n + 2 * p - k + 1 for n, p, k in zip(size, padding, effective(kernel_size, dilation)))
     return UPSAMPLE2D(g, factor=stride, size=full), (1, 1), full
+
+
+def _max_pool(x, kernel_size, stride, padding, dilation, record):
+    """(max over each window, the arg-max index when the node is recorded, else None)."""
+    return K.max_pool(x, kernel_size, stride, padding, dilation, index=record)
 
 
 def _scatter_rule(g, out, x, kernel_size, stride, padding, dilation, saved):
@@ -219,26 +64,26 @@ def _avg_rule(g, out, x, kernel_size, stride, padding):
 
 
 MAX_POOL2D = Op(
-    "max_pool2d", ROUTER, _max_pool, saves=True,
+    "max_pool2d", ROUTER, _max_pool,
     backward=(_scatter_rule,),
     jacobian=("one-hot at each window's arg-max; overlaps add",))
 
 WINDOW_SCATTER2D = Op(
-    "window_scatter2d", "scatter", _window_scatter,
-    backward=(lambda G, out, g, index, size, kernel_size, stride, padding, dilation:
-              WINDOW_GATHER2D(G, index=index, kernel_size=kernel_size, stride=stride,
+    "window_scatter2d", "scatter", K.window_scatter,
+    backward=(lambda upstream, out, routed, index, size, kernel_size, stride, padding, dilation:
+              WINDOW_GATHER2D(upstream, index=index, kernel_size=kernel_size, stride=stride,
                               padding=padding, dilation=dilation),),
     jacobian=("scatter to the arg-max; backward gathers",))
 
 WINDOW_GATHER2D = Op(
-    "window_gather2d", "gather", _window_gather,
-    backward=(lambda G, out, x, index, kernel_size, stride, padding, dilation:
-              WINDOW_SCATTER2D(G, index=index, size=tuple(x.shape[-2:]), kernel_size=kernel_size,
+    "window_gather2d", "gather", K.window_gather,
+    backward=(lambda upstream, out, x, index, kernel_size, stride, padding, dilation:
+              WINDOW_SCATTER2D(upstream, index=index, size=tuple(x.shape[-2:]), kernel_size=kernel_size,
                                stride=stride, padding=padding, dilation=dilation),),
     jacobian=("gather at the arg-max; backward scatters",))
 
 AVG_POOL2D = Op(
-    "avg_pool2d", DISTRIBUTOR, _avg_pool,
+    "avg_pool2d", DISTRIBUTOR, K.avg_pool,
     backward=(_avg_rule,),
     jacobian=("1/K^2 over each window; overlaps add",))
 
@@ -328,7 +173,7 @@ def max_pool2d(x, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=Fal
     width = x.shape[-1]
     extra = _overhang(x.shape[-2:], out, kernel, stride, padding, dilation)
     if any(extra):
-        x = _extended(x, extra, _lowest(x.data.dtype))
+        x = _extended(x, extra, K.lowest(x.data.dtype))
     y = MAX_POOL2D(x, kernel_size=kernel, stride=stride, padding=padding, dilation=dilation)
     if flag(return_indices, "return_indices", "max_pool2d"):
         from .unpool import flat_indices

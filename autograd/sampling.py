@@ -11,8 +11,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from .arguments import as_node, pair, shape_of
 from .graph import Op
-from .windows import as_node, pair, shape_of
 
 
 def _downsample(x, factor):

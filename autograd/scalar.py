@@ -1,16 +1,22 @@
-"""Value: a Python-float node (micrograd's world) on the shared graph core."""
+"""Value: a Python-float node (micrograd's world) on the shared graph core.
+
+Its operators and methods (+ - * /, unary -, exp, log, tanh, sigmoid, relu, max, min)
+come from the ops' declarations (elementwise.py, registry.py); only ** is written here,
+because its exponent is a number, not an input.
+"""
 
 from __future__ import annotations
 
 import numbers
 
 from . import elementwise as ew
+from . import registry
 from .graph import Node, grad_mode
 
 _new = object.__new__
 
 
-def _fill(out, op, parents, data, ctx=None):
+def _fill(out, op, parents, data, params=None):
     """Set a new node's slots; record its (one or two) parents only while grad mode is on."""
     out.data = data
     out.grad = 0.0
@@ -24,7 +30,7 @@ def _fill(out, op, parents, data, ctx=None):
     else:
         out._in0 = None
         out._op = None
-    out._ctx = ctx
+    out._params = params
     return out
 
 
@@ -40,7 +46,7 @@ def _binary(op):
         out.data = forward(self.data, other.data)
         out.grad = 0.0
         out.label = ""
-        out._ctx = None
+        out._params = None
         if state.enabled:
             out._in0 = self
             out._in1 = other
@@ -48,8 +54,6 @@ def _binary(op):
         else:
             out._in0 = out._in1 = out._op = None
         return out
-    method.__name__ = op.name
-    method.__doc__ = f"{op.name} gate ({op.pattern})."
     return method
 
 
@@ -64,17 +68,18 @@ def _unary(op):
 
     def method(self):
         return _fill(_new(Value), op, (self,), forward(self.data))
-    method.__name__ = op.name
-    method.__doc__ = f"{op.name} gate ({op.pattern})."
     return method
 
 
 class Value(Node):
-    """A scalar node. ``.data`` and ``.grad`` are floats; ``.grad`` is 0.0 until backward."""
+    """A scalar node. ``.data`` and ``.grad`` are floats; ``.grad`` is 0.0 until backward.
+
+    Comparisons compare the data and give a bool (Node)."""
 
     # every Value op has one or two inputs (_more stays Node's empty tuple)
-    __slots__ = ("_ctx", "_in0", "_in1", "_op", "data", "grad", "label")
+    __slots__ = ("_in0", "_in1", "_op", "_params", "data", "grad", "label")
     requires_grad = True
+    _saved = None        # no Value op saves anything for its backward
 
     def __init__(self, data, label=""):
         if isinstance(data, Value):
@@ -84,7 +89,7 @@ class Value(Node):
         self.data = float(data)
         self.grad = 0.0
         self.label = label
-        self._in0 = self._in1 = self._op = self._ctx = None
+        self._in0 = self._in1 = self._op = self._params = None
 
     def __repr__(self):
         name = f"label={self.label!r}, " if self.label else ""
@@ -96,6 +101,8 @@ class Value(Node):
     def _apply(op, args, params):
         if not 1 <= len(args) <= 2:
             raise TypeError(f"{op.name}: Values take ops of one or two inputs, got {len(args)}")
+        if op.saves:
+            raise TypeError(f"{op.name}: a saving op (conv, pooling) takes Tensors, not Values")
         values = tuple(a if a.__class__ is Value else _const(a, op) for a in args)
         data = op.forward(*(v.data for v in values), **params)
         return _fill(_new(Value), op, values, data, params or None)
@@ -115,17 +122,6 @@ class Value(Node):
 
     # ------------------------------------------------------------ operators
 
-    __add__ = _binary(ew.ADD)
-    __radd__ = _reflected(ew.ADD)
-    __sub__ = _binary(ew.SUB)
-    __rsub__ = _reflected(ew.SUB)
-    __mul__ = _binary(ew.MUL)
-    __rmul__ = _reflected(ew.MUL)
-    __truediv__ = _binary(ew.DIV)
-    __rtruediv__ = _reflected(ew.DIV)
-    max = _binary(ew.MAX)
-    min = _binary(ew.MIN)
-
     def __pow__(self, exponent):
         if isinstance(exponent, Value) or not isinstance(exponent, numbers.Real):
             raise TypeError(f"pow: exponent must be a number, got {type(exponent).__name__}")
@@ -133,15 +129,13 @@ class Value(Node):
         return _fill(_new(Value), ew.POW, (self,), ew.POW.forward(self.data, exponent),
                      {"exponent": exponent})
 
-    __neg__ = _unary(ew.NEG)
-    exp = _unary(ew.EXP)
-    log = _unary(ew.LOG)
-    tanh = _unary(ew.TANH)
-    sigmoid = _unary(ew.SIGMOID)
-    relu = _unary(ew.RELU)
+    __rpow__ = ew.rpow
 
     def __float__(self):
         return self.data
+
+
+registry.carry(Value, unary=_unary, binary=_binary, reflected=_reflected)
 
 
 def raw_number(x, what):
@@ -157,6 +151,3 @@ def _const(x, op):
         return Value(x)
     raise TypeError(f"{op.name}: unsupported operand of type {type(x).__name__} "
                     "(Values combine with Values and numbers)")
-
-
-

@@ -70,9 +70,8 @@ def fmt(v, precision=2):
 
 def _local(node):
     op = node._op
-    ctx = {k: v for k, v in (node._ctx or {}).items() if k != "saved"}
-    if op.local is not None and node.data.__class__ is float:
-        return tuple(op.local(node.data, *(p.data for p in node._parents), **ctx))
+    if node.data.__class__ is float:        # Values: numbers (the rules at upstream 1)
+        return op.local_grads(node.data, *(p.data for p in node._parents), **node.params)
     if op.jacobian is not None:
         return tuple(op.jacobian)
     return ("slice of upstream",) * len(node._parents)

@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-import math
 import numbers
 
 import numpy as np
 
 from . import elementwise as ew
-from . import tensor_ops as T
-from .graph import Node, grad_mode, raw
+from . import registry
+from . import tensor_ops as ts
+from .graph import Node, grad_mode
 
 _new = object.__new__
 _NO_PARAMS: dict = {}
@@ -24,41 +24,36 @@ def _apply(op, args, params):
         if not isinstance(a, Tensor):
             args = _nodes(op, args)
             break
-    # an op that saves for its backward (conv's columns) saves nothing when no node will
-    # be recorded: its forward runs in no-grad mode then
-    quiet = op.saves and grad_mode.enabled and not any(n.requires_grad for n in args)
-    if quiet:
-        grad_mode.enabled = False
+    record = False
+    if grad_mode.enabled:
+        for n in args:
+            if n.requires_grad:
+                record = True
+                break
+    saved = None
     try:
-        if len(args) == 2:
-            result = op.forward(args[0].data, args[1].data, **params)
+        if op.saves:      # told whether its node is recorded: saves nothing when not
+            data, saved = op.forward(*[n.data for n in args], record=record, **params)
+        elif len(args) == 2:
+            data = op.forward(args[0].data, args[1].data, **params)
         else:
-            result = op.forward(*[n.data for n in args], **params)
+            data = op.forward(*[n.data for n in args], **params)
     except (ValueError, IndexError, TypeError) as e:
         raise _explain(op, args, params, e) from None
-    finally:
-        if quiet:
-            grad_mode.enabled = True
-    if op.saves:
-        data, saved = result
-    else:
-        data = result
     out = _new(Tensor)
     out.data = data if data.__class__ is np.ndarray else np.asarray(data)
     out.grad = None
     out.label = ""
-    if grad_mode.enabled:
-        for n in args:
-            if n.requires_grad:
-                out.requires_grad = True
-                _link(out, args)
-                out._op = op
-                out._ctx = dict(params, saved=saved) if op.saves else (params or None)
-                return out
-    out.requires_grad = False
-    _link(out, ())
-    out._op = None
-    out._ctx = None
+    if record:
+        out.requires_grad = True
+        _link(out, args)
+        out._op = op
+        out._params = params or None
+        out._saved = saved
+    else:
+        out.requires_grad = False
+        _link(out, ())
+        out._op = out._params = out._saved = None
     return out
 
 
@@ -89,27 +84,24 @@ def _explain(op, args, params, error):
 
 def _binary(op):
     """The method ``self <op> other``: one call per gate on the hot path."""
-    def method(self, other):
-        return _apply(op, (self, other), _NO_PARAMS)
-    method.__name__ = op.name
-    method.__doc__ = f"{op.name} gate ({op.pattern})."
-    return method
+    return lambda self, other: _apply(op, (self, other), _NO_PARAMS)
 
 
 def _reflected(op):
     """The method ``other <op> self`` for a number or array on the left."""
-    def method(self, other):
-        return _apply(op, (other, self), _NO_PARAMS)
-    method.__name__ = f"r{op.name}"
-    return method
+    return lambda self, other: _apply(op, (other, self), _NO_PARAMS)
 
 
 def _unary(op):
-    def method(self):
-        return _apply(op, (self,), _NO_PARAMS)
-    method.__name__ = op.name
-    method.__doc__ = f"{op.name} ({op.pattern})."
-    return method
+    return lambda self: _apply(op, (self,), _NO_PARAMS)
+
+
+def _is_operand(x):
+    """True for the other operand of an elementwise max/min; False for an axis (None, an
+    int or a tuple/list of ints)."""
+    if x is None or (isinstance(x, (int, np.integer)) and not isinstance(x, bool)):
+        return False
+    return not (isinstance(x, (tuple, list)) and all(isinstance(a, (int, np.integer)) for a in x))
 
 
 class Tensor(Node):
@@ -121,7 +113,8 @@ class Tensor(Node):
     copied: a Tensor made from an ndarray shares its memory.
     """
 
-    __slots__ = ("_ctx", "_in0", "_in1", "_more", "_op", "data", "grad", "label", "requires_grad")
+    __slots__ = ("_in0", "_in1", "_more", "_op", "_params", "_saved", "data", "grad", "label",
+                 "requires_grad")
     _broadcasts = True
     __array_ufunc__ = None  # numpy defers to our reflected operators: ndarray * Tensor works
 
@@ -143,8 +136,7 @@ class Tensor(Node):
         self.requires_grad = bool(requires_grad)
         self.label = label
         _link(self, ())
-        self._op = None
-        self._ctx = None
+        self._op = self._params = self._saved = None
 
     # ------------------------------------------------------------ array facts
 
@@ -230,7 +222,7 @@ class Tensor(Node):
         """Reduce a contribution over broadcast axes (the copy gate's adder) and cast it."""
         shape = self.data.shape
         if c.shape != shape:
-            c = T.SUM_TO(c, shape=shape)
+            c = ts.SUM_TO(c, shape=shape)
         if c.__class__ is not Tensor and c.dtype != self.data.dtype:
             c = np.asarray(c, dtype=self.data.dtype)
         return c
@@ -247,19 +239,12 @@ class Tensor(Node):
             return Tensor(np.zeros_like(self.data))
         return g if isinstance(g, Tensor) else _wrap(g)
 
-    # ------------------------------------------------------------ arithmetic
+    # ------------------------------------------------------------ operators
+    # + - * / unary -, exp, log, tanh, sigmoid, relu, and elementwise max/min come from the
+    # ops' declarations (registry.carry below); comparisons compare the data (Node)
 
-    __add__ = _binary(ew.ADD)
-    __radd__ = _reflected(ew.ADD)
-    __sub__ = _binary(ew.SUB)
-    __rsub__ = _reflected(ew.SUB)
-    __mul__ = _binary(ew.MUL)
-    __rmul__ = _reflected(ew.MUL)
-    __truediv__ = _binary(ew.DIV)
-    __rtruediv__ = _reflected(ew.DIV)
-    __matmul__ = _binary(T.MATMUL)
-    __rmatmul__ = _reflected(T.MATMUL)
-    __neg__ = _unary(ew.NEG)
+    __matmul__ = _binary(ts.MATMUL)
+    __rmatmul__ = _reflected(ts.MATMUL)
 
     def __pow__(self, exponent):
         if isinstance(exponent, Tensor):
@@ -269,62 +254,44 @@ class Tensor(Node):
             raise TypeError(f"pow: exponent must be a number, got {type(exponent).__name__}")
         return _apply(ew.POW, (self,), {"exponent": exponent})
 
-    def __rpow__(self, base):
-        """number ** tensor, as exp(tensor * log(number)) for a positive base."""
-        if not isinstance(base, numbers.Real) or isinstance(base, bool) or base <= 0:
-            raise ValueError(f"pow: {base!r} ** tensor needs a positive number as the base")
-        return (self * math.log(base)).exp()
-
-    # comparisons give plain boolean arrays (no gradient flows through them)
-    def __lt__(self, o):
-        return self.data < raw(o)
-
-    def __le__(self, o):
-        return self.data <= raw(o)
-
-    def __gt__(self, o):
-        return self.data > raw(o)
-
-    def __ge__(self, o):
-        return self.data >= raw(o)
-
-    def __eq__(self, o):
-        return self.data == raw(o)
-
-    def __ne__(self, o):
-        return self.data != raw(o)
-
+    __rpow__ = ew.rpow
     __hash__ = Node.__hash__
 
-    # ------------------------------------------------------------ functions
-
-    exp = _unary(ew.EXP)
-    log = _unary(ew.LOG)
-    tanh = _unary(ew.TANH)
-    sigmoid = _unary(ew.SIGMOID)
-    relu = _unary(ew.RELU)
-
     def maximum(self, other):
-        """Elementwise max with broadcasting (router)."""
+        """Elementwise max with broadcasting (router); the same as ``self.max(other)``."""
         return _apply(ew.MAX, (self, other), _NO_PARAMS)
 
     def minimum(self, other):
+        """Elementwise min with broadcasting (router); the same as ``self.min(other)``."""
         return _apply(ew.MIN, (self, other), _NO_PARAMS)
 
     # ------------------------------------------------------------ reductions
 
     def sum(self, axis=None, keepdims=False):
-        return _apply(T.SUM, (self,), {"axis": _axes(axis, self.ndim, "sum"), "keepdims": keepdims})
+        return _apply(ts.SUM, (self,), {"axis": _axes(axis, self.ndim, "sum"), "keepdims": keepdims})
 
     def mean(self, axis=None, keepdims=False):
-        return _apply(T.MEAN, (self,), {"axis": _axes(axis, self.ndim, "mean"), "keepdims": keepdims})
+        return _apply(ts.MEAN, (self,), {"axis": _axes(axis, self.ndim, "mean"), "keepdims": keepdims})
 
     def max(self, axis=None, keepdims=False):
-        """Max reduction; the gradient goes to the first arg-max along an int axis and is
-        split evenly among ties for full or multi-axis reductions (like PyTorch)."""
+        """Max reduction over ``axis`` (None, an int or a tuple of ints); the gradient goes to
+        the first arg-max along an int axis and is split evenly among ties for full or
+        multi-axis reductions (like PyTorch). Given a Tensor, array or float instead of an
+        axis, the elementwise max with it (like ``Value.max``)."""
+        if _is_operand(axis):
+            return _apply(ew.MAX, (self, axis), _NO_PARAMS)
+        return self._reduce(ts.MAX, axis, keepdims)
+
+    def min(self, axis=None, keepdims=False):
+        """Min reduction over ``axis``, or the elementwise min with a Tensor, array or float."""
+        if _is_operand(axis):
+            return _apply(ew.MIN, (self, axis), _NO_PARAMS)
+        return self._reduce(ts.MIN, axis, keepdims)
+
+    def _reduce(self, op, axis, keepdims):
         if self.data.size == 0:
-            raise ValueError("max: empty tensor")
-        return _apply(T.MAX, (self,), {"axis": _axes(axis, self.ndim, "max"), "keepdims": keepdims})
+            raise ValueError(f"{op.name}: empty tensor")
+        return _apply(op, (self,), {"axis": _axes(axis, self.ndim, op.name), "keepdims": keepdims})
 
     # ------------------------------------------------------------ shape
 
@@ -336,7 +303,7 @@ class Tensor(Node):
         except ValueError:
             raise ValueError(f"reshape: cannot reshape {self.shape} ({self.data.size} elements) "
                              f"into {shape}") from None
-        return _apply(T.RESHAPE, (self,), {"shape": target})
+        return _apply(ts.RESHAPE, (self,), {"shape": target})
 
     def transpose(self, *axes):
         if not axes:
@@ -345,7 +312,7 @@ class Tensor(Node):
             axes = tuple(axes[0])
         if sorted(a % max(self.ndim, 1) for a in axes) != list(range(self.ndim)) or len(axes) != self.ndim:
             raise ValueError(f"transpose: axes {axes} are not a permutation for shape {self.shape}")
-        return _apply(T.TRANSPOSE, (self,), {"axes": tuple(a % self.ndim for a in axes)})
+        return _apply(ts.TRANSPOSE, (self,), {"axes": tuple(a % self.ndim for a in axes)})
 
     @property
     def T(self):
@@ -357,16 +324,19 @@ class Tensor(Node):
                 raise ValueError(f"swapaxes: axis {ax} is out of range for shape {self.shape}")
         axes = list(range(self.ndim))
         axes[a], axes[b] = axes[b], axes[a]
-        return _apply(T.TRANSPOSE, (self,), {"axes": tuple(axes)})
+        return _apply(ts.TRANSPOSE, (self,), {"axes": tuple(axes)})
 
     def flatten(self):
         return self.reshape(-1)
 
     def broadcast_to(self, shape):
-        return _apply(T.BROADCAST_TO, (self,), {"shape": tuple(shape)})
+        return _apply(ts.BROADCAST_TO, (self,), {"shape": tuple(shape)})
 
     def __getitem__(self, index):
-        return _apply(T.GETITEM, (self,), {"index": _index(index)})
+        return _apply(ts.GETITEM, (self,), {"index": _index(index)})
+
+
+registry.carry(Tensor, unary=_unary, binary=_binary, reflected=_reflected)
 
 
 # ---------------------------------------------------------------- helpers
@@ -378,8 +348,7 @@ def _wrap(arr):
     t.requires_grad = False
     t.label = ""
     _link(t, ())
-    t._op = None
-    t._ctx = None
+    t._op = t._params = t._saved = None
     return t
 
 
@@ -433,7 +402,7 @@ def concat(tensors, axis=0):
     ref = tensors[0] if isinstance(tensors[0], Tensor) else Tensor(tensors[0])
     ax = _axes(axis, ref.ndim, "concat")
     try:
-        return T.CONCAT(*[t if isinstance(t, Tensor) else Tensor(t) for t in tensors],
+        return ts.CONCAT(*[t if isinstance(t, Tensor) else Tensor(t) for t in tensors],
                         axis=ax[0] if ax else 0)
     except ValueError as e:
         shapes = ", ".join(str(np.shape(t)) for t in tensors)
@@ -451,4 +420,4 @@ def stack(tensors, axis=0):
     ndim = tensors[0].ndim + 1
     if not -ndim <= axis < ndim:
         raise ValueError(f"stack: axis {axis} is out of range for {ndim}-d result")
-    return T.STACK(*tensors, axis=axis % ndim)
+    return ts.STACK(*tensors, axis=axis % ndim)

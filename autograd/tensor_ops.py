@@ -88,12 +88,13 @@ MEAN = Op(
     jacobian=("1/n: upstream / n copied to every element",))
 
 
-def max_mask(x, out, axis, keepdims):
-    """Where max routes the upstream: the first arg-max along an int axis (torch.max(dim));
-    split evenly among ties for a full or multi-axis reduction (torch.max(), torch.amax)."""
+def max_mask(x, out, axis, keepdims, arg=np.argmax):
+    """Where max (or min, with arg=np.argmin) routes the upstream: the first arg-max along
+    an int axis (torch.max(dim)); split evenly among ties for a full or multi-axis
+    reduction (torch.max(), torch.amax)."""
     x, out = raw(x), raw(out)
     if axis is not None and len(axis) == 1:
-        idx = np.expand_dims(np.argmax(x, axis=axis[0]), axis[0])
+        idx = np.expand_dims(arg(x, axis=axis[0]), axis[0])
         mask = np.zeros_like(x)
         np.put_along_axis(mask, idx, 1, axis=axis[0])
         return mask
@@ -106,6 +107,12 @@ MAX = Op(
     backward=(lambda g, out, x, axis, keepdims:
               _expand(g, x.shape, axis, keepdims) * max_mask(x, out, axis, keepdims),),
     jacobian=("one-hot at the arg-max",))
+
+MIN = Op(
+    "min", ROUTER, lambda x, axis, keepdims: np.min(x, axis=axis, keepdims=keepdims),
+    backward=(lambda g, out, x, axis, keepdims:
+              _expand(g, x.shape, axis, keepdims) * max_mask(x, out, axis, keepdims, np.argmin),),
+    jacobian=("one-hot at the arg-min",))
 
 
 # ---------------------------------------------------------------- shape

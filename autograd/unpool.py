@@ -22,7 +22,7 @@ def flat_indices(x, out, kernel, stride, padding, dilation, width):
     """int64 (N, C, Ho, Wo): for each window the flat position (row * width + col) of its
     winner in the input plane; ``out`` is the pooled node (its saved offsets are reused)."""
     offset = out.saved if out.saved is not None else MAX_POOL2D.forward(
-        x.data, kernel_size=kernel, stride=stride, padding=padding, dilation=dilation)[1]
+        x.data, kernel_size=kernel, stride=stride, padding=padding, dilation=dilation, record=True)[1]
     ki, kj = np.divmod(offset.astype(np.int64), kernel[1])
     ho, wo = offset.shape[-2:]
     rows = _window_starts(ho, stride[0], padding[0])[:, None] + ki * dilation[0]

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from autograd import functional as F
-from autograd.windows import flag, pair, positive_int
+from autograd.arguments import flag, pair, positive_int
 
 from . import init
 from .module import Module

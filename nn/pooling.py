@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from autograd import functional as F
-from autograd.windows import flag, pair, positive_int
+from autograd.arguments import flag, pair, positive_int
 
 from .module import Module
 

@@ -8,8 +8,8 @@ import pytest
 
 import autograd
 from autograd import Tensor
-from autograd import conv_kernels as K
 from autograd import functional as F
+from autograd.kernels import conv as K
 from demos import naive_loops as NL
 
 

@@ -121,26 +121,53 @@ def test_backward_on_tensor_needs_grad_for_non_scalar():
         (t * 2).backward()
 
 
-def test_prepare_runs_once_per_node_before_the_rules_and_never_while_recording():
+def test_joint_rule_runs_once_per_node_for_the_needed_inputs_and_never_while_recording():
+    """A plain backward calls the joint rule once per node (telling it which inputs need a
+    gradient); create_graph uses the per-input rules, which record."""
     seen = []
 
-    def prepare(g):
-        seen.append(g)
-        return np.asfortranarray(g)      # same values, other memory order
+    def joint(needs, g, out, a, b):
+        seen.append(tuple(needs))
+        return tuple(g.copy() if need else None for need in needs)
 
     def rule(g, out, a, b):
-        assert isinstance(g, Tensor) or g.flags.f_contiguous
         return g
 
-    mul_like = autograd.Op("pair", "test", lambda a, b: a + b, (rule, rule), prepare=prepare)
-    assert not mul_like.binary
+    pair_op = autograd.Op("pair", "test", lambda a, b: a + b, (rule, rule), joint=joint)
     a = Tensor(np.ones((3, 4)), requires_grad=True)
     b = Tensor(np.ones((3, 4)), requires_grad=True)
     up = np.arange(12.0).reshape(3, 4)
-    mul_like(a, b).backward(up)
-    assert len(seen) == 1
+    pair_op(a, b).backward(up)
+    assert seen == [(True, True)]
     np.testing.assert_array_equal(a.grad.data, up)
     np.testing.assert_array_equal(b.grad.data, up)
-    ga, = autograd.grad(mul_like(a, b), [a], grad_output=Tensor(up), create_graph=True)
-    assert len(seen) == 1 and isinstance(ga, Tensor)
+    pair_op(a, Tensor(np.ones((3, 4)))).backward(up)
+    assert seen == [(True, True), (True, False)]
+    ga, = autograd.grad(pair_op(a, b), [a], grad_output=Tensor(up), create_graph=True)
+    assert len(seen) == 2 and isinstance(ga, Tensor)
     np.testing.assert_array_equal(ga.data, up)
+
+
+def test_a_saving_forward_is_told_whether_its_node_is_recorded():
+    """A forward with a ``record`` argument returns (output, saved); saved reaches the
+    node's ``.saved`` and its rules only when the node is recorded."""
+    calls = []
+
+    def forward(x, record):
+        calls.append(record)
+        return x * 2.0, ("kept" if record else None)
+
+    def rule(g, out, x, saved):
+        assert saved == "kept"
+        return 2.0 * g
+
+    double = autograd.Op("double", "scale", forward, (rule,))
+    assert double.saves
+    y = double(Tensor(np.ones(3)))
+    assert calls == [False] and y.saved is None and y.is_leaf and autograd.is_grad_enabled()
+    x = Tensor(np.ones(3), requires_grad=True)
+    y = double(x)
+    assert calls == [False, True] and y.saved == "kept" and y.params == {}
+    y.sum().backward()
+    np.testing.assert_array_equal(x.grad.data, [2.0, 2.0, 2.0])
+    np.testing.assert_array_equal(double(np.ones(2)), [2.0, 2.0])    # raw: output only

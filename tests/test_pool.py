@@ -108,7 +108,7 @@ def test_avg_pool_gradcheck_first_and_second_order(rng, shape, k, s, p, d):
 def test_window_scatter_and_gather_are_differentiable_adjoints(rng):
     x = distinct(rng, (2, 2, 7, 6))
     params = {"kernel_size": (3, 2), "stride": (2, 1), "padding": (1, 0), "dilation": (1, 1)}
-    _, index = MAX_POOL2D.forward(x.data, **params)      # the router's switches
+    _, index = MAX_POOL2D.forward(x.data, record=True, **params)      # the router's switches
     g = leaf(rng, index.shape)
     big = leaf(rng, x.shape)
     scatter = lambda g: WINDOW_SCATTER2D(g, index=index, size=(7, 6), **params)

@@ -6,17 +6,17 @@ import autograd
 from autograd import Tensor, backprop_steps
 from autograd import elementwise as ew
 from autograd import functional as F
-from autograd import tensor_ops as T
+from autograd import tensor_ops as ts
 
 
 def test_every_tensor_op_declares_its_pattern():
-    assert T.SUM.pattern == autograd.DISTRIBUTOR
-    assert T.MEAN.pattern == autograd.DISTRIBUTOR
-    assert T.BROADCAST_TO.pattern == autograd.ADDER
-    assert T.MATMUL.pattern == autograd.SWAP_MULTIPLIER
-    assert T.MAX.pattern == autograd.ROUTER
+    assert ts.SUM.pattern == autograd.DISTRIBUTOR
+    assert ts.MEAN.pattern == autograd.DISTRIBUTOR
+    assert ts.BROADCAST_TO.pattern == autograd.ADDER
+    assert ts.MATMUL.pattern == autograd.SWAP_MULTIPLIER
+    assert ts.MAX.pattern == autograd.ROUTER
     assert ew.RELU.pattern == autograd.ROUTER
-    ops = [v for v in vars(T).values() if isinstance(v, autograd.Op)]
+    ops = [v for v in vars(ts).values() if isinstance(v, autograd.Op)]
     assert len(ops) >= 12
     assert all(op.pattern for op in ops)
 

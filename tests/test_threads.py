@@ -5,8 +5,9 @@ import threading
 import numpy as np
 
 import autograd
-from autograd import Tensor, windows
+from autograd import Tensor
 from autograd import functional as F
+from autograd.kernels import memory
 from demos import naive_loops as NL
 
 
@@ -79,12 +80,12 @@ def test_convs_running_at_once_in_two_threads_give_their_own_results():
 
 
 def test_each_thread_keeps_and_clears_its_own_scratch_buffers():
-    mine = windows.scratch("test.buffer", (4,), np.float64)
-    assert windows.scratch("test.buffer", (4,), np.float64) is mine     # reused
+    mine = memory.scratch("test.buffer", (4,), np.float64)
+    assert memory.scratch("test.buffer", (4,), np.float64) is mine     # reused
     theirs = []
-    thread = threading.Thread(target=lambda: theirs.append(windows.scratch("test.buffer", (4,), np.float64)))
+    thread = threading.Thread(target=lambda: theirs.append(memory.scratch("test.buffer", (4,), np.float64)))
     thread.start()
     thread.join()
     assert theirs[0] is not mine
-    windows.clear_scratch()
-    assert windows.scratch("test.buffer", (4,), np.float64) is not mine
+    memory.clear_scratch()
+    assert memory.scratch("test.buffer", (4,), np.float64) is not mine

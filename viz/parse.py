@@ -15,7 +15,7 @@ import math
 import unicodedata
 import warnings
 
-from autograd import Value
+from autograd import Value, registry
 
 from . import budget
 from .budget import MAX_OPS, MAX_USES  # noqa: F401 - the limits, documented in the CLI help
@@ -23,8 +23,9 @@ from .input_text import check_printable
 
 MAX_CHARS = 2000   # longer input is refused before parsing; what it may cost: viz/budget.py
 
-UNARY = ("exp", "log", "tanh", "sigmoid", "relu")
-VARIADIC = ("max", "min")
+# the functions come from the ops' declarations (Value methods such as exp, max)
+UNARY = registry.Names(1)       # exp, log, tanh, sigmoid, relu, ...
+VARIADIC = registry.Names(2)    # max, min (two or more arguments)
 FUNCTIONS = UNARY + VARIADIC
 _BINOPS = {ast.Add: "+", ast.Sub: "-", ast.Mult: "*", ast.Div: "/", ast.Pow: "**"}
 _OTHER_OPS = {ast.FloorDiv: "//", ast.Mod: "%", ast.MatMult: "@", ast.LShift: "<<",

@@ -1,4 +1,6 @@
-"""Numpy kernels behind the conv primitives (raw arrays in, fresh arrays out).
+"""Serves conv2d, conv2d_weight and conv_transpose2d: im2col in batch-last memory, one large GEMM.
+
+Numpy kernels behind the conv primitives (raw arrays in, fresh arrays out).
 
 Layout trick: the work happens in a batch-last layout (C, H, W, N). A kernel offset (i, j)
 then selects rows of Wo*N contiguous numbers, so building columns (im2col) and adding
@@ -18,7 +20,8 @@ import os
 
 import numpy as np
 
-from .windows import offsets, scratch, strided
+from ..windows import offsets, strided
+from .memory import scratch
 
 # OpenBLAS runs a GEMM on one thread when m*n*k < 2^18. A GEMM with tiny m and k (conv1:
 # 6 x 25) but a huge n (every output position of every image) is ~3x faster cut into
@@ -27,7 +30,7 @@ from .windows import offsets, scratch, strided
 SINGLE_THREAD_WORK = 1 << 17
 MIN_PIECE = 256
 # A forward keeps its columns for the weight gradient up to this size. Larger ones would be
-# fresh pages on every step (beyond the allocator's reuse, see windows.py), costing about
+# fresh pages on every step (beyond the allocator's reuse, see memory.py), costing about
 # what rebuilding them in the shared buffer costs.
 KEEP_LIMIT = 8 * 2**20
 # Columns larger than KEEP_LIMIT are built and used a band of output rows at a time, each
@@ -266,7 +269,7 @@ def conv_transpose2d(x, w, stride, padding, output_padding, groups, dilation):
     else:
         long_matmul(wt, xt.reshape(groups, cin // groups, length), cols)
     cols = cols.reshape(cog * groups, kh, kw, h, wd, n)
-    size = tuple((m - 1) * s + d * (k - 1) + 1 + op - 2 * p for m, s, d, k, op, p in
+    size = tuple((m - 1) * s + d * (k - 1) + 1 + extra - 2 * p for m, s, d, k, extra, p in
                  zip((h, wd), stride, dilation, (kh, kw), output_padding, padding))
     return batch_first(col2im(cols, size, stride, dilation, padding))
 

@@ -1,0 +1,156 @@
+"""Serves max_pool2d, avg_pool2d and the window scatter/gather of max-pool's backward: one
+strided view per kernel offset, arg-max as a small integer index, reused buffers.
+
+The only Python loop is over the k*k kernel offsets: each offset is one strided view.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ..windows import effective, offsets, out_size, window_view
+from .memory import empty, memory_order, padded, scratch
+
+
+def lowest(dtype):
+    return -np.inf if dtype.kind == "f" else np.iinfo(dtype).min
+
+
+def _views(xp, kernel_size, out, stride, dilation):
+    return [window_view(xp, i, j, out, stride, dilation) for i, j in offsets(kernel_size)]
+
+
+def max_pool(x, kernel_size, stride, padding, dilation, index=True):
+    """(out, index): index[n, c, a, b] is the kernel offset (row-major) of the first max
+    (None unless ``index``: only a recorded node's backward needs it)."""
+    out_hw = out_size("max_pool2d", x.shape[-2:], kernel_size, stride, padding, dilation)
+    xp = padded(x, padding, lowest(x.dtype), "max_pool2d")
+    views = _views(xp, kernel_size, out_hw, stride, dilation)
+    best = empty(views[0].shape, x.dtype, memory_order(x))      # fresh, laid out like x
+    np.maximum(views[0], views[min(1, len(views) - 1)], out=best)   # no copy pass first
+    for v in views[2:]:
+        np.maximum(best, v, out=best)
+    return best, (_first_max(views, best) if index else None)
+
+
+def _first_max(views, best):
+    """The first k with views[k] == best (ties go to the first, like torch): the number of
+    leading views that differ, index = d0 + d0 d1 + d0 d1 d2 + ... with d_k = views[k] != best
+    (masked writes are slow in numpy; this is a few passes over small integers)."""
+    layout = memory_order(best)
+    index = empty(best.shape, np.uint8 if len(views) < 256 else np.int32, layout, zero=True)
+    if len(views) == 1:
+        return index
+    run = scratch("max_pool2d.run", best.shape, bool, order=layout)       # d0 d1 ... dk
+    differs = scratch("max_pool2d.differs", best.shape, bool, order=layout)
+    np.not_equal(views[0], best, out=run)
+    index += run
+    for v in views[1:-1]:                   # the last view is the max when all others differ
+        np.not_equal(v, best, out=differs)
+        run &= differs
+        index += run
+    return index
+
+
+def _separate(kernel_size, stride, dilation):
+    """True when no two windows share an element (stride >= kernel span on both axes)."""
+    return all(s >= k for s, k in zip(stride, effective(kernel_size, dilation)))
+
+
+def window_scatter(g, index, size, kernel_size, stride, padding, dilation):
+    """out (N, C, *size): g[n, c, a, b] added at the chosen offset of window (a, b)."""
+    ph, pw = padding
+    full = (g.shape[0], g.shape[1], size[0] + 2 * ph, size[1] + 2 * pw)
+    separate = _separate(kernel_size, stride, dilation)
+    # every element in exactly one window: no zeros needed
+    tiled = all(n == o * s and s == k for n, o, s, k in
+                zip(full[2:], g.shape[2:], stride, effective(kernel_size, dilation)))
+    # work (and return) in the layout of the pooled input, which index shares: the
+    # router downstream (relu's mask) then multiplies matching layouts (~3x faster)
+    layout = memory_order(index)
+    if memory_order(g) != layout:
+        g = _laid_like(g, layout, "window_scatter2d.g")
+    if tiled and not (ph or pw) and dilation == (1, 1) and _blockwise(layout):
+        return _scatter_blocks(g, index, full, kernel_size, layout)
+    if ph or pw:
+        acc = scratch("window_scatter2d", full, g.dtype, order=layout)
+        if not tiled:
+            acc.fill(0)
+    else:
+        acc = empty(full, g.dtype, layout, zero=not tiled)
+    chosen = scratch("window_scatter2d.chosen", g.shape, bool, order=layout)
+    part = None if separate else scratch("window_scatter2d.part", g.shape, g.dtype, order=layout)
+    for k, (i, j) in enumerate(offsets(kernel_size)):
+        np.equal(index, k, out=chosen)           # where this offset won
+        target = window_view(acc, i, j, g.shape[-2:], stride, dilation)
+        if separate:
+            np.multiply(g, chosen, out=target)
+        else:                                    # overlapping windows: +=
+            np.multiply(g, chosen, out=part)
+            target += part
+    if ph or pw:
+        return acc[..., ph:ph + size[0], pw:pw + size[1]].copy(order="K")
+    return acc
+
+
+def _blockwise(layout):
+    """Blocks pay when a long axis (N or C) lies innermost, as in batch-last memory; with W
+    innermost numpy's inner loop would run over the kw columns of one window."""
+    return layout[-1] < 2 and layout.index(2) < layout.index(3)
+
+
+def _scatter_blocks(g, index, full, kernel_size, layout):
+    """Windows that tile the input exactly (stride = kernel, the common 2x2 pool): the
+    output seen as blocks (N, C, Ho, kh, Wo, kw) is filled by two broadcast passes,
+    one-hot of the index, times g, instead of two strided passes per kernel offset.
+    Axes are taken in memory order (``layout``) so numpy's loops run contiguously."""
+    acc = empty(full, g.dtype, layout)
+    shape, strides, spread = [], [], []
+    for axis in layout:
+        n, step = acc.shape[axis], acc.strides[axis]
+        if axis < 2:
+            shape += [n]
+            strides += [step]
+            spread += [slice(None)]
+        else:                                    # H -> (Ho, kh), W -> (Wo, kw)
+            k = kernel_size[axis - 2]
+            shape += [n // k, k]
+            strides += [k * step, step]
+            spread += [slice(None), None]
+    blocks = np.lib.stride_tricks.as_strided(acc, shape, strides)
+    grid = np.arange(len(offsets(kernel_size)), dtype=index.dtype).reshape(
+        [1 if s is not None else n for s, n in zip(spread, shape)])
+    np.equal(index.transpose(layout)[tuple(spread)], grid, out=blocks)
+    np.multiply(blocks, g.transpose(layout)[tuple(spread)], out=blocks)
+    return acc
+
+
+def _laid_like(a, layout, tag):
+    """a copied into a reused buffer laid out in memory along ``layout``."""
+    buf = scratch(tag, a.shape, a.dtype, order=layout)
+    np.copyto(buf, a)
+    return buf
+
+
+def window_gather(x, index, kernel_size, stride, padding, dilation):
+    """out (N, C, Ho, Wo): x at the chosen offset of each window."""
+    xp = padded(x, padding, 0.0, "window_gather2d")
+    layout = memory_order(index)
+    out = empty(index.shape, x.dtype, layout, zero=True)
+    chosen = scratch("window_gather2d.chosen", index.shape, x.dtype, order=layout)
+    for k, v in enumerate(_views(xp, kernel_size, index.shape[-2:], stride, dilation)):
+        np.equal(index, k, out=chosen)
+        np.multiply(v, chosen, out=chosen)
+        out += chosen
+    return out
+
+
+def avg_pool(x, kernel_size, stride, padding):
+    out_hw = out_size("avg_pool2d", x.shape[-2:], kernel_size, stride, padding, (1, 1))
+    xp = padded(x, padding, 0.0, "avg_pool2d")
+    views = _views(xp, kernel_size, out_hw, stride, (1, 1))
+    total = np.array(views[0], dtype=x.dtype if x.dtype.kind == "f" else np.float64, order="K")
+    for v in views[1:]:
+        total += v
+    total *= 1.0 / len(views)
+    return total
