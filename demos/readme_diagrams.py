@@ -9,6 +9,7 @@
 
 from __future__ import annotations
 
+import argparse
 import shutil
 import subprocess
 import sys
@@ -82,25 +83,34 @@ def screenshot(html, png):
     print(f"wrote {png}")
 
 
-def main():
-    IMAGES.mkdir(parents=True, exist_ok=True)
+def main(argv=None):
+    parser = argparse.ArgumentParser(
+        description="Regenerate the README's pictures (overwrites the files in --out).")
+    parser.add_argument("--out", type=Path, default=IMAGES, metavar="DIR",
+                        help=f"where to write the pictures (default: {IMAGES.relative_to(ROOT)})")
+    images = parser.parse_args(argv).out  # --help exits here, before anything is written
+    images.mkdir(parents=True, exist_ok=True)
+    _write_all(images)
+
+
+def _write_all(images):
     f = lecture()
     f.backward()
-    print("wrote", viz.render(viz.draw(f), IMAGES / "lecture.svg"))
+    print("wrote", viz.render(viz.draw(f), images / "lecture.svg"))
     g = fanout()
     steps = autograd.backprop_steps(g)
     k = next(i for i, s in enumerate(steps) if s.op == "copy")
-    print("wrote", viz.render(viz.draw_steps(g)[k], IMAGES / "fanout-step.svg"))
+    print("wrote", viz.render(viz.draw_steps(g)[k], images / "fanout-step.svg"))
     loss = tensor_net()
     loss.backward()
-    print("wrote", viz.render(viz.draw(loss), IMAGES / "tensor.svg"))
-    print("wrote", viz.render(double_backward(), IMAGES / "double-backward.svg"))
-    for gv in IMAGES.glob("*.gv"):
+    print("wrote", viz.render(viz.draw(loss), images / "tensor.svg"))
+    print("wrote", viz.render(double_backward(), images / "double-backward.svg"))
+    for gv in images.glob("*.gv"):
         gv.unlink()  # the DOT text is regenerated from code; keep only the pictures
     with tempfile.TemporaryDirectory() as tmp:
         html = Path(viz.save_stepper(fanout(), Path(tmp) / "stepper.html",
                                      title="chainrule: f = x*x + exp(y)/x, step by step"))
-        screenshot(html, IMAGES / "stepper.png")
+        screenshot(html, images / "stepper.png")
 
 
 if __name__ == "__main__":

@@ -63,7 +63,7 @@ def test_next_changes_the_frame(page, tmp_path):
     assert 'data-step="1"' in after and "frame 2 / 3" in after
     # the step's text under the drawing is the text of the new frame
     text = re.search(r'data-index="1">.*?<pre>(.*?)</pre>', after, flags=re.S).group(1)
-    assert text.startswith("step 2/3")
+    assert text.startswith("step 2 of 3")
 
 
 def test_step_fragment_opens_a_frame(page, tmp_path):

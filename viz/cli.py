@@ -34,8 +34,9 @@ Explain backpropagation through a small expression, gate by gate.
              and {MAX_USES} uses in all of names used more than once)
   name=value a finite number for every name in EXPR (e.g. x=-2 y=5 z=-4)
   --out DIR  where to write graph.svg, frames/ and stepper.html (default ./chainrule-out)
-  --format   svg (default) or png: the format of graph and frames, the only one written
-             (the stepper always inlines SVG)
+  --format   svg (default), png or pdf: the format of graph and frames, the only one
+             written (the stepper always inlines SVG)
+  --digits N significant digits of every number (default 3; 3.35e-4, never 0.00)
 
 example:
   chainrule explain "(x + y) * z" x=-2 y=5 z=-4
@@ -74,7 +75,7 @@ def parse_args(argv):
         name, eq, value = arg[2:].partition("=")
         if name == "help":
             opts["help"] = True
-        elif name in ("out", "format"):
+        elif name in ("out", "format", "digits"):
             if not eq:
                 value = next(it, None)
                 if value is None:
@@ -84,16 +85,25 @@ def parse_args(argv):
             raise Usage(f"unknown option '{arg}'")
     if opts["format"] not in ("svg", "png"):
         raise Usage(f"--format must be svg or png, got '{opts['format']}'")
+    opts["digits"] = _digits(opts.get("digits", "3"))
     if not opts.get("help") and not positional:
         raise Usage('missing the expression (e.g. chainrule explain "(x + y) * z" x=-2 y=5 z=-4)')
     return positional, opts
 
 
-def _num(v):
-    return step_fmt(v)
+def _digits(text):
+    """--digits N: significant digits of every printed number, 1 to 17."""
+    if not str(text).isdigit() or not 1 <= int(text) <= 17:
+        raise Usage(f"--digits must be a whole number from 1 to 17, got '{text}'")
+    return int(text)
 
 
-def explain(expr, pairs, out_dir, format, stdout):
+def _num(v, digits=3):
+    return step_fmt(v, digits)
+
+
+def explain(expr, pairs, out_dir, format, stdout, digits=3):
+    _n = lambda v: _num(v, digits)
     built = build(expr, parse_values(pairs))
     if not built.leaves:
         raise ExprError("no variables to differentiate (the expression has only constants; "
@@ -112,21 +122,21 @@ def explain(expr, pairs, out_dir, format, stdout):
     out = _prepare_out(Path(out_dir))  # before printing: a bad --out is one line, nothing else
 
     p = lambda line="": print(line, file=stdout)
-    given = ", ".join(f"{n}={_num(leaf.data)}" for n, leaf in built.leaves.items())
+    given = ", ".join(f"{n}={_n(leaf.data)}" for n, leaf in built.leaves.items())
     p(f"{f} = {' '.join(expr.split())}" + (f"   with {given}" if given else ""))
     p()
     p("forward")
     for name, leaf in built.leaves.items():
-        p(f"  {name} = {_num(leaf.data)}")
+        p(f"  {name} = {_n(leaf.data)}")
     for node, text in _gates_in_order(root, built.texts):
         prefix = f"{f} = " if node is root else ""
-        p(f"  {prefix}{text} = {_num(node.data)}")
+        p(f"  {prefix}{text} = {_n(node.data)}")
     if root._op is None:
-        p(f"  {f} = {_num(root.data)}")
+        p(f"  {f} = {_n(root.data)}")
     p()
     p(f"backward ({len(steps)} step{'s' if len(steps) != 1 else ''}; downstream = upstream x local)")
     for k, step in enumerate(steps, 1):
-        lines = step.lines()
+        lines = step.lines(digits)
         p(f"  {k:>2}. {lines[0]}")
         for line in lines[1:]:
             p(f"      {line}")
@@ -135,9 +145,9 @@ def explain(expr, pairs, out_dir, format, stdout):
     p()
     p("gradients")
     for name, g in grads.items():
-        p(f"  d{f}/d{name} = {_num(g)}")
+        p(f"  d{f}/d{name} = {_n(g)}")
     p()
-    return _pictures(root, steps, out, format, stdout, f"{f} = {' '.join(expr.split())}")
+    return _pictures(root, steps, out, format, stdout, f"{f} = {' '.join(expr.split())}", digits)
 
 
 def _backward_error(e, root, texts):
@@ -196,7 +206,7 @@ def _gates_in_order(root, texts):
     return [(n, texts.get(id(n), n.label or n.op)) for n in graph_order(root) if n._op is not None]
 
 
-def _pictures(root, steps, out, format, stdout, title):
+def _pictures(root, steps, out, format, stdout, title, digits=3):
     """Writes graph.FORMAT, frames/step-K.FORMAT (each with its .gv) and stepper.html.
 
     Only the requested format is written: with png, the SVG the stepper inlines is made in a
@@ -209,8 +219,8 @@ def _pictures(root, steps, out, format, stdout, title):
         if other != format and (out / f"graph.{other}").is_file():
             (out / f"graph.{other}").unlink()  # stale, from a run with the other format
     root.backward()
-    graph = draw(root, title=title)
-    frames = draw_steps(root, caption=False)  # the terminal and the stepper show the text
+    graph = draw(root, title=title, digits=digits)
+    frames = draw_steps(root, digits=digits)  # captioned: a frame on a slide says which step it is
     width = len(str(len(frames)))
     names = [f"step-{k:0{width}d}" for k in range(1, len(frames) + 1)]
     paths = [out / "graph", *(frames_dir / n for n in names)]
@@ -220,7 +230,7 @@ def _pictures(root, steps, out, format, stdout, title):
         if format == "png":
             render_many([graph, *frames], paths, "png")
         svgs = [Path(s).read_text(encoding="utf-8") for s in svg_paths]
-    texts = step_texts(steps)
+    texts = step_texts(steps, digits)
     if len(svgs) > 1:
         svgs = svgs[1:]
     else:
@@ -250,7 +260,8 @@ def main(argv=None, stdout=None, stderr=None):
         if opts.get("help"):
             print(HELP, file=stdout)
             return 0
-        return explain(positional[0], positional[1:], opts["out"], opts["format"], stdout)
+        return explain(positional[0], positional[1:], opts["out"], opts["format"], stdout,
+                       opts["digits"])
     except (Usage, ExprError) as e:
         err(e)
         return 2

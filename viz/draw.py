@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from autograd import backprop_steps
+from autograd.display import DIGITS
 
 from . import style as S
 from .arrays import array_html
@@ -34,15 +35,16 @@ class State:
     caption: list = field(default_factory=list)     # lines under the drawing
 
 
-def draw(root, *, rankdir="LR", values=True, grads=None, fmt=".2f", forward=None, legend=True,
-         title=None):
+def draw(root, *, rankdir="LR", values=True, grads=None, fmt=None, digits=DIGITS, forward=None,
+         legend=True, title=None):
     """Draw the graph ending at ``root`` (a Value or a Tensor) -> graphviz.Digraph.
 
     rankdir: "LR" (left to right, default) or "TB" (top to bottom).
     values: show forward values. grads: True / False / None (auto: shown once backward has
         run, i.e. when some node has a non-zero Value.grad or a Tensor.grad that is set;
         before that they are left out rather than drawn as 0).
-    fmt: number format spec (".2f", ".3g", ...) or a callable float -> str.
+    digits: significant digits of every number (autograd.display's policy: 3.35e-4, never 0).
+    fmt: instead of digits, a number format spec (".2f", ".3g", ...) or a callable float -> str.
     forward: draw a gradient graph (made with create_graph=True): nodes of the graph of
         ``forward`` are drawn as forward nodes, the others as backward nodes (dashed, lilac).
     """
@@ -50,8 +52,8 @@ def draw(root, *, rankdir="LR", values=True, grads=None, fmt=".2f", forward=None
     if grads is None:
         grads = _backward_ran(scene)
     state = State(grads=_recorded_grads(scene) if grads else {})
-    return build(scene, state, rankdir=rankdir, values=values, fmt=fmt, forward=forward,
-                 legend=legend, title=title)
+    return build(scene, state, rankdir=rankdir, values=values, fmt=S.NumberFormat(fmt, digits),
+                 forward=forward, legend=legend, title=title)
 
 
 def _backward_ran(scene):
@@ -100,7 +102,7 @@ def _branch_parts(scene):
 
 # ---------------------------------------------------------------- building the DOT
 
-def build(scene, state, *, rankdir="LR", values=True, fmt=".2f", forward=None, legend=True,
+def build(scene, state, *, rankdir="LR", values=True, fmt=None, forward=None, legend=True,
           title=None):
     if rankdir not in ("LR", "TB"):
         raise ValueError(f"draw: rankdir must be 'LR' or 'TB', got {rankdir!r}")

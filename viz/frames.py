@@ -10,25 +10,27 @@ from __future__ import annotations
 import numpy as np
 
 from autograd import backprop_steps
+from autograd.display import DIGITS, format_product, format_sum
 
 from .draw import State, build
 from .scene import Scene
 from .style import NumberFormat
 
 
-def draw_steps(root, *, grad=None, rankdir="LR", values=True, fmt=".2f", legend=True, caption=True):
+def draw_steps(root, *, grad=None, rankdir="LR", values=True, fmt=None, digits=DIGITS, legend=True,
+               caption=True):
     """One graphviz.Digraph per backward step of ``root`` (same length as backprop_steps).
 
     caption: write the step's text (`upstream x local = downstream` lines) under each frame.
     """
     scene = Scene(root)
     steps = backprop_steps(root, grad)
-    fmt = NumberFormat(fmt)
+    fmt = NumberFormat(fmt, digits)
     frames = scalar_states(scene, steps, fmt) if scene.scalar else tensor_states(scene, steps)
     out = []
     for k, (step, state) in enumerate(zip(steps, frames)):
         if caption:
-            state.caption = [f"step {k + 1}/{len(steps)}", *step.lines()]
+            state.caption = [f"step {k + 1} of {len(steps)}", *step.lines(digits)]
         out.append(build(scene, state, rankdir=rankdir, values=values, fmt=fmt, legend=legend))
     return out
 
@@ -59,16 +61,23 @@ def scalar_states(scene, steps, fmt):
                 if at <= k:
                     st.grads[j] = steps[at].downstream[0]
                 if at == k:
-                    parts = " + ".join(fmt(p) for p in step.upstream)
-                    st.notes[j] = f"{parts} = {fmt(step.downstream[0])}"
+                    if fmt.policy:
+                        parts, total = format_sum(step.upstream, step.downstream[0], fmt.digits)
+                    else:
+                        parts, total = [fmt(p) for p in step.upstream], fmt(step.downstream[0])
+                    st.notes[j] = f"{' + '.join(parts)} = {total}"
                     st.hot_wires.add(j)
             else:
                 at = op_at.get(id(w.consumer), never)
                 if at <= k:
                     st.grads[j] = steps[at].downstream[w.index]
                 if at == k:
-                    st.notes[j] = (f"{fmt(step.upstream)} x {fmt(step.local[w.index])} = "
-                                   f"{fmt(step.downstream[w.index])}")
+                    up, loc, down = step.upstream, step.local[w.index], step.downstream[w.index]
+                    if fmt.policy:
+                        up, loc, down = format_product(up, loc, down, fmt.digits)
+                    else:
+                        up, loc, down = fmt(up), fmt(loc), fmt(down)
+                    st.notes[j] = f"{up} x {loc} = {down}"
                     st.hot_wires.add(j)
                 if w.kind == "branch" and copy_at.get(id(w.node)) == k:
                     st.hot_wires.add(j)

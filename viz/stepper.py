@@ -13,6 +13,7 @@ import tempfile
 from pathlib import Path
 
 from autograd import backprop_steps
+from autograd.display import DIGITS
 
 from .draw import draw
 from .frames import draw_steps
@@ -93,8 +94,8 @@ def stepper_html(svgs, texts, title="chainrule: backprop step by step"):
     return "\n".join(parts)
 
 
-def step_texts(steps):
-    return [f"step {k + 1}/{len(steps)}\n{s}" for k, s in enumerate(steps)]
+def step_texts(steps, digits=DIGITS):
+    return [f"step {k + 1} of {len(steps)}\n" + "\n".join(s.lines(digits)) for k, s in enumerate(steps)]
 
 
 def save_stepper(root, path, *, grad=None, title=None, **options):
