@@ -49,7 +49,7 @@ def test_lecture_example(tmp_path):
     frames = sorted((tmp_path / "frames").glob("step-*.svg"))
     assert len(frames) == 2
     html = (tmp_path / "stepper.html").read_text()
-    assert html.count('class="frame"') == 2
+    assert html.count('class="frame"') == 2 + 2  # forward, seed, 2 steps
 
 
 @needs_renderer
@@ -70,8 +70,9 @@ def test_png_format_and_fan_out(tmp_path):
     assert not list(tmp_path.rglob("*.svg"))
     assert (tmp_path / "graph.gv").exists()
     assert out.strip().splitlines()[-1] == (f"pictures in {tmp_path}/ (graph.png, "
+                                            "frames/forward.png, frames/seed.png, "
                                             f"frames/step-1.png ... step-{steps}.png, stepper.html)")
-    assert (tmp_path / "stepper.html").read_text().count('class="frame"') == steps  # SVG inlined
+    assert (tmp_path / "stepper.html").read_text().count('class="frame"') == steps + 2  # SVG inlined
     # a later svg run does not leave the old graph.png behind
     assert run("explain", "x * y", "x=2", "y=1", "--out", str(tmp_path))[0] == 0
     assert (tmp_path / "graph.svg").exists() and not (tmp_path / "graph.png").exists()
@@ -215,8 +216,8 @@ def test_math_errors_exit_2_with_one_line(argv, message):
 def test_command_line_errors():
     assert run()[0] == 2
     assert run("frobnicate")[0] == 2
-    code, _, err = run("explain", "x", "x=1", "--format", "pdf")
-    assert code == 2 and "svg or png" in err
+    code, _, err = run("explain", "x", "x=1", "--format", "jpeg")
+    assert code == 2 and "svg, png or pdf" in err
     code, _, err = run("explain", "x", "x=1", "--colour")
     assert code == 2 and "unknown option" in err
     code, _, err = run("explain", "x", "x=1", "--out")

@@ -132,8 +132,8 @@ def test_jupyter_display_uses_the_same_renderer(tmp_path, monkeypatch):
 
 
 def test_unknown_format_is_refused(tmp_path):
-    with pytest.raises(ValueError, match="svg, png"):
-        viz.render(lecture_drawing(), tmp_path / "g", "pdf")
+    with pytest.raises(ValueError, match="svg, png, pdf"):
+        viz.render(lecture_drawing(), tmp_path / "g", "jpeg")
 
 
 def test_render_many_matches_render(tmp_path):

@@ -1,6 +1,6 @@
 """chainrule: explain backprop through an expression, step by step.
 
-    chainrule explain "(x + y) * z" x=-2 y=5 z=-4 [--out DIR] [--format svg|png]
+    chainrule explain "(x + y) * z" x=-2 y=5 z=-4 [--out DIR] [--format svg|png|pdf] [--digits N]
 
 Prints the forward values, every backward step as the lecture writes it and the final
 gradients, and writes the graph, one frame per step and stepper.html into DIR. Bad input
@@ -18,12 +18,11 @@ from autograd import backprop_steps
 from autograd.steps import fmt as step_fmt
 
 from .draw import draw
-from .frames import draw_steps
 from .parse import MAX_OPS, MAX_USES, ExprError, _clip, build, parse_values
 from .render import RenderError, render_many
-from .stepper import step_texts, stepper_html
+from .stepper import Stepper, story
 
-USAGE = ('usage: chainrule explain "EXPR" name=value ... [--out DIR] [--format svg|png]\n'
+USAGE = ('usage: chainrule explain "EXPR" name=value ... [--out DIR] [--format svg|png|pdf] [--digits N]\n'
          "       chainrule --version | --help")
 HELP = f"""{USAGE}
 
@@ -83,8 +82,8 @@ def parse_args(argv):
             opts[name] = value
         else:
             raise Usage(f"unknown option '{arg}'")
-    if opts["format"] not in ("svg", "png"):
-        raise Usage(f"--format must be svg or png, got '{opts['format']}'")
+    if opts["format"] not in ("svg", "png", "pdf"):
+        raise Usage(f"--format must be svg, png or pdf, got '{opts['format']}'")
     opts["digits"] = _digits(opts.get("digits", "3"))
     if not opts.get("help") and not positional:
         raise Usage('missing the expression (e.g. chainrule explain "(x + y) * z" x=-2 y=5 z=-4)')
@@ -207,38 +206,36 @@ def _gates_in_order(root, texts):
 
 
 def _pictures(root, steps, out, format, stdout, title, digits=3):
-    """Writes graph.FORMAT, frames/step-K.FORMAT (each with its .gv) and stepper.html.
+    """Writes graph.FORMAT, frames/forward, frames/seed, frames/step-K (.FORMAT, each with its
+    .gv; one file per frame, captioned, for slide overlays) and stepper.html.
 
-    Only the requested format is written: with png, the SVG the stepper inlines is made in a
+    Only the requested format is written: otherwise the SVG the stepper inlines is made in a
     temporary folder."""
     frames_dir = out / "frames"
-    for old in frames_dir.glob("step-*.*"):
-        if old.suffix in (".gv", ".svg", ".png"):
+    for old in [*frames_dir.glob("step-*.*"), *frames_dir.glob("forward.*"), *frames_dir.glob("seed.*")]:
+        if old.suffix in (".gv", ".svg", ".png", ".pdf"):
             old.unlink()
-    for other in ("svg", "png"):
+    for other in ("svg", "png", "pdf"):
         if other != format and (out / f"graph.{other}").is_file():
-            (out / f"graph.{other}").unlink()  # stale, from a run with the other format
+            (out / f"graph.{other}").unlink()  # stale, from a run with another format
     root.backward()
     graph = draw(root, title=title, digits=digits)
-    frames = draw_steps(root, digits=digits)  # captioned: a frame on a slide says which step it is
-    width = len(str(len(frames)))
-    names = [f"step-{k:0{width}d}" for k in range(1, len(frames) + 1)]
-    paths = [out / "graph", *(frames_dir / n for n in names)]
+    drawings, texts, _ = story(root, digits=digits, caption=True)  # a frame on a slide says its step
+    n = len(steps)
+    width = len(str(n))
+    names = ["forward", "seed", *(f"step-{k:0{width}d}" for k in range(1, n + 1))][:len(drawings)]
+    paths = [out / "graph", *(frames_dir / name for name in names)]
     with tempfile.TemporaryDirectory(prefix="chainrule-") as tmp:
-        svg_at = paths if format == "svg" else [Path(tmp) / "graph", *(Path(tmp) / n for n in names)]
-        svg_paths = render_many([graph, *frames], svg_at, "svg")
-        if format == "png":
-            render_many([graph, *frames], paths, "png")
+        svg_at = paths if format == "svg" else [Path(tmp) / "graph", *(Path(tmp) / m for m in names)]
+        svg_paths = render_many([graph, *drawings], svg_at, "svg")
+        if format != "svg":
+            render_many([graph, *drawings], paths, format)
         svgs = [Path(s).read_text(encoding="utf-8") for s in svg_paths]
-    texts = step_texts(steps, digits)
-    if len(svgs) > 1:
-        svgs = svgs[1:]
-    else:
-        texts = ["no gates: nothing to backpropagate"]
-    (out / "stepper.html").write_text(stepper_html(svgs, texts, f"chainrule: {title}"), encoding="utf-8")
-    n = len(frames)
-    frame_text = f"frames/step-{1:0{width}d}.{format} ... step-{n}.{format}" if n else "no frames"
-    print(f"pictures in {out}/ (graph.{format}, {frame_text}, stepper.html)", file=stdout)
+    Stepper(svgs[1:], texts, f"chainrule: {title}").save(out / "stepper.html")
+    written = ", ".join(f"frames/{m}.{format}" for m in names[:2])
+    if n:
+        written += f", frames/step-{1:0{width}d}.{format} ... step-{n}.{format}"
+    print(f"pictures in {out}/ (graph.{format}, {written}, stepper.html)", file=stdout)
     return 0
 
 

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import graphviz
 
-FORMATS = ("svg", "png")
+FORMATS = ("svg", "png", "pdf")  # pdf: vector, fonts embedded; needs the system dot
 INSTALL_HINT = "pip install graphviz-pure, or install Graphviz (e.g. apt install graphviz)"
 
 
@@ -77,7 +77,7 @@ def render(digraph, path, format="svg"):
     """
     _check_format(format)
     path = Path(path)
-    if path.suffix.lower() in (".gv", ".dot", ".svg", ".png"):
+    if path.suffix.lower() in (".gv", ".dot", ".svg", ".png", ".pdf"):
         path = path.with_suffix("")
     path.parent.mkdir(parents=True, exist_ok=True)
     gv = path.with_name(path.name + ".gv")
@@ -86,8 +86,15 @@ def render(digraph, path, format="svg"):
     exe = find_renderer()
     if exe is None:
         raise RenderError(f"no Graphviz renderer found ({INSTALL_HINT}); the DOT file is {gv}")
+    _pdf_check(exe, format)
     _run([exe, f"-T{format}", str(gv), "-o", str(out)])
     return str(out)
+
+
+def _pdf_check(exe, format):
+    if format == "pdf" and Path(exe).name.startswith("graphviz-pure"):
+        raise RenderError("PDF needs the system Graphviz dot (graphviz-pure renders svg and png "
+                          "only): install Graphviz (e.g. apt install graphviz)")
 
 
 def pipe(source, format="svg"):
@@ -115,7 +122,7 @@ def render_many(digraphs, paths, format="svg"):
     gvs, outs = [], []
     for d, p in zip(digraphs, paths):
         p = Path(p)
-        if p.suffix.lower() in (".gv", ".dot", ".svg", ".png"):
+        if p.suffix.lower() in (".gv", ".dot", ".svg", ".png", ".pdf"):
             p = p.with_suffix("")
         p.parent.mkdir(parents=True, exist_ok=True)
         gv = p.with_name(p.name + ".gv")
@@ -128,6 +135,7 @@ def render_many(digraphs, paths, format="svg"):
     if exe is None:
         raise RenderError(f"no Graphviz renderer found ({INSTALL_HINT}); "
                           f"the DOT files are in {gvs[0].parent}")
+    _pdf_check(exe, format)
     for start in range(0, len(gvs), 100):
         batch = gvs[start:start + 100]
         _run([exe, f"-T{format}", "-O", *map(str, batch)], timeout=120 + 10 * len(batch))
