@@ -17,12 +17,14 @@ from pathlib import Path
 from autograd import backprop_steps
 from autograd.steps import fmt as step_fmt
 
+from . import cli_quiz
 from .draw import draw
 from .parse import MAX_OPS, MAX_USES, ExprError, _clip, build, parse_values
 from .render import RenderError, render_many
 from .stepper import Stepper, story
 
 USAGE = ('usage: chainrule explain "EXPR" name=value ... [--out DIR] [--format svg|png|pdf] [--digits N]\n'
+         "       chainrule quiz --level scalar|vector|matmul|conv|pool [--count K] [--seed N] --out DIR\n"
          "       chainrule --version | --help")
 HELP = f"""{USAGE}
 
@@ -251,6 +253,8 @@ def main(argv=None, stdout=None, stderr=None):
         if argv[0] in ("--version", "-V"):
             print(f"chainrule {_version()}", file=stdout)
             return 0
+        if argv[0] == "quiz":
+            return cli_quiz.main(argv[1:], stdout, stderr)
         if argv[0] != "explain":
             raise Usage(f"unknown command '{argv[0]}' (try: chainrule explain \"(x + y) * z\" x=-2 y=5 z=-4)")
         positional, opts = parse_args(argv[1:])
@@ -259,7 +263,7 @@ def main(argv=None, stdout=None, stderr=None):
             return 0
         return explain(positional[0], positional[1:], opts["out"], opts["format"], stdout,
                        opts["digits"])
-    except (Usage, ExprError) as e:
+    except (Usage, ExprError, cli_quiz.QuizUsage) as e:
         err(e)
         return 2
     except RenderError as e:

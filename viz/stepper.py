@@ -180,7 +180,7 @@ class Stepper:
         n, sid = len(self.svgs), self.id
         quiz = any(self.answers)
         parts = [f'<div class="chainrule-stepper fit" id="{sid}" data-step="0" tabindex="0">',
-                 f"<style>{_STYLE}</style>", f"<h1>{html.escape(self.title)}</h1>",
+                 f"<style>{_STYLE}</style>", f"<h1>{html.escape(self.title)}</h1>" if self.title else "",
                  '<div class="controls">',
                  '<button class="prev" type="button">&#8592; previous</button>',
                  f'<input class="slider" type="range" min="0" max="{n - 1}" value="0" aria-label="step">',
