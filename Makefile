@@ -16,7 +16,7 @@ $(VENV)/.base: pyproject.toml
 	touch $@
 
 $(VENV)/.test: $(VENV)/.base
-	$(PY) -m pip install -q -e '.[test,dev,demos]'
+	$(PY) -m pip install -q -e '.[test,dev,demos,notebooks]'
 	touch $@
 
 $(VENV)/.demos: $(VENV)/.base

@@ -17,6 +17,7 @@ from autograd.display import DIGITS
 
 from . import style as S
 from .arrays import array_html
+from .collapse import COLLAPSE_ABOVE, draw_modules, parameter_names
 from .render import Drawing
 from .scene import Scene
 
@@ -36,7 +37,7 @@ class State:
 
 
 def draw(root, *, rankdir="LR", values=True, grads=None, fmt=None, digits=DIGITS, forward=None,
-         legend=True, title=None):
+         legend=True, title=None, names=None, collapse="auto"):
     """Draw the graph ending at ``root`` (a Value or a Tensor) -> graphviz.Digraph.
 
     rankdir: "LR" (left to right, default) or "TB" (top to bottom).
@@ -47,13 +48,22 @@ def draw(root, *, rankdir="LR", values=True, grads=None, fmt=None, digits=DIGITS
     fmt: instead of digits, a number format spec (".2f", ".3g", ...) or a callable float -> str.
     forward: draw a gradient graph (made with create_graph=True): nodes of the graph of
         ``forward`` are drawn as forward nodes, the others as backward nodes (dashed, lilac).
+    names: a model (its named_parameters()) or {name: tensor}: parameters drawn as conv1.weight.
+    collapse: "modules" draws one box per module (viz.collapse); False the full graph; "auto"
+        (default) collapses tensor networks of more than 30 nodes with parameters, so they fit a slide.
     """
+    if collapse not in ("auto", "modules", False):
+        raise ValueError(f"draw: collapse must be 'auto', 'modules' or False, got {collapse!r}")
     scene = Scene(root)
+    if not scene.scalar and forward is None and (collapse == "modules" or (
+            collapse == "auto" and len(scene.nodes) > COLLAPSE_ABOVE
+            and sum(n.is_leaf and n.requires_grad for n in scene.nodes) >= 2)):
+        return draw_modules(root, names, rankdir=rankdir, digits=digits, title=title)
     if grads is None:
         grads = _backward_ran(scene)
     state = State(grads=_recorded_grads(scene) if grads else {})
     return build(scene, state, rankdir=rankdir, values=values, fmt=S.NumberFormat(fmt, digits),
-                 forward=forward, legend=legend, title=title)
+                 forward=forward, legend=legend, title=title, names=names)
 
 
 def _backward_ran(scene):
@@ -103,7 +113,7 @@ def _branch_parts(scene):
 # ---------------------------------------------------------------- building the DOT
 
 def build(scene, state, *, rankdir="LR", values=True, fmt=None, forward=None, legend=True,
-          title=None):
+          title=None, names=None):
     if rankdir not in ("LR", "TB"):
         raise ValueError(f"draw: rankdir must be 'LR' or 'TB', got {rankdir!r}")
     fmt = fmt if isinstance(fmt, S.NumberFormat) else S.NumberFormat(fmt)
@@ -114,7 +124,7 @@ def build(scene, state, *, rankdir="LR", values=True, fmt=None, forward=None, le
     if scene.scalar:
         _circuit(dot, scene, state, values, fmt, backward)
     else:
-        _boxes(dot, scene, state, values, fmt, backward)
+        _boxes(dot, scene, state, values, fmt, backward, parameter_names(names))
     lines = ([title] if title else []) + list(state.caption)
     rows = "".join(f'<TR><TD ALIGN="LEFT">{S.font(line, size=11)}</TD></TR>' for line in lines)
     if legend:  # in the graph label, under the drawing: it never disturbs the layout
@@ -195,12 +205,13 @@ def _stack(rows):
     return f'<<TABLE BORDER="0" CELLBORDER="0" CELLSPACING="0" CELLPADDING="0">{body}</TABLE>>'
 
 
-def _boxes(dot, scene, state, values, fmt, backward):
+def _boxes(dot, scene, state, values, fmt, backward, pnames=None):
     for n in scene.nodes:
         name = scene.name(n)
         grey = name in state.grey
         if n._op is None:
-            head = S.font(n.label or ("leaf" if n.requires_grad else "constant"), bold=True)
+            head = S.font((pnames or {}).get(id(n)) or n.label
+                          or ("leaf" if n.requires_grad else "constant"), bold=True)
             attrs = {"style": "rounded", "color": "#555555"}
             if id(n) in backward:
                 attrs.update(style="rounded,dashed", color=S.BACKWARD_EDGE)
@@ -222,7 +233,7 @@ def _boxes(dot, scene, state, values, fmt, backward):
         if values:
             blocks.append(array_html(n.data, S.GREY if grey else S.VALUE_COLOR, fmt, "value"))
         g = state.grads.get(id(n))
-        if g is not None:
+        if g is not None and not (n.is_leaf and not n.requires_grad):  # constants draw no gradient
             blocks.append(array_html(g, S.GRAD_COLOR, fmt, "grad"))
         cells = "".join(f'<TD ALIGN="LEFT" VALIGN="TOP">{b}</TD>' for b in blocks)
         body = "".join(f'<TR><TD COLSPAN="{max(len(blocks), 1)}">{r}</TD></TR>' for r in rows)
