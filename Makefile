@@ -39,6 +39,7 @@ bench: $(VENV)/.base
 	$(PY) benchmarks/tensor_bench.py
 	$(PY) benchmarks/conv_bench.py
 	$(PY) benchmarks/lenet_bench.py
+	$(PY) benchmarks/stepper_bench.py
 
 diagrams: $(VENV)/.base
 	$(PY) demos/readme_diagrams.py

@@ -205,7 +205,9 @@ def test_conv_and_pool_nodes_show_their_parameters():
     y = F.max_pool2d(F.conv2d(x, w, stride=1, padding=1), 2)
     src = viz.draw(y.sum()).source
     conv = next(ln for ln in src.splitlines() if "<B>conv2d</B>" in ln)
-    assert re.search(r"padding=(1|\(1, 1\))", conv) and re.search(r"stride=(1|\(1, 1\))", conv)
+    assert re.search(r"padding=(1|\(1, 1\))", conv) and not re.search(r"stride=", conv)  # default hidden
+    full = next(ln for ln in viz.draw(y.sum(), defaults=True).source.splitlines() if "<B>conv2d</B>" in ln)
+    assert re.search(r"stride=(1|\(1, 1\))", full) and re.search(r"groups=1", full)
     pool = next(ln for ln in src.splitlines() if "<B>max_pool2d</B>" in ln)
     assert re.search(r"kernel(_size)?=(2|\(2, 2\))", pool)
     assert 'color="#8a3fa8"' in pool  # max-pool is a router

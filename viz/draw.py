@@ -37,7 +37,7 @@ class State:
 
 
 def draw(root, *, rankdir="LR", values=True, grads=None, fmt=None, digits=DIGITS, forward=None,
-         legend=True, title=None, names=None, collapse="auto"):
+         legend=True, title=None, names=None, collapse="auto", defaults=False):
     """Draw the graph ending at ``root`` (a Value or a Tensor) -> graphviz.Digraph.
 
     rankdir: "LR" (left to right, default) or "TB" (top to bottom).
@@ -49,6 +49,7 @@ def draw(root, *, rankdir="LR", values=True, grads=None, fmt=None, digits=DIGITS
     forward: draw a gradient graph (made with create_graph=True): nodes of the graph of
         ``forward`` are drawn as forward nodes, the others as backward nodes (dashed, lilac).
     names: a model (its named_parameters()) or {name: tensor}: parameters drawn as conv1.weight.
+    defaults: also list hyper-parameters at their default value (stride=1, padding=0, ...).
     collapse: "modules" draws one box per module (viz.collapse); False the full graph; "auto"
         (default) collapses tensor networks of more than 30 nodes with parameters, so they fit a slide.
     """
@@ -63,7 +64,7 @@ def draw(root, *, rankdir="LR", values=True, grads=None, fmt=None, digits=DIGITS
         grads = _backward_ran(scene)
     state = State(grads=_recorded_grads(scene) if grads else {})
     return build(scene, state, rankdir=rankdir, values=values, fmt=S.NumberFormat(fmt, digits),
-                 forward=forward, legend=legend, title=title, names=names)
+                 forward=forward, legend=legend, title=title, names=names, defaults=defaults)
 
 
 def _backward_ran(scene):
@@ -113,7 +114,7 @@ def _branch_parts(scene):
 # ---------------------------------------------------------------- building the DOT
 
 def build(scene, state, *, rankdir="LR", values=True, fmt=None, forward=None, legend=True,
-          title=None, names=None):
+          title=None, names=None, defaults=False):
     if rankdir not in ("LR", "TB"):
         raise ValueError(f"draw: rankdir must be 'LR' or 'TB', got {rankdir!r}")
     fmt = fmt if isinstance(fmt, S.NumberFormat) else S.NumberFormat(fmt)
@@ -124,7 +125,7 @@ def build(scene, state, *, rankdir="LR", values=True, fmt=None, forward=None, le
     if scene.scalar:
         _circuit(dot, scene, state, values, fmt, backward)
     else:
-        _boxes(dot, scene, state, values, fmt, backward, parameter_names(names))
+        _boxes(dot, scene, state, values, fmt, backward, parameter_names(names), defaults)
     lines = ([title] if title else []) + list(state.caption)
     rows = "".join(f'<TR><TD ALIGN="LEFT">{S.font(line, size=11)}</TD></TR>' for line in lines)
     if legend:  # in the graph label, under the drawing: it never disturbs the layout
@@ -205,7 +206,20 @@ def _stack(rows):
     return f'<<TABLE BORDER="0" CELLBORDER="0" CELLSPACING="0" CELLPADDING="0">{body}</TABLE>>'
 
 
-def _boxes(dot, scene, state, values, fmt, backward, pnames=None):
+DEFAULTS = {"stride": 1, "dilation": 1, "groups": 1, "padding": 0, "output_padding": 0}
+
+
+def _shown_params(params, defaults):
+    """Hyper-parameters to list: those at their default value say nothing, unless asked for."""
+    if defaults:
+        return params
+    def is_default(k, v):
+        d = DEFAULTS.get(k)
+        return d is not None and all(x == d for x in (v if isinstance(v, tuple) else (v,)))
+    return {k: v for k, v in params.items() if not is_default(k, v)}
+
+
+def _boxes(dot, scene, state, values, fmt, backward, pnames=None, defaults=False):
     for n in scene.nodes:
         name = scene.name(n)
         grey = name in state.grey
@@ -224,7 +238,7 @@ def _boxes(dot, scene, state, values, fmt, backward, pnames=None):
             attrs = _gate_attrs(n, name, state, backward)
             attrs["style"] += ",rounded"
         rows = [head]
-        params = S.params_list(n.params) if n._op is not None else []
+        params = S.params_list(_shown_params(n.params, defaults)) if not n.is_leaf else []
         if params:  # one per line, so wide hyper-parameters do not stretch the box
             rows.append("<BR/>".join(S.font(p, size=9) for p in params))
         rows.append(S.font(str(tuple(n.data.shape)) + ("" if n.data.dtype == np.float64
@@ -256,20 +270,33 @@ def _boxes(dot, scene, state, values, fmt, backward, pnames=None):
         dot.edge(w.src, w.dst, **attrs)
 
 
+# patterns outside the four, explained where they appear
+OTHER_PATTERNS = {"signed distributor": "sub: upstream to the first input, -upstream to the second"}
+
+
 def _legend(scene, backward, have_grads):
-    present = {n._op.pattern for n in scene.nodes if n._op is not None}
+    present = {n.pattern for n in scene.nodes if not n.is_leaf}
     if scene.copies:
         present.add("adder")
     rows = []
     for pattern, (outline, fill, text) in S.PATTERNS.items():
         rows.append((outline, fill, pattern, text, pattern in present))
-    if present - set(S.PATTERNS):
-        rows.append((*S.OTHER[:2], "other", S.OTHER[2], True))
+    others = sorted(present - set(S.PATTERNS))
+    if others:
+        ops = {p: sorted({n.op for n in scene.nodes if not n.is_leaf and n.pattern == p}) for p in others}
+        text = "; ".join(OTHER_PATTERNS.get(p, f"{p}: {', '.join(ops[p])}") for p in others)
+        rows.append((*S.OTHER[:2], "other", text, True))
     body = ""
     for outline, fill, name, text, used in rows:
         weight = S.font(name, bold=used, size=10)
         body += (f'<TR><TD BGCOLOR="{fill}" BORDER="1" COLOR="{outline}" WIDTH="14"> </TD>'
                  f'<TD ALIGN="LEFT">{weight}</TD><TD ALIGN="LEFT">{S.font(text, "#444444", 9)}</TD></TR>')
+    notes = ["bold: the patterns that appear in this drawing"]
+    if not scene.scalar and any(len(n.parents) > 1 for n in scene.nodes):
+        notes.append("0, 1 on an edge: which input of the gate it feeds (first, second)")
+    if scene.copies:
+        notes.append("dot: a copy point, where a value used several times sums its gradients")
+    body += "".join(f'<TR><TD COLSPAN="3" ALIGN="LEFT">{S.font(t, "#444444", 9)}</TD></TR>' for t in notes)
     if backward:
         body += (f'<TR><TD BGCOLOR="{S.BACKWARD_FILL}" BORDER="1" STYLE="dashed" '
                  f'COLOR="{S.BACKWARD_EDGE}"> </TD>'
