@@ -19,6 +19,7 @@ from . import style as S
 from .arrays import array_html
 from .collapse import COLLAPSE_ABOVE, draw_modules, parameter_names
 from .render import Drawing
+from .roles import constant_roles
 from .scene import Scene
 
 
@@ -122,10 +123,11 @@ def build(scene, state, *, rankdir="LR", values=True, fmt=None, forward=None, le
     dot = Drawing("chainrule", graph_attr={"rankdir": rankdir, "fontname": "Helvetica",
                                            "nodesep": "0.35", "ranksep": "0.6"},
                   node_attr={"fontname": "Helvetica"}, edge_attr={"fontname": "Helvetica"})
+    roles = constant_roles(scene.root, forward)
     if scene.scalar:
-        _circuit(dot, scene, state, values, fmt, backward)
+        _circuit(dot, scene, state, values, fmt, backward, roles)
     else:
-        _boxes(dot, scene, state, values, fmt, backward, parameter_names(names), defaults)
+        _boxes(dot, scene, state, values, fmt, backward, parameter_names(names), defaults, roles)
     lines = ([title] if title else []) + list(state.caption)
     rows = "".join(f'<TR><TD ALIGN="LEFT">{S.font(line, size=11)}</TD></TR>' for line in lines)
     if legend:  # in the graph label, under the drawing: it never disturbs the layout
@@ -155,12 +157,12 @@ def _gate_attrs(node, name, state, backward):
     return attrs
 
 
-def _circuit(dot, scene, state, values, fmt, backward):
+def _circuit(dot, scene, state, values, fmt, backward, roles=None):
     for n in scene.nodes:
         name = scene.name(n)
         grey = {"fontcolor": S.GREY} if name in state.grey else {}
         if n._op is None:
-            text = n.label or fmt(n.data)
+            text = n.label or (roles or {}).get(id(n)) or fmt(n.data)
             style = {"fontcolor": S.BACKWARD_EDGE} if id(n) in backward else {}
             dot.node(name, f"<{S.font(text, bold=True)}>", shape="plaintext", **style, **grey)
             continue
@@ -219,12 +221,12 @@ def _shown_params(params, defaults):
     return {k: v for k, v in params.items() if not is_default(k, v)}
 
 
-def _boxes(dot, scene, state, values, fmt, backward, pnames=None, defaults=False):
+def _boxes(dot, scene, state, values, fmt, backward, pnames=None, defaults=False, roles=None):
     for n in scene.nodes:
         name = scene.name(n)
         grey = name in state.grey
         if n._op is None:
-            head = S.font((pnames or {}).get(id(n)) or n.label
+            head = S.font((pnames or {}).get(id(n)) or n.label or (roles or {}).get(id(n))
                           or ("leaf" if n.requires_grad else "constant"), bold=True)
             attrs = {"style": "rounded", "color": "#555555"}
             if id(n) in backward:
