@@ -125,3 +125,23 @@ def test_quiz_checks_answers_and_keeps_score(tmp_path):
     assert verdicts[0] == ("ok", " right")
     assert verdicts[1][0] == "bad" and "expected 3 because upstream 1 x local 3 = 3" in verdicts[1][1]
     assert "score: 1 of 4 (2 answered)" in dom
+
+
+def test_zoom_and_fit_width(tmp_path):
+    x, y = Value(2.0, "x"), Value(-3.0, "y")
+    one = viz.stepper(x * y + x)
+    clicks = """<script>
+      var root = document.getElementsByClassName('chainrule-stepper')[0];
+      root.getElementsByClassName('zoomin')[0].click();
+      var svg = root.getElementsByTagName('svg')[0];
+      document.body.setAttribute('data-zoomed', svg.style.width + ' ' + root.classList.contains('fit'));
+      root.getElementsByClassName('fit')[0].click();
+      document.body.setAttribute('data-fit', svg.style.width + '|' + root.classList.contains('fit'));
+    </script>"""
+    page = tmp_path / "zoom.html"
+    page.write_text("<!DOCTYPE html><html><body>" + one._repr_html_() + clicks + "</body></html>")
+    dom = chromium(tmp_path, "--dump-dom", f"file://{page}")
+    width = float(re.search(r'data-zoomed="([\d.]+)px false"', dom).group(1))
+    natural = float(re.search(r'<svg width="([\d.]+)pt"', one._repr_html_()).group(1))
+    assert width == pytest.approx(natural * 1.333 * 1.25, rel=1e-3)  # one step of zoom: 125%
+    assert 'data-fit="|true"' in dom  # fit width: the drawing takes the page's width again

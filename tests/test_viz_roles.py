@@ -5,6 +5,7 @@ import re
 import autograd
 import viz
 from autograd import Tensor, Value
+from viz.frames import seed_frame
 
 
 def heads(root, forward):
@@ -41,3 +42,18 @@ def test_scalar_roles_and_no_guessing():
     x = Tensor([1.0, -2.0], requires_grad=True, label="x")
     g = grad_graph(x.relu().sum(), x)
     assert "relu mask" not in viz.draw(g).source and "<B>constant</B>" in viz.draw(g).source
+
+
+def test_labels_survive_as_grad_output_and_inside_losses():
+    import nn
+
+    x = Tensor([[1.0, 2.0], [3.0, 4.0]], requires_grad=True, label="x")
+    W = Tensor([[1.0, 0.0], [2.0, 1.0]], requires_grad=True, label="W")
+    upstream = Tensor([[1.0, -1.0], [0.5, 2.0]], label="dE/dO")
+    y = x @ W
+    (g,) = autograd.grad(y, [x], grad_output=upstream, create_graph=True)
+    assert "<B>dE/dO</B>" in viz.draw(g, forward=y).source
+    assert "seed: the given upstream gradient dE/dO" in seed_frame(y, grad=upstream).source
+    target = Tensor([[0.0, 1.0], [1.0, 0.0]], label="target")
+    loss = nn.MSELoss()(y, target)
+    assert "<B>target</B>" in viz.draw(loss).source

@@ -187,7 +187,9 @@ def seed_frame(root, *, grad=None, digits=DIGITS, rankdir="LR", values=True, fmt
         text = f"seed: d{root.label or 'out'}/d{root.label or 'out'} = 1"
     else:
         state = State(grads={id(root): np.asarray(seed)})
-        text = "seed: the gradient of the output (grad_output, or 1 for a scalar loss)"
+        given = getattr(grad, "label", "") if grad is not None else ""
+        text = (f"seed: the given upstream gradient {given}" if given else
+                "seed: the gradient of the output (grad_output, or 1 for a scalar loss)")
     state.caption = [text]
     state.grey = {scene.name(n) for n in scene.nodes if n is not root}
     state.grey_wires = {j for j, w in enumerate(scene.wires) if w.kind != "out"}
