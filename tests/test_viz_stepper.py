@@ -86,6 +86,8 @@ def test_a_list_of_frames_displays_as_a_stepper():
     frames = viz.draw_steps(lecture())
     html = frames._repr_html_()
     assert html.count('class="frame"') == len(frames) == 2 and html.count("<svg") == 2
+    mine = viz.Frames([viz.draw(lecture()), *frames])  # any list of drawings, wrapped
+    assert mine._repr_html_().count('class="frame"') == 3 and viz.Frames()._repr_html_() is None
 
 
 def test_quiz_hides_downstream_and_carries_the_answers(tmp_path):

@@ -1,19 +1,9 @@
 """Drawings of autograd graphs and of backprop, step by step (Graphviz), and the CLI's helpers."""
 
 from .draw import draw
-from .frames import draw_steps
+from .frames import Frames, draw_steps
 from .render import Drawing, RenderError, find_renderer, render, render_many
 from .stepper import Stepper, save_stepper, stepper
 
-__all__ = [
-           "Drawing",
-           "RenderError",
-           "Stepper",
-           "draw",
-           "draw_steps",
-           "find_renderer",
-           "render",
-           "render_many",
-           "save_stepper",
-           "stepper",
-]
+__all__ = ["Drawing", "Frames", "RenderError", "Stepper", "draw", "draw_steps", "find_renderer",
+           "render", "render_many", "save_stepper", "stepper"]
