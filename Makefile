@@ -16,7 +16,7 @@ $(VENV)/.base: pyproject.toml
 	touch $@
 
 $(VENV)/.test: $(VENV)/.base
-	$(PY) -m pip install -q -e '.[test,dev,demos]'
+	$(PY) -m pip install -q -e '.[test,dev,demos,notebooks]'
 	touch $@
 
 $(VENV)/.demos: $(VENV)/.base
@@ -26,7 +26,7 @@ $(VENV)/.demos: $(VENV)/.base
 demo: $(VENV)/.base
 	$(VENV)/bin/chainrule explain "(x + y) * z" x=-2 y=5 z=-4 --out $(OUT)
 	$(PY) demos/lecture_backprop.py --out $(OUT)
-	@echo "Pictures: $(OUT)/ (graph.svg, frames/, stepper.html)"
+	@echo "Pictures in $(OUT)/: graph.svg, frames/forward.svg, frames/seed.svg, frames/step-*.svg, stepper.html (chainrule explain); circuit_graph.svg, circuit_stepper.html, sigmoid_graph.svg, sigmoid_stepper.html (the walk-through); each .svg with its .gv"
 
 test: $(VENV)/.test
 	$(PY) -m pytest -q
@@ -39,6 +39,7 @@ bench: $(VENV)/.base
 	$(PY) benchmarks/tensor_bench.py
 	$(PY) benchmarks/conv_bench.py
 	$(PY) benchmarks/lenet_bench.py
+	$(PY) benchmarks/stepper_bench.py
 
 diagrams: $(VENV)/.base
 	$(PY) demos/readme_diagrams.py

@@ -5,8 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-import numpy as np
-
+from .display import DIGITS, format_product, format_sum, format_value
 from .graph import ADDER, run_backward
 
 
@@ -27,45 +26,38 @@ class Step:
     inputs: tuple
     output: Any
 
-    def lines(self):
+    def lines(self, digits=DIGITS):
+        """The lecture's lines; the printed numbers multiply (or add) out at their precision."""
         head = f"{self.op} ({self.pattern}): "
         if self.op == "copy":
-            parts = " + ".join(fmt(p) for p in self.upstream)
-            return [f"{head}[upstream {parts}] = [downstream {fmt(self.downstream[0])}]"
-                    + _target(self.output)]
-        return [f"{head}[upstream {fmt(self.upstream)}] x [local {fmt(loc)}] = "
-                f"[downstream {fmt(down)}]" + _target(x)
-                for loc, down, x in zip(self.local, self.downstream, self.inputs)]
+            parts, total = format_sum(self.upstream, self.downstream[0], digits)
+            return [f"{head}[upstream {' + '.join(parts)}] = [downstream {total}]"
+                    + _target(self.output, digits)]
+        out = []
+        for loc, down, x in zip(self.local, self.downstream, self.inputs):
+            u, lt, d = format_product(self.upstream, loc, down, digits)
+            out.append(f"{head}[upstream {u}] x [local {lt}] = [downstream {d}]" + _target(x, digits))
+        return out
 
     def __str__(self):
         return "\n".join(self.lines())
 
 
-def _target(node):
+def _target(node, digits=DIGITS):
     """Where a downstream gradient goes: the input's label, a constant's value, or its op."""
     if node.label:
         return f"  -> {node.label}"
     if node._op is not None:
         return f"  -> ({node._op.name})"
     if node.data.__class__ is float:
-        return f"  -> {fmt(node.data)}"
-    return f"  -> {node.data.shape} input" if node.data.ndim else f"  -> {fmt(node.data)}"
+        return f"  -> {fmt(node.data, digits)}"
+    return f"  -> {node.data.shape} input" if node.data.ndim else f"  -> {fmt(node.data, digits)}"
 
 
-def fmt(v, precision=2):
-    """Numbers as the lecture writes them; small arrays inline; large ones summarised."""
-    if v is None:
-        return "-"
-    if isinstance(v, str):
-        return v
-    if isinstance(v, (float, int, np.floating, np.integer)):
-        return f"{float(v) + 0.0:.{precision}f}"
-    arr = np.asarray(v) + 0.0  # no '-0.00'
-    if arr.size <= 16:  # one line, even for a matrix
-        return np.array2string(arr, precision=precision, separator=", ", floatmode="fixed",
-                               max_line_width=10_000).replace("\n", "")
-    return (f"<{arr.shape} min {arr.min():.{precision}f} max {arr.max():.{precision}f} "
-            f"mean {arr.mean():.{precision}f}>")
+def fmt(v, digits=DIGITS):
+    """Numbers as the lecture writes them (autograd.display's policy: significant digits);
+    small arrays inline, large ones summarised."""
+    return format_value(v, digits)
 
 
 def _local(node):

@@ -18,6 +18,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 import autograd
 from autograd import Value
+from autograd.display import format_number as num
 
 
 def banner(title):
@@ -63,18 +64,18 @@ def sigmoid_example():
     for node, name in [(a, "w0*x0"), (b, "w1*x1"), (s, "w0*x0 + w1*x1"), (dot, "w.x + w2"),
                        (neg, "-(w.x + w2)"), (e, "exp(...)"), (d, "1 + exp(...)"), (f, "f")]:
         node.label = name
-    print(f"forward: w.x + b = {dot.data:g}, f = {f.data:.4f}")
+    print(f"forward: w.x + b = {num(dot.data)}, f = {num(f.data)}")
     show_steps(f)
     f.backward()
-    print("gradients: " + "  ".join(f"{k} {n.grad:.2f}" for k, n in v.items()))
+    print("gradients: " + "  ".join(f"{k} {num(n.grad)}" for k, n in v.items()))
 
     print("\nThe same neuron through one sigmoid gate, local gradient (1 - s) * s:")
     u = named(w0=2.0, x0=-1.0, w1=-3.0, x1=-2.0, w2=-3.0)
     s = (u["w0"] * u["x0"] + u["w1"] * u["x1"] + u["w2"]).sigmoid()
     s.label = "s"
     s.backward()
-    print(f"  s = {s.data:.4f}, (1 - s) * s = {(1 - s.data) * s.data:.4f}")
-    print("  gradients: " + "  ".join(f"{k} {n.grad:.2f}" for k, n in u.items()))
+    print(f"  s = {num(s.data)}, (1 - s) * s = {num((1 - s.data) * s.data)}")
+    print("  gradients: " + "  ".join(f"{k} {num(n.grad)}" for k, n in u.items()))
     return f
 
 

@@ -5,10 +5,14 @@
   tensor.svg         a tiny tensor network with its values and gradients as matrices
   double-backward.svg  the graph of a gradient made with create_graph=True
   stepper.png        the HTML stepper in headless Chromium, after one click on "next"
+  lenet.svg          LeNet-5 drawn with viz.draw(loss, names=model): one box per module
+  notebook-stepper.png  the stepper inside the executed lecture notebook (needs the notebooks extra)
+  quiz.png           a page of `chainrule quiz --level scalar`, one answer checked
 """
 
 from __future__ import annotations
 
+import argparse
 import shutil
 import subprocess
 import sys
@@ -66,7 +70,7 @@ def double_backward():
     return viz.draw(gx, forward=out, title="gradient of x, drawn (dashed: backward nodes)")
 
 
-def screenshot(html, png):
+def screenshot(html, png, size="900,620", fragment="#click=next"):
     chromium = next((shutil.which(n) for n in ("chromium", "chromium-browser", "google-chrome")
                      if shutil.which(n)), None)
     if chromium is None:
@@ -76,31 +80,91 @@ def screenshot(html, png):
         subprocess.run([chromium, "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic",
                         "--no-first-run", "--disable-background-networking",
                         "--disable-component-update", "--disable-sync", "--hide-scrollbars",
-                        f"--user-data-dir={profile}", "--window-size=900,620",
-                        f"--screenshot={png}", f"file://{html}#click=next"],
+                        f"--user-data-dir={profile}", f"--window-size={size}",
+                        f"--screenshot={png}", f"file://{html}{fragment}"],
                        check=True, capture_output=True, timeout=120)
     print(f"wrote {png}")
 
 
-def main():
-    IMAGES.mkdir(parents=True, exist_ok=True)
+def main(argv=None):
+    parser = argparse.ArgumentParser(
+        description="Regenerate the README's pictures (overwrites the files in --out).")
+    parser.add_argument("--out", type=Path, default=IMAGES, metavar="DIR",
+                        help=f"where to write the pictures (default: {IMAGES.relative_to(ROOT)})")
+    images = parser.parse_args(argv).out  # --help exits here, before anything is written
+    images.mkdir(parents=True, exist_ok=True)
+    _write_all(images)
+
+
+def _write_all(images):
     f = lecture()
     f.backward()
-    print("wrote", viz.render(viz.draw(f), IMAGES / "lecture.svg"))
+    print("wrote", viz.render(viz.draw(f), images / "lecture.svg"))
     g = fanout()
     steps = autograd.backprop_steps(g)
     k = next(i for i, s in enumerate(steps) if s.op == "copy")
-    print("wrote", viz.render(viz.draw_steps(g)[k], IMAGES / "fanout-step.svg"))
+    print("wrote", viz.render(viz.draw_steps(g)[k], images / "fanout-step.svg"))
     loss = tensor_net()
     loss.backward()
-    print("wrote", viz.render(viz.draw(loss), IMAGES / "tensor.svg"))
-    print("wrote", viz.render(double_backward(), IMAGES / "double-backward.svg"))
-    for gv in IMAGES.glob("*.gv"):
+    print("wrote", viz.render(viz.draw(loss), images / "tensor.svg"))
+    print("wrote", viz.render(double_backward(), images / "double-backward.svg"))
+    for gv in images.glob("*.gv"):
         gv.unlink()  # the DOT text is regenerated from code; keep only the pictures
     with tempfile.TemporaryDirectory() as tmp:
         html = Path(viz.save_stepper(fanout(), Path(tmp) / "stepper.html",
                                      title="chainrule: f = x*x + exp(y)/x, step by step"))
-        screenshot(html, IMAGES / "stepper.png")
+        screenshot(html, images / "stepper.png")
+        lenet = lenet_loss()
+        print("wrote", viz.render(viz.draw(lenet[1], names=lenet[0]), images / "lenet.svg"))
+        (images / "lenet.gv").unlink()
+        notebook_page(Path(tmp), images / "notebook-stepper.png")
+        quiz_page(Path(tmp), images / "quiz.png")
+
+
+def lenet_loss():
+    import nn
+    nn.manual_seed(0)
+    model = nn.LeNet5(dtype=np.float64)
+    x = Tensor(np.random.default_rng(0).standard_normal((2, 1, 32, 32)))
+    loss = nn.CrossEntropyLoss()(model(x), np.array([3, 7]))
+    loss.label = "loss"
+    loss.backward()
+    return model, loss
+
+
+def notebook_page(tmp, png):
+    """Execute the scalar lecture notebook and screenshot its first stepper, as exported."""
+    try:
+        import nbclient
+        import nbformat
+    except ImportError:
+        print(f"no nbclient (pip install -e '.[notebooks]'): kept {png.name} as it was")
+        return
+    sys.path.insert(0, str(ROOT / "tests"))
+    from test_notebooks import export_html
+
+    path = ROOT / "demos" / "notebooks" / "01_scalar_backprop.ipynb"
+    nb = nbformat.read(path, as_version=4)
+    nbclient.NotebookClient(nb, timeout=120, resources={"metadata": {"path": str(path.parent)}}).execute()
+    page = tmp / "notebook.html"
+    page.write_text(export_html(nb), encoding="utf-8")
+    screenshot(page, png, "1000,900", "#click=next@1&click=next@1&click=next@1")
+
+
+def quiz_page(tmp, png):
+    """A scalar quiz with two answers typed and checked: one right, one wrong."""
+    from viz.cli import main as chainrule
+
+    chainrule(["quiz", "--level", "scalar", "--count", "2", "--seed", "3", "--out", str(tmp / "quiz")])
+    page = tmp / "quiz" / "quiz.html"
+    page.write_text(page.read_text(encoding="utf-8").replace("</body>", """<script>
+      var boxes = document.getElementsByClassName('answer');
+      boxes[0].getElementsByTagName('input')[0].value = '-4.5';
+      boxes[0].getElementsByTagName('button')[0].click();
+      boxes[1].getElementsByTagName('input')[0].value = '0.5';
+      boxes[1].getElementsByTagName('button')[0].click();
+    </script></body>"""), encoding="utf-8")
+    screenshot(page, png, "1000,1020", "#click=next@1&click=next@1")
 
 
 if __name__ == "__main__":

@@ -23,6 +23,7 @@ from numpy.lib.stride_tricks import sliding_window_view
 import autograd
 import nn
 from viz.flow import draw_flow, layer_flow, save_flow
+from viz.linechart import line_chart
 
 
 def progress(done, total, text="", width=30, stream=None):
@@ -68,7 +69,9 @@ def flow_rows(model, trace):
     return rows
 
 
-def train(split, epochs, batch_size, lr, seed, shift=2, log=print):
+def train(split, epochs, batch_size, lr, seed, shift=2, log=print, norms=None):
+    """Train LeNet-5 on split; norms, if given, is filled with {layer: [|d loss / d layer output|
+    at the last step of each epoch]}."""
     nn.manual_seed(seed)
     model = nn.LeNet5()
     opt = nn.optim.Adam(model.parameters(), lr=lr)
@@ -96,6 +99,9 @@ def train(split, epochs, batch_size, lr, seed, shift=2, log=print):
             seen += len(yb)
             hits += int((out.data.argmax(axis=1) == yb).sum())
             progress(i, len(loader), f"loss {total / seen:.4f}")
+        if norms is not None:
+            for name, _, norm in layer_flow(trace):
+                norms.setdefault(name, []).append(norm)
         test_acc = accuracy(model, split.x_test, split.y_test)
         history.append((epoch, total / seen, hits / seen, test_acc))
         log(f"epoch {epoch:2d}/{epochs}  loss {total / seen:.4f}  train accuracy {hits / seen:6.2%}  "
@@ -122,8 +128,9 @@ def main(argv=None):
     except (ImportError, FileNotFoundError, ValueError) as e:
         sys.exit(str(e))
     epochs = args.epochs or (2 if args.mnist else 30)
+    norms = {}
     model, trace, history, seconds = train(split, epochs, args.batch_size, args.lr, args.seed,
-                                            args.shift)
+                                            args.shift, norms=norms)
     final = history[-1][3]
     print(f"\ntest accuracy {final:.2%} after {epochs} epochs in {seconds:.1f} s")
 
@@ -140,6 +147,10 @@ def main(argv=None):
     title = f"LeNet-5 gradient flow at the last step (test accuracy {final:.1%})"
     patterns = {name: layer.pattern for name, layer in model.named_children()}
     print(save_flow(draw_flow(rows, title=title, patterns=patterns), out / "lenet_flow", args.format))
+    chart = out / "lenet_grad_norms.svg"
+    chart.write_text(line_chart(norms, title="LeNet-5: |d loss / d layer output| at the end of each epoch"),
+                     encoding="utf-8")
+    print(f"wrote {chart} (per-layer gradient norms over the epochs, log scale)")
     return final
 
 

@@ -15,6 +15,8 @@ def test_train_lenet_one_epoch_writes_weights_and_diagram(tmp_path, capsys):
     assert (tmp_path / "lenet5.npz").exists() and (tmp_path / "lenet_flow.gv").exists()
     src = (tmp_path / "lenet_flow.gv").read_text()
     assert src.count("out grad") == 12 and "(64, 6, 28, 28)" in src
+    chart = (tmp_path / "lenet_grad_norms.svg").read_text()  # per-layer norms over the epochs
+    assert chart.count('class="series"') == 12 and "(log scale)" in chart
 
 
 def test_jitter_shifts_whole_images():

@@ -1,6 +1,7 @@
 """Gradient-flow rows and drawings (viz.flow)."""
 
 import math
+import re
 
 import numpy as np
 import pytest
@@ -35,7 +36,7 @@ def test_draw_flow_one_node_per_layer():
     rows = [("conv1", (64, 6, 28, 28), 0.0123), ("relu1", (64, 6, 28, 28), 0.5), ("fc3", (64, 10), None)]
     g = draw_flow(rows, title="LeNet-5")
     src = g.source
-    assert src.count("label=\"conv1") == 1 and "(64, 6, 28, 28)" in src and "out grad 1.23e-02" in src
+    assert src.count("label=\"conv1") == 1 and "(64, 6, 28, 28)" in src and "out grad 0.0123" in src
     assert "out grad none" in src and "LeNet-5" in src
     assert src.count("->") == 2
     assert draw_flow(rows, title="LeNet-5").source == src        # deterministic DOT
@@ -72,3 +73,13 @@ def test_patterns_colour_the_outlines_and_fill_the_legend():
     assert src.count(f'color="{PATTERNS["router"][0]}"') == 6
     assert "outline: gate pattern" in src and "swap multiplier</FONT>" in src
     assert "outline" not in draw_flow(rows).source
+
+
+def test_flow_runs_left_to_right_with_a_colour_bar():
+    rows = [("a", (1,), 1e-4), ("b", (1,), 1e-2), ("c", (1,), 1.0)]
+    src = draw_flow(rows).source
+    assert "rankdir=LR" in src and "gradient norm (log scale)" in src
+    ticks = re.findall(r'<TD BGCOLOR="(#[0-9a-f]{6})" WIDTH="44"><FONT[^>]*>([^<]+)<', src)
+    assert [t for _, t in ticks] == ["1e-4", "0.001", "0.01", "0.1", "1"]  # 10^lo ... 10^hi
+    fills = re.findall(r'fillcolor="(#[0-9a-f]{6})"', src)
+    assert fills[0] == ticks[0][0] and fills[-1] == ticks[-1][0]  # the bar is the nodes' scale

@@ -74,7 +74,8 @@ def test_render_refuses_links_before_writing_anything(tmp_path, name):
 def test_save_stepper_refuses_a_link_before_the_work(tmp_path, monkeypatch):
     _, target = victim(tmp_path)
     (tmp_path / "s.html").symlink_to(target)
-    monkeypatch.setattr(viz.stepper, "render_many", lambda *a, **k: pytest.fail("rendered"))
+    stepper_module = sys.modules["viz.stepper"]  # viz.stepper is also the function viz.stepper()
+    monkeypatch.setattr(stepper_module, "render_many", lambda *a, **k: pytest.fail("rendered"))
     with pytest.raises(UnsafePath, match=r"s\.html is a symbolic link"):
         viz.save_stepper(drawing()[1], tmp_path / "s.html")
     assert target.read_text() == "keep me"

@@ -12,6 +12,6 @@ def test_vector_backprop_demo_runs(capsys):
     module.main()                                   # raises SystemExit on any mismatch
     out = capsys.readouterr().out
     assert "MISMATCH" not in out
-    assert "[downstream [4.00, 0.00, 5.00, 0.00]]" in out
+    assert "[downstream [4, 0, 5, 0]]" in out
     assert "256.0 GiB as float32" in out
     assert "{'mul': 12, 'add': 8}" in out

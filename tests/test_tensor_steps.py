@@ -28,8 +28,8 @@ def test_relu_step_reads_like_the_lecture():
     assert (step.op, step.pattern, step.local) == ("relu", "router", ("diag(x > 0)",))
     np.testing.assert_array_equal(step.upstream, [4.0, -1.0, 5.0, 9.0])
     np.testing.assert_array_equal(step.downstream[0], [4.0, 0.0, 5.0, 0.0])
-    assert str(step) == ("relu (router): [upstream [ 4.00, -1.00,  5.00,  9.00]] x "
-                         "[local diag(x > 0)] = [downstream [4.00, 0.00, 5.00, 0.00]]  -> x")
+    assert str(step) == ("relu (router): [upstream [4, -1, 5, 9]] x "
+                         "[local diag(x > 0)] = [downstream [4, 0, 5, 0]]  -> x")
     assert x.grad is None                           # steps leave .grad alone
 
 

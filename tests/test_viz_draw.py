@@ -86,8 +86,8 @@ def test_lecture_snapshot_before_backward():
     assert re.search(r'n4 \[label=<.*<B>\*</B>.*color="#d9731a"', src)      # mul: swap multiplier
     assert 'n0 [label=<<B>x</B>> shape=plaintext]' in src
     assert 'out [label=<<B>f</B>> shape=plaintext]' in src
-    for src_, dst, value in [("n0", "n2", "-2.00"), ("n1", "n2", "5.00"), ("n2", "n4", "3.00"),
-                             ("n3", "n4", "-4.00"), ("n4", "out", "-12.00")]:
+    for src_, dst, value in [("n0", "n2", "-2"), ("n1", "n2", "5"), ("n2", "n4", "3"),
+                             ("n3", "n4", "-4"), ("n4", "out", "-12")]:
         green, red = edge_numbers(src, src_, dst)
         assert green == [value]
         assert red == []  # before backward: no gradients, not zeros
@@ -98,9 +98,9 @@ def test_lecture_numbers_after_backward():
     f, _ = lecture()
     f.backward()
     src = viz.draw(f).source
-    expected = {("n0", "n2"): ("-2.00", "-4.00"), ("n1", "n2"): ("5.00", "-4.00"),
-                ("n2", "n4"): ("3.00", "-4.00"), ("n3", "n4"): ("-4.00", "3.00"),
-                ("n4", "out"): ("-12.00", "1.00")}
+    expected = {("n0", "n2"): ("-2", "-4"), ("n1", "n2"): ("5", "-4"),
+                ("n2", "n4"): ("3", "-4"), ("n3", "n4"): ("-4", "3"),
+                ("n4", "out"): ("-12", "1")}
     for (a, b), (value, grad) in expected.items():
         assert edge_numbers(src, a, b) == ([value], [grad])
     # forward above gradient below: the value row comes first in each label
@@ -116,7 +116,7 @@ def test_fan_out_gets_a_copy_point_with_parts_that_sum():
     g.backward()
     src = viz.draw(g).source
     assert re.search(r"c0 \[.*shape=point", src)
-    assert edge_numbers(src, "n0", "c0") == (["3.00"], ["7.00"])
+    assert edge_numbers(src, "n0", "c0") == (["3"], ["7"])
     branch_lines = [ln for ln in src.splitlines() if re.match(r"\s*c0 -> ", ln)]
     assert len(branch_lines) == 3
     reds = sorted(float(re.findall(rf'COLOR="{RED}"[^>]*>([^<]+)<', ln)[0]) for ln in branch_lines)
@@ -129,7 +129,7 @@ def test_branch_parts_left_out_when_grad_was_accumulated_twice():
     g.backward()
     g.backward()  # .grad now 14: the parts of one pass no longer add up to it
     src = viz.draw(g).source
-    assert edge_numbers(src, "n0", "c0") == (["3.00"], ["14.00"])
+    assert edge_numbers(src, "n0", "c0") == (["3"], ["14"])
     for ln in src.splitlines():
         if re.match(r"\s*c0 -> ", ln):
             assert RED not in ln
@@ -140,9 +140,9 @@ def test_options_rankdir_values_grads_fmt():
     f.backward()
     assert "rankdir=TB" in viz.draw(f, rankdir="TB").source
     no_values = viz.draw(f, values=False).source
-    assert edge_numbers(no_values, "n3", "n4") == ([], ["3.00"])
+    assert edge_numbers(no_values, "n3", "n4") == ([], ["3"])
     no_grads = viz.draw(f, grads=False).source
-    assert edge_numbers(no_grads, "n3", "n4") == (["-4.00"], [])
+    assert edge_numbers(no_grads, "n3", "n4") == (["-4"], [])
     three = viz.draw(f, fmt=".3g").source
     assert edge_numbers(three, "n4", "out") == (["-12"], ["1"])
     with pytest.raises(ValueError, match="rankdir"):
@@ -154,7 +154,7 @@ def test_options_rankdir_values_grads_fmt():
 def test_grads_forced_on_shows_zero_gradients():
     f, _ = lecture()
     src = viz.draw(f, grads=True).source
-    assert edge_numbers(src, "n3", "n4") == (["-4.00"], ["0.00"])
+    assert edge_numbers(src, "n3", "n4") == (["-4"], ["0"])
 
 
 def test_number_format_never_prints_negative_zero():
@@ -171,7 +171,7 @@ def test_ops_get_their_symbols_and_unlabelled_constants_show_their_value():
     src = viz.draw(y).source
     for sym in ("exp", "σ", "**2", "max"):
         assert f"<B>{sym}</B>" in src
-    assert "<B>2.00</B>" in src  # the constant 2 as a leaf
+    assert "<B>2</B>" in src  # the constant 2 as a leaf
     assert 'color="#8a3fa8"' in src  # max: router purple
 
 
@@ -211,13 +211,15 @@ def test_large_tensors_show_shape_and_gradient_summary():
     x = Tensor(data, requires_grad=True, label="x")
     (x * 3.0).sum().backward()
     src = viz.draw((x * 3.0).sum(), grads=False).source
-    assert "(8, 8)" in src and "min 0.00  max 6.30  mean 3.15" in src
+    assert "(8, 8)" in src and "min 0  max 6.3  mean 3.15" in src
     x.grad = None
     loss = (x * x).sum()
     loss.backward()
     src = viz.draw(loss).source
     g = 2 * data
-    assert f"min {g.min():.2f}  max {g.max():.2f}  mean {g.mean():.2f}" in src
+    fmt = NumberFormat()
+    assert f"min {fmt(g.min())}  max {fmt(g.max())}  mean {fmt(g.mean())}" in src
+    assert "min 0  max 12.6  mean 6.3" in src
 
 
 def test_a_few_channels_are_drawn_one_matrix_each():
@@ -242,7 +244,9 @@ def test_conv_and_pool_nodes_show_their_parameters():
     y = F.max_pool2d(F.conv2d(x, w, stride=1, padding=1), 2)
     src = viz.draw(y.sum()).source
     conv = next(ln for ln in src.splitlines() if "<B>conv2d</B>" in ln)
-    assert re.search(r"padding=(1|\(1, 1\))", conv) and re.search(r"stride=(1|\(1, 1\))", conv)
+    assert re.search(r"padding=(1|\(1, 1\))", conv) and not re.search(r"stride=", conv)  # default hidden
+    full = next(ln for ln in viz.draw(y.sum(), defaults=True).source.splitlines() if "<B>conv2d</B>" in ln)
+    assert re.search(r"stride=(1|\(1, 1\))", full) and re.search(r"groups=1", full)
     pool = next(ln for ln in src.splitlines() if "<B>max_pool2d</B>" in ln)
     assert re.search(r"kernel(_size)?=(2|\(2, 2\))", pool)
     assert 'color="#8a3fa8"' in pool  # max-pool is a router
@@ -348,3 +352,14 @@ def test_array_valued_parameters_are_shown_by_kind_and_shape():
     line = next(ln for ln in src.splitlines() if "<B>window_scatter2d</B>" in ln)
     # recorded, a strided pool scatters at stride 1 (after upsample2d): the index is 3x3
     assert "index: int array (1, 1, 3, 3)" in line and "kernel_size=(2, 2)" in line
+
+def test_digits_follow_the_number_policy():
+    x = Value(8.0, "x")
+    f = x.sigmoid()
+    f.backward()
+    src = viz.draw(f).source
+    assert edge_numbers(src, "n0", "n1") == (["8"], ["3.35e-4"])  # never 0.00
+    five = viz.draw(f, digits=5).source
+    assert edge_numbers(five, "n0", "n1") == (["8"], ["3.3524e-4"])
+    with pytest.raises(ValueError, match="digits"):
+        viz.draw(f, digits=0)

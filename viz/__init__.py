@@ -2,9 +2,9 @@
 
 from . import derive as derive  # pixel-level derivations: viz.derive.derive(node)
 from .draw import draw
-from .frames import draw_steps
+from .frames import Frames, draw_steps
 from .render import Drawing, RenderError, find_renderer, render, render_many
-from .stepper import save_stepper
+from .stepper import Stepper, save_stepper, stepper
 
-__all__ = ["Drawing", "RenderError", "draw", "draw_steps", "find_renderer", "render", "render_many",
-           "save_stepper"]
+__all__ = ["Drawing", "Frames", "RenderError", "Stepper", "draw", "draw_steps", "find_renderer",
+           "render", "render_many", "save_stepper", "stepper"]

@@ -1,6 +1,6 @@
 """chainrule: explain backprop through an expression, step by step.
 
-    chainrule explain "(x + y) * z" x=-2 y=5 z=-4 [--out DIR] [--format svg|png]
+    chainrule explain "(x + y) * z" x=-2 y=5 z=-4 [--out DIR] [--format svg|png|pdf] [--digits N]
 
 Prints the forward values, every backward step as the lecture writes it and the final
 gradients, and writes the graph, one frame per step and stepper.html into DIR. Bad input
@@ -16,17 +16,18 @@ from pathlib import Path
 from autograd import backprop_steps, topological_order
 from autograd.steps import fmt as step_fmt
 
+from . import cli_quiz
 from .budget import MAX_LABEL_CHARS
 from .draw import draw
-from .frames import draw_steps
 from .input_text import visible
 from .parse import MAX_OPS, MAX_USES, ExprError, _clip, build, parse_values
 from .render import RenderError, render_many
 from .safe_files import OutDir, UnsafePath
-from .stepper import step_texts, stepper_html
+from .stepper import Stepper, story
 
-USAGE = ('usage: chainrule explain "EXPR" name=value ... [--out DIR] [--format svg|png]\n'
+USAGE = ('usage: chainrule explain "EXPR" name=value ... [--out DIR] [--format svg|png|pdf] [--digits N]\n'
          "       chainrule conv|pool --help\n"
+         "       chainrule quiz --level scalar|vector|matmul|conv|pool [--count K] [--seed N] --out DIR\n"
          "       chainrule --version | --help")
 HELP = f"""{USAGE}
 
@@ -40,8 +41,9 @@ Explain backpropagation through a small expression, gate by gate.
   name=value a finite number for every name in EXPR (e.g. x=-2 y=5 z=-4)
   --out DIR  where to write graph.svg, frames/ and stepper.html (default ./chainrule-out);
              links inside DIR are never followed
-  --format   svg (default) or png: the format of graph and frames, the only one written
-             (the stepper always inlines SVG)
+  --format   svg (default), png or pdf: the format of graph and frames, the only one
+             written (the stepper always inlines SVG)
+  --digits N significant digits of every number (default 3; 3.35e-4, never 0.00)
 
 example:
   chainrule explain "(x + y) * z" x=-2 y=5 z=-4
@@ -79,7 +81,7 @@ def parse_args(argv):
         name, eq, value = arg[2:].partition("=")
         if name == "help":
             opts["help"] = True
-        elif name in ("out", "format"):
+        elif name in ("out", "format", "digits"):
             if not eq:
                 value = next(it, None)
                 if value is None:
@@ -89,18 +91,27 @@ def parse_args(argv):
             raise Usage(f"unknown option '{arg}'")
     if not opts["out"].strip():
         raise Usage("--out needs a folder name (got an empty value)")
-    if opts["format"] not in ("svg", "png"):
-        raise Usage(f"--format must be svg or png, got '{opts['format']}'")
+    if opts["format"] not in ("svg", "png", "pdf"):
+        raise Usage(f"--format must be svg, png or pdf, got '{opts['format']}'")
+    opts["digits"] = _digits(opts.get("digits", "3"))
     if not opts.get("help") and not positional:
         raise Usage('missing the expression (e.g. chainrule explain "(x + y) * z" x=-2 y=5 z=-4)')
     return positional, opts
 
 
-def _num(v):
-    return step_fmt(v)
+def _digits(text):
+    """--digits N: significant digits of every printed number, 1 to 17."""
+    if not str(text).isdigit() or not 1 <= int(text) <= 17:
+        raise Usage(f"--digits must be a whole number from 1 to 17, got '{text}'")
+    return int(text)
 
 
-def explain(expr, pairs, out_dir, format, stdout):
+def _num(v, digits=3):
+    return step_fmt(v, digits)
+
+
+def explain(expr, pairs, out_dir, format, stdout, digits=3):
+    _n = lambda v: _num(v, digits)
     built = build(expr, parse_values(pairs))
     if not built.leaves:
         raise ExprError("no variables to differentiate (the expression has only constants; "
@@ -117,21 +128,21 @@ def explain(expr, pairs, out_dir, format, stdout):
     out = _prepare_out(out_dir, len(steps), format)  # before printing: one line, nothing else
 
     p = lambda line="": print(line, file=stdout)
-    given = ", ".join(f"{n}={_num(leaf.data)}" for n, leaf in built.leaves.items())
+    given = ", ".join(f"{n}={_n(leaf.data)}" for n, leaf in built.leaves.items())
     p(f"{f} = {' '.join(expr.split())}" + (f"   with {given}" if given else ""))
     p()
     p("forward")
     for name, leaf in built.leaves.items():
-        p(f"  {name} = {_num(leaf.data)}")
+        p(f"  {name} = {_n(leaf.data)}")
     for node, text in _gates_in_order(root, built.texts):
         prefix = f"{f} = " if node is root else ""
-        p(f"  {prefix}{text} = {_num(node.data)}")
+        p(f"  {prefix}{text} = {_n(node.data)}")
     if root.is_leaf:
-        p(f"  {f} = {_num(root.data)}")
+        p(f"  {f} = {_n(root.data)}")
     p()
     p(f"backward ({len(steps)} step{'s' if len(steps) != 1 else ''}; downstream = upstream x local)")
     for k, step in enumerate(steps, 1):
-        lines = step.lines()
+        lines = step.lines(digits)
         p(f"  {k:>2}. {lines[0]}")
         for line in lines[1:]:
             p(f"      {line}")
@@ -140,9 +151,9 @@ def explain(expr, pairs, out_dir, format, stdout):
     p()
     p("gradients")
     for name, g in grads.items():
-        p(f"  d{f}/d{name} = {_num(g)}")
+        p(f"  d{f}/d{name} = {_n(g)}")
     p()
-    return _pictures(root, steps, out, format, stdout, f"{f} = {' '.join(expr.split())}")
+    return _pictures(root, steps, out, format, stdout, f"{f} = {' '.join(expr.split())}", digits)
 
 
 class _Unreached(float):
@@ -180,11 +191,18 @@ def _backward_error(e, where, texts):
     return f"backward failed: {msg}" + (f" (in '{_clip(text)}')" if text else "")
 
 
+def _frame_names(n_steps):
+    """File names of the frames: the forward pass, the seed, then each backward step."""
+    if not n_steps:
+        return ["forward"]
+    width = len(str(n_steps))
+    return ["forward", "seed", *(f"step-{k:0{width}d}" for k in range(1, n_steps + 1))]
+
+
 def _prepare_out(out_dir, n_frames, format):
     """Create ``out_dir`` and its frames/ and try every file a run writes there (no links
     followed, no folder where a file goes, names the system accepts): a Usage error if not."""
-    width = len(str(n_frames))
-    names = [f"frames/step-{k:0{width}d}" for k in range(1, n_frames + 1)]
+    names = [f"frames/{name}" for name in _frame_names(n_frames)]
     files = ["stepper.html"] + [f"{n}.{ext}" for n in ["graph", *names] for ext in ("gv", format)]
     try:
         return OutDir(out_dir).check(files).path
@@ -196,38 +214,36 @@ def _gates_in_order(root, texts):
     return [(n, texts.get(id(n), n.label or n.op)) for n in topological_order(root) if not n.is_leaf]
 
 
-def _pictures(root, steps, out, format, stdout, title):
-    """Writes graph.FORMAT, frames/step-K.FORMAT (each with its .gv) and stepper.html.
+def _pictures(root, steps, out, format, stdout, title, digits=3):
+    """Writes graph.FORMAT, frames/forward, frames/seed, frames/step-K (.FORMAT, each with its
+    .gv; one file per frame, captioned, for slide overlays) and stepper.html.
 
-    Only the requested format is written: with png, the SVG the stepper inlines is made in a
+    Only the requested format is written: otherwise the SVG the stepper inlines is made in a
     temporary folder."""
     frames_dir = out / "frames"
-    for old in frames_dir.glob("step-*.*"):
-        if old.suffix in (".gv", ".svg", ".png"):
+    for old in [*frames_dir.glob("step-*.*"), *frames_dir.glob("forward.*"), *frames_dir.glob("seed.*")]:
+        if old.suffix in (".gv", ".svg", ".png", ".pdf"):
             old.unlink()
-    for other in ("svg", "png"):
+    for other in ("svg", "png", "pdf"):
         if other != format and (out / f"graph.{other}").is_file():
-            (out / f"graph.{other}").unlink()  # stale, from a run with the other format
-    graph = draw(root, title=title)
-    frames = draw_steps(root, caption=False)  # the terminal and the stepper show the text
-    width = len(str(len(frames)))
-    names = [f"step-{k:0{width}d}" for k in range(1, len(frames) + 1)]
-    paths = [out / "graph", *(frames_dir / n for n in names)]
+            (out / f"graph.{other}").unlink()  # stale, from a run with another format
+    graph = draw(root, title=title, digits=digits)
+    drawings, texts, _ = story(root, digits=digits, caption=True)  # a frame on a slide says its step
+    n = len(steps)
+    width = len(str(n))
+    names = _frame_names(n)
+    paths = [out / "graph", *(frames_dir / name for name in names)]
     with tempfile.TemporaryDirectory(prefix="chainrule-") as tmp:
-        svg_at = paths if format == "svg" else [Path(tmp) / "graph", *(Path(tmp) / n for n in names)]
-        svg_paths = render_many([graph, *frames], svg_at, "svg")
-        if format == "png":
-            render_many([graph, *frames], paths, "png")
+        svg_at = paths if format == "svg" else [Path(tmp) / "graph", *(Path(tmp) / m for m in names)]
+        svg_paths = render_many([graph, *drawings], svg_at, "svg")
+        if format != "svg":
+            render_many([graph, *drawings], paths, format)
         svgs = [Path(s).read_text(encoding="utf-8") for s in svg_paths]
-    texts = step_texts(steps)
-    if len(svgs) > 1:
-        svgs = svgs[1:]
-    else:
-        texts = ["no gates: nothing to backpropagate"]
-    OutDir(out).write("stepper.html", stepper_html(svgs, texts, f"chainrule: {title}"))
-    n = len(frames)
-    frame_text = f"frames/step-{1:0{width}d}.{format} ... step-{n}.{format}" if n else "no frames"
-    print(f"pictures in {out}/ (graph.{format}, {frame_text}, stepper.html)", file=stdout)
+    OutDir(out).write("stepper.html", Stepper(svgs[1:], texts, f"chainrule: {title}").page())
+    written = ", ".join(f"frames/{m}.{format}" for m in names[:2])
+    if n:
+        written += f", frames/step-{1:0{width}d}.{format} ... step-{n}.{format}"
+    print(f"pictures in {out}/ (graph.{format}, {written}, stepper.html)", file=stdout)
     return 0
 
 
@@ -243,6 +259,8 @@ def main(argv=None, stdout=None, stderr=None):
         if argv[0] in ("--version", "-V"):
             print(f"chainrule {_version()}", file=stdout)
             return 0
+        if argv[0] == "quiz":
+            return cli_quiz.main(argv[1:], stdout, stderr)
         if argv[0] in ("conv", "pool"):  # pixel-level derivations: viz/cli_derive.py
             from .cli_derive import main as derive_main
             return derive_main(argv, stdout, stderr)
@@ -252,8 +270,9 @@ def main(argv=None, stdout=None, stderr=None):
         if opts.get("help"):
             print(HELP, file=stdout)
             return 0
-        return explain(positional[0], positional[1:], opts["out"], opts["format"], stdout)
-    except (Usage, ExprError, UnsafePath) as e:
+        return explain(positional[0], positional[1:], opts["out"], opts["format"], stdout,
+                       opts["digits"])
+    except (Usage, ExprError, UnsafePath, cli_quiz.QuizUsage) as e:
         err(e)
         return 2
     except RenderError as e:

@@ -13,10 +13,13 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from autograd import backprop_steps
+from autograd.display import DIGITS
 
 from . import style as S
 from .arrays import array_html
+from .collapse import COLLAPSE_ABOVE, draw_modules, parameter_names
 from .render import Drawing
+from .roles import constant_roles
 from .scene import Scene
 
 
@@ -34,24 +37,35 @@ class State:
     caption: list = field(default_factory=list)     # lines under the drawing
 
 
-def draw(root, *, rankdir="LR", values=True, grads=None, fmt=".2f", forward=None, legend=True,
-         title=None):
+def draw(root, *, rankdir="LR", values=True, grads=None, fmt=None, digits=DIGITS, forward=None,
+         legend=True, title=None, names=None, collapse="auto", defaults=False):
     """Draw the graph ending at ``root`` (a Value or a Tensor) -> graphviz.Digraph.
 
     rankdir: "LR" (left to right, default) or "TB" (top to bottom).
     values: show forward values. grads: True / False / None (auto: shown once backward has
         run, i.e. when some node has a non-zero Value.grad or a Tensor.grad that is set;
         before that they are left out rather than drawn as 0).
-    fmt: number format spec (".2f", ".3g", ...) or a callable float -> str.
+    digits: significant digits of every number (autograd.display's policy: 3.35e-4, never 0).
+    fmt: instead of digits, a number format spec (".2f", ".3g", ...) or a callable float -> str.
     forward: draw a gradient graph (made with create_graph=True): nodes of the graph of
         ``forward`` are drawn as forward nodes, the others as backward nodes (dashed, lilac).
+    names: a model (its named_parameters()) or {name: tensor}: parameters drawn as conv1.weight.
+    defaults: also list hyper-parameters at their default value (stride=1, padding=0, ...).
+    collapse: "modules" draws one box per module (viz.collapse); False the full graph; "auto"
+        (default) collapses tensor networks of more than 30 nodes with parameters, so they fit a slide.
     """
+    if collapse not in ("auto", "modules", False):
+        raise ValueError(f"draw: collapse must be 'auto', 'modules' or False, got {collapse!r}")
     scene = Scene(root)
+    if not scene.scalar and forward is None and (collapse == "modules" or (
+            collapse == "auto" and len(scene.nodes) > COLLAPSE_ABOVE
+            and sum(n.is_leaf and n.requires_grad for n in scene.nodes) >= 2)):
+        return draw_modules(root, names, rankdir=rankdir, digits=digits, title=title)
     if grads is None:
         grads = _backward_ran(scene)
     state = State(grads=_recorded_grads(scene) if grads else {})
-    return build(scene, state, rankdir=rankdir, values=values, fmt=fmt, forward=forward,
-                 legend=legend, title=title)
+    return build(scene, state, rankdir=rankdir, values=values, fmt=S.NumberFormat(fmt, digits),
+                 forward=forward, legend=legend, title=title, names=names, defaults=defaults)
 
 
 def _backward_ran(scene):
@@ -100,8 +114,8 @@ def _branch_parts(scene):
 
 # ---------------------------------------------------------------- building the DOT
 
-def build(scene, state, *, rankdir="LR", values=True, fmt=".2f", forward=None, legend=True,
-          title=None):
+def build(scene, state, *, rankdir="LR", values=True, fmt=None, forward=None, legend=True,
+          title=None, names=None, defaults=False):
     if rankdir not in ("LR", "TB"):
         raise ValueError(f"draw: rankdir must be 'LR' or 'TB', got {rankdir!r}")
     fmt = fmt if isinstance(fmt, S.NumberFormat) else S.NumberFormat(fmt)
@@ -109,10 +123,11 @@ def build(scene, state, *, rankdir="LR", values=True, fmt=".2f", forward=None, l
     dot = Drawing("chainrule", graph_attr={"rankdir": rankdir, "fontname": "Helvetica",
                                            "nodesep": "0.35", "ranksep": "0.6"},
                   node_attr={"fontname": "Helvetica"}, edge_attr={"fontname": "Helvetica"})
+    roles = constant_roles(scene.root, forward)
     if scene.scalar:
-        _circuit(dot, scene, state, values, fmt, backward)
+        _circuit(dot, scene, state, values, fmt, backward, roles)
     else:
-        _boxes(dot, scene, state, values, fmt, backward)
+        _boxes(dot, scene, state, values, fmt, backward, parameter_names(names), defaults, roles)
     lines = ([title] if title else []) + list(state.caption)
     rows = "".join(f'<TR><TD ALIGN="LEFT">{S.font(line, size=11)}</TD></TR>' for line in lines)
     if legend:  # in the graph label, under the drawing: it never disturbs the layout
@@ -142,12 +157,12 @@ def _gate_attrs(node, name, state, backward):
     return attrs
 
 
-def _circuit(dot, scene, state, values, fmt, backward):
+def _circuit(dot, scene, state, values, fmt, backward, roles=None):
     for n in scene.nodes:
         name = scene.name(n)
         grey = {"fontcolor": S.GREY} if name in state.grey else {}
         if n.is_leaf:
-            text = n.label or fmt(n.data)
+            text = n.label or (roles or {}).get(id(n)) or fmt(n.data)
             style = {"fontcolor": S.BACKWARD_EDGE} if id(n) in backward else {}
             dot.node(name, f"<{S.font(text, bold=True)}>", shape="plaintext", **style, **grey)
             continue
@@ -193,12 +208,26 @@ def _stack(rows):
     return f'<<TABLE BORDER="0" CELLBORDER="0" CELLSPACING="0" CELLPADDING="0">{body}</TABLE>>'
 
 
-def _boxes(dot, scene, state, values, fmt, backward):
+DEFAULTS = {"stride": 1, "dilation": 1, "groups": 1, "padding": 0, "output_padding": 0}
+
+
+def _shown_params(params, defaults):
+    """Hyper-parameters to list: those at their default value say nothing, unless asked for."""
+    if defaults:
+        return params
+    def is_default(k, v):
+        d = DEFAULTS.get(k)
+        return d is not None and all(x == d for x in (v if isinstance(v, tuple) else (v,)))
+    return {k: v for k, v in params.items() if not is_default(k, v)}
+
+
+def _boxes(dot, scene, state, values, fmt, backward, pnames=None, defaults=False, roles=None):
     for n in scene.nodes:
         name = scene.name(n)
         grey = name in state.grey
         if n.is_leaf:
-            head = S.font(n.label or ("leaf" if n.requires_grad else "constant"), bold=True)
+            head = S.font((pnames or {}).get(id(n)) or n.label or (roles or {}).get(id(n))
+                          or ("leaf" if n.requires_grad else "constant"), bold=True)
             attrs = {"style": "rounded", "color": "#555555"}
             if id(n) in backward:
                 attrs.update(style="rounded,dashed", color=S.BACKWARD_EDGE)
@@ -211,7 +240,7 @@ def _boxes(dot, scene, state, values, fmt, backward):
             attrs = _gate_attrs(n, name, state, backward)
             attrs["style"] += ",rounded"
         rows = [head]
-        params = S.params_list(n.params) if not n.is_leaf else []
+        params = S.params_list(_shown_params(n.params, defaults)) if not n.is_leaf else []
         if params:  # one per line, so wide hyper-parameters do not stretch the box
             rows.append("<BR/>".join(S.font(p, size=9) for p in params))
         rows.append(S.font(str(tuple(n.data.shape)) + ("" if n.data.dtype == np.float64
@@ -220,7 +249,7 @@ def _boxes(dot, scene, state, values, fmt, backward):
         if values:
             blocks.append(array_html(n.data, S.GREY if grey else S.VALUE_COLOR, fmt, "value"))
         g = state.grads.get(id(n))
-        if g is not None:
+        if g is not None and not (n.is_leaf and not n.requires_grad):  # constants draw no gradient
             blocks.append(array_html(g, S.GRAD_COLOR, fmt, "grad"))
         cells = "".join(f'<TD ALIGN="LEFT" VALIGN="TOP">{b}</TD>' for b in blocks)
         body = "".join(f'<TR><TD COLSPAN="{max(len(blocks), 1)}">{r}</TD></TR>' for r in rows)
@@ -243,6 +272,10 @@ def _boxes(dot, scene, state, values, fmt, backward):
         dot.edge(w.src, w.dst, **attrs)
 
 
+# patterns outside the four, explained where they appear
+OTHER_PATTERNS = {"signed distributor": "sub: upstream to the first input, -upstream to the second"}
+
+
 def _legend(scene, backward, have_grads):
     present = {n.pattern for n in scene.nodes if not n.is_leaf}
     if scene.copies:
@@ -250,13 +283,22 @@ def _legend(scene, backward, have_grads):
     rows = []
     for pattern, (outline, fill, text) in S.PATTERNS.items():
         rows.append((outline, fill, pattern, text, pattern in present))
-    if present - set(S.PATTERNS):
-        rows.append((*S.OTHER[:2], "other", S.OTHER[2], True))
+    others = sorted(present - set(S.PATTERNS))
+    if others:
+        ops = {p: sorted({n.op for n in scene.nodes if not n.is_leaf and n.pattern == p}) for p in others}
+        text = "; ".join(OTHER_PATTERNS.get(p, f"{p}: {', '.join(ops[p])}") for p in others)
+        rows.append((*S.OTHER[:2], "other", text, True))
     body = ""
     for outline, fill, name, text, used in rows:
         weight = S.font(name, bold=used, size=10)
         body += (f'<TR><TD BGCOLOR="{fill}" BORDER="1" COLOR="{outline}" WIDTH="14"> </TD>'
                  f'<TD ALIGN="LEFT">{weight}</TD><TD ALIGN="LEFT">{S.font(text, "#444444", 9)}</TD></TR>')
+    notes = ["bold: the patterns that appear in this drawing"]
+    if not scene.scalar and any(len(n.parents) > 1 for n in scene.nodes):
+        notes.append("0, 1 on an edge: which input of the gate it feeds (first, second)")
+    if scene.copies:
+        notes.append("dot: a copy point, where a value used several times sums its gradients")
+    body += "".join(f'<TR><TD COLSPAN="3" ALIGN="LEFT">{S.font(t, "#444444", 9)}</TD></TR>' for t in notes)
     if backward:
         body += (f'<TR><TD BGCOLOR="{S.BACKWARD_FILL}" BORDER="1" STYLE="dashed" '
                  f'COLOR="{S.BACKWARD_EDGE}"> </TD>'

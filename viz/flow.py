@@ -15,6 +15,8 @@ from pathlib import Path
 
 import numpy as np
 
+from autograd.display import format_number
+
 from .render import Drawing, RenderError, render
 from .style import PATTERNS, esc
 
@@ -35,7 +37,7 @@ def layer_flow(trace):
 def _fmt(x):
     if x is None or (isinstance(x, float) and math.isnan(x)):
         return "none"
-    return f"{x:.2e}"
+    return format_number(x)
 
 
 def _fill(norm, lo, hi):
@@ -82,16 +84,34 @@ def _chain(g, rows, prefix, lo, hi, patterns=None):
         previous = node
 
 
-def _new(title, rankdir, patterns=None):
+def colour_bar(lo, hi, cells=5):
+    """An HTML-like label row: the fill scale from 10^lo (pale) to 10^hi (red), labelled."""
+    if hi <= lo:
+        return ""
+    row = ""
+    for k in range(cells):
+        e = lo + (hi - lo) * k / (cells - 1)
+        row += (f'<TD BGCOLOR="{_fill(10 ** e, lo, hi)}" WIDTH="44"><FONT POINT-SIZE="9" COLOR="'
+                f'{"black" if k < cells - 2 else "white"}">{_fmt(10 ** e)}</FONT></TD>')
+    return (f'<TABLE BORDER="0" CELLBORDER="1" CELLSPACING="0" CELLPADDING="2"><TR>'
+            f'<TD BORDER="0"><FONT POINT-SIZE="9">gradient norm (log scale)</FONT></TD>{row}</TR></TABLE>')
+
+
+def _new(title, rankdir, patterns=None, scale=None):
     g = Drawing("flow")
     g.attr(rankdir=rankdir, fontname="Helvetica", labelloc="t")
     used = [p for p in dict.fromkeys((patterns or {}).values()) if p]
-    if used:  # title plus a legend of the outline colours
+    bar = colour_bar(*scale) if scale else ""
+    rows = [esc(title)] if title else []
+    if bar:
+        rows.append(bar)
+    if used:  # a legend of the outline colours
         legend = "  ".join(f'<FONT COLOR="{_outline(p)}">{esc(p)}</FONT>' for p in used)
-        g.attr(label=f"<{esc(title)}<BR/><FONT POINT-SIZE=\"10\">fill: gradient norm, log scale "
-                     f"(pale = little); outline: gate pattern: {legend}</FONT>>")
-    elif title:
-        g.attr(label=title)
+        rows.append(f"<FONT POINT-SIZE=\"10\">fill: gradient norm, log scale "
+                    f"(pale = little); outline: gate pattern: {legend}</FONT>")
+    if rows:
+        g.attr(label="<" + "".join(f"<TR><TD>{r}</TD></TR>" for r in rows).join(
+            ['<TABLE BORDER="0" CELLSPACING="2">', "</TABLE>"]) + ">")
     g.attr("node", shape="box", style="rounded,filled", fontname="Helvetica", fontsize="11")
     g.attr("edge", color="#888888", arrowsize="0.7")
     return g
@@ -105,15 +125,18 @@ def _check(rows, where):
     return rows
 
 
-def draw_flow(rows, title=None, rankdir="TB", patterns=None):
-    """A graphviz.Digraph with one node per layer, forward arrows between them.
+def draw_flow(rows, title=None, rankdir="LR", patterns=None):
+    """A graphviz.Digraph with one node per layer, forward arrows between them (left to right,
+    like the network diagrams of the lectures), with a colour bar for the fill's log scale.
 
     rows: [(name, output shape, grad norm[, param grad norm])], input side first.
     patterns: optional {layer name: gate pattern} ("swap multiplier", "router", ...).
     """
     rows = _check(rows, "draw_flow")
-    g = _new(title or "gradient flow: |d loss / d layer output| at the last step", rankdir, patterns)
-    _chain(g, rows, "n", *_log_range(rows), patterns=patterns)
+    scale = _log_range(rows)
+    g = _new(title or "gradient flow: |d loss / d layer output| at the last step", rankdir, patterns,
+             scale)
+    _chain(g, rows, "n", *scale, patterns=patterns)
     return g
 
 
@@ -124,7 +147,7 @@ def draw_flow_comparison(panels, title=None):
     """
     panels = {k: _check(v, "draw_flow_comparison") for k, v in dict(panels).items()}
     lo, hi = _log_range([r for rows in panels.values() for r in rows])
-    g = _new(title or "gradient norms per layer (shared colour scale)", "TB")
+    g = _new(title or "gradient norms per layer (shared colour scale)", "TB", scale=(lo, hi))
     for k, (name, rows) in enumerate(panels.items()):
         with g.subgraph(name=f"cluster_{k}") as c:
             c.attr(label=str(name), style="rounded", color="#bbbbbb")

@@ -10,25 +10,34 @@ from __future__ import annotations
 import numpy as np
 
 from autograd import backprop_steps
+from autograd.display import DIGITS, format_product, format_sum
 
-from .draw import State, build
+from .draw import State, build, draw
 from .scene import Scene
 from .style import NumberFormat
 
 
-def draw_steps(root, *, grad=None, rankdir="LR", values=True, fmt=".2f", legend=True, caption=True):
-    """One graphviz.Digraph per backward step of ``root`` (same length as backprop_steps).
+def draw_steps(root, *, grad=None, rankdir="LR", values=True, fmt=None, digits=DIGITS, legend=True,
+               caption=True, quiz=False):
+    """One graphviz.Digraph per backward step of ``root`` (same length as backprop_steps), as a
+    Frames list (a notebook displays it as a stepper).
 
     caption: write the step's text (`upstream x local = downstream` lines) under each frame.
+    quiz: the current step's downstream gradients are drawn as '?'.
     """
     scene = Scene(root)
     steps = backprop_steps(root, grad)
-    fmt = NumberFormat(fmt)
-    frames = scalar_states(scene, steps, fmt) if scene.scalar else tensor_states(scene, steps)
-    out = []
+    fmt = NumberFormat(fmt, digits)
+    if scene.scalar:
+        frames = scalar_states(scene, steps, fmt, quiz)
+    else:
+        frames = tensor_states(scene, steps, quiz)
+    out = Frames()
     for k, (step, state) in enumerate(zip(steps, frames)):
         if caption:
-            state.caption = [f"step {k + 1}/{len(steps)}", *step.lines()]
+            lines = step.lines(digits)
+            lines = [hide_downstream(line) for line in lines] if quiz else lines
+            state.caption = [f"backward step {k + 1} of {len(steps)}", *lines]
         out.append(build(scene, state, rankdir=rankdir, values=values, fmt=fmt, legend=legend))
     return out
 
@@ -41,7 +50,7 @@ def _step_index(steps):
     return op_at, copy_at
 
 
-def scalar_states(scene, steps, fmt):
+def scalar_states(scene, steps, fmt, quiz=False):
     op_at, copy_at = _step_index(steps)
     never = len(steps)
     seed = steps[0].upstream if steps else None
@@ -59,16 +68,23 @@ def scalar_states(scene, steps, fmt):
                 if at <= k:
                     st.grads[j] = steps[at].downstream[0]
                 if at == k:
-                    parts = " + ".join(fmt(p) for p in step.upstream)
-                    st.notes[j] = f"{parts} = {fmt(step.downstream[0])}"
+                    if fmt.policy:
+                        parts, total = format_sum(step.upstream, step.downstream[0], fmt.digits)
+                    else:
+                        parts, total = [fmt(p) for p in step.upstream], fmt(step.downstream[0])
+                    st.notes[j] = f"{' + '.join(parts)} = {'?' if quiz else total}"
                     st.hot_wires.add(j)
             else:
                 at = op_at.get(id(w.consumer), never)
                 if at <= k:
                     st.grads[j] = steps[at].downstream[w.index]
                 if at == k:
-                    st.notes[j] = (f"{fmt(step.upstream)} x {fmt(step.local[w.index])} = "
-                                   f"{fmt(step.downstream[w.index])}")
+                    up, loc, down = step.upstream, step.local[w.index], step.downstream[w.index]
+                    if fmt.policy:
+                        up, loc, down = format_product(up, loc, down, fmt.digits)
+                    else:
+                        up, loc, down = fmt(up), fmt(loc), fmt(down)
+                    st.notes[j] = f"{up} x {loc} = {'?' if quiz else down}"
                     st.hot_wires.add(j)
                 if w.kind == "branch" and copy_at.get(id(w.node)) == k:
                     st.hot_wires.add(j)
@@ -99,7 +115,7 @@ def _leaf_done(scene, leaf, st):
                if w.node is leaf and w.kind in ("in", "trunk"))
 
 
-def tensor_states(scene, steps):
+def tensor_states(scene, steps, quiz=False):
     """Per frame: each node's gradient once all its parts have arrived."""
     expected, arrivals = {}, []
     for k, s in enumerate(steps):
@@ -117,7 +133,7 @@ def tensor_states(scene, steps):
         if steps and steps[0].output is scene.root:
             st.grads[id(scene.root)] = steps[0].upstream
         for at, x, d in arrivals:
-            if at <= k:
+            if at < k or (at == k and not quiz):
                 got[id(x)] = got.get(id(x), 0) + 1
                 total[id(x)] = total.get(id(x), 0) + np.asarray(d)
         for n in scene.nodes:
@@ -135,3 +151,47 @@ def tensor_states(scene, steps):
                 st.hot_wires.add(j)
         states.append(st)
     return states
+
+
+class Frames(list):
+    """A list of drawings that a notebook displays as a stepper (one frame per drawing)."""
+
+    def _repr_html_(self):
+        from .stepper import Stepper
+        return Stepper.from_drawings(self)._repr_html_() if self else None
+
+
+def hide_downstream(line):
+    """'... = [downstream -4]  -> x' -> '... = [downstream ?]  -> x' (for quizzes)."""
+    at = line.find(" = [downstream ")
+    if at < 0:
+        return line
+    tail = line[at:]
+    end = tail.find("]  -> ")
+    return line[:at] + " = [downstream ?]" + (tail[end + 1:] if end >= 0 else "")
+
+
+def forward_frame(root, *, digits=DIGITS, **options):
+    """The forward pass: every value, no gradient yet."""
+    return draw(root, grads=False, digits=digits, **options,
+                title="forward pass: values flow from the inputs to the output (green)")
+
+
+def seed_frame(root, *, grad=None, digits=DIGITS, rankdir="LR", values=True, fmt=None, legend=True):
+    """Backprop starts: dL/dL = 1 (or the given grad_output) on the output, nothing else yet."""
+    scene = Scene(root)
+    steps = backprop_steps(root, grad)
+    seed = steps[0].upstream if steps else (1.0 if scene.scalar else np.ones(root.shape))
+    if scene.scalar:
+        state = State(grads={j: seed for j, w in enumerate(scene.wires) if w.kind == "out"})
+        text = f"seed: d{root.label or 'out'}/d{root.label or 'out'} = 1"
+    else:
+        state = State(grads={id(root): np.asarray(seed)})
+        given = getattr(grad, "label", "") if grad is not None else ""
+        text = (f"seed: the given upstream gradient {given}" if given else
+                "seed: the gradient of the output (grad_output, or 1 for a scalar loss)")
+    state.caption = [text]
+    state.grey = {scene.name(n) for n in scene.nodes if n is not root}
+    state.grey_wires = {j for j, w in enumerate(scene.wires) if w.kind != "out"}
+    return build(scene, state, rankdir=rankdir, values=values, fmt=NumberFormat(fmt, digits),
+                 legend=legend)

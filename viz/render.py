@@ -1,4 +1,4 @@
-"""Rendering DOT to SVG/PNG: the system `dot`, else graphviz-pure, else a clear error.
+"""Rendering DOT to SVG/PNG/PDF: the system `dot`, else graphviz-pure, else a clear error.
 
 Order of choice: $CHAINRULE_DOT (a renderer with dot's flags), the system `dot` on PATH,
 then the `graphviz-pure` executable (on PATH or next to this Python, for venvs that are not
@@ -19,7 +19,7 @@ import graphviz
 
 from .safe_files import check_destination, write_file
 
-FORMATS = ("svg", "png")
+FORMATS = ("svg", "png", "pdf")  # pdf: vector, fonts embedded; needs the system dot
 INSTALL_HINT = "pip install graphviz-pure, or install Graphviz (e.g. apt install graphviz)"
 
 
@@ -74,7 +74,7 @@ def _check_format(format):
 def _split(path, format):
     """'out/graph', 'out/graph.svg', 'out/graph.gv' -> (out/graph.gv, out/graph.FORMAT)."""
     path = Path(path)
-    if path.suffix.lower() in (".gv", ".dot", ".svg", ".png"):
+    if path.suffix.lower() in (".gv", ".dot", *(f".{f}" for f in FORMATS)):
         path = path.with_suffix("")
     return path.with_name(path.name + ".gv"), path.with_name(path.name + "." + format)
 
@@ -87,6 +87,12 @@ def render(digraph, path, format="svg"):
     when there is no renderer.
     """
     return render_many([digraph], [path], format)[0]
+
+
+def _pdf_check(exe, format):
+    if format == "pdf" and Path(exe).name.startswith("graphviz-pure"):
+        raise RenderError("PDF needs the system Graphviz dot (graphviz-pure renders svg and png "
+                          "only): install Graphviz (e.g. apt install graphviz)")
 
 
 def pipe(source, format="svg"):
@@ -127,6 +133,7 @@ def render_many(digraphs, paths, format="svg"):
         where = (f"the DOT file is {pairs[0][0]}" if len(pairs) == 1
                  else f"the DOT files are in {pairs[0][0].parent}")
         raise RenderError(f"no Graphviz renderer found ({INSTALL_HINT}); {where}")
+    _pdf_check(exe, format)
     with tempfile.TemporaryDirectory(prefix="chainrule-render-") as tmp:
         tmp_gvs = [Path(tmp).resolve() / f"g{k:05d}.gv" for k in range(len(sources))]
         for gv, source in zip(tmp_gvs, sources):

@@ -1,130 +1,329 @@
-"""viz.save_stepper: one self-contained HTML page to step through backprop.
+"""viz.stepper / viz.save_stepper: step through backprop, in a notebook or as one HTML page.
 
-Inline SVG frames (no network, works from file://), previous/next buttons, the arrow keys,
-a slider, and the step's text under the drawing. Test hooks in the URL fragment:
-`#step=3` opens on frame 3 (1-based); `#click=next` clicks "next" once the page has loaded.
+The story has frames: the forward pass, the seed (dL/dL = 1), then each backward step. The
+same self-contained fragment (inline SVG, no network) displays inline in Jupyter, survives a
+static HTML export, and is the body of the page save_stepper writes. Every id is scoped to one
+stepper, so any number of them on one page step independently.
+
+quiz=True hides each step's downstream gradients until the student types them: answers are
+checked with a relative tolerance, a wrong one shows the expected value and why
+(upstream x local), and a running score is kept.
+
+Test hooks in the URL fragment: `#step=3` opens frame 3 (1-based); `#click=next` clicks
+"next" once loaded; `@k` picks the k-th stepper on the page (`#click=next@2`).
 """
 
 from __future__ import annotations
 
 import html
+import json
 import re
 import tempfile
+import uuid
 from pathlib import Path
 
-from autograd import backprop_steps
+import numpy as np
 
-from .draw import draw
-from .frames import draw_steps
+from autograd import backprop_steps
+from autograd.display import DIGITS, format_product, format_sum, format_value
+
+from .frames import draw_steps, forward_frame, hide_downstream, seed_frame
 from .render import render_many
 from .safe_files import check_destination, write_file
 
+TITLE = "chainrule: backprop step by step"
+
+# Every rule is under .chainrule-stepper: the page (or notebook) around it is left alone.
 _STYLE = """
-body { font-family: Helvetica, Arial, sans-serif; margin: 1.2em; color: #222; }
-h1 { font-size: 1.25em; margin: 0 0 .6em 0; }
-#controls { display: flex; gap: .6em; align-items: center; margin-bottom: .8em; }
-#controls button { font-size: 1em; padding: .3em .9em; }
-#slider { width: 22em; }
-.frame svg { max-width: 100%; height: auto; }
-.frame pre { background: #f6f6f6; border-left: 4px solid #c0262d; padding: .6em .8em;
-             font-size: .95em; white-space: pre-wrap; }
-.hint { color: #777; font-size: .85em; }
+.chainrule-stepper { font-family: Helvetica, Arial, sans-serif; color: #222; margin: .6em 0; }
+.chainrule-stepper h1 { font-size: 1.2em; margin: 0 0 .5em 0; }
+.chainrule-stepper .controls { display: flex; flex-wrap: wrap; gap: .5em; align-items: center;
+  margin-bottom: .6em; }
+.chainrule-stepper button { font-size: 1em; padding: .25em .8em; }
+.chainrule-stepper input[type=range] { width: 16em; }
+.chainrule-stepper .view { overflow: auto; max-height: 80vh; border: 1px solid #eee; }
+.chainrule-stepper.fit .view svg { width: 100%; height: auto; max-height: 75vh; }
+.chainrule-stepper pre { background: #f6f6f6; border-left: 4px solid #c0262d; padding: .5em .8em;
+  font-size: .95em; white-space: pre-wrap; margin: .4em 0; }
+.chainrule-stepper .hint { color: #777; font-size: .85em; }
+.chainrule-stepper .answer { margin: .25em 0; }
+.chainrule-stepper .answer input { width: 14em; font-family: monospace; }
+.chainrule-stepper .ok { color: #1b7a2e; } .chainrule-stepper .bad { color: #c0262d; }
+@media print { .chainrule-stepper .controls { display: none; }
+  .chainrule-stepper .frame { display: block !important; page-break-inside: avoid; } }
 """
 
+# Runs once per stepper and touches only the elements inside its own root.
 _SCRIPT = """
-(function () {
-  var frames = document.querySelectorAll('.frame');
-  var prev = document.getElementById('prev'), next = document.getElementById('next');
-  var slider = document.getElementById('slider'), counter = document.getElementById('counter');
-  var current = 0;
+(function (root) {
+  if (!root || root.getAttribute('data-ready')) { return; }
+  root.setAttribute('data-ready', '1');
+  function one(cls) { return root.getElementsByClassName(cls)[0]; }
+  var frames = one('frames').children, prev = one('prev'), next = one('next');
+  var slider = one('slider'), counter = one('counter'), svgs = root.getElementsByTagName('svg');
+  var current = 0, zoom = 1;
   function show(i) {
     current = Math.max(0, Math.min(frames.length - 1, i));
     for (var k = 0; k < frames.length; k++) { frames[k].hidden = (k !== current); }
     slider.value = current;
-    counter.textContent = 'frame ' + (current + 1) + ' / ' + frames.length;
+    var name = frames[current].getAttribute('data-name');
+    counter.textContent = 'step ' + (current + 1) + ' of ' + frames.length + (name ? ': ' + name : '');
     prev.disabled = current === 0;
     next.disabled = current === frames.length - 1;
-    document.body.setAttribute('data-step', String(current));
+    root.setAttribute('data-step', String(current));
+  }
+  function setZoom(z) {
+    zoom = Math.max(0.25, Math.min(4, z));
+    root.classList.remove('fit');
+    for (var k = 0; k < svgs.length; k++) {
+      var w = svgs[k].getAttribute('data-width') || svgs[k].getAttribute('width');
+      svgs[k].setAttribute('data-width', w);
+      svgs[k].style.width = (parseFloat(w) * 1.333 * zoom) + 'px';
+      svgs[k].style.height = 'auto';
+    }
   }
   prev.addEventListener('click', function () { show(current - 1); });
   next.addEventListener('click', function () { show(current + 1); });
   slider.addEventListener('input', function () { show(parseInt(slider.value, 10)); });
-  document.addEventListener('keydown', function (e) {
+  one('fit').addEventListener('click', function () {
+    for (var k = 0; k < svgs.length; k++) { svgs[k].style.width = ''; }
+    root.classList.add('fit');
+  });
+  one('zoomin').addEventListener('click', function () { setZoom(zoom * 1.25); });
+  one('zoomout').addEventListener('click', function () { setZoom(zoom / 1.25); });
+  root.addEventListener('keydown', function (e) {
+    if (e.target.tagName === 'INPUT' && e.target.type === 'text') { return; }
     if (e.key === 'ArrowRight') { show(current + 1); e.preventDefault(); }
     else if (e.key === 'ArrowLeft') { show(current - 1); e.preventDefault(); }
-    else if (e.key === 'Home') { show(0); }
-    else if (e.key === 'End') { show(frames.length - 1); }
   });
-  var hash = window.location.hash.replace(/^#/, '');
-  var start = /(?:^|&)step=(\\d+)/.exec(hash);
-  show(start ? parseInt(start[1], 10) - 1 : 0);
-  if (/(?:^|&)click=next(?:&|$)/.test(hash)) { next.click(); }
-})();
+  // quiz: compare typed numbers with the expected ones, relative tolerance 1%
+  var right = {}, answered = {}, total = root.getElementsByClassName('answer').length;
+  function numbers(text) {
+    return text.split(/[\\s,;\\[\\]]+/).filter(function (t) { return t.length; }).map(Number);
+  }
+  function check(box) {
+    var want = JSON.parse(box.getAttribute('data-expected'));
+    var got = numbers(box.getElementsByTagName('input')[0].value);
+    var ok = got.length === want.length && got.every(function (g, i) {
+      return isFinite(g) && Math.abs(g - want[i]) <= 0.01 * Math.abs(want[i]) + 1e-9;
+    });
+    var id = box.getAttribute('data-id');
+    answered[id] = true; right[id] = ok;
+    var out = box.getElementsByClassName('verdict')[0];
+    out.className = 'verdict ' + (ok ? 'ok' : 'bad');
+    out.textContent = ok ? ' right' : ' expected ' + box.getAttribute('data-shown') +
+      ' because ' + box.getAttribute('data-why');
+    var n = 0, a = 0;
+    for (var key in answered) { a += 1; n += right[key] ? 1 : 0; }
+    var score = one('score');
+    if (score) { score.textContent = 'score: ' + n + ' of ' + total + ' (' + a + ' answered)'; }
+  }
+  var boxes = root.getElementsByClassName('answer');
+  for (var b = 0; b < boxes.length; b++) {
+    (function (box) {
+      box.getElementsByTagName('button')[0].addEventListener('click', function () { check(box); });
+      box.getElementsByTagName('input')[0].addEventListener('keydown', function (e) {
+        if (e.key === 'Enter') { check(box); }
+      });
+    })(boxes[b]);
+  }
+  var all = document.getElementsByClassName('chainrule-stepper');
+  var mine = Array.prototype.indexOf.call(all, root) + 1;
+  var hash = window.location.hash.replace(/^#/, ''), start = null, clicks = 0;
+  hash.split('&').forEach(function (part) {
+    var m = /^(step|click)=(\\w+)(?:@(\\d+))?$/.exec(part);
+    if (!m || parseInt(m[3] || '1', 10) !== mine) { return; }
+    if (m[1] === 'step') { start = parseInt(m[2], 10) - 1; } else if (m[2] === 'next') { clicks += 1; }
+  });
+  show(start === null ? 0 : start);
+  for (var c = 0; c < clicks; c++) { next.click(); }
+})(document.getElementById('__ROOT_ID__'));
 """
 
 
-def _inline(svg, k):
-    """SVG text ready to inline: no XML prolog, ids unique per frame."""
+def _inline(svg, prefix):
+    """SVG text ready to inline: no XML prolog or comments, ids unique on the page."""
     start = svg.find("<svg")
     svg = svg[start:] if start >= 0 else svg
     svg = re.sub(r"<!--.*?-->", "", svg, flags=re.S)
-    return re.sub(r'\bid="', f'id="f{k}_', svg)
+    svg = re.sub(r'\bid="', f'id="{prefix}', svg)
+    return re.sub(r'(xlink:href|href)="#', rf'\1="#{prefix}', svg)
 
 
-def stepper_html(svgs, texts, title="chainrule: backprop step by step", links=None):
-    """The page for rendered SVG frames and the text shown under each; ``links`` (one href
-    or None per frame) adds a link under a frame, e.g. to a conv step's pixel derivation."""
-    if not svgs:
-        raise ValueError("stepper: no frames to show")
-    n = len(svgs)
-    parts = [
-        "<!DOCTYPE html>", '<html lang="en"><head><meta charset="utf-8">',
-        f"<title>{html.escape(title)}</title><style>{_STYLE}</style></head>",
-        '<body data-step="0">', f"<h1>{html.escape(title)}</h1>",
-        '<div id="controls"><button id="prev" type="button">&#8592; previous</button>',
-        f'<input id="slider" type="range" min="0" max="{n - 1}" value="0" aria-label="frame">',
-        '<button id="next" type="button">next &#8594;</button>',
-        f'<span id="counter">frame 1 / {n}</span>',
-        '<span class="hint">(arrow keys work too)</span></div>', '<div id="frames">',
-    ]
-    for k, (svg, text) in enumerate(zip(svgs, texts)):
-        hidden = "" if k == 0 else " hidden"
-        parts.append(f'<div class="frame" data-index="{k}"{hidden}>{_inline(svg, k)}'
-                     f"<pre>{html.escape(text)}</pre>{_link(links, k)}</div>")
-    parts += ["</div>", f"<script>{_SCRIPT}</script>", "</body></html>"]
-    return "\n".join(parts)
+class Stepper:
+    """Rendered frames (SVG), the text under each, and quiz answers; displays itself inline.
+
+    svgs: SVG texts. texts: one per frame. answers: one list per frame of dicts
+    (label, expected: list of floats, shown, why) - empty lists when there is no quiz.
+    """
+
+    def __init__(self, svgs, texts, title=TITLE, answers=None, links=None):
+        if not svgs:
+            raise ValueError("stepper: no frames to show")
+        if len(texts) != len(svgs):
+            raise ValueError(f"stepper: {len(svgs)} frames but {len(texts)} texts")
+        self.svgs, self.texts, self.title = list(svgs), list(texts), title
+        self.answers = answers or [[] for _ in svgs]
+        self.links = links or [None] * len(svgs)   # per frame: an href (its derivation) or None
+        self.id = "chainrule-" + uuid.uuid4().hex[:12]
+
+    @classmethod
+    def from_drawings(cls, drawings, texts=None, title=TITLE, answers=None):
+        with tempfile.TemporaryDirectory(prefix="chainrule-") as tmp:
+            outs = render_many(drawings, [Path(tmp) / f"frame-{k:03d}" for k in range(len(drawings))])
+            svgs = [Path(o).read_text(encoding="utf-8") for o in outs]
+        return cls(svgs, texts if texts is not None else [""] * len(svgs), title, answers)
+
+    def __len__(self):
+        return len(self.svgs)
+
+    def fragment(self):
+        """The stepper as one <div> with its style and script (for notebooks and pages)."""
+        n, sid = len(self.svgs), self.id
+        quiz = any(self.answers)
+        parts = [f'<div class="chainrule-stepper fit" id="{sid}" data-step="0" tabindex="0">',
+                 f"<style>{_STYLE}</style>", f"<h1>{html.escape(self.title)}</h1>" if self.title else "",
+                 '<div class="controls">',
+                 '<button class="prev" type="button">&#8592; previous</button>',
+                 f'<input class="slider" type="range" min="0" max="{n - 1}" value="0" aria-label="step">',
+                 '<button class="next" type="button">next &#8594;</button>',
+                 f'<span class="counter">step 1 of {n}</span>',
+                 '<button class="zoomout" type="button" title="zoom out">&#8722;</button>',
+                 '<button class="fit" type="button" title="fit to width">fit width</button>',
+                 '<button class="zoomin" type="button" title="zoom in">+</button>',
+                 '<span class="hint">(arrow keys when focused)</span>']
+        if quiz:
+            total = sum(len(a) for a in self.answers)
+            parts.append(f'<span class="score">score: 0 of {total}</span>')
+        parts += ["</div>", '<div class="frames">']
+        for k, (svg, text, answers) in enumerate(zip(self.svgs, self.texts, self.answers)):
+            hidden = "" if k == 0 else " hidden"
+            body = f'<div class="view">{_inline(svg, f"{sid}-f{k}-")}</div>'
+            if text:
+                body += f"<pre>{html.escape(text)}</pre>"
+            body += "".join(_answer_box(f"{k}-{i}", a) for i, a in enumerate(answers))
+            body += _link(self.links[k] if k < len(self.links) else None)
+            name = html.escape(text.splitlines()[0].split(":")[0]) if text else ""
+            parts.append(f'<div class="frame" data-index="{k}"{hidden} data-name="{name}">{body}</div>')
+        parts += ["</div>", f"<script>{_SCRIPT.replace('__ROOT_ID__', sid)}</script>", "</div>"]
+        return "\n".join(parts)
+
+    def _repr_html_(self):
+        return self.fragment()
+
+    def page(self):
+        """A whole self-contained HTML page holding this stepper."""
+        return "\n".join(["<!DOCTYPE html>", '<html lang="en"><head><meta charset="utf-8">',
+                          f"<title>{html.escape(self.title)}</title></head><body>",
+                          self.fragment(), "</body></html>"])
+
+    def save(self, path):
+        """Write page() to ``path`` (parent folders created, no link followed); returns a
+        StepperPath."""
+        return StepperPath(write_file(path, self.page()), self)
 
 
-def _link(links, k):
-    href = links[k] if links and k < len(links) else None
+class StepperPath(str):
+    """The path save_stepper wrote (a str), which also displays the stepper in a notebook."""
+
+    def __new__(cls, path, stepper):
+        obj = super().__new__(cls, str(path))
+        obj.stepper = stepper
+        return obj
+
+    def _repr_html_(self):
+        return self.stepper.fragment()
+
+
+def _answer_box(key, a):
+    return (f'<div class="answer" data-id="{key}" data-expected="{html.escape(json.dumps(a["expected"]))}"'
+            f' data-shown="{html.escape(a["shown"])}" data-why="{html.escape(a["why"])}">'
+            f'{html.escape(a["label"])} = <input type="text" aria-label="{html.escape(a["label"])}"> '
+            '<button type="button">check</button><span class="verdict"></span></div>')
+
+
+def _link(href):
     return (f'<p class="derive-link"><a href="{html.escape(href)}">see this op pixel by pixel '
             "(its derivation)</a></p>" if href else "")
 
 
-def step_texts(steps):
-    return [f"step {k + 1}/{len(steps)}\n{s}" for k, s in enumerate(steps)]
+def stepper_html(svgs, texts, title=TITLE, links=None):
+    """The page for rendered SVG frames and the text shown under each; ``links`` (one href
+    or None per frame) adds a link under a frame, e.g. to a conv step's pixel derivation."""
+    return Stepper(svgs, texts, title, links=links).page()
 
 
-def save_stepper(root, path, *, grad=None, title=None, derivation=False, **options):
-    """Write the HTML stepper for the backward pass of ``root`` to ``path``; returns the path.
+def step_texts(steps, digits=DIGITS, quiz=False):
+    out = []
+    for k, s in enumerate(steps):
+        lines = s.lines(digits)
+        if quiz:
+            lines = [hide_downstream(line) for line in lines]
+        out.append(f"backward step {k + 1} of {len(steps)}\n" + "\n".join(lines))
+    return out
+
+
+def quiz_answers(step, digits=DIGITS):
+    """What the student types for one step: each downstream gradient (constants skipped)."""
+    if step.op == "copy":
+        parts, total = format_sum(step.upstream, step.downstream[0], digits)
+        return [_answer(step.output, step.downstream[0], f"{' + '.join(parts)} = {total}", digits)]
+    out = []
+    for loc, down, x in zip(step.local, step.downstream, step.inputs):
+        if down is None or (x.is_leaf and not x.label):
+            continue  # a constant: nobody asks for its gradient
+        u, lt, d = format_product(step.upstream, loc, down, digits)
+        out.append(_answer(x, down, f"upstream {u} x local {lt} = {d}", digits))
+    return out
+
+
+def _answer(node, value, why, digits):
+    name = node.label or (f"({node.op})" if node.op else "input")
+    return {"label": f"grad of {name}", "expected": np.asarray(value, dtype=float).ravel().tolist(),
+            "shown": format_value(value, digits), "why": why}
+
+
+def story(root, *, grad=None, digits=DIGITS, quiz=False, caption=False, **options):
+    """(drawings, texts, answers): forward pass, seed, then each backward step.
+
+    caption: also draw each step's text under its drawing (for frames used alone, on slides).
+    """
+    steps = backprop_steps(root, grad)
+    drawings = [forward_frame(root, digits=digits, **options)]
+    texts = ["forward pass: each gate computes its value from its inputs"]
+    if not steps:
+        return drawings, ["no gates: nothing to backpropagate"], [[]]
+    drawings.append(seed_frame(root, grad=grad, digits=digits, **options))
+    texts.append("seed: backprop starts with d(output)/d(output) = 1 (or the given grad_output)")
+    drawings += draw_steps(root, grad=grad, digits=digits, quiz=quiz, caption=caption, **options)
+    texts += step_texts(steps, digits, quiz)
+    answers = [[], []] + [quiz_answers(s, digits) if quiz else [] for s in steps]
+    return drawings, texts, answers
+
+
+def stepper(root, *, grad=None, title=None, digits=DIGITS, quiz=False, **options):
+    """A Stepper for the backward pass of ``root``: displays inline in Jupyter.
+
+    options go to the drawings (rankdir, values, fmt, legend).
+    """
+    drawings, texts, answers = story(root, grad=grad, digits=digits, quiz=quiz, **options)
+    return Stepper.from_drawings(drawings, texts, title or TITLE, answers)
+
+
+def save_stepper(root, path, *, grad=None, title=None, digits=DIGITS, quiz=False, derivation=False,
+                 **options):
+    """Write the stepper of ``root`` to ``path`` as one self-contained page; returns the path
+    (a str that also displays the stepper in a notebook).
 
     derivation=True also writes PATH-derivation.html (viz.derive) and links each conv,
     pool or resampling step to that op's pixel-level frames.
-
-    options go to viz.draw_steps (rankdir, values, fmt, legend). A graph without gates gets
-    one frame: the drawing itself.
     """
     check_destination(path)  # before the work, not after it
-    steps = backprop_steps(root, grad)
-    frames = draw_steps(root, grad=grad, caption=False, **options)  # the page shows the text
-    texts = step_texts(steps)
-    if not frames:
-        frames, texts = [draw(root, **options)], ["no gates: nothing to backpropagate"]
-    with tempfile.TemporaryDirectory(prefix="chainrule-") as tmp:
-        outs = render_many(frames, [Path(tmp) / f"frame-{k:03d}" for k in range(len(frames))])
-        svgs = [Path(o).read_text(encoding="utf-8") for o in outs]
-    links = derivation_links(root, steps, path) if derivation else None
-    return write_file(path, stepper_html(svgs, texts, title or "chainrule: backprop step by step", links))
+    page = stepper(root, grad=grad, title=title, digits=digits, quiz=quiz, **options)
+    if derivation:
+        steps = backprop_steps(root, grad)
+        page.links = [None] * (len(page) - len(steps)) + derivation_links(root, steps, path)
+    return page.save(path)
 
 
 def derivation_links(root, steps, path, **options):

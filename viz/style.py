@@ -10,6 +10,8 @@ import math
 
 import numpy as np
 
+from autograd.display import DIGITS, format_number
+
 VALUE_COLOR = "#1b7a2e"     # forward values (green, above)
 GRAD_COLOR = "#c0262d"      # gradients (red, below)
 GREY = "#b8b8b8"            # not yet visited in a step frame
@@ -95,10 +97,17 @@ def _index_text(index):
 
 
 class NumberFormat:
-    """Formats numbers with a format spec (".2f", ".3g", ...); never prints '-0.00'."""
+    """Formats numbers: by default autograd.display's policy (``digits`` significant digits,
+    never a non-zero value as 0); or a format spec (".2f", ".3g", ...) or a callable.
+    Never prints '-0.00'."""
 
-    def __init__(self, spec=".2f"):
-        if callable(spec):
+    def __init__(self, spec=None, digits=DIGITS):
+        if isinstance(digits, bool) or not isinstance(digits, int) or not 1 <= digits <= 17:
+            raise ValueError(f"digits: expected an integer from 1 to 17, got {digits!r}")
+        self.digits = digits
+        if spec is None:
+            self._fn = lambda v: format_number(v, digits)
+        elif callable(spec):
             self._fn = spec
         else:
             try:
@@ -107,6 +116,7 @@ class NumberFormat:
                 raise ValueError(f"fmt: {spec!r} is not a number format spec "
                                  "such as '.2f' or '.3g'") from None
             self._fn = lambda v: format(v, spec)
+        self.policy = spec is None  # products can be made consistent only under the policy
 
     def __call__(self, v):
         v = float(v)

@@ -1,0 +1,105 @@
+"""The lecture notebooks in demos/notebooks run top to bottom (nbclient), are committed without
+outputs, and their steppers still work in a static HTML export, each on its own, in Chromium."""
+
+import html
+import json
+import re
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from viz.render import find_renderer
+
+nbformat = pytest.importorskip("nbformat", reason="the notebooks extra is not installed")
+nbclient = pytest.importorskip("nbclient", reason="the notebooks extra is not installed")
+pytest.importorskip("ipykernel", reason="the notebooks extra is not installed")
+
+ROOT = Path(__file__).resolve().parent.parent
+BOOKS = sorted((ROOT / "demos" / "notebooks").glob("*.ipynb"))
+CHROMIUM = next((shutil.which(n) for n in ("chromium", "chromium-browser", "google-chrome")
+                 if shutil.which(n)), None)
+
+pytestmark = [pytest.mark.slow,
+              pytest.mark.skipif(find_renderer() is None, reason="no Graphviz renderer installed")]
+
+
+def execute(path):
+    nb = nbformat.read(path, as_version=4)
+    nbclient.NotebookClient(nb, timeout=120, kernel_name="python3",
+                            resources={"metadata": {"path": str(path.parent)}}).execute()
+    return nb
+
+
+def export_html(nb):
+    """A static page from the executed notebook's outputs, as a notebook export shows them."""
+    parts = []
+    for cell in nb.cells:
+        if cell.cell_type == "markdown":
+            parts.append(f"<div class='md'><pre>{html.escape(cell.source)}</pre></div>")
+            continue
+        parts.append(f"<pre class='code'>{html.escape(cell.source)}</pre>")
+        for out in cell.get("outputs", []):
+            data = out.get("data", {})
+            if "text/html" in data:
+                parts.append(data["text/html"])
+            elif "image/svg+xml" in data:
+                parts.append(data["image/svg+xml"])
+            elif "text" in out:
+                parts.append(f"<pre>{html.escape(out['text'])}</pre>")
+    return "<!DOCTYPE html><html><head><meta charset='utf-8'></head><body>" + "".join(parts) + \
+        "</body></html>"
+
+
+def test_there_are_four_lecture_notebooks_without_outputs():
+    assert [p.name for p in BOOKS] == ["01_scalar_backprop.ipynb", "02_vector_matrix_backprop.ipynb",
+                                       "03_conv_pool_backward.ipynb", "04_lenet_gradient_flow.ipynb"]
+    for p in BOOKS:
+        nb = json.loads(p.read_text())
+        code = [c for c in nb["cells"] if c["cell_type"] == "code"]
+        assert code and all(c["outputs"] == [] and c["execution_count"] is None for c in code), p.name
+
+
+@pytest.fixture(scope="module")
+def executed():
+    return {p.name: execute(p) for p in BOOKS}
+
+
+def test_notebooks_run_and_show_steppers_and_drawings(executed):
+    for name, nb in executed.items():
+        outputs = [o for c in nb.cells if c.cell_type == "code" for o in c.outputs]
+        assert not [o for o in outputs if o.output_type == "error"], name
+        htmls = [o["data"]["text/html"] for o in outputs if "text/html" in o.get("data", {})]
+        svgs = [o["data"]["image/svg+xml"] for o in outputs if "image/svg+xml" in o.get("data", {})]
+        assert svgs or any("<svg" in h for h in htmls), name
+        if name != "04_lenet_gradient_flow.ipynb":
+            assert any('class="chainrule-stepper' in h for h in htmls), name
+    scalar = executed["01_scalar_backprop.ipynb"]
+    text = "".join(o.get("text", "") for c in scalar.cells if c.cell_type == "code" for o in c.outputs)
+    assert "[upstream 1] x [local -4] = [downstream -4]  -> q" in text
+    assert "[local 3.35e-4]" in text  # the saturated sigmoid is not printed as 0
+
+
+@pytest.mark.skipif(CHROMIUM is None, reason="Chromium is not installed (apt install chromium)")
+def test_exported_page_steppers_step_independently(executed, tmp_path):
+    page = tmp_path / "scalar.html"
+    page.write_text(export_html(executed["01_scalar_backprop.ipynb"]), encoding="utf-8")
+
+    def dom(fragment):
+        done = subprocess.run([CHROMIUM, "--headless", "--no-sandbox", "--disable-gpu", "--no-first-run",
+                               f"--user-data-dir={tmp_path / 'profile'}", "--dump-dom",
+                               f"file://{page}#{fragment}"], capture_output=True, text=True, timeout=120)
+        assert done.returncode == 0, done.stderr[-2000:]
+        return done.stdout
+
+    def shown(text):
+        out = []
+        for block in re.split(r'<div class="chainrule-stepper', text)[1:]:
+            tags = re.findall(r'<div class="frame"[^>]*>', block)
+            out.append([k for k, t in enumerate(tags) if "hidden" not in t])
+        return out
+
+    assert shown(dom("")) == [[0], [0], [0]]  # three steppers: the lecture, the frames list, the quiz
+    assert shown(dom("click=next@1&click=next@1")) == [[2], [0], [0]]
+    assert shown(dom("click=next@3&click=next@3&step=1@2")) == [[0], [0], [2]]

@@ -1,0 +1,134 @@
+"""chainrule quiz / viz.quiz: deterministic per seed, right answers, no kinks, clear errors."""
+
+import io
+import re
+
+import numpy as np
+import pytest
+
+import autograd
+from viz import cli
+from viz.parse import build
+from viz.quiz import LEVELS, generate
+from viz.render import find_renderer
+
+needs_renderer = pytest.mark.skipif(find_renderer() is None, reason="no Graphviz renderer installed")
+
+
+def run(*argv):
+    out, err = io.StringIO(), io.StringIO()
+    code = cli.main(list(argv), stdout=out, stderr=err)
+    return code, out.getvalue(), err.getvalue()
+
+
+@pytest.mark.parametrize("level", LEVELS)
+def test_deterministic_per_seed(level):
+    a, b, c = generate(level, 4, seed=7), generate(level, 4, seed=7), generate(level, 4, seed=8)
+    key = lambda exs: [(e.title, {n: np.asarray(g).tolist() for n, g in e.answers.items()}) for e in exs]
+    assert key(a) == key(b)
+    assert key(a) != key(c)
+
+
+def _finite_difference(expr, values, name, h=1e-6):
+    f = lambda v: build(expr, v).root.data
+    up, down = dict(values), dict(values)
+    up[name] += h
+    down[name] -= h
+    return (f(up) - f(down)) / (2 * h)
+
+
+def test_scalar_answers_match_finite_differences():
+    for ex in generate("scalar", 20, seed=3):
+        expr, given = ex.title[len("f = "):].split("   with ")
+        values = {k: float(v) for k, v in (p.split("=") for p in given.split(", "))}
+        for name, g in ex.answers.items():
+            assert g == pytest.approx(_finite_difference(expr, values, name), rel=1e-5, abs=1e-8)
+
+
+def test_scalar_exercises_avoid_kinks_and_absurd_magnitudes():
+    for seed in range(10):
+        for ex in generate("scalar", 10, seed=seed):
+            for n in autograd.topological_order(ex.root):
+                assert abs(n.data) <= 50
+                if n.op == "relu":
+                    assert abs(n.parents[0].data) >= 0.25
+                if n.op == "max":
+                    assert abs(n.parents[0].data - n.parents[1].data) >= 0.5
+            assert all(g == 0 or 1e-3 <= abs(g) <= 50 for g in ex.answers.values())
+
+
+def test_tensor_answers_by_hand():
+    for ex in generate("matmul", 5, seed=1):
+        x, w, g = ex.leaves["x"].data, ex.leaves["W"].data, ex.grad.data
+        np.testing.assert_allclose(ex.answers["x"], g @ w.T)
+        np.testing.assert_allclose(ex.answers["W"], x.T @ g)
+    for ex in generate("conv", 5, seed=1):
+        x, w, g = ex.leaves["x"].data[0, 0], ex.leaves["w"].data[0, 0], ex.grad.data[0, 0]
+        dx, dw = np.zeros_like(x), np.zeros_like(w)
+        for i in range(2):
+            for j in range(2):  # each output pixel sends g[i, j] * w to its window, g * window to w
+                dx[i:i + 2, j:j + 2] += g[i, j] * w
+                dw += g[i, j] * x[i:i + 2, j:j + 2]
+        np.testing.assert_allclose(ex.answers["x"][0, 0], dx)
+        np.testing.assert_allclose(ex.answers["w"][0, 0], dw)
+    for ex in generate("pool", 5, seed=1):
+        x, g = ex.leaves["x"].data[0, 0], ex.grad.data[0, 0]
+        assert len(np.unique(x)) == 16  # no ties: every window has one winner
+        dx = np.zeros_like(x)
+        for i in range(2):
+            for j in range(2):
+                win = x[2 * i:2 * i + 2, 2 * j:2 * j + 2]
+                r, c = np.unravel_index(win.argmax(), win.shape)
+                dx[2 * i + r, 2 * j + c] = g[i, j]
+        np.testing.assert_allclose(ex.answers["x"][0, 0], dx)
+    for ex in generate("vector", 5, seed=1):
+        x, w = ex.leaves["x"].data, ex.leaves["w"].data
+        assert np.all(np.abs(x * w) >= 0.5)  # relu's kink is far
+        if "relu" in ex.title:
+            on = (x * w > 0).astype(float)
+            np.testing.assert_allclose(ex.answers["x"], on * w)
+        else:
+            np.testing.assert_allclose(ex.answers["x"], w + 1)
+
+
+@needs_renderer
+def test_cli_writes_quiz_sheet_and_key(tmp_path):
+    code, out, err = run("quiz", "--level", "scalar", "--count", "2", "--seed", "5", "--out", str(tmp_path))
+    assert code == 0, err
+    assert out.startswith(f"2 scalar exercises (seed 5) in {tmp_path}/ (quiz.html, sheet.html, answers.html")
+    quiz = (tmp_path / "quiz.html").read_text()
+    sheet = (tmp_path / "sheet.html").read_text()
+    key = (tmp_path / "answers.html").read_text()
+    assert quiz.count('class="chainrule-stepper') == 2 and 'class="answer"' in quiz
+    assert "[downstream ?]" in quiz
+    assert "@media print" in sheet and sheet.count("class='blank'") >= 4
+    exs = generate("scalar", 2, seed=5)
+    for ex in exs:
+        assert ex.title.split("   ")[0] in sheet
+        for name, g in ex.answers.items():
+            assert re.search(rf"df/d{name} = {re.escape(autograd.display.format_value(g))}\b", key)
+    assert "[downstream" not in sheet and "[downstream -" not in quiz  # no answer given away
+
+
+@pytest.mark.parametrize("argv, message", [
+    ([], "--level is required"),
+    (["--level", "tensor", "--out", "x"], "--level must be one of"),
+    (["--level", "scalar"], "--out DIR is required"),
+    (["--level", "scalar", "--count", "0", "--out", "x"], "--count must be a whole number"),
+    (["--level", "scalar", "--count", "many", "--out", "x"], "--count must be a whole number"),
+    (["--level", "scalar", "--count", "99", "--out", "x"], "--count must be a whole number"),
+    (["--level", "scalar", "--seed", "-1", "--out", "x"], "--seed must be a whole number"),
+    (["--level", "scalar", "--out", "x", "--colour"], "unknown option"),
+    (["--level"], "--level needs a value"),
+])
+def test_bad_options_exit_2_with_one_line(argv, message, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    code, out, err = run("quiz", *argv)
+    assert code == 2 and out == "" and err.count("\n") == 1 and message in err, err
+    assert not (tmp_path / "x").exists()  # nothing written on a bad command line
+
+
+def test_out_that_is_a_file_is_refused(tmp_path):
+    (tmp_path / "f").write_text("")
+    code, _, err = run("quiz", "--level", "pool", "--out", str(tmp_path / "f"))
+    assert code == 2 and "not a folder" in err

@@ -1,0 +1,98 @@
+"""chainrule quiz: randomized backprop exercises, deterministic per seed.
+
+    chainrule quiz --level scalar|vector|matmul|conv|pool [--count K] [--seed N] --out DIR
+
+Writes DIR/quiz.html (interactive: type each downstream gradient), DIR/sheet.html (printable
+exercise sheet) and DIR/answers.html (the answer key); with Chromium installed, also
+sheet.pdf and answers.pdf. Bad options exit 2 with one line.
+"""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import tempfile
+from pathlib import Path
+
+from .quiz import LEVELS, MAX_COUNT, generate, write_quiz
+
+USAGE = ("usage: chainrule quiz --level scalar|vector|matmul|conv|pool [--count K] [--seed N] "
+         "--out DIR")
+HELP = f"""{USAGE}
+
+Generate K randomized backprop exercises (default 5, at most {MAX_COUNT}), the same ones for the
+same --seed (default 0): quiz.html grades typed answers, sheet.html is the printable sheet,
+answers.html the key (and PDFs of both when Chromium is installed).
+"""
+
+
+class QuizUsage(ValueError):
+    """Bad command line (exit 2, one line)."""
+
+
+def parse(argv):
+    opts = {"count": "5", "seed": "0"}
+    it = iter(argv)
+    for arg in it:
+        if arg in ("-h", "--help"):
+            return {"help": True}
+        name, eq, value = arg.partition("=")
+        if name not in ("--level", "--count", "--seed", "--out"):
+            raise QuizUsage(f"unknown option '{arg}' ({USAGE})")
+        if not eq:
+            value = next(it, None)
+            if value is None:
+                raise QuizUsage(f"{name} needs a value")
+        opts[name[2:]] = value
+    if "level" not in opts:
+        raise QuizUsage(f"--level is required: one of {', '.join(LEVELS)}")
+    if opts["level"] not in LEVELS:
+        raise QuizUsage(f"--level must be one of {', '.join(LEVELS)}, got '{opts['level']}'")
+    if "out" not in opts:
+        raise QuizUsage("--out DIR is required (where to write quiz.html, sheet.html, answers.html)")
+    for key, top in (("count", MAX_COUNT), ("seed", 2**32 - 1)):
+        if not opts[key].isdigit() or not (1 if key == "count" else 0) <= int(opts[key]) <= top:
+            low = 1 if key == "count" else 0
+            raise QuizUsage(f"--{key} must be a whole number from {low} to {top}, got '{opts[key]}'")
+        opts[key] = int(opts[key])
+    out = Path(opts["out"])
+    if out.exists() and not out.is_dir():
+        raise QuizUsage(f"--out {out}: exists and is not a folder")
+    return opts
+
+
+def print_pdfs(paths):
+    """PDFs of printable pages with headless Chromium, when it is installed; returns the PDFs."""
+    exe = next((shutil.which(n) for n in ("chromium", "chromium-browser", "google-chrome")
+                if shutil.which(n)), None)
+    if exe is None:
+        return []
+    made = []
+    with tempfile.TemporaryDirectory(prefix="chainrule-pdf-") as profile:
+        for page in paths:
+            pdf = Path(page).with_suffix(".pdf")
+            done = subprocess.run([exe, "--headless", "--no-sandbox", "--disable-gpu", "--no-first-run",
+                                   f"--user-data-dir={profile}", "--no-pdf-header-footer",
+                                   f"--print-to-pdf={pdf}", Path(page).resolve().as_uri()],
+                                  capture_output=True, timeout=120)
+            if done.returncode == 0 and pdf.is_file():
+                made.append(str(pdf))
+    return made
+
+
+def main(argv, stdout, stderr):
+    opts = parse(argv)
+    if opts.get("help"):
+        print(HELP, file=stdout)
+        return 0
+    exercises = generate(opts["level"], opts["count"], opts["seed"])
+    try:
+        Path(opts["out"]).mkdir(parents=True, exist_ok=True)
+    except OSError as e:
+        raise QuizUsage(f"--out {opts['out']}: cannot create the folder ({e.strerror or e})") from None
+    pages = write_quiz(exercises, opts["out"], opts["level"], opts["seed"])
+    pdfs = print_pdfs(pages[1:])
+    names = ", ".join(Path(p).name for p in pages + pdfs)
+    print(f"{len(exercises)} {opts['level']} exercises (seed {opts['seed']}) in {opts['out']}/ ({names})",
+          file=stdout)
+    return 0
