@@ -3,6 +3,7 @@ optimizers, models, saving and datasets (PyTorch's names and semantics)."""
 
 from . import data, init, optim, scalar
 from .activation import ReLU, Sigmoid, Tanh
+from .classic import VGG16, AlexNet
 from .container import Sequential
 from .conv import Conv2d, ConvTranspose2d
 from .dropout import Dropout
@@ -15,9 +16,11 @@ from .module import Module
 from .parameter import Parameter
 from .pooling import AvgPool2d, MaxPool2d
 from .serialization import load, save
+from .shapes import fit, output_size, summary
 
 __all__ = [
-    "MLP", "AvgPool2d", "Conv2d", "ConvTranspose2d", "CrossEntropyLoss", "Dropout", "Flatten",
-    "LeNet5", "Linear", "MSELoss", "MaxPool2d", "Module", "Parameter", "ReLU", "Sequential",
-    "Sigmoid", "Tanh", "data", "init", "load", "manual_seed", "optim", "save", "scalar",
+    "MLP", "VGG16", "AlexNet", "AvgPool2d", "Conv2d", "ConvTranspose2d", "CrossEntropyLoss", "Dropout",
+    "Flatten", "LeNet5", "Linear", "MSELoss", "MaxPool2d", "Module", "Parameter", "ReLU", "Sequential",
+    "Sigmoid", "Tanh", "data", "fit", "init", "load", "manual_seed", "optim", "output_size", "save",
+    "scalar", "summary",
 ]
