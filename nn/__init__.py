@@ -9,6 +9,7 @@ from .conv import Conv2d, ConvTranspose2d
 from .dropout import Dropout
 from .flatten import Flatten
 from .init import manual_seed
+from .invariant import InvariantConv2d
 from .linear import Linear
 from .losses import CrossEntropyLoss, MSELoss
 from .models import MLP, LeNet5
@@ -20,7 +21,7 @@ from .shapes import fit, output_size, summary
 
 __all__ = [
     "MLP", "VGG16", "AlexNet", "AvgPool2d", "Conv2d", "ConvTranspose2d", "CrossEntropyLoss", "Dropout",
-    "Flatten", "LeNet5", "Linear", "MSELoss", "MaxPool2d", "Module", "Parameter", "ReLU", "Sequential",
-    "Sigmoid", "Tanh", "data", "fit", "init", "load", "manual_seed", "optim", "output_size", "save",
-    "scalar", "summary",
+    "Flatten", "InvariantConv2d", "LeNet5", "Linear", "MSELoss", "MaxPool2d", "Module", "Parameter",
+    "ReLU", "Sequential", "Sigmoid", "Tanh", "data", "fit", "init", "load", "manual_seed", "optim",
+    "output_size", "save", "scalar", "summary",
 ]
