@@ -62,10 +62,11 @@ def _panel(x0, y0, caption, a, mode, cell, box):
 
 
 def save_grid(panels, path, title="", columns=4, cell=CELL):
-    """panels: (caption, 2-d array, mode[, box]) -> one SVG file at ``path``; returns the path."""
-    if not panels:
+    """panels: (caption, 2-d array, mode[, box]) or None (an empty slot, to start a new row)
+    -> one SVG file at ``path``; returns the path."""
+    if not any(panels):
         raise ValueError("save_grid: no panels to draw")
-    shapes = [np.shape(p[1]) for p in panels]
+    shapes = [np.shape(p[1]) for p in panels if p is not None]
     if any(len(s) != 2 for s in shapes):
         raise ValueError(f"save_grid: every panel must be a 2-d array, got shapes {shapes}")
     w = max(max(s[1] * cell for s in shapes), 120) + 16
@@ -79,6 +80,8 @@ def save_grid(panels, path, title="", columns=4, cell=CELL):
     if title:
         parts.append(f'<text x="8" y="20" font-size="14" font-weight="bold">{escape(title)}</text>')
     for k, p in enumerate(panels):
+        if p is None:
+            continue
         caption, a, mode = p[:3]
         box = p[3] if len(p) > 3 else None
         parts += _panel(8 + (k % cols) * w, head + 8 + (k // cols) * h, caption, a, mode, cell, box)

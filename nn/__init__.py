@@ -1,7 +1,7 @@
 """Neural-network building blocks on chainrule's autograd: modules, layers, losses,
 optimizers, models, saving and datasets (PyTorch's names and semantics)."""
 
-from . import data, init, optim, scalar
+from . import data, init, optim, scalar, transforms
 from .activation import ReLU, Sigmoid, Tanh
 from .classic import VGG16, AlexNet
 from .container import Sequential
@@ -23,5 +23,5 @@ __all__ = [
     "MLP", "VGG16", "AlexNet", "AvgPool2d", "Conv2d", "ConvTranspose2d", "CrossEntropyLoss", "Dropout",
     "Flatten", "InvariantConv2d", "LeNet5", "Linear", "MSELoss", "MaxPool2d", "Module", "Parameter",
     "ReLU", "Sequential", "Sigmoid", "Tanh", "data", "fit", "init", "load", "manual_seed", "optim",
-    "output_size", "save", "scalar", "summary",
+    "output_size", "save", "scalar", "summary", "transforms",
 ]
