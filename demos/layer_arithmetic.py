@@ -66,10 +66,11 @@ def classic(model_cls, log):
     with autograd.no_grad():
         out = model(x)
     seconds = time.perf_counter() - start
-    log(nn.summary(model, (1, 3, 224, 224)))
+    table = nn.summary(model, (1, 3, 224, 224))
+    log(table)
     log(f"{model_cls.__name__}: {model.num_parameters():,} parameters (built in {built:.1f} s); "
         f"one 224x224 image -> {tuple(out.shape)} in {seconds:.2f} s\n")
-    return model.num_parameters(), seconds
+    return model.num_parameters(), seconds, table.rows
 
 
 def main(argv=None, log=print):
