@@ -6,7 +6,7 @@ The trunk's features are used by both heads, so in backprop they are a fan-out: 
 gate's adder sums the two heads' gradients before anything reaches the trunk. The demo
 measures both parts and checks that the sum is what the trunk received.
 
-    python demos/localization.py [--quick] [--epochs N] [--out chainrule-out]
+    python demos/localization.py [--quick] [--epochs N] [--box-weight W] [--out chainrule-out]
 """
 
 from __future__ import annotations
@@ -113,12 +113,34 @@ def adder_step(model, x, labels, boxes, weight):
     return None
 
 
+def draw_graph(model, x, label, box, weight, out):
+    """The whole graph for one canvas, drawn by viz: the shared features fan out to both heads."""
+    try:
+        import viz
+    except ImportError as e:
+        return f"(viz not available: {e})"
+    for name, p in model.named_parameters():
+        p.label = name
+    features, ce, l2 = losses(model, Tensor(x), label, box, weight)
+    features.label, ce.label, l2.label = "shared features", "cross-entropy", f"{weight:g} x L2"
+    loss = ce + l2
+    loss.label = "loss"
+    loss.backward()
+    model.zero_grad()
+    digraph = viz.draw(loss, title="two heads, one trunk: the shared features receive the sum")
+    try:
+        return str(viz.render(digraph, out / "localization_graph", format="svg"))
+    except Exception as e:  # no renderer: the .gv file is still written
+        return f"{out / 'localization_graph.gv'} ({e})"
+
+
 def main(argv=None, log=print):
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--quick", action="store_true", help="2 epochs on 600 images")
     ap.add_argument("--epochs", type=int, default=12)
     ap.add_argument("--box-weight", type=float, default=100.0, help="lambda in CE + lambda * L2")
     ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--out", default="chainrule-out")
     args = ap.parse_args(argv)
     images, labels = digits_8x8()
     rng = np.random.default_rng(args.seed)
@@ -159,6 +181,7 @@ def main(argv=None, log=print):
     if step is not None:
         log(f"  backprop_steps: the features' step is '{step.op} ({step.pattern})' with "
             f"{len(step.upstream)} incoming parts, one per head")
+    log(f"drew {draw_graph(model, xte[:1], yte[:1], bte[:1], args.box_weight, Path(args.out))}")
     return {"accuracy": acc, "iou": mean_iou, "before": before, "after": after, "step": step}
 
 

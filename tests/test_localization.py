@@ -23,9 +23,9 @@ def test_iou():
     np.testing.assert_allclose(loc.iou(a, b), [1.0, 1 / 7, 0.0])
 
 
-def test_demo_quick_gradients_meet_at_the_shared_features():
+def test_demo_quick_gradients_meet_at_the_shared_features(tmp_path):
     pytest.importorskip("sklearn")
-    r = loc.main(["--quick"], log=lambda *a: None)
+    r = loc.main(["--quick", "--out", str(tmp_path)], log=lambda *a: None)
     for when in ("before", "after"):
         m = r[when]
         assert m["ce"] > 0 and m["l2"] > 0 and m["sum_error"] <= 1e-6 * (m["ce"] + m["l2"])
@@ -35,3 +35,5 @@ def test_demo_quick_gradients_meet_at_the_shared_features():
     np.testing.assert_allclose(np.asarray(step.downstream[0]),
                                np.asarray(step.upstream[0]) + np.asarray(step.upstream[1]), rtol=1e-6)
     assert r["iou"] > 0.3                                     # the box head learns within 2 epochs
+    gv = (tmp_path / "localization_graph.gv").read_text()
+    assert "shared features" in gv and "cross-entropy" in gv and "locate.weight" in gv
