@@ -39,6 +39,6 @@ def test_c_cells_tolerate_a_one_pixel_move_better_than_s_cells():
 
 def test_demo_quick():
     r = neo.main(["--quick"], log=lambda *a: None)
-    assert r["c_change"] < r["s_change"]
+    assert r["c4_change"] < r["c_change"] < r["s_change"]     # wider C-cells tolerate more
     assert r["tdnn_accuracy"] > 0.85                             # chance is 0.5
     assert r["time_spread"] < 1e-6                               # found wherever it starts
