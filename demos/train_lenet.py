@@ -4,7 +4,10 @@ flowed through it at the last step.
 Default data: scikit-learn's bundled 8x8 digits (1,797 images) upsampled to 32x32;
 ``--mnist DIR`` uses the four MNIST IDX files in DIR instead (plain or .gz).
 
-    python demos/train_lenet.py [--epochs N] [--mnist DIR [--limit N]] [--out chainrule-out]
+    python demos/train_lenet.py [--epochs N] [--augment] [--mnist DIR [--limit N]] [--out DIR]
+
+``--augment`` replaces the plain shifts by nn.transforms.RandomAffine: shifts, rotations of up
+to 10 degrees and scalings by 0.9 to 1.1, drawn anew for every image in every epoch.
 """
 
 from __future__ import annotations
@@ -69,9 +72,10 @@ def flow_rows(model, trace):
     return rows
 
 
-def train(split, epochs, batch_size, lr, seed, shift=2, log=print, norms=None):
+def train(split, epochs, batch_size, lr, seed, shift=2, log=print, norms=None, augment=None):
     """Train LeNet-5 on split; norms, if given, is filled with {layer: [|d loss / d layer output|
-    at the last step of each epoch]}."""
+    at the last step of each epoch]}. ``augment``: a callable on (N, C, H, W) arrays (e.g.
+    nn.transforms.RandomAffine) used instead of the shifts."""
     nn.manual_seed(seed)
     model = nn.LeNet5()
     opt = nn.optim.Adam(model.parameters(), lr=lr)
@@ -88,7 +92,9 @@ def train(split, epochs, batch_size, lr, seed, shift=2, log=print, norms=None):
         opt.lr = lr * 0.5 * (1 + math.cos(math.pi * (epoch - 1) / epochs))   # cosine decay
         total, seen, hits = 0.0, 0, 0
         for i, (xb, yb) in enumerate(loader, 1):
-            if shift:
+            if augment is not None:
+                xb = autograd.Tensor(augment(xb.data))
+            elif shift:
                 xb = autograd.Tensor(jitter(xb.data, rng, shift))
             opt.zero_grad()
             out, trace = model.forward_trace(xb)
@@ -117,6 +123,8 @@ def main(argv=None):
     ap.add_argument("--lr", type=float, default=2e-3)
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--shift", type=int, default=2, help="random shifts of up to N pixels (0: none)")
+    ap.add_argument("--augment", action="store_true", help="random shifts (--shift), rotations "
+                    "(up to 10 degrees) and scalings (0.9 to 1.1) instead of shifts alone")
     ap.add_argument("--mnist", metavar="DIR", help="train on MNIST IDX files in DIR instead of the digits")
     ap.add_argument("--limit", type=int, help="use only the first N MNIST images of each split")
     ap.add_argument("--out", default="chainrule-out", help="directory for the weights and the diagram")
@@ -129,8 +137,10 @@ def main(argv=None):
         sys.exit(str(e))
     epochs = args.epochs or (2 if args.mnist else 30)
     norms = {}
+    augment = (nn.transforms.RandomAffine(max(args.shift, 0), 10, (0.9, 1.1), seed=args.seed)
+               if args.augment else None)
     model, trace, history, seconds = train(split, epochs, args.batch_size, args.lr, args.seed,
-                                            args.shift, norms=norms)
+                                            args.shift, norms=norms, augment=augment)
     final = history[-1][3]
     print(f"\ntest accuracy {final:.2%} after {epochs} epochs in {seconds:.1f} s")
 

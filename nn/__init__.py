@@ -1,13 +1,15 @@
 """Neural-network building blocks on chainrule's autograd: modules, layers, losses,
 optimizers, models, saving and datasets (PyTorch's names and semantics)."""
 
-from . import data, init, optim, scalar
+from . import data, init, optim, scalar, transforms
 from .activation import ReLU, Sigmoid, Tanh
+from .classic import VGG16, AlexNet
 from .container import Sequential
 from .conv import Conv1d, Conv2d, ConvTranspose2d
 from .dropout import Dropout
 from .flatten import Flatten
 from .init import manual_seed
+from .invariant import InvariantConv2d
 from .linear import Linear
 from .losses import BCELoss, BCEWithLogitsLoss, CrossEntropyLoss, MSELoss, NLLLoss
 from .models import MLP, LeNet5
@@ -17,16 +19,15 @@ from .parameter import Parameter
 from .pooling import AvgPool2d, MaxPool2d
 from .resampling import AdaptiveAvgPool2d, MaxUnpool2d, Upsample
 from .serialization import load, save
+from .shapes import fit, output_size, summary
 from .softmax import LogSoftmax, Softmax
 
 __all__ = [
-    "MLP", "AvgPool2d", "Conv2d", "ConvTranspose2d", "CrossEntropyLoss", "Dropout", "Flatten",
-    "LeNet5", "Linear", "MSELoss", "MaxPool2d", "Module", "Parameter", "ReLU", "Sequential",
-    "Sigmoid", "Tanh", "data", "init", "load", "manual_seed", "optim", "save", "scalar",
-]
-
-# issue 12: losses, normalization, resampling and the other torch-parity layers
-__all__ += [
-    "AdaptiveAvgPool2d", "BCELoss", "BCEWithLogitsLoss", "BatchNorm1d", "BatchNorm2d", "Conv1d",
-    "LayerNorm", "LogSoftmax", "MaxUnpool2d", "NLLLoss", "Softmax", "Upsample",
+    "MLP", "VGG16", "AdaptiveAvgPool2d", "AlexNet", "AvgPool2d", "BCELoss", "BCEWithLogitsLoss",
+    "BatchNorm1d",
+    "BatchNorm2d", "Conv1d", "Conv2d", "ConvTranspose2d", "CrossEntropyLoss", "Dropout", "Flatten",
+    "InvariantConv2d", "LayerNorm", "LeNet5", "Linear", "LogSoftmax", "MSELoss", "MaxPool2d",
+    "MaxUnpool2d", "Module", "NLLLoss", "Parameter", "ReLU", "Sequential", "Sigmoid", "Softmax", "Tanh",
+    "Upsample", "data", "fit", "init", "load", "manual_seed", "optim", "output_size", "save",
+    "scalar", "summary", "transforms",
 ]

@@ -1,0 +1,153 @@
+"""Layer arithmetic as the lectures do it: output sizes, left-over pixels, parameter counts.
+
+    output_size(7, 3, stride=3)        -> 2, with 1 column of the input never visited
+    fit(7, 3, stride=3)                -> Fit(size=2, leftover=1)
+    summary(nn.LeNet5(), (1, 1, 32, 32))  a torch-summary style table: layer, output, parameters
+"""
+
+from __future__ import annotations
+
+from typing import NamedTuple
+
+import numpy as np
+
+from autograd import Tensor, no_grad
+from autograd.windows import pair
+
+from .module import Module
+
+
+class Fit(NamedTuple):
+    """How a window slides over one axis: ``size`` positions, ``leftover`` trailing pixels
+    (of the padded input) that no window reaches."""
+
+    size: int
+    leftover: int
+
+
+def fit(n, kernel, stride=1, padding=0, dilation=1):
+    """Slide a ``kernel``-wide window over ``n`` pixels (+ ``padding`` on each side).
+
+    size = (n + 2 padding - dilation (kernel - 1) - 1) // stride + 1; the remainder of that
+    division is the number of trailing pixels the last window stops short of.
+    """
+    for name, v, low in (("n", n, 1), ("kernel", kernel, 1), ("stride", stride, 1),
+                         ("padding", padding, 0), ("dilation", dilation, 1)):
+        if not isinstance(v, (int, np.integer)) or isinstance(v, bool) or v < low:
+            kind = "positive" if low else "non-negative"
+            raise ValueError(f"fit: {name} must be a {kind} int, got {v!r}")
+    span = dilation * (kernel - 1) + 1
+    room = n + 2 * padding - span
+    if room < 0:
+        raise ValueError(f"fit: a window spanning {span} does not fit in {n} pixels "
+                         f"+ 2 x {padding} padding")
+    return Fit(room // stride + 1, room % stride)
+
+
+def output_size(n, kernel, stride=1, padding=0, dilation=1, exact=False):
+    """Output length along one axis (torch's floor). ``exact=True`` raises a ValueError
+    instead of silently dropping pixels the stride cannot reach."""
+    size, leftover = fit(n, kernel, stride, padding, dilation)
+    if exact and leftover:
+        raise ValueError(f"output_size: a {kernel}-wide window at stride {stride} over {n} pixels "
+                         f"(padding {padding}) leaves the last {leftover} "
+                         f"{'column' if leftover == 1 else 'columns'} unused")
+    return size
+
+
+# ---------------------------------------------------------------- summary
+
+class Row(NamedTuple):
+    name: str
+    kind: str
+    output_shape: tuple
+    parameters: int
+    note: str = ""
+
+
+def _note(layer, in_shape):
+    """Why a conv/pool layer drops pixels, or ""."""
+    k = getattr(layer, "kernel_size", None)
+    if k is None or len(in_shape) != 4:
+        return ""
+    name = type(layer).__name__
+    stride = getattr(layer, "stride", (1, 1))
+    padding = getattr(layer, "padding", (0, 0))
+    dilation = getattr(layer, "dilation", (1, 1))
+    if name.startswith("ConvTranspose") or getattr(layer, "ceil_mode", False):
+        return ""
+    notes = []
+    for axis, what in ((0, "row"), (1, "column")):
+        n = in_shape[2 + axis]
+        left = fit(n, k[axis], stride[axis], padding[axis], dilation[axis]).leftover
+        if left:
+            notes.append(f"last {left} {what}{'s' if left > 1 else ''} of {n} left over")
+    return "; ".join(notes)
+
+
+class Summary:
+    """The rows of ``summary()``; ``str()`` is the table, ``.total`` the parameter count."""
+
+    def __init__(self, rows, input_shape, total):
+        self.rows, self.input_shape, self.total = rows, tuple(input_shape), total
+
+    def __str__(self):
+        head = ("layer (type)", "output shape", "params")
+        cells = [(f"{r.name} ({r.kind})", str(r.output_shape), f"{r.parameters:,}") for r in self.rows]
+        w = [max(len(c[i]) for c in [head, *cells]) for i in range(3)]
+        line = "-" * (w[0] + w[1] + w[2] + 4)
+        out = [f"input {self.input_shape}", line,
+               f"{head[0]:<{w[0]}}  {head[1]:>{w[1]}}  {head[2]:>{w[2]}}", line]
+        for r, c in zip(self.rows, cells):
+            out.append(f"{c[0]:<{w[0]}}  {c[1]:>{w[1]}}  {c[2]:>{w[2]}}"
+                       + (f"   ! {r.note}" if r.note else ""))
+        out += [line, f"total parameters: {self.total:,}"]
+        return "\n".join(out)
+
+    def __repr__(self):
+        return str(self)
+
+
+def _leaves(model):
+    """(dotted name, module) for modules without children: the layers that compute."""
+    return [(n or type(m).__name__, m) for n, m in model.named_modules() if not m.children()]
+
+
+def summary(model, input_shape, dtype=np.float32):
+    """Run ``model`` once on zeros of ``input_shape`` (N, C, H, W) under no_grad and list
+    each computing layer's output shape and parameter count, noting where a stride leaves
+    pixels unvisited (torch floors silently)."""
+    if not isinstance(model, Module):
+        raise TypeError(f"summary: expected an nn.Module, got {type(model).__name__}")
+    shape = tuple(input_shape)
+    if not shape or not all(isinstance(s, (int, np.integer)) and s > 0 for s in shape):
+        raise ValueError(f"summary: input_shape must be positive ints, got {input_shape!r}")
+    rows = []
+
+    def watch(name, layer):
+        inner = layer.forward
+
+        def forward(x, *args, **kwargs):
+            out = inner(x, *args, **kwargs)
+            params = sum(p.data.size for p in layer.parameters())
+            rows.append(Row(name, type(layer).__name__, tuple(out.shape), params,
+                            _note(layer, tuple(x.shape))))
+            return out
+        return forward
+
+    leaves = _leaves(model)
+    for name, layer in leaves:
+        layer.forward = watch(name, layer)
+    try:
+        with no_grad():
+            model(Tensor(np.zeros(shape, dtype=dtype)))
+    finally:
+        for _, layer in leaves:
+            del layer.forward
+    return Summary(rows, shape, model.num_parameters())
+
+
+def conv_parameters(in_channels, out_channels, kernel_size, bias=True, groups=1):
+    """Learnable numbers in a conv layer: out x (in/groups) x kH x kW (+ out biases)."""
+    kh, kw = pair(kernel_size, "kernel_size", "conv_parameters")
+    return out_channels * (in_channels // groups) * kh * kw + (out_channels if bias else 0)
