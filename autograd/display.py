@@ -2,7 +2,8 @@
 
 Significant digits, not fixed decimals: a gradient of 3.35e-4 must never read 0.00, which
 would hide exactly the saturation a lecture is about. Plain notation for everyday magnitudes,
-scientific notation for very small or very large ones, trailing zeros dropped.
+scientific notation for very small or very large ones, trailing zeros dropped where the
+number is exact (6, 0.5) and kept where it was rounded (sigmoid(8) = 0.99966 reads 1.00).
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ SMALL, LARGE = 1e-3, 1e5  # outside [SMALL, LARGE) numbers are written as 3.35e-
 
 
 def format_number(x, digits: int = DIGITS) -> str:
-    """x with ``digits`` significant digits: 0.5, -4, 12.3, 3.35e-4, 1.23e6, nan, -inf.
+    """x with ``digits`` significant digits: 0.5, -4, 12.3, 1.00, 3.35e-4, 1.23e6, nan, -inf.
 
     Never prints a non-zero value as 0; -0.0 prints as 0.
     """
@@ -28,11 +29,12 @@ def format_number(x, digits: int = DIGITS) -> str:
     mantissa, exponent = f"{x:.{max(digits, 1) - 1}e}".split("e")
     exponent = int(exponent)                      # after rounding: 9.996 -> 1.00e1
     rounded = float(f"{mantissa}e{exponent}")     # the range is judged on what is printed
+    # trailing zeros go only where nothing was rounded away: sigmoid(8) = 0.99966 reads 1.00
+    tidy = _strip if math.isclose(rounded, x, rel_tol=1e-12) else str
     if SMALL <= abs(rounded) < LARGE:
         decimals = max(digits - 1 - exponent, 0)
-        text = f"{rounded:.{decimals}f}"
-        return _strip(text) if "." in text else text
-    return f"{_strip(mantissa)}e{exponent}"
+        return tidy(f"{rounded:.{decimals}f}")
+    return f"{tidy(mantissa)}e{exponent}"
 
 
 def _strip(text: str) -> str:
@@ -102,7 +104,7 @@ def _checks(u, loc, d, operand_digits, digits):
         prod = np.broadcast_to(ru * rl, d.shape)
     except ValueError:
         return True                                     # shapes do not multiply elementwise
-    same = np.vectorize(lambda p, x: format_number(p, digits) == format_number(x, digits),
+    same = np.vectorize(lambda p, x: _shown(format_number(p, digits)) == _shown(format_number(x, digits)),
                         otypes=[bool])(prod, d)
     return bool(np.all(same))
 
@@ -113,7 +115,8 @@ def format_sum(parts, total, digits: int = DIGITS):
     arrs = [np.asarray(p, dtype=float) for p in parts]
     if any(a.size > 16 for a in arrs) or np.asarray(total).size > 16:
         return [format_value(p, digits) for p in parts], tt
-    fn = np.vectorize(lambda p, x: format_number(p, digits) == format_number(x, digits), otypes=[bool])
+    fn = np.vectorize(lambda p, x: _shown(format_number(p, digits)) == _shown(format_number(x, digits)),
+                      otypes=[bool])
     for extra in range(18 - digits):
         shown = [np.vectorize(lambda x, k=digits + extra: _shown(format_number(x, k)),
                               otypes=[float])(a) for a in arrs]

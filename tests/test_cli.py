@@ -63,7 +63,7 @@ def test_png_format_and_fan_out(tmp_path):
     f.backward()
     assert number(out, "df/dx") == pytest.approx(x.grad, abs=0.006)
     assert number(out, "df/dy") == pytest.approx(y.grad, abs=0.006)
-    assert "copy (adder): [upstream 2 + 2 + -0.68] = [downstream 3.32]  -> x" in out
+    assert "copy (adder): [upstream 2 + 2 + -0.680] = [downstream 3.32]  -> x" in out
     steps = len(autograd.backprop_steps(f))
     assert len(list((tmp_path / "frames").glob("step-*.png"))) == steps
     assert (tmp_path / "graph.png").read_bytes()[:4] == b"\x89PNG"

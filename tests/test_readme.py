@@ -12,6 +12,7 @@ import pytest
 ROOT = Path(__file__).resolve().parent.parent
 FRAGMENT = "<!-- fragment -->"  # put on the line before a ```python block that is not standalone
 RAISES = re.compile(r"<!-- raises (\w+) -->")  # ... before a block whose last line shows an error
+NEEDS = re.compile(r"<!-- needs (\w+) -->")    # ... before a block that imports an optional package
 
 
 def python_blocks():
@@ -21,15 +22,19 @@ def python_blocks():
         line = text.count("\n", 0, m.start("code"))
         before = m.group("before").strip()
         raises = RAISES.fullmatch(before)
+        needs = NEEDS.fullmatch(before)
         blocks.append(pytest.param(m.group("code"), before == FRAGMENT,
-                                   raises.group(1) if raises else None, id=f"README.md:{line}"))
+                                   raises.group(1) if raises else None, needs.group(1) if needs else None,
+                                   id=f"README.md:{line}"))
     return blocks
 
 
-@pytest.mark.parametrize("code, fragment, raises", python_blocks())
-def test_readme_block_runs(code, fragment, raises, tmp_path, monkeypatch):
+@pytest.mark.parametrize("code, fragment, raises, needs", python_blocks())
+def test_readme_block_runs(code, fragment, raises, needs, tmp_path, monkeypatch):
     if fragment:
         pytest.skip("marked as a fragment in the README")
+    if needs:
+        pytest.importorskip(needs)
     monkeypatch.chdir(tmp_path)  # files a block writes land in a temporary folder
     monkeypatch.syspath_prepend(str(ROOT))
     run = lambda: exec(compile(code, "README block", "exec"), {"__name__": "__readme__"})

@@ -60,7 +60,7 @@ def test_copy_frame_shows_the_parts_being_summed():
     assert len(frames) == len(steps)
     k = next(i for i, s in enumerate(steps) if s.op == "copy")
     src = frames[k].source
-    expected = f"2 + 2 + {-np.e / 4:.2f} = {4 - np.e / 4:.2f}"
+    expected = f"2 + 2 + {-np.e / 4:.3f} = {4 - np.e / 4:.2f}"  # -0.680: rounded, so the zero stays
     assert expected in line_of(src, "n0 -> c0")
     assert "penwidth=3.5" in line_of(src, "c0 ")
     assert "copy (adder)" in src
