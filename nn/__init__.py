@@ -5,6 +5,7 @@ from . import data, init, optim, scalar
 from .activation import ReLU, Sigmoid, Tanh
 from .container import Sequential
 from .conv import Conv1d, Conv2d, ConvTranspose2d
+from .dense import DenseBlock, DenseLayer
 from .dropout import Dropout
 from .flatten import Flatten
 from .init import manual_seed
@@ -16,6 +17,7 @@ from .normalization import BatchNorm1d, BatchNorm2d, LayerNorm
 from .parameter import Parameter
 from .pooling import AvgPool2d, MaxPool2d
 from .resampling import AdaptiveAvgPool2d, MaxUnpool2d, Upsample
+from .residual import ResidualBlock, ResNet
 from .serialization import load, save
 from .softmax import LogSoftmax, Softmax
 
@@ -30,3 +32,6 @@ __all__ += [
     "AdaptiveAvgPool2d", "BCELoss", "BCEWithLogitsLoss", "BatchNorm1d", "BatchNorm2d", "Conv1d",
     "LayerNorm", "LogSoftmax", "MaxUnpool2d", "NLLLoss", "Softmax", "Upsample",
 ]
+
+# issue 15: skip connections
+__all__ += ["DenseBlock", "DenseLayer", "ResNet", "ResidualBlock"]

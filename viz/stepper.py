@@ -101,15 +101,22 @@ def _link(links, k):
             "(its derivation)</a></p>" if href else "")
 
 
-def step_texts(steps):
-    return [f"step {k + 1}/{len(steps)}\n{s}" for k, s in enumerate(steps)]
+def step_texts(steps, notes=None):
+    """Each frame's text; ``notes(step)`` may add a line of explanation under it."""
+    texts = []
+    for k, s in enumerate(steps):
+        extra = notes(s) if notes is not None else None
+        texts.append(f"step {k + 1}/{len(steps)}\n{s}" + (f"\n\n{extra}" if extra else ""))
+    return texts
 
 
-def save_stepper(root, path, *, grad=None, title=None, derivation=False, **options):
+def save_stepper(root, path, *, grad=None, title=None, derivation=False, notes=None, **options):
     """Write the HTML stepper for the backward pass of ``root`` to ``path``; returns the path.
 
     derivation=True also writes PATH-derivation.html (viz.derive) and links each conv,
     pool or resampling step to that op's pixel-level frames.
+    notes: optional function Step -> str or None, shown under that step's text (e.g. the
+    lines of a hand derivation, as demos/batchnorm_graph.py does).
 
     options go to viz.draw_steps (rankdir, values, fmt, legend). A graph without gates gets
     one frame: the drawing itself.
@@ -117,7 +124,7 @@ def save_stepper(root, path, *, grad=None, title=None, derivation=False, **optio
     check_destination(path)  # before the work, not after it
     steps = backprop_steps(root, grad)
     frames = draw_steps(root, grad=grad, caption=False, **options)  # the page shows the text
-    texts = step_texts(steps)
+    texts = step_texts(steps, notes)
     if not frames:
         frames, texts = [draw(root, **options)], ["no gates: nothing to backpropagate"]
     with tempfile.TemporaryDirectory(prefix="chainrule-") as tmp:
