@@ -12,7 +12,10 @@ gradient's own graph (create_graph=True) and writes the stepper.
 from __future__ import annotations
 
 import argparse
+import shutil
+import subprocess
 import sys
+import tempfile
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
@@ -152,6 +155,22 @@ def note(step):
     return NOTES.get(label)
 
 
+def screenshot(html, png, fragment, size):
+    """A headless-Chromium picture of one stepper frame (skipped without chromium)."""
+    chromium = next((shutil.which(n) for n in ("chromium", "chromium-browser", "google-chrome")
+                     if shutil.which(n)), None)
+    if chromium is None:
+        print(f"no chromium: kept {png.name} as it was")
+        return
+    with tempfile.TemporaryDirectory() as profile:
+        subprocess.run([chromium, "--headless", "--no-sandbox", "--disable-gpu", "--no-first-run",
+                        "--disable-background-networking", "--disable-component-update", "--disable-sync",
+                        "--hide-scrollbars", f"--user-data-dir={profile}", f"--window-size={size}",
+                        f"--screenshot={png}", f"file://{html}#{fragment}"],
+                       check=True, capture_output=True, timeout=120)
+    print("wrote", png)
+
+
 def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--quick", action="store_true", help="no stepper page (for the tests)")
@@ -180,20 +199,25 @@ def main(argv=None):
     drawings = {"batchnorm-graph": viz.draw(y, rankdir="TB", fmt=".3g",
                                             title="batch norm as nine gates, after backward"),
                 "batchnorm-backward": gradient_graph(*example())}
-    targets = [out] + ([ROOT / "demos" / "images"] if args.images else [])
-    for folder in targets:
+    images = ROOT / "demos" / "images"
+    for folder in [out] + ([images] if args.images else []):
         for name, g in drawings.items():
             try:
                 print("wrote", viz.render(g, folder / name, "svg"))
             except viz.RenderError as e:
                 print(f"{name}: {e}")
+    if args.images:
+        for name in drawings:
+            (images / f"{name}.gv").unlink(missing_ok=True)   # the DOT text is regenerated from code
     if not args.quick:
         x, gamma, beta, dy = example()
         y, _ = named_graph(x, gamma, beta)
         title = "batch norm backward, the classic derivation step by step"
-        page = viz.save_stepper(y, out / "batchnorm-stepper.html", grad=dy, notes=note, rankdir="TB",
+        page = viz.save_stepper(y, out / "batchnorm-stepper.html", grad=dy, notes=note, fmt=".3g",
                                 title=title)
         print("wrote", page)
+        if args.images:     # the divide step (frame 5), as the README shows it
+            screenshot(Path(page).resolve(), images / "batchnorm-stepper.png", "step=5", "1300,680")
     return {"worst_step": worst, "closed_form": closed, "grads": got}
 
 

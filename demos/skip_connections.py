@@ -2,7 +2,9 @@
 residual skips (nn.ResNet, skip=False / True), per-layer gradient norms at initialisation and
 after a few SGD steps on the bundled digits, printed and drawn side by side on one colour scale.
 
-    python demos/skip_connections.py [--quick] [--out chainrule-out] [--format svg|png]
+    python demos/skip_connections.py [--quick] [--lr 0.02] [--out chainrule-out] [--format svg|png]
+
+(the README's picture: --out demos/images, without the .gv)
 
 Each residual block ends in an add gate. In backward an add is a distributor: the upstream
 goes unchanged to both inputs, so the identity path hands every block's output gradient
@@ -77,9 +79,11 @@ def ratio(convs):
     return convs[0][1] / convs[-1][1]
 
 
-def run(skip, x, y, blocks, batch, steps, seed=0, lr=0.1):
+def run(skip, x, y, blocks, batch, steps, seed=0, lr=0.02):
     """Gradient norms of one network at initialisation and after ``steps`` SGD steps (momentum
-    0.9, weight decay 1e-5, as in the lecture's ResNet recipe); the probe batch is the first."""
+    0.9 and weight decay 1e-5 as in the lecture's ResNet recipe; its learning rate 0.1 throws
+    both 56-layer networks off in the first steps without a warm-up, so 0.02). The probe
+    batch is the first ``batch`` digits."""
     nn.manual_seed(seed)
     model = nn.ResNet(blocks=blocks, in_channels=1, skip=skip)
     probe = (x[:batch], y[:batch])
@@ -135,6 +139,7 @@ def drawing(results, steps):
 def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--quick", action="store_true", help="20 layers, 2 steps (seconds; for the tests)")
+    ap.add_argument("--lr", type=float, default=0.02, help="SGD learning rate")
     ap.add_argument("--out", default="chainrule-out")
     ap.add_argument("--format", default="svg", choices=["svg", "png"])
     args = ap.parse_args(argv)
@@ -144,7 +149,7 @@ def main(argv=None):
     except ImportError as e:
         sys.exit(str(e))
     start = time.perf_counter()
-    results = {kind: run(kind == "skip", x, y, cfg["blocks"], cfg["batch"], cfg["steps"])
+    results = {kind: run(kind == "skip", x, y, cfg["blocks"], cfg["batch"], cfg["steps"], lr=args.lr)
                for kind in ("plain", "skip")}
     report(results, cfg["steps"])
     print(f"({time.perf_counter() - start:.1f} s)")
