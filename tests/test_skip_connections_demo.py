@@ -53,3 +53,15 @@ def test_drawing_has_four_panels_and_the_shortcuts(quick):
     assert src.count("subgraph cluster_") == 4
     assert src.count('label="+ x"') == 2 * 9                 # the ResNet panels, one per block
     assert "distributor" in src and "passes the upstream unchanged" in src
+
+
+def test_flow_comparison_checks_its_shortcuts():
+    from viz.flow import draw_flow_comparison
+
+    rows = [("l1", (1,), 1.0), ("l2", (1,), 2.0)]
+    with pytest.raises(ValueError, match=r"skip \(0, 5\) outside the 2 rows of panel 'a'"):
+        draw_flow_comparison({"a": rows}, skips={"a": [(0, 5, "+")]})
+    src = draw_flow_comparison({"a": rows, "b": rows}, title="one\ntwo", skips={"b": [(0, 1, "+ x")]},
+                               patterns={"b": {"l2": "distributor"}}).source
+    assert src.count('label="+ x"') == 1 and "one<BR/>two" in src
+    assert src.count('penwidth=2.5') == 1                     # only panel b's l2 is outlined
