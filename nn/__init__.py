@@ -6,6 +6,7 @@ from .activation import ReLU, Sigmoid, Tanh
 from .classic import VGG16, AlexNet
 from .container import Sequential
 from .conv import Conv1d, Conv2d, ConvTranspose2d
+from .dense import DenseBlock, DenseLayer
 from .dropout import Dropout
 from .flatten import Flatten
 from .init import manual_seed
@@ -18,6 +19,7 @@ from .normalization import BatchNorm1d, BatchNorm2d, LayerNorm
 from .parameter import Parameter
 from .pooling import AvgPool2d, MaxPool2d
 from .resampling import AdaptiveAvgPool2d, MaxUnpool2d, Upsample
+from .residual import ResidualBlock, ResNet
 from .serialization import load, save
 from .shapes import fit, output_size, summary
 from .softmax import LogSoftmax, Softmax
@@ -31,3 +33,6 @@ __all__ = [
     "Upsample", "data", "fit", "init", "load", "manual_seed", "optim", "output_size", "save",
     "scalar", "summary", "transforms",
 ]
+
+# issue 15: skip connections
+__all__ += ["DenseBlock", "DenseLayer", "ResNet", "ResidualBlock"]

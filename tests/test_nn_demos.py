@@ -35,8 +35,13 @@ def test_vanishing_gradients_sigmoid_loses_orders_of_magnitude(tmp_path):
     rel = vanishing_gradients.layer_norms("relu", x, y)
     assert len(sig) == len(rel) == 10
     assert sig[0][3] / sig[-1][3] < 1e-4 < rel[0][3] / rel[-1][3]
+    res = vanishing_gradients.layer_norms("sigmoid", x, y, skip=True)
+    assert [r[1] for r in res] == [r[1] for r in sig]               # same layers, same shapes
+    assert res[0][3] / res[-1][3] > 1e3 * sig[0][3] / sig[-1][3]   # skips: the gradient gets back
+    assert min(r[3] for r in res) > 1e2 * min(r[3] for r in sig)
     vanishing_gradients.main(["--out", str(tmp_path)])
-    assert (tmp_path / "vanishing_gradients.gv").read_text().count("subgraph cluster_") == 2
+    src = (tmp_path / "vanishing_gradients.gv").read_text()
+    assert src.count("subgraph cluster_") == 3 and src.count('label="+ h"') == 8   # 8 hidden skips
 
 
 def test_moons_tensor_learns_and_compares_engines(capsys):

@@ -102,7 +102,7 @@ def _new(title, rankdir, patterns=None, scale=None):
     g.attr(rankdir=rankdir, fontname="Helvetica", labelloc="t")
     used = [p for p in dict.fromkeys((patterns or {}).values()) if p]
     bar = colour_bar(*scale) if scale else ""
-    rows = [esc(title)] if title else []
+    rows = ["<BR/>".join(esc(t) for t in title.split("\n"))] if title else []  # HTML labels ignore newlines
     if bar:
         rows.append(bar)
     if used:  # a legend of the outline colours
@@ -140,18 +140,30 @@ def draw_flow(rows, title=None, rankdir="LR", patterns=None):
     return g
 
 
-def draw_flow_comparison(panels, title=None):
+def draw_flow_comparison(panels, title=None, patterns=None, skips=None):
     """Several networks side by side, one column each, coloured on one shared log scale.
 
     panels: {panel title: rows} (insertion order is left to right).
+    patterns: optional {panel title: {layer name: gate pattern}}, outlines as in draw_flow.
+    skips: optional {panel title: [(i, j, label)]}: a dashed shortcut from row i to row j,
+        e.g. a residual block's identity path around its convolutions.
     """
     panels = {k: _check(v, "draw_flow_comparison") for k, v in dict(panels).items()}
     lo, hi = _log_range([r for rows in panels.values() for r in rows])
-    g = _new(title or "gradient norms per layer (shared colour scale)", "TB", scale=(lo, hi))
+    patterns = patterns or {}
+    shown = {f"{k}/{n}": p for k, d in patterns.items() for n, p in d.items()}
+    g = _new(title or "gradient norms per layer (shared colour scale)", "TB", shown, scale=(lo, hi))
     for k, (name, rows) in enumerate(panels.items()):
         with g.subgraph(name=f"cluster_{k}") as c:
             c.attr(label=str(name), style="rounded", color="#bbbbbb")
-            _chain(c, rows, f"p{k}_", lo, hi)
+            _chain(c, rows, f"p{k}_", lo, hi, patterns=patterns.get(name))
+            for i, j, label in (skips or {}).get(name, ()):
+                if not (0 <= i < len(rows) and 0 <= j < len(rows)):
+                    raise ValueError(f"draw_flow_comparison: skip ({i}, {j}) outside the "
+                                     f"{len(rows)} rows of panel {name!r}")
+                c.edge(f"p{k}_{i}", f"p{k}_{j}", label=str(label), style="dashed", tailport="e", headport="e",
+                       color=_outline("distributor"), fontcolor=_outline("distributor"),
+                       fontsize="9", constraint="false")
     return g
 
 

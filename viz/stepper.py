@@ -253,13 +253,16 @@ def stepper_html(svgs, texts, title=TITLE, links=None):
     return Stepper(svgs, texts, title, links=links).page()
 
 
-def step_texts(steps, digits=DIGITS, quiz=False):
+def step_texts(steps, digits=DIGITS, quiz=False, notes=None):
+    """Each step's text; ``notes(step)`` may add lines of explanation under it."""
     out = []
     for k, s in enumerate(steps):
         lines = s.lines(digits)
         if quiz:
             lines = [hide_downstream(line) for line in lines]
-        out.append(f"backward step {k + 1} of {len(steps)}\n" + "\n".join(lines))
+        extra = notes(s) if notes is not None else None
+        out.append(f"backward step {k + 1} of {len(steps)}\n" + "\n".join(lines)
+                   + (f"\n\n{extra}" if extra else ""))
     return out
 
 
@@ -283,10 +286,12 @@ def _answer(node, value, why, digits):
             "shown": format_value(value, digits), "why": why}
 
 
-def story(root, *, grad=None, digits=DIGITS, quiz=False, caption=False, **options):
+def story(root, *, grad=None, digits=DIGITS, quiz=False, caption=False, notes=None, **options):
     """(drawings, texts, answers): forward pass, seed, then each backward step.
 
     caption: also draw each step's text under its drawing (for frames used alone, on slides).
+    notes: optional function Step -> str or None, shown under that step's text (e.g. the
+    lines of a hand derivation, as demos/batchnorm_graph.py does).
     """
     steps = backprop_steps(root, grad)
     drawings = [forward_frame(root, digits=digits, **options)]
@@ -296,22 +301,22 @@ def story(root, *, grad=None, digits=DIGITS, quiz=False, caption=False, **option
     drawings.append(seed_frame(root, grad=grad, digits=digits, **options))
     texts.append("seed: backprop starts with d(output)/d(output) = 1 (or the given grad_output)")
     drawings += draw_steps(root, grad=grad, digits=digits, quiz=quiz, caption=caption, **options)
-    texts += step_texts(steps, digits, quiz)
+    texts += step_texts(steps, digits, quiz, notes)
     answers = [[], []] + [quiz_answers(s, digits) if quiz else [] for s in steps]
     return drawings, texts, answers
 
 
-def stepper(root, *, grad=None, title=None, digits=DIGITS, quiz=False, **options):
+def stepper(root, *, grad=None, title=None, digits=DIGITS, quiz=False, notes=None, **options):
     """A Stepper for the backward pass of ``root``: displays inline in Jupyter.
 
     options go to the drawings (rankdir, values, fmt, legend).
     """
-    drawings, texts, answers = story(root, grad=grad, digits=digits, quiz=quiz, **options)
+    drawings, texts, answers = story(root, grad=grad, digits=digits, quiz=quiz, notes=notes, **options)
     return Stepper.from_drawings(drawings, texts, title or TITLE, answers)
 
 
 def save_stepper(root, path, *, grad=None, title=None, digits=DIGITS, quiz=False, derivation=False,
-                 **options):
+                 notes=None, **options):
     """Write the stepper of ``root`` to ``path`` as one self-contained page; returns the path
     (a str that also displays the stepper in a notebook).
 
@@ -319,7 +324,7 @@ def save_stepper(root, path, *, grad=None, title=None, digits=DIGITS, quiz=False
     pool or resampling step to that op's pixel-level frames.
     """
     check_destination(path)  # before the work, not after it
-    page = stepper(root, grad=grad, title=title, digits=digits, quiz=quiz, **options)
+    page = stepper(root, grad=grad, title=title, digits=digits, quiz=quiz, notes=notes, **options)
     if derivation:
         steps = backprop_steps(root, grad)
         page.links = [None] * (len(page) - len(steps)) + derivation_links(root, steps, path)

@@ -1,0 +1,99 @@
+"""Skip connections: ResNet's basic block and a small ResNet for 32x32 inputs.
+
+A residual block computes relu(F(x) + shortcut(x)), F = conv3x3-BN-ReLU-conv3x3-BN. In
+backward the add gate is a distributor: the upstream reaches the shortcut unchanged, so
+gradient gets past the block even when F's path shrinks it. ``skip=False`` removes the add
+(a plain block of the same depth), for comparisons.
+"""
+
+from __future__ import annotations
+
+import numbers
+
+import numpy as np
+
+from autograd import functional as F
+
+from .activation import ReLU
+from .container import Sequential
+from .conv import Conv2d
+from .flatten import Flatten
+from .linear import Linear
+from .module import Module
+from .normalization import BatchNorm2d
+from .resampling import AdaptiveAvgPool2d
+
+
+def _conv3x3(c_in, c_out, stride, kw):
+    return Conv2d(c_in, c_out, 3, stride=stride, padding=1, bias=False, **kw)
+
+
+class ResidualBlock(Module):
+    """x: (N, C_in, H, W) -> (N, C_out, H / stride, W / stride).
+
+    torchvision's BasicBlock (same attribute names, so its state_dict loads): conv1, bn1,
+    conv2, bn2 and, when the shape changes (stride > 1 or C_in != C_out), ``downsample``,
+    a 1x1 projection conv with BatchNorm; otherwise the shortcut is the identity.
+    """
+
+    pattern = "distributor"   # the add gate that joins the two paths
+
+    def __init__(self, in_channels, out_channels, stride=1, skip=True, dtype=np.float32, rng=None):
+        for name, v in (("in_channels", in_channels), ("out_channels", out_channels), ("stride", stride)):
+            if not isinstance(v, numbers.Integral) or isinstance(v, bool) or v < 1:
+                raise ValueError(f"ResidualBlock: {name} must be a positive int, got {v!r}")
+        kw = {"dtype": dtype, "rng": rng}
+        self.skip = bool(skip)
+        self.conv1 = _conv3x3(in_channels, out_channels, stride, kw)
+        self.bn1 = BatchNorm2d(out_channels, dtype=dtype)
+        self.conv2 = _conv3x3(out_channels, out_channels, 1, kw)
+        self.bn2 = BatchNorm2d(out_channels, dtype=dtype)
+        self.downsample = None
+        if self.skip and (stride != 1 or in_channels != out_channels):
+            project = Conv2d(in_channels, out_channels, 1, stride=stride, bias=False, **kw)
+            self.downsample = Sequential(project, BatchNorm2d(out_channels, dtype=dtype))
+        if not self.skip:
+            self.pattern = None
+
+    def forward(self, x):
+        out = F.relu(self.bn1(self.conv1(x)))
+        out = self.bn2(self.conv2(out))
+        if self.skip:
+            out = out + (x if self.downsample is None else self.downsample(x))
+        return F.relu(out)
+
+    def extra_repr(self):
+        return "" if self.skip else "skip=False"
+
+
+class ResNet(Sequential):
+    """A CIFAR-style ResNet (He et al. 2015, section 4.2) for (N, C, 32, 32) inputs:
+
+    conv3x3(16) -> BN -> ReLU -> stages of ``blocks`` ResidualBlocks with ``widths`` channels
+    (the first block of each later stage halves H and W) -> global average pool -> Linear.
+    The default (3, 3, 3) is ResNet-20: 6n + 2 = 20 weight layers. ``skip=False`` gives the
+    plain network of the same depth. Any input of at least 4x4 works (the pool is adaptive).
+    """
+
+    def __init__(self, blocks=(3, 3, 3), widths=(16, 32, 64), in_channels=3, num_classes=10, skip=True,
+                 dtype=np.float32, rng=None):
+        blocks, widths = tuple(blocks), tuple(widths)
+        if not blocks or len(blocks) != len(widths):
+            raise ValueError(f"ResNet: blocks {blocks} and widths {widths} must be non-empty and "
+                             "of the same length")
+        if not all(isinstance(n, numbers.Integral) and n >= 1 for n in (*blocks, *widths)):
+            raise ValueError(f"ResNet: blocks {blocks} and widths {widths} must be positive ints")
+        kw = {"dtype": dtype, "rng": rng}
+        super().__init__()
+        self.append(_conv3x3(in_channels, widths[0], 1, kw), "conv1")
+        self.append(BatchNorm2d(widths[0], dtype=dtype), "bn1")
+        self.append(ReLU(), "relu")
+        c = widths[0]
+        for s, (n, w) in enumerate(zip(blocks, widths)):
+            stage = Sequential(*(ResidualBlock(c if i == 0 else w, w, 2 if (i == 0 and s > 0) else 1,
+                                               skip=skip, **kw) for i in range(n)))
+            self.append(stage, f"layer{s + 1}")
+            c = w
+        self.append(AdaptiveAvgPool2d(1), "avgpool")
+        self.append(Flatten(), "flatten")
+        self.append(Linear(c, num_classes, **kw), "fc")
