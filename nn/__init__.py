@@ -2,7 +2,7 @@
 optimizers, models, saving and datasets (PyTorch's names and semantics)."""
 
 from . import data, init, optim, scalar
-from .activation import ReLU, Sigmoid, Tanh
+from .activation import ELU, GELU, Hardtanh, LeakyReLU, ReLU, Sigmoid, SiLU, Softplus, Tanh
 from .container import Sequential
 from .conv import Conv1d, Conv2d, ConvTranspose2d
 from .dropout import Dropout
@@ -30,3 +30,6 @@ __all__ += [
     "AdaptiveAvgPool2d", "BCELoss", "BCEWithLogitsLoss", "BatchNorm1d", "BatchNorm2d", "Conv1d",
     "LayerNorm", "LogSoftmax", "MaxUnpool2d", "NLLLoss", "Softmax", "Upsample",
 ]
+
+# issue 12: activations
+__all__ += ["ELU", "GELU", "Hardtanh", "LeakyReLU", "SiLU", "Softplus"]
