@@ -80,3 +80,17 @@ CUMSUM = Op(
     # from its position to the end, a cumsum of the reversed upstream
     backward=(lambda g, out, x, axis: _reversed(CUMSUM(_reversed(g, axis), axis=axis), axis),),
     jacobian=("upper-triangular ones: suffix sums of upstream",))
+
+
+def _positive_part(out):
+    out = raw(out)
+    return (out > 0).astype(out.dtype)
+
+
+# std = sqrt(var). Where the variance is 0 (a group of one element, or equal elements) the
+# square root's slope is infinite; torch sends a 0 gradient there, and so does this op.
+STD = Op(
+    "std", "elementwise", np.sqrt,
+    backward=(lambda g, out, v: g * (0.5 * _positive_part(out))
+              / (out + (1.0 - _positive_part(out))),),
+    jacobian=("diag(1 / (2 std)), 0 where std = 0",))

@@ -319,8 +319,10 @@ class Tensor(Node):
         return (dev * dev).sum(axis=axes, keepdims=keepdims) * (1.0 / denom if denom else np.inf)
 
     def std(self, axis=None, correction=1, keepdims=False):
-        """Standard deviation: the square root of ``var`` (same arguments)."""
-        return self.var(axis=axis, correction=correction, keepdims=keepdims).sqrt()
+        """Standard deviation: the square root of ``var`` (same arguments); its gradient is 0
+        where the std is 0, like torch."""
+        return _apply(rd.STD, (self.var(axis=axis, correction=correction, keepdims=keepdims),),
+                      _NO_PARAMS)
 
     def cumsum(self, axis):
         """Running sum along ``axis`` (required, like torch's dim)."""
