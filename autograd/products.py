@@ -71,7 +71,8 @@ def _check(*xs, subscripts):
 
 EINSUM = Op(
     "einsum", SWAP_MULTIPLIER, lambda *xs, subscripts: np.einsum(subscripts, *xs, optimize=len(xs) > 2),
-    backward=_einsum_grad, check=_check, jacobian=None)
+    backward=_einsum_grad, check=_check,
+    jacobian="the other operands (upstream einsum'd with them)")
 
 
 def _tensors(name, operands):

@@ -45,6 +45,8 @@ def test_einsum_backward_is_einsum_with_the_other_operand(rng):
     g = Tensor(rng.normal(size=(2, 4)))
     da, db = autograd.grad(y, [a, b], grad_output=g, create_graph=True)
     assert da.op == "einsum" and db.op == "einsum"
+    step = next(s for s in autograd.backprop_steps(y, g.data) if s.op == "einsum")
+    assert step.local == ("the other operands (upstream einsum'd with them)",) * 2
     np.testing.assert_allclose(da.data, g.data @ b.data.T)   # dX = dY W^T, as matmul
     np.testing.assert_allclose(db.data, a.data.T @ g.data)
 
