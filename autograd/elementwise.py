@@ -18,6 +18,7 @@ import operator
 
 import numpy as np
 
+from . import special
 from .graph import DISTRIBUTOR, ROUTER, SWAP_MULTIPLIER, Op, raw
 
 
@@ -200,12 +201,7 @@ EXPM1 = Op("expm1", "elementwise", _on(_scalar_guard("expm1", math.expm1), np.ex
            jacobian=("diag(exp(x))",), method="expm1")
 
 
-def _erf_array(x):
-    from .special import erf
-    return erf(x)
-
-
-ERF = Op("erf", "elementwise", _on(math.erf, _erf_array),
+ERF = Op("erf", "elementwise", _on(math.erf, special.erf),
          backward=(lambda g, out, x: g * ((2.0 / math.sqrt(math.pi)) * EXP(-(x * x))),),
          jacobian=("diag(2/sqrt(pi) exp(-x^2))",), method="erf")
 

@@ -235,3 +235,10 @@ def test_activation_names_make_the_new_modules():
     assert isinstance(activation("gelu"), nn.GELU) and isinstance(activation("silu"), nn.SiLU)
     mlp = nn.MLP(3, [4, 2], activation="leaky_relu", dtype=np.float64)
     assert isinstance(mlp[1], nn.LeakyReLU) and mlp(Tensor(np.ones((2, 3)))).shape == (2, 2)
+
+
+def test_every_new_unary_registry_op_is_checked_here():
+    """A unary op added to the registry without a row in CASES fails here."""
+    from autograd import registry
+    older = {"exp", "log", "tanh", "sigmoid", "relu"}          # tests/test_tensor_grad.py
+    assert set(registry.functions(1)) - older <= set(CASES)
