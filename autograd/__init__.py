@@ -13,6 +13,7 @@ from .graph import (
     no_grad,
     topological_order,
 )
+from .products import einsum, outer, tensordot
 from .scalar import Value
 from .steps import Step, backprop_steps
 from .tensor import Tensor, concat, stack
@@ -21,7 +22,7 @@ __version__ = "0.1.0"
 
 __all__ = [
     "ADDER", "DISTRIBUTOR", "ROUTER", "SWAP_MULTIPLIER", "GradcheckError", "Op", "Step",
-    "Tensor", "Value", "backprop_steps", "concat", "functional", "grad", "gradcheck",
-    "gradgradcheck", "is_grad_enabled", "jacobian", "no_grad", "numerical_grad", "stack",
-    "topological_order",
+    "Tensor", "Value", "backprop_steps", "concat", "einsum", "functional", "grad", "gradcheck",
+    "gradgradcheck", "is_grad_enabled", "jacobian", "no_grad", "numerical_grad", "outer",
+    "stack", "tensordot", "topological_order",
 ]

@@ -18,6 +18,7 @@ import operator
 
 import numpy as np
 
+from . import special
 from .graph import DISTRIBUTOR, ROUTER, SWAP_MULTIPLIER, Op, raw
 
 
@@ -171,3 +172,172 @@ def rpow(node, base):
         raise ValueError(f"pow: {base!r} ** {type(node).__name__} needs a positive number as "
                          "the base")
     return EXP(MUL(node, math.log(base)))
+
+
+# ---------------------------------------------------------------- more unary functions (issue 12)
+
+SQRT = Op("sqrt", "elementwise", _on(_scalar_guard("sqrt", math.sqrt), np.sqrt),
+          backward=(lambda g, out, x: g / (2.0 * out),),
+          jacobian=("diag(1 / (2 sqrt(x)))",), method="sqrt")
+
+SQUARE = Op("square", "power", _on(lambda x: x * x, np.square),
+            backward=(lambda g, out, x: g * (2.0 * x),),
+            jacobian=("diag(2x)",), method="square")
+
+SIN = Op("sin", "elementwise", _on(_scalar_guard("sin", math.sin), np.sin),
+         backward=(lambda g, out, x: g * COS(x),),
+         jacobian=("diag(cos(x))",), method="sin")
+
+COS = Op("cos", "elementwise", _on(_scalar_guard("cos", math.cos), np.cos),
+         backward=(lambda g, out, x: -(g * SIN(x)),),
+         jacobian=("diag(-sin(x))",), method="cos")
+
+LOG1P = Op("log1p", "elementwise", _on(_scalar_guard("log1p", math.log1p), np.log1p),
+           backward=(lambda g, out, x: g / (1.0 + x),),
+           jacobian=("diag(1 / (1 + x))",), method="log1p")
+
+EXPM1 = Op("expm1", "elementwise", _on(_scalar_guard("expm1", math.expm1), np.expm1),
+           backward=(lambda g, out, x: g * (out + 1.0),),
+           jacobian=("diag(exp(x))",), method="expm1")
+
+
+ERF = Op("erf", "elementwise", _on(math.erf, special.erf),
+         backward=(lambda g, out, x: g * ((2.0 / math.sqrt(math.pi)) * EXP(-(x * x))),),
+         jacobian=("diag(2/sqrt(pi) exp(-x^2))",), method="erf")
+
+
+def _sign(x):
+    """-1, 0 or 1 by the sign of x (a constant of the graph), in x's float type."""
+    x = raw(x)
+    if x.__class__ is float:
+        return (x > 0.0) - (x < 0.0) + 0.0
+    return np.sign(x).astype(x.dtype)
+
+
+# abs(x) = max(x, -x): a router between x and -x, so the upstream arrives with the winner's
+# sign; at 0 neither wins and it sends 0 (torch's choice).
+ABS = Op("abs", "signed router", _on(abs, np.abs),
+         backward=(lambda g, out, x: g * _sign(x),),
+         jacobian=("diag(sign(x))",), method=("abs", "__abs__"))
+
+
+# ---------------------------------------------------------------- activations (issue 12)
+
+def _where_positive(x, inside, outside):
+    """inside where x > 0 else outside: the switch of relu-like activations (raw data)."""
+    x = raw(x)
+    if x.__class__ is float:
+        return inside if x > 0.0 else outside
+    return np.where(x > 0, inside, outside).astype(x.dtype)
+
+
+# leaky relu routes like relu (x > 0 passes the upstream whole) but leaks a share
+# negative_slope of it to negative inputs: a router whose "off" branch is not quite off.
+LEAKY_RELU = Op(
+    "leaky_relu", "leaky router",
+    lambda x, negative_slope=0.01: _where_positive(x, x, x * negative_slope),
+    backward=(lambda g, out, x, negative_slope=0.01:
+              g * _where_positive(x, 1.0, negative_slope),),
+    jacobian=("diag(1 if x > 0 else slope)",), method="leaky_relu")
+
+
+def _elu(x, alpha=1.0):
+    if x.__class__ is float:
+        return x if x > 0.0 else alpha * math.expm1(x)
+    return np.where(x > 0, x, alpha * np.expm1(np.minimum(x, 0)))
+
+
+# ELU: x for x > 0, alpha (exp(x) - 1) below, whose slope alpha exp(x) is out + alpha.
+ELU = Op("elu", "elementwise", _elu,
+         backward=(lambda g, out, x, alpha=1.0:
+                   g * (_positive(x) + (1.0 - _positive(x)) * (out + alpha)),),
+         jacobian=("diag(1 if x > 0 else out + alpha)",), method="elu")
+
+
+_GELU_K = math.sqrt(2.0 / math.pi)
+_GELU_C = 0.044715
+
+
+def _gelu(x, approximate="none"):
+    if approximate == "tanh":
+        return 0.5 * x * (1.0 + TANH(_GELU_K * (x + _GELU_C * x * x * x)))
+    return 0.5 * x * (1.0 + ERF(x * (1.0 / math.sqrt(2.0))))
+
+
+def _gelu_slope(x, approximate="none"):
+    """d gelu / dx, written with the library's ops (so it records under create_graph)."""
+    if approximate == "tanh":
+        t = TANH(_GELU_K * (x + _GELU_C * x * x * x))
+        return 0.5 * (1.0 + t) + 0.5 * x * (1.0 - t * t) * (_GELU_K * (1.0 + 3.0 * _GELU_C * x * x))
+    cdf = 0.5 * (1.0 + ERF(x * (1.0 / math.sqrt(2.0))))
+    return cdf + x * EXP(-0.5 * (x * x)) * (1.0 / math.sqrt(2.0 * math.pi))
+
+
+def _check_gelu(x, approximate="none"):
+    if approximate not in ("none", "tanh"):
+        raise ValueError(f"approximate must be 'none' or 'tanh', got {approximate!r}")
+
+
+# GELU: x times the standard normal CDF (approximate="none", with erf) or its tanh form.
+GELU = Op("gelu", "elementwise", _gelu,
+          backward=(lambda g, out, x, approximate="none": g * _gelu_slope(x, approximate),),
+          jacobian=("diag(Phi(x) + x phi(x))",), check=_check_gelu, method="gelu")
+
+SILU = Op("silu", "elementwise", lambda x: x * SIGMOID(x),
+          backward=(lambda g, out, x: g * (SIGMOID(x) * (1.0 + x * (1.0 - SIGMOID(x)))),),
+          jacobian=("diag(s (1 + x (1 - s))), s = sigmoid(x)",), method="silu")
+
+
+def _softplus(x, beta=1.0, threshold=20.0):
+    # log(1 + exp(z)) = max(z, 0) + log1p(exp(-|z|)): never overflows. Linear above the
+    # threshold, like torch.
+    z = x * beta
+    if x.__class__ is float:
+        return x if z > threshold else (max(z, 0.0) + math.log1p(math.exp(-abs(z)))) / beta
+    smooth = (np.maximum(z, 0) + np.log1p(np.exp(-np.abs(z)))) / beta
+    return np.where(z > threshold, x, smooth).astype(x.dtype, copy=False)
+
+
+def _above(z, threshold):
+    z = raw(z)
+    if z.__class__ is float:
+        return 1.0 if z > threshold else 0.0
+    return (z > threshold).astype(z.dtype)
+
+
+def _softplus_slope(x, beta, threshold):
+    linear = _above(x * beta, threshold)
+    return linear + (1.0 - linear) * SIGMOID(x * beta)
+
+
+SOFTPLUS = Op("softplus", "elementwise", _softplus,
+              backward=(lambda g, out, x, beta=1.0, threshold=20.0:
+                        g * _softplus_slope(x, beta, threshold),),
+              jacobian=("diag(sigmoid(beta x))",), method="softplus")
+
+
+def _inside(x, low, high):
+    """1 where low < x < high else 0 (hardtanh's switch), in x's float type."""
+    x = raw(x)
+    if x.__class__ is float:
+        return 1.0 if low < x < high else 0.0
+    return ((x > low) & (x < high)).astype(x.dtype)
+
+
+def _hardtanh(x, min_val=-1.0, max_val=1.0):
+    if x.__class__ is float:
+        return min(max(x, min_val), max_val)
+    return np.clip(x, min_val, max_val)
+
+
+def _check_hardtanh(x, min_val=-1.0, max_val=1.0):
+    if min_val > max_val:
+        raise ValueError(f"min_val {min_val} is greater than max_val {max_val}")
+
+
+# hardtanh clips x to [min_val, max_val]: a router between x and the constant bounds; the
+# upstream reaches x only where x is strictly inside (torch's choice at the edges).
+HARDTANH = Op("hardtanh", ROUTER, _hardtanh,
+              backward=(lambda g, out, x, min_val=-1.0, max_val=1.0:
+                        g * _inside(x, min_val, max_val),),
+              jacobian=("diag(min < x < max)",), check=_check_hardtanh, method="hardtanh")

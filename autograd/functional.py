@@ -107,6 +107,12 @@ def mse_loss(pred, target):
 
 # ---------------------------------------------------------------- compositions (issue 12)
 # losses, normalization, vjp/jvp/hessian, ... : each in its own module, built from the ops above
+from .activations import elu as elu  # noqa: E402
+from .activations import gelu as gelu  # noqa: E402
+from .activations import hardtanh as hardtanh  # noqa: E402
+from .activations import leaky_relu as leaky_relu  # noqa: E402
+from .activations import silu as silu  # noqa: E402
+from .activations import softplus as softplus  # noqa: E402
 from .derivatives import hessian as hessian  # noqa: E402
 from .derivatives import jvp as jvp  # noqa: E402
 from .derivatives import vjp as vjp  # noqa: E402

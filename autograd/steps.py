@@ -64,6 +64,8 @@ def _local(node):
     op = node._op
     if node.data.__class__ is float:        # Values: numbers (the rules at upstream 1)
         return op.local_grads(node.data, *(p.data for p in node._parents), **node.params)
+    if isinstance(op.jacobian, str):        # one text for every input (variadic einsum)
+        return (op.jacobian,) * len(node._parents)
     if op.jacobian is not None:
         return tuple(op.jacobian)
     return ("slice of upstream",) * len(node._parents)

@@ -7,6 +7,7 @@ import numbers
 import numpy as np
 
 from . import elementwise as ew
+from . import reductions as rd
 from . import registry
 from . import tensor_ops as ts
 from .graph import Node, grad_mode
@@ -292,6 +293,60 @@ class Tensor(Node):
         if self.data.size == 0:
             raise ValueError(f"{op.name}: empty tensor")
         return _apply(op, (self,), {"axis": _axes(axis, self.ndim, op.name), "keepdims": keepdims})
+
+    # ------------------------------------------------------------ more reductions (issue 12)
+
+    def prod(self, axis=None, keepdims=False):
+        """Product over ``axis``; each element's gradient is the product of the others
+        (exact with zeros, like torch)."""
+        return _apply(rd.PROD, (self,), {"axis": _axes(axis, self.ndim, "prod"), "keepdims": keepdims})
+
+    def logsumexp(self, axis=None, keepdims=False):
+        """log(sum(exp(x))) over ``axis``, computed without overflow; gradient softmax(x)."""
+        return _apply(rd.LOGSUMEXP, (self,),
+                      {"axis": _axes(axis, self.ndim, "logsumexp"), "keepdims": keepdims})
+
+    def var(self, axis=None, correction=1, keepdims=False):
+        """Variance over ``axis``: sum((x - mean)^2) / (n - correction), torch's default
+        correction=1 (unbiased); correction=0 is the population variance. A composition of
+        mean, sub, mul and sum (drawn as such)."""
+        if isinstance(correction, bool) or not isinstance(correction, numbers.Real):
+            raise TypeError(f"var: correction must be a number, got {type(correction).__name__}")
+        axes = _axes(axis, self.ndim, "var")
+        n = self.data.size if axes is None else int(np.prod([self.shape[a] for a in axes]))
+        dev = self - self.mean(axis=axes, keepdims=True)
+        denom = max(n - correction, 0)
+        return (dev * dev).sum(axis=axes, keepdims=keepdims) * (1.0 / denom if denom else np.inf)
+
+    def std(self, axis=None, correction=1, keepdims=False):
+        """Standard deviation: the square root of ``var`` (same arguments); its gradient is 0
+        where the std is 0, like torch."""
+        return _apply(rd.STD, (self.var(axis=axis, correction=correction, keepdims=keepdims),),
+                      _NO_PARAMS)
+
+    def cumsum(self, axis):
+        """Running sum along ``axis`` (required, like torch's dim)."""
+        if isinstance(axis, bool) or not isinstance(axis, (int, np.integer)):
+            raise TypeError(f"cumsum: axis must be an int, got {type(axis).__name__}")
+        (ax,) = _axes(axis, self.ndim, "cumsum") or (0,)
+        if self.ndim == 0:
+            return self.reshape(())
+        return _apply(rd.CUMSUM, (self,), {"axis": ax})
+
+    def argmax(self, axis=None, keepdims=False):
+        """Index of the max (flat when axis is None): a plain integer array, no gradient."""
+        return self._arg(np.argmax, axis, keepdims, "argmax")
+
+    def argmin(self, axis=None, keepdims=False):
+        """Index of the min (flat when axis is None): a plain integer array, no gradient."""
+        return self._arg(np.argmin, axis, keepdims, "argmin")
+
+    def _arg(self, fn, axis, keepdims, name):
+        if self.data.size == 0:
+            raise ValueError(f"{name}: empty tensor")
+        if axis is not None:
+            (axis,) = _axes(axis, self.ndim, name) or (None,)
+        return np.asarray(fn(self.data, axis=axis, keepdims=keepdims))
 
     # ------------------------------------------------------------ shape
 

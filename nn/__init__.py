@@ -2,7 +2,7 @@
 optimizers, models, saving and datasets (PyTorch's names and semantics)."""
 
 from . import data, init, optim, scalar, transforms
-from .activation import ReLU, Sigmoid, Tanh
+from .activation import ELU, GELU, Hardtanh, LeakyReLU, ReLU, Sigmoid, SiLU, Softplus, Tanh
 from .classic import VGG16, AlexNet
 from .container import Sequential
 from .conv import Conv1d, Conv2d, ConvTranspose2d
@@ -25,14 +25,11 @@ from .shapes import fit, output_size, summary
 from .softmax import LogSoftmax, Softmax
 
 __all__ = [
-    "MLP", "VGG16", "AdaptiveAvgPool2d", "AlexNet", "AvgPool2d", "BCELoss", "BCEWithLogitsLoss",
-    "BatchNorm1d",
-    "BatchNorm2d", "Conv1d", "Conv2d", "ConvTranspose2d", "CrossEntropyLoss", "Dropout", "Flatten",
-    "InvariantConv2d", "LayerNorm", "LeNet5", "Linear", "LogSoftmax", "MSELoss", "MaxPool2d",
-    "MaxUnpool2d", "Module", "NLLLoss", "Parameter", "ReLU", "Sequential", "Sigmoid", "Softmax", "Tanh",
-    "Upsample", "data", "fit", "init", "load", "manual_seed", "optim", "output_size", "save",
-    "scalar", "summary", "transforms",
+    "ELU", "GELU", "MLP", "VGG16", "AdaptiveAvgPool2d", "AlexNet", "AvgPool2d", "BCELoss",
+    "BCEWithLogitsLoss", "BatchNorm1d", "BatchNorm2d", "Conv1d", "Conv2d", "ConvTranspose2d",
+    "CrossEntropyLoss", "DenseBlock", "DenseLayer", "Dropout", "Flatten", "Hardtanh", "InvariantConv2d",
+    "LayerNorm", "LeNet5", "LeakyReLU", "Linear", "LogSoftmax", "MSELoss", "MaxPool2d", "MaxUnpool2d",
+    "Module", "NLLLoss", "Parameter", "ReLU", "ResNet", "ResidualBlock", "Sequential", "SiLU", "Sigmoid",
+    "Softmax", "Softplus", "Tanh", "Upsample", "data", "fit", "init", "load", "manual_seed", "optim",
+    "output_size", "save", "scalar", "summary", "transforms",
 ]
-
-# issue 15: skip connections
-__all__ += ["DenseBlock", "DenseLayer", "ResNet", "ResidualBlock"]
