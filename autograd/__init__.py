@@ -15,7 +15,7 @@ from .graph import (
 )
 from .scalar import Value
 from .steps import Step, backprop_steps
-from .tensor import Tensor, concat, stack
+from .tensor import Tensor, concat, stack, where
 
 __version__ = "0.1.0"
 
@@ -23,5 +23,5 @@ __all__ = [
     "ADDER", "DISTRIBUTOR", "ROUTER", "SWAP_MULTIPLIER", "GradcheckError", "Op", "Step",
     "Tensor", "Value", "backprop_steps", "concat", "functional", "grad", "gradcheck",
     "gradgradcheck", "is_grad_enabled", "jacobian", "no_grad", "numerical_grad", "stack",
-    "topological_order",
+    "topological_order", "where",
 ]

@@ -8,7 +8,9 @@ import numpy as np
 
 from . import elementwise as ew
 from . import registry
+from . import shape_ops as so
 from . import tensor_ops as ts
+from .errors import check_axis
 from .graph import Node, grad_mode
 
 _new = object.__new__
@@ -306,10 +308,16 @@ class Tensor(Node):
         return _apply(ts.RESHAPE, (self,), {"shape": target})
 
     def transpose(self, *axes):
+        """numpy's meaning: ``t.transpose()`` reverses the axes, ``t.transpose(axes)`` permutes.
+        ``t.transpose(0, 1)`` on a 2-D tensor is refused: numpy reads it as "keep the order",
+        torch as "swap", and the two disagree (use .T, .permute or .swapaxes)."""
         if not axes:
             axes = tuple(reversed(range(self.ndim)))
         elif len(axes) == 1 and isinstance(axes[0], (tuple, list)):
             axes = tuple(axes[0])
+        elif len(axes) == 2 and (self.ndim != 2 or [a % 2 for a in axes] == [0, 1]):
+            raise ValueError(f"transpose{axes} on a {self.ndim}-d tensor is ambiguous (numpy keeps "
+                             "the order, torch swaps): use .T, .permute(...) or .swapaxes(a, b)")
         if sorted(a % max(self.ndim, 1) for a in axes) != list(range(self.ndim)) or len(axes) != self.ndim:
             raise ValueError(f"transpose: axes {axes} are not a permutation for shape {self.shape}")
         return _apply(ts.TRANSPOSE, (self,), {"axes": tuple(a % self.ndim for a in axes)})
@@ -319,21 +327,153 @@ class Tensor(Node):
         return self.transpose()
 
     def swapaxes(self, a, b):
-        for ax in (a, b):
-            if not -self.ndim <= ax < self.ndim:
-                raise ValueError(f"swapaxes: axis {ax} is out of range for shape {self.shape}")
+        a, b = (check_axis(ax, self.ndim, "swapaxes", self.shape) for ax in (a, b))
+        if self.ndim == 0:
+            return _apply(ts.TRANSPOSE, (self,), {"axes": ()})
         axes = list(range(self.ndim))
         axes[a], axes[b] = axes[b], axes[a]
         return _apply(ts.TRANSPOSE, (self,), {"axes": tuple(axes)})
-
-    def flatten(self):
-        return self.reshape(-1)
 
     def broadcast_to(self, shape):
         return _apply(ts.BROADCAST_TO, (self,), {"shape": tuple(shape)})
 
     def __getitem__(self, index):
         return _apply(ts.GETITEM, (self,), {"index": _index(index)})
+
+    # torch's shape methods (shape_ops.py); dim= and axis= are the same thing
+
+    def flip(self, dims):
+        """Reverse the order along ``dims`` (an int or a tuple): the lecture's flipped filter
+        is ``w.flip((-2, -1))``."""
+        axes = (dims,) if isinstance(dims, (int, np.integer)) else tuple(dims)
+        axes = tuple(check_axis(a, self.ndim, "flip", self.shape) for a in axes)
+        if len(set(axes)) != len(axes):
+            raise ValueError(f"flip: repeated axis in {dims}")
+        return _apply(so.FLIP, (self,), {"axes": axes})
+
+    def squeeze(self, dim=None):
+        """Drop axes of size 1 (all of them, or ``dim``: an int or a tuple; a ``dim`` whose
+        size is not 1 is kept, like torch)."""
+        if dim is None:
+            dims = range(self.ndim)
+        else:
+            dims = (dim,) if isinstance(dim, (int, np.integer)) else tuple(dim)
+            dims = [check_axis(d, self.ndim, "squeeze", self.shape) for d in dims]
+        shape = tuple(n for i, n in enumerate(self.shape) if not (i in dims and n == 1))
+        return _apply(so.SQUEEZE, (self,), {"shape": shape})
+
+    def unsqueeze(self, dim):
+        """A new axis of size 1 at ``dim`` (-ndim-1 <= dim <= ndim, like torch)."""
+        dim = check_axis(dim, self.ndim + 1, "unsqueeze", self.shape)
+        shape = self.shape[:dim] + (1,) + self.shape[dim:]
+        return _apply(so.UNSQUEEZE, (self,), {"shape": shape})
+
+    def permute(self, *dims):
+        """Reorder the axes: ``t.permute(2, 0, 1)`` (or a tuple), like torch."""
+        dims = tuple(dims[0]) if len(dims) == 1 and isinstance(dims[0], (tuple, list)) else dims
+        axes = tuple(check_axis(d, self.ndim, "permute", self.shape) for d in dims)
+        if sorted(axes) != list(range(self.ndim)):
+            raise ValueError(f"permute: {dims} is not a permutation of the {self.ndim} axes "
+                             f"of shape {self.shape}")
+        return _apply(so.PERMUTE, (self,), {"axes": axes})
+
+    def flatten(self, start_dim=0, end_dim=-1):
+        """Merge axes start_dim..end_dim (inclusive) into one; ``t.flatten()`` is 1-D."""
+        if self.ndim == 0:
+            return _apply(so.FLATTEN, (self,), {"shape": (1,)})
+        a = check_axis(start_dim, self.ndim, "flatten", self.shape)
+        b = check_axis(end_dim, self.ndim, "flatten", self.shape)
+        if a > b:
+            raise ValueError(f"flatten: start_dim {start_dim} comes after end_dim {end_dim} "
+                             f"for shape {self.shape}")
+        merged = int(np.prod(self.shape[a:b + 1], dtype=np.int64))
+        return _apply(so.FLATTEN, (self,), {"shape": self.shape[:a] + (merged,) + self.shape[b + 1:]})
+
+    def expand(self, *sizes):
+        """Broadcast to ``sizes`` (new axes in front; -1 keeps a size), like torch: the copy
+        gate, whose backward sums the copies."""
+        sizes = tuple(sizes[0]) if len(sizes) == 1 and isinstance(sizes[0], (tuple, list)) else sizes
+        lead = len(sizes) - self.ndim
+        if lead < 0:
+            raise ValueError(f"expand: {len(sizes)} sizes for a {self.ndim}-d tensor {self.shape}")
+        shape = []
+        for i, n in enumerate(sizes):
+            if n == -1:
+                if i < lead:
+                    raise ValueError(f"expand: -1 is not allowed for the new leading axis {i}")
+                n = self.shape[i - lead]
+            elif not isinstance(n, (int, np.integer)) or isinstance(n, bool) or n < 0:
+                raise ValueError(f"expand: sizes must be non-negative ints or -1, got {sizes}")
+            elif i >= lead and self.shape[i - lead] not in (1, n):
+                raise ValueError(f"expand: cannot expand shape {self.shape} to {sizes} "
+                                 f"(axis {i} has size {self.shape[i - lead]}, not 1)")
+            shape.append(int(n))
+        return _apply(ts.BROADCAST_TO, (self,), {"shape": tuple(shape)})
+
+    def repeat(self, *reps):
+        """Tile the tensor: ``t.repeat(2, 3)`` (torch's repeat, numpy's tile); at least one
+        count per axis. Backward sums the copies (adder)."""
+        reps = tuple(reps[0]) if len(reps) == 1 and isinstance(reps[0], (tuple, list)) else reps
+        if len(reps) < self.ndim:
+            raise ValueError(f"repeat: {len(reps)} counts for a {self.ndim}-d tensor "
+                             f"{self.shape}: give at least one per axis")
+        if not all(isinstance(r, (int, np.integer)) and not isinstance(r, bool) and r >= 0
+                   for r in reps):
+            raise ValueError(f"repeat: counts must be non-negative ints, got {reps}")
+        return _apply(so.TILE, (self,), {"reps": tuple(int(r) for r in reps)})
+
+    def tile(self, *reps):
+        """numpy's tile: fewer counts than axes repeat the last axes (torch's tile)."""
+        reps = tuple(reps[0]) if len(reps) == 1 and isinstance(reps[0], (tuple, list)) else reps
+        return self.repeat(*((1,) * (self.ndim - len(reps)) + tuple(reps)))
+
+    def split(self, split_size_or_sections, dim=0):
+        """Pieces along ``dim``: each of size ``split_size`` (the last may be smaller), or of
+        the listed sizes (which must add up to the axis length), like torch. Each piece is a
+        getitem (gather) node."""
+        d = check_axis(dim, self.ndim, "split", self.shape)
+        n = self.shape[d]
+        sizes = split_size_or_sections
+        if isinstance(sizes, (int, np.integer)) and not isinstance(sizes, bool):
+            if sizes < 1:
+                raise ValueError(f"split: split_size must be positive, got {sizes}")
+            sizes = [min(sizes, n - s) for s in range(0, n, sizes)] or [0]
+        elif isinstance(sizes, (tuple, list)) and all(
+                isinstance(s, (int, np.integer)) and not isinstance(s, bool) and s >= 0 for s in sizes):
+            if sum(sizes) != n:
+                raise ValueError(f"split: sizes {list(sizes)} add up to {sum(sizes)}, but axis "
+                                 f"{dim} of shape {self.shape} has length {n}")
+        else:
+            raise ValueError(f"split: give an int or a list of sizes, got {sizes!r}")
+        pieces, start = [], 0
+        for size in sizes:
+            pieces.append(self[(slice(None),) * d + (slice(start, start + size),)])
+            start += size
+        return tuple(pieces)
+
+    def chunk(self, chunks, dim=0):
+        """``chunks`` pieces (or fewer) of equal size ceil(n / chunks) along ``dim``."""
+        if not isinstance(chunks, (int, np.integer)) or isinstance(chunks, bool) or chunks < 1:
+            raise ValueError(f"chunk: chunks must be a positive int, got {chunks!r}")
+        n = self.shape[check_axis(dim, self.ndim, "chunk", self.shape)]
+        return self.split(max(-(-n // chunks), 1), dim)
+
+    def masked_fill(self, mask, value):
+        """``value`` where ``mask`` is True, self elsewhere (where with a constant: the
+        upstream reaches self only where the mask is False)."""
+        return where(mask, value, self)
+
+    def clip(self, min=None, max=None):    # noqa: A002 (torch's and numpy's names)
+        """Values limited to [min, max] (either may be None): a router whose upstream passes
+        where min <= x <= max (the bounds included, like torch)."""
+        for name, b in (("min", min), ("max", max)):
+            if b is not None and (isinstance(b, bool) or not isinstance(b, (int, float, np.number))):
+                raise TypeError(f"clip: {name} must be a number or None, got {type(b).__name__}")
+        if min is None and max is None:
+            raise ValueError("clip: give min, max or both")
+        return _apply(so.CLIP, (self,), {"lo": min, "hi": max})
+
+    clamp = clip
 
 
 registry.carry(Tensor, unary=_unary, binary=_binary, reflected=_reflected)
@@ -369,11 +509,7 @@ def _axes(axis, ndim, name):
     if axis is None:
         return None
     axes = (axis,) if isinstance(axis, (int, np.integer)) else tuple(axis)
-    out = []
-    for a in axes:
-        if not -ndim <= a < max(ndim, 1) or (ndim == 0 and a not in (0, -1)):
-            raise ValueError(f"{name}: axis {a} is out of range for a {ndim}-d tensor")
-        out.append(int(a) % max(ndim, 1))
+    out = [check_axis(a, ndim, name) for a in axes]
     if len(set(out)) != len(out):
         raise ValueError(f"{name}: repeated axis in {axis}")
     return tuple(sorted(out)) if ndim else None
@@ -387,11 +523,35 @@ def _index(index):
 
 
 def _index_part(i):
+    # a tuple inside the index tuple is an integer array to numpy (x[:, (0, 0)]): made one
+    # here so the backward scatters with np.add.at and repeats accumulate
     if isinstance(i, Tensor):
         return i.data
-    if isinstance(i, list):
+    if isinstance(i, (list, tuple)):
         return np.asarray(i)
     return i
+
+
+def where(condition, a, b):
+    """``a`` where ``condition`` is True, else ``b`` (broadcast together), like torch.where:
+    a router, each element's upstream goes to the input it came from. a and b may be
+    Tensors, arrays or numbers; condition is a boolean array (or Tensor), never
+    differentiated."""
+    cond = np.asarray(condition.data if isinstance(condition, Tensor) else condition)
+    if cond.dtype != np.bool_:
+        raise TypeError(f"where: condition must be boolean, got dtype {cond.dtype}")
+    if not isinstance(a, Tensor) and not isinstance(b, Tensor):
+        a = Tensor(a)
+    try:
+        shape = np.broadcast_shapes(cond.shape, np.shape(raw_data(a)), np.shape(raw_data(b)))
+    except ValueError:
+        raise ValueError(f"where: condition {cond.shape}, a {np.shape(raw_data(a))} and "
+                         f"b {np.shape(raw_data(b))} cannot broadcast") from None
+    return _apply(so.WHERE, (a, b), {"cond": np.broadcast_to(cond, shape)})
+
+
+def raw_data(x):
+    return x.data if isinstance(x, Tensor) else x
 
 
 def concat(tensors, axis=0):
@@ -418,6 +578,4 @@ def stack(tensors, axis=0):
     if len(shapes) != 1:
         raise ValueError(f"stack: all shapes must match, got {sorted(shapes)}")
     ndim = tensors[0].ndim + 1
-    if not -ndim <= axis < ndim:
-        raise ValueError(f"stack: axis {axis} is out of range for {ndim}-d result")
-    return ts.STACK(*tensors, axis=axis % ndim)
+    return ts.STACK(*tensors, axis=check_axis(axis, ndim, "stack"))
