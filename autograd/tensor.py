@@ -365,7 +365,7 @@ class Tensor(Node):
     def unsqueeze(self, dim):
         """A new axis of size 1 at ``dim`` (-ndim-1 <= dim <= ndim, like torch)."""
         dim = check_axis(dim, self.ndim + 1, "unsqueeze", self.shape)
-        shape = self.shape[:dim] + (1,) + self.shape[dim:]
+        shape = (*self.shape[:dim], 1, *self.shape[dim:])
         return _apply(so.UNSQUEEZE, (self,), {"shape": shape})
 
     def permute(self, *dims):
@@ -387,7 +387,7 @@ class Tensor(Node):
             raise ValueError(f"flatten: start_dim {start_dim} comes after end_dim {end_dim} "
                              f"for shape {self.shape}")
         merged = int(np.prod(self.shape[a:b + 1], dtype=np.int64))
-        return _apply(so.FLATTEN, (self,), {"shape": self.shape[:a] + (merged,) + self.shape[b + 1:]})
+        return _apply(so.FLATTEN, (self,), {"shape": (*self.shape[:a], merged, *self.shape[b + 1:])})
 
     def expand(self, *sizes):
         """Broadcast to ``sizes`` (new axes in front; -1 keeps a size), like torch: the copy
@@ -463,7 +463,7 @@ class Tensor(Node):
         upstream reaches self only where the mask is False)."""
         return where(mask, value, self)
 
-    def clip(self, min=None, max=None):    # noqa: A002 (torch's and numpy's names)
+    def clip(self, min=None, max=None):
         """Values limited to [min, max] (either may be None): a router whose upstream passes
         where min <= x <= max (the bounds included, like torch)."""
         for name, b in (("min", min), ("max", max)):
