@@ -16,6 +16,8 @@ import threading
 from contextlib import contextmanager
 
 from . import registry
+from .watch import check_step, hooks_live, run_hooks
+from .watch import state as watch_state
 
 # The four gate patterns of backprop (plus honest names used by other ops).
 DISTRIBUTOR = "distributor"
@@ -264,17 +266,24 @@ def run_backward(root, seed, create_graph=False, accumulate=True, wanted=None, o
     accumulate: add each node's gradient into its ``.grad``.
     wanted: set of nodes whose gradients to return (dict node -> gradient).
     on_step(node, parts, g, contributions): called per visited node, for step records.
+    Two optional steps (watch.py) run only while something is watched: a node's hooks see
+    (and may replace) its summed gradient, and under detect_anomaly each op's input
+    gradients are checked for NaN/inf.
     """
     grads = {root: seed}
     parts = {root: [seed]} if on_step is not None else None
     found = {}
     pop = grads.pop
-    unrolled = on_step is None          # step records need the general path's parts
+    hooked = hooks_live[0] > 0
+    checking = watch_state.anomaly
+    unrolled = on_step is None and not checking  # steps and checks need the general path
     with _graph_mode(create_graph):
         for node in reversed(topological_order(root)):
             g = pop(node, None)
             if g is None:
                 continue                        # no path from root reaches this node
+            if hooked:
+                g = run_hooks(node, g, create_graph)
             if accumulate:
                 node._accumulate_grad(g)
             if wanted is not None and node in wanted:
@@ -289,6 +298,8 @@ def run_backward(root, seed, create_graph=False, accumulate=True, wanted=None, o
                 continue
             sent = [None if c is None else _send(grads, p, c)
                     for p, c in zip(node._parents, _input_grads(node, g, create_graph))]
+            if checking:
+                check_step(node, g, sent)
             if on_step is not None:
                 _keep_parts(parts, node._parents, sent)
                 on_step(node, parts.pop(node, ()), g, sent)

@@ -7,7 +7,7 @@ import numbers
 import numpy as np
 
 from . import elementwise as ew
-from . import registry
+from . import registry, watch
 from . import shape_ops as so
 from . import tensor_ops as ts
 from .errors import check_axis
@@ -52,6 +52,8 @@ def _apply(op, args, params):
         out._op = op
         out._params = params or None
         out._saved = saved
+        if watch.state.anomaly:
+            watch.note_site(out)
     else:
         out.requires_grad = False
         _link(out, ())
@@ -115,8 +117,9 @@ class Tensor(Node):
     copied: a Tensor made from an ndarray shares its memory.
     """
 
-    __slots__ = ("_in0", "_in1", "_more", "_op", "_params", "_saved", "data", "grad", "label",
-                 "requires_grad")
+    # _hooks is set only by register_hook (read with getattr while hooks exist)
+    __slots__ = ("_hooks", "_in0", "_in1", "_more", "_op", "_params", "_saved", "data", "grad",
+                 "label", "requires_grad")
     _broadcasts = True
     __array_ufunc__ = None  # numpy defers to our reflected operators: ndarray * Tensor works
 
@@ -179,6 +182,19 @@ class Tensor(Node):
 
     def zero_grad(self):
         self.grad = None
+
+    def register_hook(self, fn):
+        """Call ``fn(grad)`` with this tensor's gradient during backward (once it is summed
+        over all uses); a Tensor or array it returns replaces the gradient. Returns a handle
+        with ``.remove()``."""
+        return watch.register_hook(self, fn)
+
+    def retain_grad(self):
+        """For PyTorch code: here every tensor that needs a gradient keeps ``.grad`` after
+        backward, intermediates included (a teaching engine shows them all), so this only
+        checks that the tensor needs one."""
+        if not self.requires_grad:
+            raise RuntimeError("retain_grad: this tensor does not require grad")
 
     def __repr__(self):
         data = self.data + 0.0 if self.data.dtype.kind == "f" else self.data  # no "-0."
