@@ -23,8 +23,8 @@ def _apply(op, args, params):
     This is the hot path of every tensor op: no per-op cases, no dict or array copies.
     """
     for a in args:
-        if not isinstance(a, Tensor):
-            args = _nodes(op, args)
+        if not isinstance(a, Tensor) or a.data.dtype.kind != "f":
+            args = _nodes(op, args)             # constants, and integer data made float
             break
     record = False
     if grad_mode.enabled:
@@ -70,9 +70,14 @@ def _link(out, args):
 
 
 def _nodes(op, args):
-    ref = next(a for a in args if isinstance(a, Tensor))
-    dtype = ref.data.dtype
-    return tuple(a if isinstance(a, Tensor) else _constant(a, dtype, op) for a in args)
+    """The operands as float Tensors. The one promotion rule: an op computes in the first
+    float tensor's dtype, else float64; numbers, arrays and integer or bool tensors are
+    converted to it (so uint8 data never wraps around: 200 + 100 is 300.0)."""
+    floats = [a.data.dtype for a in args if isinstance(a, Tensor) and a.data.dtype.kind == "f"]
+    dtype = floats[0] if floats else np.dtype(np.float64)
+    return tuple(a if isinstance(a, Tensor) and a.data.dtype.kind == "f"
+                 else _wrap(a.data.astype(dtype)) if isinstance(a, Tensor)
+                 else _constant(a, dtype, op) for a in args)
 
 
 def _explain(op, args, params, error):

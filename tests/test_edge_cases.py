@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 import nn
-from autograd import Tensor
+from autograd import Tensor, Value, no_grad
 from autograd import functional as F
 from autograd.kernels.memory import memory_order, scratch
 
@@ -36,3 +36,56 @@ def test_nn_save_does_not_follow_a_link(tmp_path):
     nn.save(model, tmp_path / "ok.npz")
     loaded = nn.load(tmp_path / "ok.npz")
     np.testing.assert_array_equal(loaded["weight"], model.weight.data)
+
+
+@pytest.mark.parametrize("call, message", [
+    (lambda: F.conv_transpose2d(Tensor(np.ones((1, 2, 3, 3))), Tensor(np.ones((2, 0, 2, 2)))),
+     r"conv_transpose2d: input \(1, 2, 3, 3\) and weight \(2, 0, 2, 2\) need at least one"),
+    (lambda: F.avg_pool2d(Tensor(np.ones((1, 0, 4, 4))), 2),
+     r"avg_pool2d: input \(1, 0, 4, 4\) has no channels"),
+    (lambda: F.conv2d(Tensor(np.ones((1, 0, 4, 4))), Tensor(np.ones((2, 0, 3, 3)))),
+     "conv2d: .* need at least one input and one output channel"),
+    (lambda: F.conv2d(Tensor(np.ones((1, 1, 4, 4))), Tensor(np.ones((2, 1, 0, 0)))),
+     r"conv2d: kernel size \(0, 0\) must be positive"),
+    (lambda: F.max_pool2d(Tensor(np.ones((1, 1, 0, 4))), 2, padding=1),
+     r"max_pool2d: input has an empty spatial size \(0, 4\)"),
+    (lambda: F.conv2d(Tensor(np.ones((1, 1, 4, 4))), Tensor(np.ones((1, 1, 3, 3))), padding=10**5),
+     "conv2d: padding .* elements .* refused before allocating"),
+    (lambda: F.conv1d(Tensor(np.ones((1, 1, 4))), Tensor(np.ones((1, 1, 2))), stride=0),
+     "^conv1d: stride must be positive"),
+    (lambda: F.conv_transpose1d(Tensor(np.ones((1, 1, 4))), Tensor(np.ones((1, 1, 2))), stride=0),
+     "^conv_transpose1d: stride must be positive"),
+    (lambda: F.conv_transpose1d(Tensor(np.ones((1, 2, 4))), Tensor(np.ones((1, 1, 2)))),
+     "^conv_transpose1d: weight"),
+])
+def test_degenerate_geometry_is_one_clear_error(call, message):
+    with pytest.raises(ValueError, match=message) as info:
+        call()
+    assert "\n" not in str(info.value)
+
+
+def test_a_value_graph_made_under_no_grad_cannot_backprop():
+    with no_grad():
+        a = Value(2.0)
+        b = a * a + 1.0
+        c = b.relu()
+    for out in (b, c):
+        with pytest.raises(RuntimeError, match="computed under no_grad"):
+            out.backward()
+    a.backward()                        # a leaf made there is still a leaf
+    assert a.grad == 1.0
+    d = b * a                           # b is a constant of a new graph
+    d.backward()
+    assert a.grad == 1.0 + 5.0 and b.grad == 2.0
+
+
+def test_integer_tensors_compute_in_float():
+    u = Tensor(np.array([200, 100], dtype=np.uint8))
+    y = u + 1
+    assert y.dtype == np.float64 and y.data.tolist() == [201.0, 101.0]
+    assert (u + u).data.tolist() == [400.0, 200.0]             # no wrap-around
+    assert (u * Tensor(np.ones(2, np.float32))).dtype == np.float32
+    x = Tensor(np.full((1, 1, 2, 2), 200, np.uint8))
+    w = Tensor(np.ones((1, 1, 2, 2), np.uint8))
+    assert F.conv2d(x, w).data.item() == 800.0                  # was 32 (uint8 wrapped)
+    assert u.dtype == np.uint8                                   # the data itself is kept
