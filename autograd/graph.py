@@ -293,6 +293,8 @@ def run_backward(root, seed, create_graph=False, accumulate=True, wanted=None, o
                 if on_step is not None:
                     on_step(node, parts.pop(node, ()), g, None)
                 continue
+            if node._versions is not None:
+                _check_versions(node)
             if op._two_rules and unrolled:
                 _two_input_gate(node, op, g, grads, create_graph)
                 continue
@@ -304,6 +306,17 @@ def run_backward(root, seed, create_graph=False, accumulate=True, wanted=None, o
                 _keep_parts(parts, node._parents, sent)
                 on_step(node, parts.pop(node, ()), g, sent)
     return found
+
+
+def _check_versions(node):
+    """Refuse a node whose inputs' data was replaced after the forward (torch's version
+    counter): its rules would read the new numbers and give a wrong gradient silently."""
+    for i, (p, version) in enumerate(zip(node._parents, node._versions)):
+        if p._version != version:
+            raise RuntimeError(
+                f"backward: input {i} of {node.op} (shape {p.shape}) had its .data changed after "
+                f"the forward (version {version} -> {p._version}); the gradient would use the "
+                "new numbers: run the forward again")
 
 
 def _input_grads(node, g, create_graph):

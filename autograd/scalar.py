@@ -88,6 +88,7 @@ class Value(Node):
     __slots__ = ("_in0", "_in1", "_op", "_params", "data", "grad", "label")
     requires_grad = True
     _saved = None        # no Value op saves anything for its backward
+    _versions = None     # nor counts versions of its inputs (a float cannot change in place)
 
     def __init__(self, data, label=""):
         if isinstance(data, Value):

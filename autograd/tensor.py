@@ -35,15 +35,16 @@ def _apply(op, args, params):
     saved = None
     try:
         if op.saves:      # told whether its node is recorded: saves nothing when not
-            data, saved = op.forward(*[n.data for n in args], record=record, **params)
+            data, saved = op.forward(*[n._data for n in args], record=record, **params)
         elif len(args) == 2:
-            data = op.forward(args[0].data, args[1].data, **params)
+            data = op.forward(args[0]._data, args[1]._data, **params)
         else:
-            data = op.forward(*[n.data for n in args], **params)
+            data = op.forward(*[n._data for n in args], **params)
     except (ValueError, IndexError, TypeError) as e:
         raise _explain(op, args, params, e) from None
     out = _new(Tensor)
-    out.data = data if data.__class__ is np.ndarray else np.asarray(data)
+    out._data = data if data.__class__ is np.ndarray else np.asarray(data)
+    out._version = 0
     out.grad = None
     out.label = ""
     if record:
@@ -52,12 +53,13 @@ def _apply(op, args, params):
         out._op = op
         out._params = params or None
         out._saved = saved
+        out._versions = tuple([n._version for n in args])
         if watch.state.anomaly:
             watch.note_site(out)
     else:
         out.requires_grad = False
         _link(out, ())
-        out._op = out._params = out._saved = None
+        out._op = out._params = out._saved = out._versions = None
     return out
 
 
@@ -122,9 +124,11 @@ class Tensor(Node):
     copied: a Tensor made from an ndarray shares its memory.
     """
 
-    # _hooks is set only by register_hook (read with getattr while hooks exist)
-    __slots__ = ("_hooks", "_in0", "_in1", "_more", "_op", "_params", "_saved", "data", "grad",
-                 "label", "requires_grad")
+    # _hooks is set only by register_hook (read with getattr while hooks exist). _version
+    # counts assignments to .data; _versions holds the inputs' versions when the node was
+    # recorded (None for a leaf), so backward can refuse inputs changed since the forward.
+    __slots__ = ("_data", "_hooks", "_in0", "_in1", "_more", "_op", "_params", "_saved",
+                 "_version", "_versions", "grad", "label", "requires_grad")
     _broadcasts = True
     __array_ufunc__ = None  # numpy defers to our reflected operators: ndarray * Tensor works
 
@@ -141,14 +145,27 @@ class Tensor(Node):
             arr = arr.astype(np.float64)
         if requires_grad and arr.dtype.kind != "f":
             arr = arr.astype(np.float64)
-        self.data = arr
+        self._data = arr
+        self._version = 0
         self.grad = None
         self.requires_grad = bool(requires_grad)
         self.label = label
         _link(self, ())
-        self._op = self._params = self._saved = None
+        self._op = self._params = self._saved = self._versions = None
 
     # ------------------------------------------------------------ array facts
+
+    @property
+    def data(self):
+        """The ndarray (not a copy)."""
+        return self._data
+
+    @data.setter
+    def data(self, value):
+        # a new version: a node that saved this tensor for its backward refuses it now
+        # (``t.data[...] = v`` writes into the array and is not seen; ``t.data += v`` is)
+        self._data = value
+        self._version += 1
 
     shape = property(lambda self: self.data.shape)
     ndim = property(lambda self: self.data.ndim)
@@ -504,12 +521,13 @@ registry.carry(Tensor, unary=_unary, binary=_binary, reflected=_reflected)
 
 def _wrap(arr):
     t = _new(Tensor)
-    t.data = arr if arr.__class__ is np.ndarray else np.asarray(arr)
+    t._data = arr if arr.__class__ is np.ndarray else np.asarray(arr)
+    t._version = 0
     t.grad = None
     t.requires_grad = False
     t.label = ""
     _link(t, ())
-    t._op = t._params = t._saved = None
+    t._op = t._params = t._saved = t._versions = None
     return t
 
 

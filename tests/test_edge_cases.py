@@ -6,6 +6,7 @@ import os
 import numpy as np
 import pytest
 
+import autograd
 import nn
 from autograd import Tensor, Value, no_grad
 from autograd import functional as F
@@ -89,3 +90,20 @@ def test_integer_tensors_compute_in_float():
     w = Tensor(np.ones((1, 1, 2, 2), np.uint8))
     assert F.conv2d(x, w).data.item() == 800.0                  # was 32 (uint8 wrapped)
     assert u.dtype == np.uint8                                   # the data itself is kept
+
+
+def test_changing_a_saved_inputs_data_after_the_forward_is_refused():
+    x = Tensor([1.0, 2.0], requires_grad=True)
+    w = Tensor([3.0, 4.0], requires_grad=True)
+    y = (x * w).sum()
+    w.data += 1.0                       # in place on the array, then assigned: a new version
+    with pytest.raises(RuntimeError, match=r"input 1 of mul \(shape \(2,\)\) had its .data changed"):
+        y.backward()
+    y = (x * w).sum()                   # a fresh forward sees the new numbers: fine
+    y.backward()
+    np.testing.assert_array_equal(x.grad.data, [4.0, 5.0])
+    p = nn.Parameter(np.ones(2))
+    z = (p * p).sum()
+    p.data = np.zeros(2)
+    with pytest.raises(RuntimeError, match="of mul"):
+        autograd.grad(z, [p])
