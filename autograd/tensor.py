@@ -23,8 +23,8 @@ def _apply(op, args, params):
     This is the hot path of every tensor op: no per-op cases, no dict or array copies.
     """
     for a in args:
-        if not isinstance(a, Tensor) or a.data.dtype.kind != "f":
-            args = _nodes(op, args)             # constants, and integer data made float
+        if not isinstance(a, Tensor):
+            args = _nodes(op, args)
             break
     record = False
     if grad_mode.enabled:
@@ -40,10 +40,14 @@ def _apply(op, args, params):
             data = op.forward(args[0]._data, args[1]._data, **params)
         else:
             data = op.forward(*[n._data for n in args], **params)
+        if data.__class__ is not np.ndarray:
+            data = np.asarray(data)
+        if data.dtype.kind != "f":        # integer inputs: computed again in float64
+            args, data, saved = _in_float(op, args, params, record)
     except (ValueError, IndexError, TypeError) as e:
         raise _explain(op, args, params, e) from None
     out = _new(Tensor)
-    out._data = data if data.__class__ is np.ndarray else np.asarray(data)
+    out._data = data
     out._version = 0
     out.grad = None
     out.label = ""
@@ -53,7 +57,8 @@ def _apply(op, args, params):
         out._op = op
         out._params = params or None
         out._saved = saved
-        out._versions = tuple([n._version for n in args])
+        out._versions = ((args[0]._version, args[1]._version) if len(args) == 2
+                         else tuple([n._version for n in args]))
         if watch.state.anomaly:
             watch.note_site(out)
     else:
@@ -71,15 +76,24 @@ def _link(out, args):
     out._more = args[2:]
 
 
+def _in_float(op, args, params, record):
+    """The one promotion rule for integer and bool tensors: an op computes as numpy would,
+    except that a result that would be integer (or bool) is computed again with the integer
+    inputs made float64, so uint8 data never wraps around (200 + 100 is 300.0)."""
+    args = tuple(a if a._data.dtype.kind == "f" else _wrap(a._data.astype(np.float64))
+                 for a in args)
+    raws = [a._data for a in args]
+    if op.saves:
+        data, saved = op.forward(*raws, record=record, **params)
+    else:
+        data, saved = op.forward(*raws, **params), None
+    return args, np.asarray(data), saved
+
+
 def _nodes(op, args):
-    """The operands as float Tensors. The one promotion rule: an op computes in the first
-    float tensor's dtype, else float64; numbers, arrays and integer or bool tensors are
-    converted to it (so uint8 data never wraps around: 200 + 100 is 300.0)."""
-    floats = [a.data.dtype for a in args if isinstance(a, Tensor) and a.data.dtype.kind == "f"]
-    dtype = floats[0] if floats else np.dtype(np.float64)
-    return tuple(a if isinstance(a, Tensor) and a.data.dtype.kind == "f"
-                 else _wrap(a.data.astype(dtype)) if isinstance(a, Tensor)
-                 else _constant(a, dtype, op) for a in args)
+    ref = next(a for a in args if isinstance(a, Tensor))
+    dtype = ref.data.dtype
+    return tuple(a if isinstance(a, Tensor) else _constant(a, dtype, op) for a in args)
 
 
 def _explain(op, args, params, error):
