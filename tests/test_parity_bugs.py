@@ -132,3 +132,31 @@ def test_axis_out_of_range_is_an_index_error_and_a_value_error():
         assert isinstance(info.value, np.exceptions.AxisError)
     with pytest.raises(ValueError, match=r"\(2, 3\).*\(4, 5\)"):
         t + Tensor(np.ones((4, 5)))
+
+
+def test_bug_repros_match_torch():
+    torch = pytest.importorskip("torch")
+    data = np.array([[NAN, -1.0, 0.0], [2.0, 0.0, -3.0]])
+    other = np.array([[1.0, NAN, 0.0], [2.0, 1.0, -4.0]])
+    cases = [
+        (lambda t, o: t.relu(), lambda t, o: t.relu()),
+        (lambda t, o: t.maximum(o), lambda t, o: torch.maximum(t, o)),
+        (lambda t, o: t.minimum(o), lambda t, o: torch.minimum(t, o)),
+        (lambda t, o: t.clip(-1.0, 0.0), lambda t, o: t.clamp(-1.0, 0.0)),
+        (lambda t, o: t ** 0, lambda t, o: t ** 0),
+        (lambda t, o: t[:, (0, 0, 2)] * 2.0, lambda t, o: t[:, (0, 0, 2)] * 2.0),
+        (lambda t, o: F.softmax(t[:, :0], -1), lambda t, o: torch.softmax(t[:, :0], -1)),
+        (lambda t, o: t[:, :0].mean(axis=1), lambda t, o: t[:, :0].mean(dim=1)),
+    ]
+    for ours, theirs in cases:
+        x, o = Tensor(data.copy(), requires_grad=True), Tensor(other.copy(), requires_grad=True)
+        tx = torch.tensor(data, requires_grad=True)
+        to = torch.tensor(other, requires_grad=True)
+        y, ty = ours(x, o), theirs(tx, to)
+        np.testing.assert_array_equal(y.data, ty.detach().numpy())
+        up = np.arange(1.0, y.data.size + 1).reshape(y.shape)
+        y.backward(up)
+        ty.backward(torch.tensor(up))
+        np.testing.assert_array_equal(x.grad.data, tx.grad.numpy())
+        if o.grad is not None:
+            np.testing.assert_array_equal(o.grad.data, to.grad.numpy())
