@@ -16,13 +16,14 @@ from .graph import (
 from .products import einsum, outer, tensordot
 from .scalar import Value
 from .steps import Step, backprop_steps
-from .tensor import Tensor, concat, stack
+from .tensor import Tensor, concat, stack, where
+from .watch import AnomalyError, detect_anomaly
 
 __version__ = "0.1.0"
 
 __all__ = [
-    "ADDER", "DISTRIBUTOR", "ROUTER", "SWAP_MULTIPLIER", "GradcheckError", "Op", "Step",
-    "Tensor", "Value", "backprop_steps", "concat", "einsum", "functional", "grad", "gradcheck",
-    "gradgradcheck", "is_grad_enabled", "jacobian", "no_grad", "numerical_grad", "outer",
-    "stack", "tensordot", "topological_order",
+    "ADDER", "DISTRIBUTOR", "ROUTER", "SWAP_MULTIPLIER", "AnomalyError", "GradcheckError", "Op",
+    "Step", "Tensor", "Value", "backprop_steps", "concat", "detect_anomaly", "einsum", "functional",
+    "grad", "gradcheck", "gradgradcheck", "is_grad_enabled", "jacobian", "no_grad", "numerical_grad",
+    "outer", "stack", "tensordot", "topological_order", "where",
 ]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .graph import grad
+from .graph import grad, raw
 from .scalar import Value
 from .tensor import Tensor
 
@@ -142,8 +142,9 @@ def jacobian(fn, x, max_bytes=64 * 2**20):
     Refuses when it would not fit in ``max_bytes``, saying how much memory it would take:
     the reason engines never form Jacobians.
     """
-    if not isinstance(x, Tensor):
-        x = Tensor(np.asarray(x, dtype=np.float64), requires_grad=True)
+    if not isinstance(x, Tensor) or not x.requires_grad:
+        # like torch's jacobian: the input is differentiated whether or not it asked for it
+        x = Tensor(np.asarray(raw(x), dtype=np.float64), requires_grad=True)
     out = fn(x)
     need = jacobian_bytes(out.data.size, x.data.size)
     if need > max_bytes:
@@ -153,6 +154,8 @@ def jacobian(fn, x, max_bytes=64 * 2**20):
             f"{entries * 4 / 2**30:,.1f} GiB as float32, {need / 2**30:,.1f} GiB as float64 "
             f"(limit {max_bytes / 2**20:.0f} MiB); backprop never forms it")
     J = np.zeros((out.data.size, x.data.size))
+    if not out.requires_grad:               # fn does not depend on x: the zero Jacobian
+        return J
     for row in range(out.data.size):
         seed = np.zeros(out.data.size)
         seed[row] = 1.0

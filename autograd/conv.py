@@ -16,6 +16,8 @@ ordinary broadcast add (a distributor: its gradient is a sum).
 
 from __future__ import annotations
 
+from contextlib import contextmanager
+
 import numpy as np
 
 from .arguments import as_node, check_ndim, pair, shape_of
@@ -145,6 +147,9 @@ def _add_bias(op, y, b, channels):
     return y + _raw_or_node(b).reshape(1, channels, 1, 1)
 
 
+MAX_PADDED = 2**30   # elements of conv2d's zero-padded input (8 GiB as float64)
+
+
 def conv2d(x, w, b=None, stride=1, padding=0, dilation=1, groups=1):
     """2-D cross-correlation, like torch.nn.functional.conv2d.
 
@@ -163,6 +168,13 @@ def conv2d(x, w, b=None, stride=1, padding=0, dilation=1, groups=1):
     check_ndim(op, "input", xs, 4, "(N, C, H, W)")
     check_ndim(op, "weight", ws, 4, "(O, C/groups, kH, kW)")
     groups = _check_groups(op, groups, xs[1], ws[0])
+    if xs[1] == 0 or ws[0] == 0:
+        raise ValueError(f"{op}: input {xs} and weight {ws} need at least one input and one "
+                         "output channel")
+    padded = xs[0] * xs[1] * (xs[2] + 2 * padding[0]) * (xs[3] + 2 * padding[1])
+    if padded > MAX_PADDED:
+        raise ValueError(f"{op}: padding {padding} makes a padded input of {padded:,} elements "
+                         f"(limit {MAX_PADDED:,}); refused before allocating")
     if ws[1] * groups != xs[1]:
         raise ValueError(f"{op}: weight {ws} expects {ws[1]} x groups={groups} = "
                          f"{ws[1] * groups} input channels, but the input has {xs[1]}")
@@ -189,6 +201,9 @@ def conv_transpose2d(x, w, b=None, stride=1, padding=0, output_padding=0, groups
     groups = _check_groups(op, groups, xs[1], None)
     if ws[0] != xs[1]:
         raise ValueError(f"{op}: weight {ws} expects {ws[0]} input channels, but the input has {xs[1]}")
+    if xs[1] == 0 or ws[1] == 0:
+        raise ValueError(f"{op}: input {xs} and weight {ws} need at least one input and one "
+                         "output channel")
     for axis, extra, s, d in zip("HW", output_padding, stride, dilation):
         if extra >= s and extra >= d:
             raise ValueError(f"{op}: output_padding {extra} along {axis} must be smaller than "
@@ -248,18 +263,34 @@ def conv1d(x, w, b=None, stride=1, padding=0, dilation=1, groups=1):
     """
     if len(shape_of(x)) == 2:                               # unbatched (C, L)
         return _unbatched(conv1d, x, w, b, stride, padding, dilation, groups)
-    x4, w4 = _one_d("conv1d", x, w, "(O, C/groups, k)")
-    pad = padding if isinstance(padding, str) else (0, _int(padding))
-    y = conv2d(x4, w4, None, (1, _int(stride)), pad, (1, _int(dilation)), groups)
-    return _with_bias_1d("conv1d", _squeeze(y), b)
+    op = "conv1d"
+    x4, w4 = _one_d(op, x, w, "(O, C/groups, k)")
+    pad = padding if isinstance(padding, str) else (0, _int(padding, "padding", op, 0))
+    with _named(op):
+        y = conv2d(x4, w4, None, (1, _int(stride, "stride", op)), pad,
+                   (1, _int(dilation, "dilation", op)), groups)
+    return _with_bias_1d(op, _squeeze(y), b)
 
 
 def conv_transpose1d(x, w, b=None, stride=1, padding=0, output_padding=0, groups=1, dilation=1):
     """1-D transposed convolution. x: (N, C_in, L), w: (C_in, C_out/groups, k) -> (N, C_out, Lo)."""
-    x4, w4 = _one_d("conv_transpose1d", x, w, "(C_in, C_out/groups, k)")
-    y = conv_transpose2d(x4, w4, None, (1, _int(stride)), (0, _int(padding)),
-                         (0, _int(output_padding)), groups, (1, _int(dilation)))
-    return _with_bias_1d("conv_transpose1d", _squeeze(y), b)
+    op = "conv_transpose1d"
+    x4, w4 = _one_d(op, x, w, "(C_in, C_out/groups, k)")
+    with _named(op):
+        y = conv_transpose2d(x4, w4, None, (1, _int(stride, "stride", op)),
+                             (0, _int(padding, "padding", op, 0)),
+                             (0, _int(output_padding, "output_padding", op, 0)), groups,
+                             (1, _int(dilation, "dilation", op)))
+    return _with_bias_1d(op, _squeeze(y), b)
+
+
+@contextmanager
+def _named(op):
+    """A 1-d conv runs as a 2-d one: its errors name the 1-d op (shapes stay 4-d)."""
+    try:
+        yield
+    except ValueError as e:
+        raise ValueError(f"{op}:" + str(e).split(":", 1)[-1]) from None
 
 
 def _with_bias_1d(op, y, b):
@@ -271,10 +302,13 @@ def _with_bias_1d(op, y, b):
     return y + _raw_or_node(b).reshape(1, -1, 1)
 
 
-def _int(v, name="", op="conv1d"):
-    """A 1-d hyper-parameter given as an int or a 1-tuple (like torch)."""
+def _int(v, name, op, minimum=1):
+    """A 1-d hyper-parameter given as an int or a 1-tuple (like torch), at least ``minimum``."""
     if isinstance(v, (tuple, list)) and len(v) == 1:
         v = v[0]
     if not isinstance(v, (int, np.integer)) or isinstance(v, bool):
-        raise ValueError(f"{op}: 1-d hyper-parameters must be ints, got {v!r}")
+        raise ValueError(f"{op}: {name} must be an int, got {v!r}")
+    if v < minimum:
+        kind = "positive" if minimum == 1 else "non-negative"
+        raise ValueError(f"{op}: {name} must be {kind}, got {v!r}")
     return int(v)

@@ -96,6 +96,8 @@ def _pow_forward(a, exponent):
 
 def _slope(a, exponent):
     """d(a**p)/da = p * a**(p-1), written with pow so it records under create_graph."""
+    if exponent == 0:
+        return 0.0              # x ** 0 is the constant 1, also at x = 0 (torch)
     if exponent == 1:
         return 1.0
     if exponent == 2:
@@ -137,31 +139,42 @@ SIGMOID = Op("sigmoid", "elementwise", _on(_sigmoid(math.tanh), _sigmoid(np.tanh
 # ---------------------------------------------------------------- routers
 
 def _positive(x):
-    """1 where x > 0 else 0 (the relu router's switch), in x's float type."""
+    """1 where x > 0 else 0 (the relu router's switch), in x's float type. A NaN input won:
+    it passes its upstream on, like torch (the test is "not x <= 0")."""
     x = raw(x)
     if x.__class__ is float:
-        return 1.0 if x > 0.0 else 0.0
-    return (x > 0).astype(x.dtype)
+        return 0.0 if x <= 0.0 else 1.0
+    return (~(x <= 0)).astype(x.dtype)
 
 
 def _wins(a, b):
-    """Share of the upstream that max(a, b) routes to a: 1, 0, or 1/2 on ties (torch)."""
+    """Share of the upstream that max(a, b) routes to a: 1, 0, or 1/2 on ties, and 1 where
+    a NaN is involved (the NaN won; torch's rule: 0 only where a < b)."""
     a, b = raw(a), raw(b)
     if a.__class__ is float and b.__class__ is float:
-        return 1.0 if a > b else (0.5 if a == b else 0.0)
+        return 0.0 if a < b else (0.5 if a == b else 1.0)
     dtype = np.result_type(a, b)
-    return ((a > b) + 0.5 * (a == b)).astype(dtype)
+    return (1.0 - (a < b) - 0.5 * (a == b)).astype(dtype)
 
 
-RELU = Op("relu", ROUTER, _on(lambda x: x if x > 0.0 else 0.0, lambda x: np.maximum(x, 0)),
+def _max2(a, b):
+    """max(a, b) that propagates NaN like np.maximum (Python's max(1, nan) is 1)."""
+    return a if (a > b or a != a) else b
+
+
+def _min2(a, b):
+    return a if (a < b or a != a) else b
+
+
+RELU = Op("relu", ROUTER, _on(lambda x: 0.0 if x <= 0.0 else x, lambda x: np.maximum(x, 0)),
           backward=(lambda g, out, x: g * _positive(x),),
          jacobian=("diag(x > 0)",), method="relu")
 
-MAX = Op("max", ROUTER, lambda a, b: max(a, b) if a.__class__ is float else np.maximum(a, b),
+MAX = Op("max", ROUTER, lambda a, b: _max2(a, b) if a.__class__ is float else np.maximum(a, b),
          backward=(lambda g, out, a, b: g * _wins(a, b), lambda g, out, a, b: g * _wins(b, a)),
          jacobian=("diag(a > b)", "diag(b > a)"), check=_broadcastable, method="max")
 
-MIN = Op("min", ROUTER, lambda a, b: min(a, b) if a.__class__ is float else np.minimum(a, b),
+MIN = Op("min", ROUTER, lambda a, b: _min2(a, b) if a.__class__ is float else np.minimum(a, b),
          backward=(lambda g, out, a, b: g * _wins(b, a), lambda g, out, a, b: g * _wins(a, b)),
          jacobian=("diag(a < b)", "diag(b < a)"), check=_broadcastable, method="min")
 

@@ -14,6 +14,7 @@ from .conv import conv2d as conv2d
 from .conv import conv2d_weight as conv2d_weight
 from .conv import conv_transpose1d as conv_transpose1d
 from .conv import conv_transpose2d as conv_transpose2d
+from .errors import check_axis
 from .graph import Op
 from .pool import avg_pool2d as avg_pool2d
 from .pool import max_pool2d as max_pool2d
@@ -38,11 +39,15 @@ def tanh(x):
 
 
 def _softmax(x, axis):
+    if x.size == 0:             # an empty axis: nothing to normalise (torch returns it empty)
+        return np.ones_like(x)
     e = np.exp(x - x.max(axis=axis, keepdims=True))
     return e / e.sum(axis=axis, keepdims=True)
 
 
 def _log_softmax(x, axis):
+    if x.size == 0:
+        return np.zeros_like(x)
     shifted = x - x.max(axis=axis, keepdims=True)
     return shifted - np.log(np.exp(shifted).sum(axis=axis, keepdims=True))
 
@@ -60,20 +65,22 @@ LOG_SOFTMAX = Op(
 
 def _axis(x, axis, name):
     x = x if isinstance(x, Tensor) else Tensor(x)
-    if not -x.ndim <= axis < max(x.ndim, 1):
-        raise ValueError(f"{name}: axis {axis} is out of range for shape {x.shape}")
-    return x, axis % max(x.ndim, 1)
+    return x, check_axis(axis, x.ndim, name, x.shape)
 
 
 def softmax(x, axis=-1):
     """Numerically stable softmax along ``axis``."""
     x, axis = _axis(x, axis, "softmax")
+    if x.ndim == 0:             # a 0-d tensor is a one-element axis, like torch
+        return SOFTMAX(x.reshape(1), axis=0).reshape(())
     return SOFTMAX(x, axis=axis)
 
 
 def log_softmax(x, axis=-1):
     """Numerically stable log-softmax along ``axis`` (finite for logits of +-1000)."""
     x, axis = _axis(x, axis, "log_softmax")
+    if x.ndim == 0:
+        return LOG_SOFTMAX(x.reshape(1), axis=0).reshape(())
     return LOG_SOFTMAX(x, axis=axis)
 
 

@@ -16,6 +16,8 @@ import threading
 from contextlib import contextmanager
 
 from . import registry
+from .watch import check_step, hooks_live, run_hooks
+from .watch import state as watch_state
 
 # The four gate patterns of backprop (plus honest names used by other ops).
 DISTRIBUTOR = "distributor"
@@ -264,17 +266,24 @@ def run_backward(root, seed, create_graph=False, accumulate=True, wanted=None, o
     accumulate: add each node's gradient into its ``.grad``.
     wanted: set of nodes whose gradients to return (dict node -> gradient).
     on_step(node, parts, g, contributions): called per visited node, for step records.
+    Two optional steps (watch.py) run only while something is watched: a node's hooks see
+    (and may replace) its summed gradient, and under detect_anomaly each op's input
+    gradients are checked for NaN/inf.
     """
     grads = {root: seed}
     parts = {root: [seed]} if on_step is not None else None
     found = {}
     pop = grads.pop
-    unrolled = on_step is None          # step records need the general path's parts
+    hooked = hooks_live[0] > 0
+    checking = watch_state.anomaly
+    unrolled = on_step is None and not checking  # steps and checks need the general path
     with _graph_mode(create_graph):
         for node in reversed(topological_order(root)):
             g = pop(node, None)
             if g is None:
                 continue                        # no path from root reaches this node
+            if hooked:
+                g = run_hooks(node, g, create_graph)
             if accumulate:
                 node._accumulate_grad(g)
             if wanted is not None and node in wanted:
@@ -284,15 +293,30 @@ def run_backward(root, seed, create_graph=False, accumulate=True, wanted=None, o
                 if on_step is not None:
                     on_step(node, parts.pop(node, ()), g, None)
                 continue
+            if node._versions is not None:
+                _check_versions(node)
             if op._two_rules and unrolled:
                 _two_input_gate(node, op, g, grads, create_graph)
                 continue
             sent = [None if c is None else _send(grads, p, c)
                     for p, c in zip(node._parents, _input_grads(node, g, create_graph))]
+            if checking:
+                check_step(node, g, sent)
             if on_step is not None:
                 _keep_parts(parts, node._parents, sent)
                 on_step(node, parts.pop(node, ()), g, sent)
     return found
+
+
+def _check_versions(node):
+    """Refuse a node whose inputs' data was replaced after the forward (torch's version
+    counter): its rules would read the new numbers and give a wrong gradient silently."""
+    for i, (p, version) in enumerate(zip(node._parents, node._versions)):
+        if p._version != version:
+            raise RuntimeError(
+                f"backward: input {i} of {node.op} (shape {p.shape}) had its .data changed after "
+                f"the forward (version {version} -> {p._version}); the gradient would use the "
+                "new numbers: run the forward again")
 
 
 def _input_grads(node, g, create_graph):

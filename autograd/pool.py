@@ -99,6 +99,8 @@ def _pool_args(op, x, kernel_size, stride, padding, dilation=1, ceil_mode=False)
     dilation = pair(dilation, "dilation", op)
     xs = shape_of(x)
     check_ndim(op, "input", xs, 4, "(N, C, H, W)")
+    if xs[1] == 0:                      # torch refuses it too
+        raise ValueError(f"{op}: input {xs} has no channels")
     for axis, p, k in zip("HW", padding, effective(kernel, dilation)):
         if p > k // 2:
             raise ValueError(f"{op}: padding {p} along {axis} must be at most half the kernel "

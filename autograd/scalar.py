@@ -29,9 +29,16 @@ def _fill(out, op, parents, data, params=None):
         out._op = op
     else:
         out._in0 = None
+        out._in1 = NOT_RECORDED
         out._op = None
     out._params = params
     return out
+
+
+# Marks a Value an op made under no_grad (a leaf with no graph behind it), so its backward
+# raises as a Tensor's does. It sits in the second input's slot, which a node without a
+# first input never reads: no extra slot on every Value.
+NOT_RECORDED = object()
 
 
 def _binary(op):
@@ -52,7 +59,8 @@ def _binary(op):
             out._in1 = other
             out._op = op
         else:
-            out._in0 = out._in1 = out._op = None
+            out._in0 = out._op = None
+            out._in1 = NOT_RECORDED
         return out
     return method
 
@@ -80,6 +88,7 @@ class Value(Node):
     __slots__ = ("_in0", "_in1", "_op", "_params", "data", "grad", "label")
     requires_grad = True
     _saved = None        # no Value op saves anything for its backward
+    _versions = None     # nor counts versions of its inputs (a float cannot change in place)
 
     def __init__(self, data, label=""):
         if isinstance(data, Value):
@@ -108,6 +117,9 @@ class Value(Node):
         return _fill(_new(Value), op, values, data, params or None)
 
     def _seed(self, grad, create_graph):
+        if self._in1 is NOT_RECORDED:
+            raise RuntimeError("backward: this Value was computed under no_grad (no graph was "
+                               "recorded)")
         g = 1.0 if grad is None else float(raw_number(grad, "backward: grad"))
         return Value(g) if create_graph else g
 

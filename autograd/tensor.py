@@ -8,8 +8,10 @@ import numpy as np
 
 from . import elementwise as ew
 from . import reductions as rd
-from . import registry
+from . import registry, watch
+from . import shape_ops as so
 from . import tensor_ops as ts
+from .errors import check_axis
 from .graph import Node, grad_mode
 
 _new = object.__new__
@@ -34,15 +36,20 @@ def _apply(op, args, params):
     saved = None
     try:
         if op.saves:      # told whether its node is recorded: saves nothing when not
-            data, saved = op.forward(*[n.data for n in args], record=record, **params)
+            data, saved = op.forward(*[n._data for n in args], record=record, **params)
         elif len(args) == 2:
-            data = op.forward(args[0].data, args[1].data, **params)
+            data = op.forward(args[0]._data, args[1]._data, **params)
         else:
-            data = op.forward(*[n.data for n in args], **params)
+            data = op.forward(*[n._data for n in args], **params)
+        if data.__class__ is not np.ndarray:
+            data = np.asarray(data)
+        if data.dtype.kind != "f":        # integer inputs: computed again in float64
+            args, data, saved = _in_float(op, args, params, record)
     except (ValueError, IndexError, TypeError) as e:
         raise _explain(op, args, params, e) from None
     out = _new(Tensor)
-    out.data = data if data.__class__ is np.ndarray else np.asarray(data)
+    out._data = data
+    out._version = 0
     out.grad = None
     out.label = ""
     if record:
@@ -51,10 +58,14 @@ def _apply(op, args, params):
         out._op = op
         out._params = params or None
         out._saved = saved
+        out._versions = ((args[0]._version, args[1]._version) if len(args) == 2
+                         else tuple([n._version for n in args]))
+        if watch.state.anomaly:
+            watch.note_site(out)
     else:
         out.requires_grad = False
         _link(out, ())
-        out._op = out._params = out._saved = None
+        out._op = out._params = out._saved = out._versions = None
     return out
 
 
@@ -64,6 +75,20 @@ def _link(out, args):
     out._in0 = args[0] if args else None
     out._in1 = args[1] if len(args) > 1 else None
     out._more = args[2:]
+
+
+def _in_float(op, args, params, record):
+    """The one promotion rule for integer and bool tensors: an op computes as numpy would,
+    except that a result that would be integer (or bool) is computed again with the integer
+    inputs made float64, so uint8 data never wraps around (200 + 100 is 300.0)."""
+    args = tuple(a if a._data.dtype.kind == "f" else _wrap(a._data.astype(np.float64))
+                 for a in args)
+    raws = [a._data for a in args]
+    if op.saves:
+        data, saved = op.forward(*raws, record=record, **params)
+    else:
+        data, saved = op.forward(*raws, **params), None
+    return args, np.asarray(data), saved
 
 
 def _nodes(op, args):
@@ -114,8 +139,11 @@ class Tensor(Node):
     copied: a Tensor made from an ndarray shares its memory.
     """
 
-    __slots__ = ("_in0", "_in1", "_more", "_op", "_params", "_saved", "data", "grad", "label",
-                 "requires_grad")
+    # _hooks is set only by register_hook (read with getattr while hooks exist). _version
+    # counts assignments to .data; _versions holds the inputs' versions when the node was
+    # recorded (None for a leaf), so backward can refuse inputs changed since the forward.
+    __slots__ = ("_data", "_hooks", "_in0", "_in1", "_more", "_op", "_params", "_saved",
+                 "_version", "_versions", "grad", "label", "requires_grad")
     _broadcasts = True
     __array_ufunc__ = None  # numpy defers to our reflected operators: ndarray * Tensor works
 
@@ -132,14 +160,27 @@ class Tensor(Node):
             arr = arr.astype(np.float64)
         if requires_grad and arr.dtype.kind != "f":
             arr = arr.astype(np.float64)
-        self.data = arr
+        self._data = arr
+        self._version = 0
         self.grad = None
         self.requires_grad = bool(requires_grad)
         self.label = label
         _link(self, ())
-        self._op = self._params = self._saved = None
+        self._op = self._params = self._saved = self._versions = None
 
     # ------------------------------------------------------------ array facts
+
+    @property
+    def data(self):
+        """The ndarray (not a copy)."""
+        return self._data
+
+    @data.setter
+    def data(self, value):
+        # a new version: a node that saved this tensor for its backward refuses it now
+        # (``t.data[...] = v`` writes into the array and is not seen; ``t.data += v`` is)
+        self._data = value
+        self._version += 1
 
     shape = property(lambda self: self.data.shape)
     ndim = property(lambda self: self.data.ndim)
@@ -178,6 +219,19 @@ class Tensor(Node):
 
     def zero_grad(self):
         self.grad = None
+
+    def register_hook(self, fn):
+        """Call ``fn(grad)`` with this tensor's gradient during backward (once it is summed
+        over all uses); a Tensor or array it returns replaces the gradient. Returns a handle
+        with ``.remove()``."""
+        return watch.register_hook(self, fn)
+
+    def retain_grad(self):
+        """For PyTorch code: here every tensor that needs a gradient keeps ``.grad`` after
+        backward, intermediates included (a teaching engine shows them all), so this only
+        checks that the tensor needs one."""
+        if not self.requires_grad:
+            raise RuntimeError("retain_grad: this tensor does not require grad")
 
     def __repr__(self):
         data = self.data + 0.0 if self.data.dtype.kind == "f" else self.data  # no "-0."
@@ -361,10 +415,16 @@ class Tensor(Node):
         return _apply(ts.RESHAPE, (self,), {"shape": target})
 
     def transpose(self, *axes):
+        """numpy's meaning: ``t.transpose()`` reverses the axes, ``t.transpose(axes)`` permutes.
+        ``t.transpose(0, 1)`` on a 2-D tensor is refused: numpy reads it as "keep the order",
+        torch as "swap", and the two disagree (use .T, .permute or .swapaxes)."""
         if not axes:
             axes = tuple(reversed(range(self.ndim)))
         elif len(axes) == 1 and isinstance(axes[0], (tuple, list)):
             axes = tuple(axes[0])
+        elif len(axes) == 2 and (self.ndim != 2 or [a % 2 for a in axes] == [0, 1]):
+            raise ValueError(f"transpose{axes} on a {self.ndim}-d tensor is ambiguous (numpy keeps "
+                             "the order, torch swaps): use .T, .permute(...) or .swapaxes(a, b)")
         if sorted(a % max(self.ndim, 1) for a in axes) != list(range(self.ndim)) or len(axes) != self.ndim:
             raise ValueError(f"transpose: axes {axes} are not a permutation for shape {self.shape}")
         return _apply(ts.TRANSPOSE, (self,), {"axes": tuple(a % self.ndim for a in axes)})
@@ -374,21 +434,153 @@ class Tensor(Node):
         return self.transpose()
 
     def swapaxes(self, a, b):
-        for ax in (a, b):
-            if not -self.ndim <= ax < self.ndim:
-                raise ValueError(f"swapaxes: axis {ax} is out of range for shape {self.shape}")
+        a, b = (check_axis(ax, self.ndim, "swapaxes", self.shape) for ax in (a, b))
+        if self.ndim == 0:
+            return _apply(ts.TRANSPOSE, (self,), {"axes": ()})
         axes = list(range(self.ndim))
         axes[a], axes[b] = axes[b], axes[a]
         return _apply(ts.TRANSPOSE, (self,), {"axes": tuple(axes)})
-
-    def flatten(self):
-        return self.reshape(-1)
 
     def broadcast_to(self, shape):
         return _apply(ts.BROADCAST_TO, (self,), {"shape": tuple(shape)})
 
     def __getitem__(self, index):
         return _apply(ts.GETITEM, (self,), {"index": _index(index)})
+
+    # torch's shape methods (shape_ops.py); dim= and axis= are the same thing
+
+    def flip(self, dims):
+        """Reverse the order along ``dims`` (an int or a tuple): the lecture's flipped filter
+        is ``w.flip((-2, -1))``."""
+        axes = (dims,) if isinstance(dims, (int, np.integer)) else tuple(dims)
+        axes = tuple(check_axis(a, self.ndim, "flip", self.shape) for a in axes)
+        if len(set(axes)) != len(axes):
+            raise ValueError(f"flip: repeated axis in {dims}")
+        return _apply(so.FLIP, (self,), {"axes": axes})
+
+    def squeeze(self, dim=None):
+        """Drop axes of size 1 (all of them, or ``dim``: an int or a tuple; a ``dim`` whose
+        size is not 1 is kept, like torch)."""
+        if dim is None:
+            dims = range(self.ndim)
+        else:
+            dims = (dim,) if isinstance(dim, (int, np.integer)) else tuple(dim)
+            dims = [check_axis(d, self.ndim, "squeeze", self.shape) for d in dims]
+        shape = tuple(n for i, n in enumerate(self.shape) if not (i in dims and n == 1))
+        return _apply(so.SQUEEZE, (self,), {"shape": shape})
+
+    def unsqueeze(self, dim):
+        """A new axis of size 1 at ``dim`` (-ndim-1 <= dim <= ndim, like torch)."""
+        dim = check_axis(dim, self.ndim + 1, "unsqueeze", self.shape)
+        shape = (*self.shape[:dim], 1, *self.shape[dim:])
+        return _apply(so.UNSQUEEZE, (self,), {"shape": shape})
+
+    def permute(self, *dims):
+        """Reorder the axes: ``t.permute(2, 0, 1)`` (or a tuple), like torch."""
+        dims = tuple(dims[0]) if len(dims) == 1 and isinstance(dims[0], (tuple, list)) else dims
+        axes = tuple(check_axis(d, self.ndim, "permute", self.shape) for d in dims)
+        if sorted(axes) != list(range(self.ndim)):
+            raise ValueError(f"permute: {dims} is not a permutation of the {self.ndim} axes "
+                             f"of shape {self.shape}")
+        return _apply(so.PERMUTE, (self,), {"axes": axes})
+
+    def flatten(self, start_dim=0, end_dim=-1):
+        """Merge axes start_dim..end_dim (inclusive) into one; ``t.flatten()`` is 1-D."""
+        if self.ndim == 0:
+            return _apply(so.FLATTEN, (self,), {"shape": (1,)})
+        a = check_axis(start_dim, self.ndim, "flatten", self.shape)
+        b = check_axis(end_dim, self.ndim, "flatten", self.shape)
+        if a > b:
+            raise ValueError(f"flatten: start_dim {start_dim} comes after end_dim {end_dim} "
+                             f"for shape {self.shape}")
+        merged = int(np.prod(self.shape[a:b + 1], dtype=np.int64))
+        return _apply(so.FLATTEN, (self,), {"shape": (*self.shape[:a], merged, *self.shape[b + 1:])})
+
+    def expand(self, *sizes):
+        """Broadcast to ``sizes`` (new axes in front; -1 keeps a size), like torch: the copy
+        gate, whose backward sums the copies."""
+        sizes = tuple(sizes[0]) if len(sizes) == 1 and isinstance(sizes[0], (tuple, list)) else sizes
+        lead = len(sizes) - self.ndim
+        if lead < 0:
+            raise ValueError(f"expand: {len(sizes)} sizes for a {self.ndim}-d tensor {self.shape}")
+        shape = []
+        for i, n in enumerate(sizes):
+            if n == -1:
+                if i < lead:
+                    raise ValueError(f"expand: -1 is not allowed for the new leading axis {i}")
+                n = self.shape[i - lead]
+            elif not isinstance(n, (int, np.integer)) or isinstance(n, bool) or n < 0:
+                raise ValueError(f"expand: sizes must be non-negative ints or -1, got {sizes}")
+            elif i >= lead and self.shape[i - lead] not in (1, n):
+                raise ValueError(f"expand: cannot expand shape {self.shape} to {sizes} "
+                                 f"(axis {i} has size {self.shape[i - lead]}, not 1)")
+            shape.append(int(n))
+        return _apply(ts.BROADCAST_TO, (self,), {"shape": tuple(shape)})
+
+    def repeat(self, *reps):
+        """Tile the tensor: ``t.repeat(2, 3)`` (torch's repeat, numpy's tile); at least one
+        count per axis. Backward sums the copies (adder)."""
+        reps = tuple(reps[0]) if len(reps) == 1 and isinstance(reps[0], (tuple, list)) else reps
+        if len(reps) < self.ndim:
+            raise ValueError(f"repeat: {len(reps)} counts for a {self.ndim}-d tensor "
+                             f"{self.shape}: give at least one per axis")
+        if not all(isinstance(r, (int, np.integer)) and not isinstance(r, bool) and r >= 0
+                   for r in reps):
+            raise ValueError(f"repeat: counts must be non-negative ints, got {reps}")
+        return _apply(so.TILE, (self,), {"reps": tuple(int(r) for r in reps)})
+
+    def tile(self, *reps):
+        """numpy's tile: fewer counts than axes repeat the last axes (torch's tile)."""
+        reps = tuple(reps[0]) if len(reps) == 1 and isinstance(reps[0], (tuple, list)) else reps
+        return self.repeat(*((1,) * (self.ndim - len(reps)) + tuple(reps)))
+
+    def split(self, split_size_or_sections, dim=0):
+        """Pieces along ``dim``: each of size ``split_size`` (the last may be smaller), or of
+        the listed sizes (which must add up to the axis length), like torch. Each piece is a
+        getitem (gather) node."""
+        d = check_axis(dim, self.ndim, "split", self.shape)
+        n = self.shape[d]
+        sizes = split_size_or_sections
+        if isinstance(sizes, (int, np.integer)) and not isinstance(sizes, bool):
+            if sizes < 1:
+                raise ValueError(f"split: split_size must be positive, got {sizes}")
+            sizes = [min(sizes, n - s) for s in range(0, n, sizes)] or [0]
+        elif isinstance(sizes, (tuple, list)) and all(
+                isinstance(s, (int, np.integer)) and not isinstance(s, bool) and s >= 0 for s in sizes):
+            if sum(sizes) != n:
+                raise ValueError(f"split: sizes {list(sizes)} add up to {sum(sizes)}, but axis "
+                                 f"{dim} of shape {self.shape} has length {n}")
+        else:
+            raise ValueError(f"split: give an int or a list of sizes, got {sizes!r}")
+        pieces, start = [], 0
+        for size in sizes:
+            pieces.append(self[(slice(None),) * d + (slice(start, start + size),)])
+            start += size
+        return tuple(pieces)
+
+    def chunk(self, chunks, dim=0):
+        """``chunks`` pieces (or fewer) of equal size ceil(n / chunks) along ``dim``."""
+        if not isinstance(chunks, (int, np.integer)) or isinstance(chunks, bool) or chunks < 1:
+            raise ValueError(f"chunk: chunks must be a positive int, got {chunks!r}")
+        n = self.shape[check_axis(dim, self.ndim, "chunk", self.shape)]
+        return self.split(max(-(-n // chunks), 1), dim)
+
+    def masked_fill(self, mask, value):
+        """``value`` where ``mask`` is True, self elsewhere (where with a constant: the
+        upstream reaches self only where the mask is False)."""
+        return where(mask, value, self)
+
+    def clip(self, min=None, max=None):
+        """Values limited to [min, max] (either may be None): a router whose upstream passes
+        where min <= x <= max (the bounds included, like torch)."""
+        for name, b in (("min", min), ("max", max)):
+            if b is not None and (isinstance(b, bool) or not isinstance(b, (int, float, np.number))):
+                raise TypeError(f"clip: {name} must be a number or None, got {type(b).__name__}")
+        if min is None and max is None:
+            raise ValueError("clip: give min, max or both")
+        return _apply(so.CLIP, (self,), {"lo": min, "hi": max})
+
+    clamp = clip
 
 
 registry.carry(Tensor, unary=_unary, binary=_binary, reflected=_reflected)
@@ -398,12 +590,13 @@ registry.carry(Tensor, unary=_unary, binary=_binary, reflected=_reflected)
 
 def _wrap(arr):
     t = _new(Tensor)
-    t.data = arr if arr.__class__ is np.ndarray else np.asarray(arr)
+    t._data = arr if arr.__class__ is np.ndarray else np.asarray(arr)
+    t._version = 0
     t.grad = None
     t.requires_grad = False
     t.label = ""
     _link(t, ())
-    t._op = t._params = t._saved = None
+    t._op = t._params = t._saved = t._versions = None
     return t
 
 
@@ -424,11 +617,7 @@ def _axes(axis, ndim, name):
     if axis is None:
         return None
     axes = (axis,) if isinstance(axis, (int, np.integer)) else tuple(axis)
-    out = []
-    for a in axes:
-        if not -ndim <= a < max(ndim, 1) or (ndim == 0 and a not in (0, -1)):
-            raise ValueError(f"{name}: axis {a} is out of range for a {ndim}-d tensor")
-        out.append(int(a) % max(ndim, 1))
+    out = [check_axis(a, ndim, name) for a in axes]
     if len(set(out)) != len(out):
         raise ValueError(f"{name}: repeated axis in {axis}")
     return tuple(sorted(out)) if ndim else None
@@ -442,11 +631,35 @@ def _index(index):
 
 
 def _index_part(i):
+    # a tuple inside the index tuple is an integer array to numpy (x[:, (0, 0)]): made one
+    # here so the backward scatters with np.add.at and repeats accumulate
     if isinstance(i, Tensor):
         return i.data
-    if isinstance(i, list):
+    if isinstance(i, (list, tuple)):
         return np.asarray(i)
     return i
+
+
+def where(condition, a, b):
+    """``a`` where ``condition`` is True, else ``b`` (broadcast together), like torch.where:
+    a router, each element's upstream goes to the input it came from. a and b may be
+    Tensors, arrays or numbers; condition is a boolean array (or Tensor), never
+    differentiated."""
+    cond = np.asarray(condition.data if isinstance(condition, Tensor) else condition)
+    if cond.dtype != np.bool_:
+        raise TypeError(f"where: condition must be boolean, got dtype {cond.dtype}")
+    if not isinstance(a, Tensor) and not isinstance(b, Tensor):
+        a = Tensor(a)
+    try:
+        shape = np.broadcast_shapes(cond.shape, np.shape(raw_data(a)), np.shape(raw_data(b)))
+    except ValueError:
+        raise ValueError(f"where: condition {cond.shape}, a {np.shape(raw_data(a))} and "
+                         f"b {np.shape(raw_data(b))} cannot broadcast") from None
+    return _apply(so.WHERE, (a, b), {"cond": np.broadcast_to(cond, shape)})
+
+
+def raw_data(x):
+    return x.data if isinstance(x, Tensor) else x
 
 
 def concat(tensors, axis=0):
@@ -473,6 +686,4 @@ def stack(tensors, axis=0):
     if len(shapes) != 1:
         raise ValueError(f"stack: all shapes must match, got {sorted(shapes)}")
     ndim = tensors[0].ndim + 1
-    if not -ndim <= axis < ndim:
-        raise ValueError(f"stack: axis {axis} is out of range for {ndim}-d result")
-    return ts.STACK(*tensors, axis=axis % ndim)
+    return ts.STACK(*tensors, axis=check_axis(axis, ndim, "stack"))

@@ -74,6 +74,20 @@ def _size(shape, axis):
     return math.prod(shape[i] for i in axis) if axis is not None else math.prod(shape)
 
 
+def _mean(x, axis, keepdims):
+    """sum / n; an empty axis (n = 0) gives nan like torch, without numpy's warning."""
+    total = x.sum(axis=axis, keepdims=keepdims)
+    n = _size(x.shape, axis)
+    return total / n if n else total * np.nan
+
+
+def _reciprocal_size(shape, axis):
+    """1/n for mean's backward; n = 0 only when the input is empty (any factor gives an
+    empty gradient)."""
+    n = _size(shape, axis)
+    return 1.0 / n if n else 0.0
+
+
 SUM = Op(
     "sum", DISTRIBUTOR, lambda x, axis, keepdims: x.sum(axis=axis, keepdims=keepdims),
     backward=(lambda g, out, x, axis, keepdims:
@@ -82,9 +96,9 @@ SUM = Op(
 
 MEAN = Op(
     "mean", DISTRIBUTOR,
-    lambda x, axis, keepdims: x.sum(axis=axis, keepdims=keepdims) / _size(x.shape, axis),
+    _mean,
     backward=(lambda g, out, x, axis, keepdims: BROADCAST_TO(
-        _expand(g, x.shape, axis, keepdims) * (1.0 / _size(x.shape, axis)), shape=x.shape),),
+        _expand(g, x.shape, axis, keepdims) * _reciprocal_size(x.shape, axis), shape=x.shape),),
     jacobian=("1/n: upstream / n copied to every element",))
 
 

@@ -18,6 +18,10 @@ def effective(kernel, dilation):
 
 def out_size(op, size, kernel, stride, padding, dilation):
     """(Ho, Wo) of a window op, or a ValueError when the window cannot fit."""
+    if 0 in tuple(size):
+        raise ValueError(f"{op}: input has an empty spatial size {tuple(size)}")
+    if min(kernel) < 1:
+        raise ValueError(f"{op}: kernel size {tuple(kernel)} must be positive")
     span = effective(kernel, dilation)
     out = []
     for axis, n, k, s, p in zip("HW", size, span, stride, padding):

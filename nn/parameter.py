@@ -6,8 +6,6 @@ import numpy as np
 
 from autograd import Tensor
 
-_data_slot = Tensor.data  # the slot descriptor the engine reads and writes
-
 
 class Parameter(Tensor):
     """A leaf Tensor with requires_grad=True. ``p.data = array`` replaces its values.
@@ -23,20 +21,13 @@ class Parameter(Tensor):
             arr = arr.astype(np.float32)
         super().__init__(arr, requires_grad=True, label=label)
 
-    @property
-    def data(self):
-        return _data_slot.__get__(self)
-
-    @data.setter
-    def data(self, value):
+    def _set_data(self, value):
         arr = np.asarray(value.data if isinstance(value, Tensor) else value)
         if arr.dtype.kind != "f":
-            try:
-                old = _data_slot.__get__(self)
-                arr = arr.astype(old.dtype)
-            except AttributeError:  # first assignment, from __init__
-                arr = arr.astype(np.float32)
-        _data_slot.__set__(self, arr)
+            arr = arr.astype(self.data.dtype)
+        Tensor.data.fset(self, arr)     # counts a new version
+
+    data = property(Tensor.data.fget, _set_data, doc="The ndarray; assigning keeps it float.")
 
     def __repr__(self):
         body = np.array2string(self.data, precision=4, separator=", ", prefix="Parameter(")

@@ -3,11 +3,13 @@ them back with every member validated before its data is read (see nn/npz_reader
 
 from __future__ import annotations
 
+import io
 import os
 
 import numpy as np
 
 from autograd import Tensor
+from autograd.safe_files import write_file
 
 from .npz_reader import MAX_BYTES, read_npz
 
@@ -26,8 +28,9 @@ def save(obj, path):
         if a.dtype.kind not in "biuf":
             raise TypeError(f"save: {k!r} has dtype {a.dtype}; only numeric arrays are saved")
         arrays[str(k)] = a
-    with open(os.fspath(path), "wb") as f:  # a file object: numpy adds no ".npz" suffix
-        np.savez(f, **arrays)
+    buffer = io.BytesIO()                  # a file object: numpy adds no ".npz" suffix
+    np.savez(buffer, **arrays)
+    write_file(os.fspath(path), buffer.getvalue())   # never through a link at path
 
 
 def load(path, *, allow_nonfinite=False, max_bytes=MAX_BYTES):

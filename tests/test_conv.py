@@ -317,7 +317,7 @@ BAD = [
     (F.conv2d_weight, (_x(1, 1, 5, 5), _x(1, 2, 4, 3), 3), {},
      r"upstream \(1, 2, 4, 3\) does not match input \(1, 1, 5, 5\): expected \(1, 2, 3, 3\)"),
     (F.conv1d, (_x(1, 5, 5), _x(1, 5, 3, 3)), {}, r"conv1d: weight must be 3-d"),
-    (F.conv1d, (_x(1, 5, 5), _x(1, 5, 3)), {"stride": (1, 2)}, r"conv1d: 1-d hyper-parameters"),
+    (F.conv1d, (_x(1, 5, 5), _x(1, 5, 3)), {"stride": (1, 2)}, r"conv1d: stride must be an int"),
 ]
 
 

@@ -62,9 +62,10 @@ def window_scatter(g, index, size, kernel_size, stride, padding, dilation):
     ph, pw = padding
     full = (g.shape[0], g.shape[1], size[0] + 2 * ph, size[1] + 2 * pw)
     separate = _separate(kernel_size, stride, dilation)
-    # every element in exactly one window: no zeros needed
-    tiled = all(n == o * s and s == k for n, o, s, k in
-                zip(full[2:], g.shape[2:], stride, effective(kernel_size, dilation)))
+    # every element in exactly one window: no zeros needed. Dilated windows have holes, so
+    # they never tile: without this the holes kept a reused buffer's old numbers (NaN)
+    tiled = dilation == (1, 1) and all(n == o * s and s == k for n, o, s, k in
+                                       zip(full[2:], g.shape[2:], stride, kernel_size))
     # work (and return) in the layout of the pooled input, which index shares: the
     # router downstream (relu's mask) then multiplies matching layouts (~3x faster)
     layout = memory_order(index)
