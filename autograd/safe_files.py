@@ -14,6 +14,8 @@ import tempfile
 from pathlib import Path
 
 _PREFIX = ".chainrule-"
+_UMASK = os.umask(0)  # read once, at import: the mask open() would apply to a new file
+os.umask(_UMASK)
 
 
 class UnsafePath(ValueError):
@@ -59,6 +61,7 @@ def write_file(path, data):
     try:
         with os.fdopen(fd, "wb") as f:
             f.write(raw)
+        os.chmod(tmp, 0o666 & ~_UMASK)  # mkstemp makes 0600; give what open() would
         os.replace(tmp, path)  # replaces, never follows, whatever is at path now
     except BaseException:
         if os.path.lexists(tmp):

@@ -177,3 +177,12 @@ def test_out_values_that_look_like_options_are_folders(tmp_path, monkeypatch):
     assert sorted(p.name for p in tmp_path.iterdir()) == ["-Tpng", "-ofoo"]
     assert (tmp_path / "-ofoo" / "graph.svg").read_text().lstrip().startswith("<?xml")
     assert (tmp_path / "-Tpng" / "stepper.html").exists()
+
+
+def test_written_files_get_the_permissions_open_would_give(tmp_path, monkeypatch):
+    """write_file goes through a private temporary file (mode 0600); the result must still be
+    readable as the user's umask allows (e.g. a stepper page served to a class)."""
+    from autograd import safe_files
+    monkeypatch.setattr(safe_files, "_UMASK", 0o022)
+    path = write_file(tmp_path / "page.html", "hello")
+    assert os.stat(path).st_mode & 0o777 == 0o644
