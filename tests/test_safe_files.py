@@ -1,26 +1,19 @@
 """Files are written only where asked: never through a link, never a user path where a
 renderer could read it as an option, every CLI destination checked before any output."""
 
-import io
 import os
 import sys
 from pathlib import Path
 
 import pytest
+from helpers import run
 
 import viz
 from autograd import Value
-from viz import cli
 from viz.render import find_renderer
 from viz.safe_files import OutDir, UnsafePath, write_file
 
 needs_renderer = pytest.mark.skipif(find_renderer() is None, reason="no Graphviz renderer installed")
-
-
-def run(*argv):
-    out, err = io.StringIO(), io.StringIO()
-    code = cli.main(list(argv), stdout=out, stderr=err)
-    return code, out.getvalue(), err.getvalue()
 
 
 def drawing():
