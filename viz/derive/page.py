@@ -10,14 +10,13 @@ fragment: ``#step=3`` (1-based frame), ``#node=2`` (first frame of the 2nd deriv
 from __future__ import annotations
 
 import html
-import re
 import tempfile
 from pathlib import Path
 
 from autograd import topological_order
 
 from ..draw import draw
-from ..render import render_many
+from ..render import inline_svg, render_many
 from ..safe_files import check_destination, write_file
 from ..scene import Scene
 from .derivation import derive
@@ -91,14 +90,6 @@ SCRIPT = """
 """
 
 
-def _inline(svg, prefix):
-    """SVG text ready to inline: no XML prolog or comments, ids prefixed (unique on a page)."""
-    start = svg.find("<svg")
-    svg = svg[start:] if start >= 0 else svg
-    svg = re.sub(r"<!--.*?-->", "", svg, flags=re.S)
-    return re.sub(r'\bid="', f'id="{prefix}', svg)
-
-
 def derivable_nodes(root):
     """The conv/pool/resampling nodes of root's graph, in forward order."""
     return [n for n in topological_order(root) if n.op in DERIVABLE]
@@ -116,12 +107,12 @@ def derivation_html(graph_svg, entries, title="chainrule: the derivation, pixel 
              '<button class="next" type="button">next &#8594;</button>',
              f'<span class="counter">frame 1 / {n}</span>',
              '<span class="hint">(arrow keys work too)</span></div>',
-             f'<div class="panes"><div class="graph">{_inline(graph_svg, uid + "g_")}</div>',
+             f'<div class="panes"><div class="graph">{inline_svg(graph_svg, uid + "g_")}</div>',
              '<div class="frames">']
     for k, (name, op_index, op, svg, text) in enumerate(entries):
         hidden = "" if k == 0 else " hidden"
         parts.append(f'<div class="frame" data-index="{k}" data-node="{name}" data-op="{op_index}" '
-                     f'data-opname="{op}"{hidden}>{_inline(svg, f"{uid}f{k}_")}'
+                     f'data-opname="{op}"{hidden}>{inline_svg(svg, f"{uid}f{k}_")}'
                      f"<pre>{html.escape(text)}</pre></div>")
     parts += ["</div></div>", f"<script>{SCRIPT}</script>", "</div>"]
     return "\n".join(parts)
