@@ -170,3 +170,17 @@ def test_out_values_that_look_like_options_are_folders(tmp_path, monkeypatch):
     assert sorted(p.name for p in tmp_path.iterdir()) == ["-Tpng", "-ofoo"]
     assert (tmp_path / "-ofoo" / "graph.svg").read_text().lstrip().startswith("<?xml")
     assert (tmp_path / "-Tpng" / "stepper.html").exists()
+
+
+@pytest.mark.parametrize("inside", ["quiz.html", "answers.html"])
+def test_quiz_refuses_a_link_inside_out_and_leaves_its_target_alone(tmp_path, inside):
+    outside, target = victim(tmp_path)
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / inside).symlink_to(target)
+    code, stdout, err = run("quiz", "--level", "scalar", "--count", "1", "--out", str(out))
+    assert (code, stdout) == (2, "")
+    assert err == (f"chainrule: error: --out {out}: {out / inside} is a symbolic link; "
+                   "refusing to write through it\n")
+    assert target.read_text() == "keep me"
+    assert not (out / "quiz.html").is_file() or inside == "quiz.html"
