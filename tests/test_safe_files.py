@@ -184,3 +184,16 @@ def test_quiz_refuses_a_link_inside_out_and_leaves_its_target_alone(tmp_path, in
                    "refusing to write through it\n")
     assert target.read_text() == "keep me"
     assert not (out / "quiz.html").is_file() or inside == "quiz.html"
+
+
+@pytest.mark.parametrize("inside", ["stepper.html", "stepper-derivation.html", "frames/frame-001.svg"])
+def test_derivation_cli_refuses_a_link_inside_out_before_any_output(tmp_path, inside):
+    outside, target = victim(tmp_path)
+    out = tmp_path / "out"
+    (out / "frames").mkdir(parents=True)
+    (out / inside).symlink_to(target)
+    code, stdout, err = run("pool", "--input", "1 2; 3 4", "--kernel", "2", "--out", str(out))
+    assert (code, stdout) == (2, "")
+    assert err == (f"chainrule: error: --out {out}: {out / inside} is a symbolic link; "
+                   "refusing to write through it\n")
+    assert target.read_text() == "keep me"
