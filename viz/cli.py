@@ -106,12 +106,8 @@ def _digits(text):
     return int(text)
 
 
-def _num(v, digits=3):
-    return step_fmt(v, digits)
-
-
 def explain(expr, pairs, out_dir, format, stdout, digits=3):
-    _n = lambda v: _num(v, digits)
+    _n = lambda v: step_fmt(v, digits)
     built = build(expr, parse_values(pairs))
     if not built.leaves:
         raise ExprError("no variables to differentiate (the expression has only constants; "
