@@ -30,6 +30,8 @@ def python_blocks():
 def test_readme_block_runs(code, fragment, raises, tmp_path, monkeypatch):
     if fragment:
         pytest.skip("marked as a fragment in the README")
+    if re.search(r"^\s*(import|from)\s+torch\b|^\s*import\s.*\btorch\b", code, flags=re.M):
+        pytest.importorskip("torch")  # a block comparing with PyTorch, the optional reference
     monkeypatch.chdir(tmp_path)  # files a block writes land in a temporary folder
     monkeypatch.syspath_prepend(str(ROOT))
     run = lambda: exec(compile(code, "README block", "exec"), {"__name__": "__readme__"})
