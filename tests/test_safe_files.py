@@ -172,28 +172,22 @@ def test_out_values_that_look_like_options_are_folders(tmp_path, monkeypatch):
     assert (tmp_path / "-Tpng" / "stepper.html").exists()
 
 
-@pytest.mark.parametrize("inside", ["quiz.html", "answers.html"])
-def test_quiz_refuses_a_link_inside_out_and_leaves_its_target_alone(tmp_path, inside):
-    outside, target = victim(tmp_path)
-    out = tmp_path / "out"
-    out.mkdir()
-    (out / inside).symlink_to(target)
-    code, stdout, err = run("quiz", "--level", "scalar", "--count", "1", "--out", str(out))
-    assert (code, stdout) == (2, "")
-    assert err == (f"chainrule: error: --out {out}: {out / inside} is a symbolic link; "
-                   "refusing to write through it\n")
-    assert target.read_text() == "keep me"
-    assert not (out / "quiz.html").is_file() or inside == "quiz.html"
+QUIZ = ("quiz", "--level", "scalar", "--count", "1")
+POOL = ("pool", "--input", "1 2; 3 4", "--kernel", "2")
 
 
-@pytest.mark.parametrize("inside", ["stepper.html", "stepper-derivation.html", "frames/frame-001.svg"])
-def test_derivation_cli_refuses_a_link_inside_out_before_any_output(tmp_path, inside):
+@pytest.mark.parametrize("command, inside", [(QUIZ, "quiz.html"), (QUIZ, "answers.html"),
+                                             (POOL, "stepper.html"), (POOL, "stepper-derivation.html"),
+                                             (POOL, "frames/frame-001.svg")])
+def test_quiz_and_derivations_refuse_a_link_inside_out_before_any_output(tmp_path, command, inside):
     outside, target = victim(tmp_path)
     out = tmp_path / "out"
     (out / "frames").mkdir(parents=True)
     (out / inside).symlink_to(target)
-    code, stdout, err = run("pool", "--input", "1 2; 3 4", "--kernel", "2", "--out", str(out))
+    code, stdout, err = run(*command, "--out", str(out))
     assert (code, stdout) == (2, "")
     assert err == (f"chainrule: error: --out {out}: {out / inside} is a symbolic link; "
                    "refusing to write through it\n")
     assert target.read_text() == "keep me"
+    assert sorted(p.name for p in out.iterdir()) == sorted({"frames", Path(inside).parts[0]})
+    assert [p.name for p in outside.iterdir()] == ["precious.txt"]
