@@ -68,7 +68,7 @@ def test_save_stepper_refuses_a_link_before_the_work(tmp_path, monkeypatch):
     _, target = victim(tmp_path)
     (tmp_path / "s.html").symlink_to(target)
     stepper_module = sys.modules["viz.stepper"]  # viz.stepper is also the function viz.stepper()
-    monkeypatch.setattr(stepper_module, "render_many", lambda *a, **k: pytest.fail("rendered"))
+    monkeypatch.setattr(stepper_module, "render_svgs", lambda *a, **k: pytest.fail("rendered"))
     with pytest.raises(UnsafePath, match=r"s\.html is a symbolic link"):
         viz.save_stepper(drawing()[1], tmp_path / "s.html")
     assert target.read_text() == "keep me"

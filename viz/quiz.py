@@ -10,9 +10,7 @@ and from absurd magnitudes, so a student's hand computation is meaningful.
 from __future__ import annotations
 
 import html
-import tempfile
 from dataclasses import dataclass, field
-from pathlib import Path
 
 import numpy as np
 
@@ -23,7 +21,7 @@ from autograd.display import format_value
 
 from .draw import draw
 from .parse import build
-from .render import RenderError, render_many, strip_prolog
+from .render import RenderError, render_svgs, strip_prolog
 from .safe_files import OutDir
 from .stepper import Stepper, story
 
@@ -171,9 +169,7 @@ def write_quiz(exercises, out, level, seed):
         stories.append((len(d), texts, answers))
         drawings += d
         drawings.append(draw(ex.root, grads=False, legend=False))
-    with tempfile.TemporaryDirectory(prefix="chainrule-quiz-") as tmp:
-        paths = render_many(drawings, [Path(tmp) / f"d{k:03d}" for k in range(len(drawings))])
-        svgs = [Path(p).read_text(encoding="utf-8") for p in paths]
+    svgs = render_svgs(drawings)
     at = 0
     for k, (ex, (n, texts, answers)) in enumerate(zip(exercises, stories), 1):
         frames, question = svgs[at:at + n], svgs[at + n]

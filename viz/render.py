@@ -162,6 +162,13 @@ def render_many(digraphs, paths, format="svg"):
     return [str(out) for _, out in pairs]
 
 
+def render_svgs(digraphs):
+    """SVG text of each drawing (rendered in a private temporary folder; nothing else written)."""
+    with tempfile.TemporaryDirectory(prefix="chainrule-") as tmp:
+        paths = render_many(digraphs, [Path(tmp) / f"d{k:05d}" for k in range(len(digraphs))])
+        return [Path(p).read_text(encoding="utf-8") for p in paths]
+
+
 class Drawing(graphviz.Digraph):
     """A graphviz.Digraph that displays in Jupyter through the same renderer choice."""
 

@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import html
 import json
-import tempfile
 import uuid
 from pathlib import Path
 
@@ -27,7 +26,7 @@ from autograd import backprop_steps
 from autograd.display import DIGITS, format_product, format_sum, format_value
 
 from .frames import draw_steps, forward_frame, hide_downstream, seed_frame
-from .render import inline_svg, render_many
+from .render import inline_svg, render_svgs
 from .safe_files import check_destination, write_file
 
 TITLE = "chainrule: backprop step by step"
@@ -159,9 +158,7 @@ class Stepper:
 
     @classmethod
     def from_drawings(cls, drawings, texts=None, title=TITLE, answers=None):
-        with tempfile.TemporaryDirectory(prefix="chainrule-") as tmp:
-            outs = render_many(drawings, [Path(tmp) / f"frame-{k:03d}" for k in range(len(drawings))])
-            svgs = [Path(o).read_text(encoding="utf-8") for o in outs]
+        svgs = render_svgs(list(drawings))
         return cls(svgs, texts if texts is not None else [""] * len(svgs), title, answers)
 
     def __len__(self):

@@ -10,13 +10,12 @@ fragment: ``#step=3`` (1-based frame), ``#node=2`` (first frame of the 2nd deriv
 from __future__ import annotations
 
 import html
-import tempfile
 from pathlib import Path
 
 from autograd import topological_order
 
 from ..draw import draw
-from ..render import inline_svg, render_many
+from ..render import inline_svg, render_many, render_svgs
 from ..safe_files import check_destination, write_file
 from ..scene import Scene
 from .derivation import derive
@@ -142,9 +141,7 @@ def save_derivation(root, path, *, digits=3, title=None, frames_dir=None):
     dots = [frame_dot(f, number, text=False) for d in derivations for f in d.frames]
     meta = [(scene.name(d.node), k, d.op, f"{d.op} ({k + 1}/{len(nodes)}): {f.title}\n{f.text}")
             for k, d in enumerate(derivations) for f in d.frames]
-    with tempfile.TemporaryDirectory(prefix="chainrule-") as tmp:
-        outs = render_many([graph, *dots], [Path(tmp) / f"frame-{k:03d}" for k in range(len(dots) + 1)])
-        svgs = [Path(o).read_text(encoding="utf-8") for o in outs]
+    svgs = render_svgs([graph, *dots])
     if frames_dir is not None:
         full = [frame_dot(f, number) for d in derivations for f in d.frames]
         frames_dir = Path(frames_dir)
