@@ -14,12 +14,11 @@ from __future__ import annotations
 import os
 import sys
 
-THREADS = next((a.split("=", 1)[1] for a in sys.argv if a.startswith("--threads=")), "2")
-for _var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
-    os.environ[_var] = THREADS
+from timing import pin_threads, ratio, rounds, torch_or_none
+
+THREADS = pin_threads()  # before numpy and torch are imported
 
 import statistics  # noqa: E402
-import time  # noqa: E402
 
 import numpy as np  # noqa: E402
 
@@ -28,20 +27,9 @@ sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 import nn  # noqa: E402
 from autograd import Tensor  # noqa: E402
 
-try:
-    import torch
-    torch.set_num_threads(int(THREADS))
-except ImportError:  # PyTorch is optional
-    torch = None
+torch = torch_or_none(THREADS)
 
 SHAPE = (64, 16, 32, 32)
-
-
-def timed(fn, number):
-    start = time.perf_counter()
-    for _ in range(number):
-        fn()
-    return (time.perf_counter() - start) / number
 
 
 def main():
@@ -65,21 +53,15 @@ def main():
             b = tx.detach().requires_grad_(True)
             theirs(b).backward(tup)
         fns.append(step_torch)
-    for fn in fns:
-        fn()                                     # warm-up
-    times = [[] for _ in fns]
-    for _ in range(repeats):
-        for i, fn in enumerate(fns):
-            times[i].append(timed(fn, number))
+    times = rounds(fns, number, repeats)
     ms = [statistics.median(t) * 1e3 for t in times]
     print(f"BatchNorm2d fwd+bwd {SHAPE} float32, {THREADS} threads")
     print(f"  chainrule {ms[0]:8.2f} ms")
     if torch is None:
         print("  torch not installed: no ratio")
         return
-    ratio = statistics.median(a / b for a, b in zip(times[0], times[1]))
     print(f"  torch     {ms[1]:8.2f} ms")
-    print(f"  ratio     {ratio:8.2f}x  (target <= 2x)")
+    print(f"  ratio     {ratio(times[0], times[1]):8.2f}x  (target <= 2x)")
 
 
 if __name__ == "__main__":

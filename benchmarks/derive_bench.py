@@ -15,7 +15,6 @@ import shutil
 import sys
 import sysconfig
 import tempfile
-import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
@@ -24,6 +23,7 @@ import numpy as np
 
 from autograd import Tensor
 from autograd import functional as F
+from demos.timing import best_of
 from viz.derive import derive, drawings, save_derivation
 from viz.render import render_many
 
@@ -36,15 +36,6 @@ def example():
     o.label = "O"
     o.backward(rng.integers(-2, 3, o.shape).astype(float))
     return o
-
-
-def best(fn, repeat=2):
-    times = []
-    for _ in range(repeat):
-        t = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - t)
-    return min(times)
 
 
 def renderers():
@@ -66,7 +57,7 @@ def main():
         kinds[kind] = kinds.get(kind, 0) + 1
     print(f"5x5 input, 3x3 filter, padding 1: {len(d.frames)} frames "
           f"({', '.join(f'{n} {k}' for k, n in kinds.items())})")
-    print(f"  derive() (frames from the recorded nodes): {best(lambda: derive(o)) * 1e3:.0f} ms")
+    print(f"  derive() (frames from the recorded nodes): {best_of(lambda: derive(o), 2) * 1e3:.0f} ms")
     dots = drawings(d)
     saved = os.environ.get("CHAINRULE_DOT")
     try:
@@ -74,8 +65,8 @@ def main():
             os.environ["CHAINRULE_DOT"] = exe
             with tempfile.TemporaryDirectory() as tmp:
                 paths = [Path(tmp) / f"f{k}" for k in range(len(dots))]
-                frames_t = best(lambda: render_many(dots, paths))  # noqa: B023
-                page_t = best(lambda: save_derivation(o, Path(tmp) / "page.html"))
+                frames_t = best_of(lambda: render_many(dots, paths), 2)  # noqa: B023
+                page_t = best_of(lambda: save_derivation(o, Path(tmp) / "page.html"), 2)
             print(f"  {name}: all frames to SVG {frames_t:.2f} s; derivation stepper page "
                   f"(derive + graph + frames + HTML) {page_t:.2f} s")
     finally:

@@ -17,14 +17,12 @@ from __future__ import annotations
 import os
 import sys
 
-# threads for numpy's BLAS and for torch, set before either is imported
-THREADS = next((a.split("=", 1)[1] for a in sys.argv if a.startswith("--threads=")), "2")
-for _var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
-    os.environ[_var] = THREADS
+from timing import pin_threads, ratio, rounds, torch_or_none
+
+THREADS = pin_threads()  # before numpy and torch are imported
 
 import itertools  # noqa: E402
 import statistics  # noqa: E402
-import time  # noqa: E402
 
 import numpy as np  # noqa: E402
 
@@ -33,48 +31,15 @@ sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 from autograd import Tensor  # noqa: E402
 from autograd import functional as F  # noqa: E402
 
-try:
-    import torch
-    torch.set_num_threads(int(THREADS))
-except ImportError:  # PyTorch is optional
-    torch = None
+torch = torch_or_none(THREADS)
 
 SIZES = (784, 256, 128, 10)
 BATCH, LR = 128, 0.01
 REST = 0.3
 
 
-def per_call(fn, number):
-    """Seconds per call of fn, timed over ``number`` calls."""
-    start = time.perf_counter()
-    for _ in range(number):
-        fn()
-    return (time.perf_counter() - start) / number
-
-
-def rounds(fns, number, repeats, rest=0.0):
-    """Seconds per call of each fn, one list per fn, timed round after round (interleaved).
-
-    rest: seconds to sleep before each timing, so the BLAS/OpenMP threads one engine left
-    spinning have gone idle before the other engine runs (they would steal its cores).
-    """
-    for fn in fns:
-        fn()
-    times = [[] for _ in fns]
-    for _ in range(repeats):
-        for t, fn in zip(times, fns):
-            time.sleep(rest)
-            t.append(per_call(fn, number))
-    return times
-
-
 def median(times):
     return statistics.median(times)
-
-
-def ratio(times, reference):
-    """Median over rounds of times / reference: a slow neighbour slows both alike."""
-    return statistics.median(a / b for a, b in zip(times, reference))
 
 
 # ---------------------------------------------------------------- 1. a small op

@@ -21,3 +21,12 @@ def draw_all(items, out: Path):
             print(f"  {name}: {e}")
         else:
             print(f"  drew {path}")
+
+
+def render_or_gv(digraph, stem: Path) -> str:
+    """Render to stem.svg and return its path; without a renderer, the .gv written and why."""
+    import viz
+    try:
+        return str(viz.render(digraph, stem, format="svg"))
+    except Exception as e:  # no renderer: the .gv file is still written
+        return f"{stem.with_suffix('.gv')} ({e})"

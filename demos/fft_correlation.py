@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import argparse
 import sys
-import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
@@ -32,6 +31,7 @@ import autograd
 from autograd import Op, Tensor
 from autograd import functional as F
 from autograd.windows import pair
+from demos.timing import best_of
 
 
 def circular(x, w, conj=True):
@@ -109,15 +109,6 @@ def without_conj(rng):
     return float(np.abs(y[..., :7, :7] - corr).max()), float(np.abs(y[..., 2:, 2:] - conv).max())
 
 
-def best_time(fn, repeat):
-    times = []
-    for _ in range(repeat):
-        t = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - t)
-    return min(times)
-
-
 def scan(x, w):
     """The lecture's direct correlation: one multiply-add of the whole image per filter tap,
     N^2 passes over M^2 positions (single channel)."""
@@ -138,9 +129,9 @@ def cost_table(m, sizes, filters=1, repeat=3):
     rows = []
     for k in sizes:
         w = rng.standard_normal((filters, 1, k, k))
-        t_scan = best_time(lambda w=w: [scan(x[0, 0], w[o, 0]) for o in range(filters)], repeat)
-        t_conv = best_time(lambda w=w: F.conv2d(x, w), repeat)
-        t_fft = best_time(lambda w=w: FFT_CONV2D(x, w, padding=(0, 0)), repeat)
+        t_scan = best_of(lambda w=w: [scan(x[0, 0], w[o, 0]) for o in range(filters)], repeat)
+        t_conv = best_of(lambda w=w: F.conv2d(x, w), repeat)
+        t_fft = best_of(lambda w=w: FFT_CONV2D(x, w, padding=(0, 0)), repeat)
         rows.append((k, 1e3 * t_scan, 1e3 * t_conv, 1e3 * t_fft))
     return rows
 

@@ -20,6 +20,7 @@ import autograd
 import nn
 from autograd import Tensor, concat
 from autograd import functional as F
+from demos.drawing import render_or_gv
 from demos.pictures import save_grid
 from nn.invariant import TRANSFORMS, InvariantConv2d, flip, rot90, transformed
 
@@ -105,10 +106,7 @@ def draw_graph(out):
     loss.backward()
     digraph = viz.draw(loss, title="invariant conv: 4 turned copies of w, conv, max over copies",
                        collapse=False)  # every gate: where the gradient went
-    try:
-        return str(viz.render(digraph, out / "invariant_conv_graph", format="svg"))
-    except Exception as e:  # no renderer: the .gv file is still written
-        return f"{out / 'invariant_conv_graph.gv'} ({e})"
+    return render_or_gv(digraph, out / "invariant_conv_graph")
 
 
 def main(argv=None, log=print):

@@ -25,6 +25,7 @@ import autograd
 import nn
 from autograd import Tensor
 from autograd import functional as F
+from demos.drawing import render_or_gv
 
 CANVAS = 24
 
@@ -129,10 +130,7 @@ def draw_graph(model, x, label, box, weight, out):
     model.zero_grad()
     digraph = viz.draw(loss, title="two heads, one trunk: the shared features receive the sum",
                        collapse=False)  # every gate: the fan-out is the point
-    try:
-        return str(viz.render(digraph, out / "localization_graph", format="svg"))
-    except Exception as e:  # no renderer: the .gv file is still written
-        return f"{out / 'localization_graph.gv'} ({e})"
+    return render_or_gv(digraph, out / "localization_graph")
 
 
 def main(argv=None, log=print):

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import argparse
 import sys
-import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
@@ -17,6 +16,7 @@ import numpy as np
 
 import nn
 from autograd import Tensor
+from demos.timing import best_of
 from nn.data import make_moons
 
 
@@ -57,15 +57,6 @@ def ascii_boundary(model, x, y, width=64, height=24):
     for r, c, label in zip(rows, cols, y):
         canvas[r, c] = "x" if label > 0 else "o"
     return "\n".join("".join(row) for row in canvas)
-
-
-def best_of(fn, repeats):
-    times = []
-    for _ in range(repeats):
-        t = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - t)
-    return min(times)
 
 
 def compare_engines(x, y, seed, repeats=5):

@@ -14,6 +14,8 @@ from pathlib import Path
 
 import numpy as np
 
+from viz.safe_files import write_file
+
 CELL = 8          # pixels per array cell at the default size
 LABEL = 28        # room for a panel's two-line caption
 
@@ -87,6 +89,5 @@ def save_grid(panels, path, title="", columns=4, cell=CELL):
         parts += _panel(8 + (k % cols) * w, head + 8 + (k // cols) * h, caption, a, mode, cell, box)
     parts.append("</svg>")
     path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text("\n".join(parts) + "\n")
+    write_file(path, "\n".join(parts) + "\n")  # parent folder created, no link followed
     return path

@@ -27,6 +27,7 @@ import autograd
 import nn
 from viz.flow import draw_flow, layer_flow, save_flow
 from viz.linechart import line_chart
+from viz.safe_files import write_file
 
 
 def progress(done, total, text="", width=30, stream=None):
@@ -158,8 +159,7 @@ def main(argv=None):
     patterns = {name: layer.pattern for name, layer in model.named_children()}
     print(save_flow(draw_flow(rows, title=title, patterns=patterns), out / "lenet_flow", args.format))
     chart = out / "lenet_grad_norms.svg"
-    chart.write_text(line_chart(norms, title="LeNet-5: |d loss / d layer output| at the end of each epoch"),
-                     encoding="utf-8")
+    write_file(chart, line_chart(norms, title="LeNet-5: |d loss / d layer output| at the end of each epoch"))
     print(f"wrote {chart} (per-layer gradient norms over the epochs, log scale)")
     return final
 

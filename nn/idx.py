@@ -14,11 +14,12 @@ import zlib
 
 import numpy as np
 
+from .chunked import read_declared
+
 TYPES = {0x08: np.dtype("u1"), 0x09: np.dtype("i1"), 0x0B: np.dtype(">i2"),
          0x0C: np.dtype(">i4"), 0x0D: np.dtype(">f4"), 0x0E: np.dtype(">f8")}
 CODES = {dt.newbyteorder("="): code for code, dt in TYPES.items()}
 MAX_BYTES = 1 << 30   # default cap on the declared data size (MNIST's largest file is 47 MB)
-_CHUNK = 1 << 20
 _GZIP_ERRORS = (gzip.BadGzipFile, zlib.error, EOFError, OSError)
 
 
@@ -97,15 +98,8 @@ def read_idx(path, expect_ndim=None, max_bytes=MAX_BYTES):
 def _read_data(stream, want, name, shape, dtype):
     """The declared bytes, read in chunks into their final buffer; never more than one byte
     past them (to tell a stream that holds more than declared)."""
-    out = np.empty(want, dtype=np.uint8)
-    view, done = memoryview(out), 0
     try:
-        while done < want:
-            got = stream.readinto(view[done:done + _CHUNK])
-            if not got:
-                break
-            done += got
-        extra = stream.read(1)
+        out, done, extra = read_declared(stream, want)
     except _GZIP_ERRORS as e:
         raise ValueError(f"read_idx: {name}: corrupt gzip data ({_one_line(e)})") from None
     if done < want or extra:

@@ -16,8 +16,9 @@ import zlib
 
 import numpy as np
 
+from .chunked import read_declared
+
 MAX_BYTES = 1 << 30     # default cap on the total declared data of a file read without a model
-_CHUNK = 1 << 20        # decompress in 1 MB steps, straight into the final array
 _KINDS = {"f": "a real float", "i": "an integer", "u": "an unsigned integer", "b": "a boolean"}
 
 
@@ -125,15 +126,11 @@ def _read_data(fp, info, shape, fortran, dtype, path, name):
     if info.file_size != header_len + nbytes:
         raise _fail(path, name, f"declares {header_len + nbytes} bytes but the zip records "
                                 f"{info.file_size}")
-    out = np.empty(nbytes, dtype=np.uint8)
-    view, done = memoryview(out), 0
     try:
-        while done < nbytes:
-            got = fp.readinto(view[done:done + _CHUNK])
-            if not got:
-                raise _fail(path, name, f"is truncated: {done} of {nbytes} data bytes")
-            done += got
-        if fp.read(1):
+        out, done, more = read_declared(fp, nbytes)
+        if done < nbytes:
+            raise _fail(path, name, f"is truncated: {done} of {nbytes} data bytes")
+        if more:
             raise _fail(path, name, f"holds more data than its header declares ({nbytes} bytes)")
     except ValueError:
         raise

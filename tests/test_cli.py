@@ -1,6 +1,5 @@
 """chainrule explain: the lecture example, the files it writes, and a table of bad inputs."""
 
-import io
 import os
 import re
 import subprocess
@@ -9,6 +8,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from helpers import run
 
 import autograd
 from viz import cli
@@ -17,12 +17,6 @@ from viz.render import find_renderer
 
 ROOT = Path(__file__).resolve().parent.parent
 needs_renderer = pytest.mark.skipif(find_renderer() is None, reason="no Graphviz renderer installed")
-
-
-def run(*argv):
-    out, err = io.StringIO(), io.StringIO()
-    code = cli.main(list(argv), stdout=out, stderr=err)
-    return code, out.getvalue(), err.getvalue()
 
 
 def number(text, label):

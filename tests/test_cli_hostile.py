@@ -3,7 +3,6 @@ decided before any work (no Value built, nothing printed, nothing written), and 
 budget predicts exactly what will be drawn."""
 
 import importlib.util
-import io
 import os
 import subprocess
 import sys
@@ -11,23 +10,17 @@ import warnings
 from pathlib import Path
 
 import pytest
+from helpers import run
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
 import viz.parse as P
 from autograd import backprop_steps, topological_order
-from viz import cli
 from viz.budget import MAX_LABEL_CHARS, MAX_OPS, MAX_USES, count
 from viz.render import find_renderer
 
 ROOT = Path(__file__).resolve().parent.parent
 needs_renderer = pytest.mark.skipif(find_renderer() is None, reason="no Graphviz renderer installed")
-
-
-def run(*argv):
-    out, err = io.StringIO(), io.StringIO()
-    code = cli.main(list(argv), stdout=out, stderr=err)
-    return code, out.getvalue(), err.getvalue()
 
 
 @pytest.fixture

@@ -1,22 +1,15 @@
 """chainrule explain prints numbers a student can check: significant digits, --digits N, and
 step lines whose printed upstream x local gives the printed downstream."""
 
-import io
 import re
 
 import pytest
+from helpers import run
 
 from autograd.display import format_number
-from viz import cli
 from viz.render import find_renderer
 
 pytestmark = pytest.mark.skipif(find_renderer() is None, reason="no Graphviz renderer installed")
-
-
-def run(*argv):
-    out, err = io.StringIO(), io.StringIO()
-    code = cli.main(list(argv), stdout=out, stderr=err)
-    return code, out.getvalue(), err.getvalue()
 
 
 STEP = re.compile(r"\[upstream (\S+)\] x \[local (\S+)\] = \[downstream (\S+)\]")

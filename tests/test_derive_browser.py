@@ -4,20 +4,17 @@ and the pixel frame change together; a screenshot at 1280x720 is kept as a test 
 """
 
 import re
-import shutil
-import subprocess
 from pathlib import Path
 
 import numpy as np
 import pytest
+from helpers import CHROMIUM, chromium
 
 import viz
 from autograd import Tensor
 from autograd import functional as F
 from viz.render import find_renderer
 
-CHROMIUM = next((shutil.which(n) for n in ("chromium", "chromium-browser", "google-chrome")
-                 if shutil.which(n)), None)
 ARTIFACTS = Path(__file__).parent / "artifacts"
 
 pytestmark = [
@@ -25,18 +22,6 @@ pytestmark = [
     pytest.mark.skipif(CHROMIUM is None, reason="Chromium is not installed (apt install chromium)"),
     pytest.mark.skipif(find_renderer() is None, reason="no Graphviz renderer installed"),
 ]
-
-FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-         "--disable-background-networking", "--disable-component-update", "--disable-sync",
-         "--disable-dev-shm-usage", "--hide-scrollbars"]
-
-
-def chromium(tmp_path, *args):
-    done = subprocess.run([CHROMIUM, *FLAGS, f"--user-data-dir={tmp_path / 'profile'}", *args],
-                          capture_output=True, text=True, timeout=120)
-    assert done.returncode == 0, done.stderr[-2000:]
-    return done.stdout
-
 
 @pytest.fixture(scope="module")
 def page(tmp_path_factory):

@@ -3,12 +3,10 @@ outputs, and their steppers still work in a static HTML export, each on its own,
 
 import html
 import json
-import re
-import shutil
-import subprocess
 from pathlib import Path
 
 import pytest
+from helpers import CHROMIUM, chromium, frames_of
 
 from viz.render import find_renderer
 
@@ -18,8 +16,6 @@ pytest.importorskip("ipykernel", reason="the notebooks extra is not installed")
 
 ROOT = Path(__file__).resolve().parent.parent
 BOOKS = sorted((ROOT / "demos" / "notebooks").glob("*.ipynb"))
-CHROMIUM = next((shutil.which(n) for n in ("chromium", "chromium-browser", "google-chrome")
-                 if shutil.which(n)), None)
 
 pytestmark = [pytest.mark.slow,
               pytest.mark.skipif(find_renderer() is None, reason="no Graphviz renderer installed")]
@@ -87,18 +83,10 @@ def test_exported_page_steppers_step_independently(executed, tmp_path):
     page.write_text(export_html(executed["01_scalar_backprop.ipynb"]), encoding="utf-8")
 
     def dom(fragment):
-        done = subprocess.run([CHROMIUM, "--headless", "--no-sandbox", "--disable-gpu", "--no-first-run",
-                               f"--user-data-dir={tmp_path / 'profile'}", "--dump-dom",
-                               f"file://{page}#{fragment}"], capture_output=True, text=True, timeout=120)
-        assert done.returncode == 0, done.stderr[-2000:]
-        return done.stdout
+        return chromium(tmp_path, "--dump-dom", f"file://{page}#{fragment}")
 
     def shown(text):
-        out = []
-        for block in re.split(r'<div class="chainrule-stepper', text)[1:]:
-            tags = re.findall(r'<div class="frame"[^>]*>', block)
-            out.append([k for k, t in enumerate(tags) if "hidden" not in t])
-        return out
+        return [[k for k, (_, hidden) in enumerate(frames) if not hidden] for frames in frames_of(text)]
 
     assert shown(dom("")) == [[0], [0], [0]]  # three steppers: the lecture, the frames list, the quiz
     assert shown(dom("click=next@1&click=next@1")) == [[2], [0], [0]]

@@ -1,24 +1,17 @@
 """chainrule quiz / viz.quiz: deterministic per seed, right answers, no kinks, clear errors."""
 
-import io
 import re
 
 import numpy as np
 import pytest
+from helpers import run
 
 import autograd
-from viz import cli
 from viz.parse import build
 from viz.quiz import LEVELS, generate
 from viz.render import find_renderer
 
 needs_renderer = pytest.mark.skipif(find_renderer() is None, reason="no Graphviz renderer installed")
-
-
-def run(*argv):
-    out, err = io.StringIO(), io.StringIO()
-    code = cli.main(list(argv), stdout=out, stderr=err)
-    return code, out.getvalue(), err.getvalue()
 
 
 @pytest.mark.parametrize("level", LEVELS)

@@ -1,26 +1,19 @@
 """Files are written only where asked: never through a link, never a user path where a
 renderer could read it as an option, every CLI destination checked before any output."""
 
-import io
 import os
 import sys
 from pathlib import Path
 
 import pytest
+from helpers import run
 
 import viz
 from autograd import Value
-from viz import cli
 from viz.render import find_renderer
 from viz.safe_files import OutDir, UnsafePath, write_file
 
 needs_renderer = pytest.mark.skipif(find_renderer() is None, reason="no Graphviz renderer installed")
-
-
-def run(*argv):
-    out, err = io.StringIO(), io.StringIO()
-    code = cli.main(list(argv), stdout=out, stderr=err)
-    return code, out.getvalue(), err.getvalue()
 
 
 def drawing():
@@ -75,7 +68,7 @@ def test_save_stepper_refuses_a_link_before_the_work(tmp_path, monkeypatch):
     _, target = victim(tmp_path)
     (tmp_path / "s.html").symlink_to(target)
     stepper_module = sys.modules["viz.stepper"]  # viz.stepper is also the function viz.stepper()
-    monkeypatch.setattr(stepper_module, "render_many", lambda *a, **k: pytest.fail("rendered"))
+    monkeypatch.setattr(stepper_module, "render_svgs", lambda *a, **k: pytest.fail("rendered"))
     with pytest.raises(UnsafePath, match=r"s\.html is a symbolic link"):
         viz.save_stepper(drawing()[1], tmp_path / "s.html")
     assert target.read_text() == "keep me"
@@ -186,3 +179,24 @@ def test_written_files_get_the_permissions_open_would_give(tmp_path, monkeypatch
     monkeypatch.setattr(safe_files, "_UMASK", 0o022)
     path = write_file(tmp_path / "page.html", "hello")
     assert os.stat(path).st_mode & 0o777 == 0o644
+
+
+QUIZ = ("quiz", "--level", "scalar", "--count", "1")
+POOL = ("pool", "--input", "1 2; 3 4", "--kernel", "2")
+
+
+@pytest.mark.parametrize("command, inside", [(QUIZ, "quiz.html"), (QUIZ, "answers.html"),
+                                             (POOL, "stepper.html"), (POOL, "stepper-derivation.html"),
+                                             (POOL, "frames/frame-001.svg")])
+def test_quiz_and_derivations_refuse_a_link_inside_out_before_any_output(tmp_path, command, inside):
+    outside, target = victim(tmp_path)
+    out = tmp_path / "out"
+    (out / "frames").mkdir(parents=True)
+    (out / inside).symlink_to(target)
+    code, stdout, err = run(*command, "--out", str(out))
+    assert (code, stdout) == (2, "")
+    assert err == (f"chainrule: error: --out {out}: {out / inside} is a symbolic link; "
+                   "refusing to write through it\n")
+    assert target.read_text() == "keep me"
+    assert sorted(p.name for p in out.iterdir()) == sorted({"frames", Path(inside).parts[0]})
+    assert [p.name for p in outside.iterdir()] == ["precious.txt"]

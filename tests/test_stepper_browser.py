@@ -5,45 +5,19 @@ fragment (#click=next) makes the page click its own "next" button once it has lo
 """
 
 import re
-import shutil
-import subprocess
 
 import pytest
+from helpers import CHROMIUM, chromium, frames_of
 
 import viz
 from autograd import Value
 from viz.render import find_renderer
-
-CHROMIUM = next((shutil.which(n) for n in ("chromium", "chromium-browser", "google-chrome")
-                 if shutil.which(n)), None)
 
 pytestmark = [
     pytest.mark.slow,
     pytest.mark.skipif(CHROMIUM is None, reason="Chromium is not installed (apt install chromium)"),
     pytest.mark.skipif(find_renderer() is None, reason="no Graphviz renderer installed"),
 ]
-
-FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-         "--disable-background-networking", "--disable-component-update", "--disable-sync",
-         "--disable-dev-shm-usage", "--hide-scrollbars"]
-
-
-def chromium(tmp_path, *args):
-    profile = tmp_path / "profile"
-    done = subprocess.run([CHROMIUM, *FLAGS, f"--user-data-dir={profile}", *args],
-                          capture_output=True, text=True, timeout=120)
-    assert done.returncode == 0, done.stderr[-2000:]
-    return done.stdout
-
-
-def frames_of(dom):
-    """[(index, hidden)] for each frame, per stepper, in page order."""
-    out = []
-    for block in re.split(r'<div class="chainrule-stepper', dom)[1:]:
-        tags = re.findall(r'<div class="frame"[^>]*>', block)
-        out.append([(int(re.search(r'data-index="(\d+)"', t).group(1)), "hidden" in t) for t in tags])
-    return out
-
 
 def visible_frame(dom, which=0):
     frames = frames_of(dom)[which]

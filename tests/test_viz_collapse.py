@@ -7,21 +7,11 @@ import numpy as np
 import pytest
 
 import autograd
-import nn
 import viz
 from autograd import Tensor
 from autograd.display import format_number
+from demos.readme_diagrams import lenet_loss
 from viz.collapse import groups, parameter_names
-
-
-def lenet_loss():
-    nn.manual_seed(0)
-    model = nn.LeNet5(dtype=np.float64)
-    x = Tensor(np.random.default_rng(0).standard_normal((2, 1, 32, 32)))
-    loss = nn.CrossEntropyLoss()(model(x), np.array([3, 7]))
-    loss.label = "loss"
-    loss.backward()
-    return model, loss
 
 
 def test_lenet_collapses_to_one_box_per_module():

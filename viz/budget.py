@@ -30,7 +30,11 @@ class Work:
     gates: int
     shared: dict          # name -> uses, for names used more than once, most used first
     label_chars: int
-    frames: int
+
+    @property
+    def frames(self) -> int:
+        """Backward steps: one per gate and one per copy point."""
+        return self.gates + len(self.shared)
 
 
 def _constant_label_len(v):
@@ -64,7 +68,7 @@ def count(tree, source):
     first = [name for _, name in sorted(order)]
     shared = {n: uses[n] for n in sorted(uses, key=lambda n: (-uses[n], first.index(n)))
               if uses[n] >= 2}
-    return Work(gates, shared, labels, gates + len(shared))
+    return Work(gates, shared, labels)
 
 
 def check(tree, source, error):

@@ -20,7 +20,7 @@ from . import cli_quiz
 from .budget import MAX_LABEL_CHARS
 from .draw import draw
 from .input_text import visible
-from .parse import MAX_OPS, MAX_USES, ExprError, _clip, build, parse_values
+from .parse import MAX_OPS, MAX_USES, ExprError, build, clip, one_line, parse_values
 from .render import RenderError, render_many
 from .safe_files import OutDir, UnsafePath
 from .stepper import Stepper, story
@@ -106,12 +106,8 @@ def _digits(text):
     return int(text)
 
 
-def _num(v, digits=3):
-    return step_fmt(v, digits)
-
-
 def explain(expr, pairs, out_dir, format, stdout, digits=3):
-    _n = lambda v: _num(v, digits)
+    _n = lambda v: step_fmt(v, digits)
     built = build(expr, parse_values(pairs))
     if not built.leaves:
         raise ExprError("no variables to differentiate (the expression has only constants; "
@@ -186,9 +182,8 @@ def _backward(root):
 
 def _backward_error(e, where, texts):
     """One line for an engine error during backward, with the gate's source text if found."""
-    msg = str(e).strip().splitlines()[0] if str(e).strip() else type(e).__name__
     text = texts.get(id(where)) if where is not None else None
-    return f"backward failed: {msg}" + (f" (in '{_clip(text)}')" if text else "")
+    return f"backward failed: {one_line(e)}" + (f" (in '{clip(text)}')" if text else "")
 
 
 def _frame_names(n_steps):

@@ -26,6 +26,7 @@ from autograd.display import format_number
 from .derive import derive, drawings
 from .derive.model import MAX_SIZE
 from .render import RenderError, render_many
+from .safe_files import OutDir, UnsafePath
 from .stepper import save_stepper
 
 MAX_TEXT = 2000
@@ -177,9 +178,9 @@ def run(cmd, opts, stdout):
                         f"{o.shape[2]}x{o.shape[3]}: give one number per output pixel")
     else:
         up = np.ones(o.shape[-2:])
-    out = prepare_out(Path(opts.get("out", "chainrule-out")))
     o.backward(up[None, None])
     d = _engine(lambda: derive(o, digits=digits))
+    out = prepare_out(Path(opts.get("out", "chainrule-out")), len(d.frames))
     p = lambda line="": print(line, file=stdout)
     x = leaves[0]
     p(f"chainrule {cmd} ({geometry})")
@@ -231,16 +232,14 @@ def _values(panel):
     return np.array(panel.values, dtype=float)
 
 
-def prepare_out(out):
-    frames = out / "frames"
-    for path in (out, frames):
-        if path.exists() and not path.is_dir():
-            raise Usage(f"--out {out}: {path} exists and is not a folder")
+def prepare_out(out, n_frames):
+    """Create ``out`` and frames/ and try every file a run writes there (no links followed, no
+    folder where a file goes) before anything is printed: a Usage error if not."""
+    names = [f"frames/frame-{k:03d}.{ext}" for k in range(1, n_frames + 1) for ext in ("gv", "svg")]
     try:
-        frames.mkdir(parents=True, exist_ok=True)
-    except OSError as e:
-        raise Usage(f"--out {out}: cannot create the folder ({e.strerror or e})") from None
-    return out
+        return OutDir(out).check(["stepper.html", "stepper-derivation.html", *names]).path
+    except UnsafePath as e:
+        raise Usage(str(e)) from None
 
 
 def pictures(o, d, up, out, stdout):

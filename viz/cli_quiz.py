@@ -15,6 +15,7 @@ import tempfile
 from pathlib import Path
 
 from .quiz import LEVELS, MAX_COUNT, generate, write_quiz
+from .safe_files import write_file
 
 USAGE = ("usage: chainrule quiz --level scalar|vector|matmul|conv|pool [--count K] [--seed N] "
          "--out DIR")
@@ -68,15 +69,17 @@ def print_pdfs(paths):
     if exe is None:
         return []
     made = []
-    with tempfile.TemporaryDirectory(prefix="chainrule-pdf-") as profile:
+    with tempfile.TemporaryDirectory(prefix="chainrule-pdf-") as tmp:
+        profile = Path(tmp) / "profile"
         for page in paths:
-            pdf = Path(page).with_suffix(".pdf")
+            pdf = Path(tmp) / "page.pdf"  # Chromium writes in our folder; we copy without links
             done = subprocess.run([exe, "--headless", "--no-sandbox", "--disable-gpu", "--no-first-run",
                                    f"--user-data-dir={profile}", "--no-pdf-header-footer",
                                    f"--print-to-pdf={pdf}", Path(page).resolve().as_uri()],
                                   capture_output=True, timeout=120)
             if done.returncode == 0 and pdf.is_file():
-                made.append(str(pdf))
+                made.append(write_file(Path(page).with_suffix(".pdf"), pdf.read_bytes()))
+                pdf.unlink()
     return made
 
 
@@ -86,10 +89,6 @@ def main(argv, stdout, stderr):
         print(HELP, file=stdout)
         return 0
     exercises = generate(opts["level"], opts["count"], opts["seed"])
-    try:
-        Path(opts["out"]).mkdir(parents=True, exist_ok=True)
-    except OSError as e:
-        raise QuizUsage(f"--out {opts['out']}: cannot create the folder ({e.strerror or e})") from None
     pages = write_quiz(exercises, opts["out"], opts["level"], opts["seed"])
     pdfs = print_pdfs(pages[1:])
     names = ", ".join(Path(p).name for p in pages + pdfs)

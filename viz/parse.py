@@ -275,9 +275,9 @@ def build(text, values, root_label="f"):
         try:
             v = _apply(node, result, leaves, segment)
         except (ValueError, ZeroDivisionError, OverflowError, TypeError) as e:
-            raise ExprError(f"{_one_line(e)} (in '{_clip(segment)}')") from None
+            raise ExprError(f"{one_line(e)} (in '{clip(segment)}')") from None
         if not math.isfinite(v.data):
-            raise ExprError(f"overflow: '{_clip(segment)}' gives {v.data}")
+            raise ExprError(f"overflow: '{clip(segment)}' gives {v.data}")
         if not v.is_leaf and not isinstance(node, ast.Name):
             texts[id(v)] = segment
             if v.label == "":
@@ -332,10 +332,12 @@ def _apply(node, result, leaves, segment):
     raise ValueError(f"unsupported: {type(node).__name__}")  # parse() refuses these first
 
 
-def _one_line(e):
+def one_line(e):
+    """The first line of an exception's message (its type's name when it has none)."""
     text = str(e).strip().splitlines()
     return text[0] if text else type(e).__name__
 
 
-def _clip(s, n=60):
+def clip(s, n=60):
+    """``s`` cut to ``n`` characters (with ...) for quoting in a one-line error."""
     return s if len(s) <= n else s[: n - 3] + "..."

@@ -10,9 +10,7 @@ and from absurd magnitudes, so a student's hand computation is meaningful.
 from __future__ import annotations
 
 import html
-import tempfile
 from dataclasses import dataclass, field
-from pathlib import Path
 
 import numpy as np
 
@@ -23,7 +21,8 @@ from autograd.display import format_value
 
 from .draw import draw
 from .parse import build
-from .render import RenderError, render_many
+from .render import RenderError, render_svgs, strip_prolog
+from .safe_files import OutDir
 from .stepper import Stepper, story
 
 LEVELS = ("scalar", "vector", "matmul", "conv", "pool")
@@ -160,8 +159,8 @@ def _question(ex):
 
 def write_quiz(exercises, out, level, seed):
     """quiz.html (interactive), sheet.html (printable) and answers.html (the key) in ``out``."""
-    out = Path(out)
-    out.mkdir(parents=True, exist_ok=True)
+    files = ("quiz.html", "sheet.html", "answers.html")
+    out = OutDir(out).check(files)  # no link followed, every destination tried up front
     head = f"chainrule quiz: {level}, seed {seed}"
     interactive, sheet, key = [], [], []
     drawings, stories = [], []
@@ -170,9 +169,7 @@ def write_quiz(exercises, out, level, seed):
         stories.append((len(d), texts, answers))
         drawings += d
         drawings.append(draw(ex.root, grads=False, legend=False))
-    with tempfile.TemporaryDirectory(prefix="chainrule-quiz-") as tmp:
-        paths = render_many(drawings, [Path(tmp) / f"d{k:03d}" for k in range(len(drawings))])
-        svgs = [Path(p).read_text(encoding="utf-8") for p in paths]
+    svgs = render_svgs(drawings)
     at = 0
     for k, (ex, (n, texts, answers)) in enumerate(zip(exercises, stories), 1):
         frames, question = svgs[at:at + n], svgs[at + n]
@@ -181,7 +178,7 @@ def write_quiz(exercises, out, level, seed):
         interactive.append(f'<div class="exercise"><h2>{html.escape(name)}</h2>{_given(ex)}'
                            f"{Stepper(frames, texts, '', answers).fragment()}</div>")
         sheet.append(f'<div class="exercise"><h2>{html.escape(name)}</h2>{_given(ex)}'
-                     f"{_strip_prolog(question)}{_question(ex)}</div>")
+                     f"{strip_prolog(question)}{_question(ex)}</div>")
         out_name = "L" if isinstance(ex.root, Tensor) else "f"
         grads = "\n".join(f"d{out_name}/d{n} = {format_value(g)}" for n, g in ex.answers.items())
         steps = "\n\n".join(t for t in texts[2:])
@@ -189,17 +186,10 @@ def write_quiz(exercises, out, level, seed):
                    f"<pre>{html.escape(grads)}</pre><pre>{html.escape(steps)}</pre></div>")
     intro = ('<p class="noprint">Type each downstream gradient and press check (1% tolerance). '
              "Wrong answers show the expected value and why: upstream x local.</p>")
-    files = {"quiz.html": (head, intro + "\n".join(interactive)),
-             "sheet.html": (head + " (exercise sheet)", "\n".join(sheet)),
-             "answers.html": (head + " (answer key)", "\n".join(key))}
-    for fname, (title, body) in files.items():
-        (out / fname).write_text(_PAGE.format(title=html.escape(title), body=body), encoding="utf-8")
-    return [str(out / f) for f in files]
-
-
-def _strip_prolog(svg):
-    start = svg.find("<svg")
-    return svg[start:] if start >= 0 else svg
+    pages = [(head, intro + "\n".join(interactive)), (head + " (exercise sheet)", "\n".join(sheet)),
+             (head + " (answer key)", "\n".join(key))]
+    return [out.write(fname, _PAGE.format(title=html.escape(title), body=body))
+            for fname, (title, body) in zip(files, pages)]
 
 
 __all__ = ["LEVELS", "Exercise", "RenderError", "generate", "write_quiz"]

@@ -8,6 +8,7 @@ activated). Nothing here puts anything named `dot` on PATH, so a system dot is n
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -106,9 +107,21 @@ def pipe(source, format="svg"):
 
 def svg_text(source):
     """Rendered SVG as text, without the XML prolog (for inlining in HTML)."""
-    svg = pipe(source, "svg").decode("utf-8")
+    return strip_prolog(pipe(source, "svg").decode("utf-8"))
+
+
+def strip_prolog(svg):
+    """SVG text from its <svg> tag on: no XML declaration or DOCTYPE (HTML takes none)."""
     start = svg.find("<svg")
     return svg[start:] if start >= 0 else svg
+
+
+def inline_svg(svg, prefix):
+    """SVG text ready to inline in a page: no prolog or comments, ids (and the references to
+    them) prefixed so that several drawings on one page never share one."""
+    svg = re.sub(r"<!--.*?-->", "", strip_prolog(svg), flags=re.S)
+    svg = re.sub(r'\bid="', f'id="{prefix}', svg)
+    return re.sub(r'(xlink:href|href)="#', rf'\1="#{prefix}', svg)
 
 
 def render_many(digraphs, paths, format="svg"):
@@ -147,6 +160,13 @@ def render_many(digraphs, paths, format="svg"):
         for gv, (_, out) in zip(tmp_gvs, pairs):  # -O wrote name.gv.FORMAT
             write_file(out, gv.with_name(gv.name + "." + format).read_bytes())
     return [str(out) for _, out in pairs]
+
+
+def render_svgs(digraphs):
+    """SVG text of each drawing (rendered in a private temporary folder; nothing else written)."""
+    with tempfile.TemporaryDirectory(prefix="chainrule-") as tmp:
+        paths = render_many(digraphs, [Path(tmp) / f"d{k:05d}" for k in range(len(digraphs))])
+        return [Path(p).read_text(encoding="utf-8") for p in paths]
 
 
 class Drawing(graphviz.Digraph):

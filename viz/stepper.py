@@ -17,8 +17,6 @@ from __future__ import annotations
 
 import html
 import json
-import re
-import tempfile
 import uuid
 from pathlib import Path
 
@@ -28,7 +26,7 @@ from autograd import backprop_steps
 from autograd.display import DIGITS, format_product, format_sum, format_value
 
 from .frames import draw_steps, forward_frame, hide_downstream, seed_frame
-from .render import render_many
+from .render import inline_svg, render_svgs
 from .safe_files import check_destination, write_file
 
 TITLE = "chainrule: backprop step by step"
@@ -141,15 +139,6 @@ _SCRIPT = """
 """
 
 
-def _inline(svg, prefix):
-    """SVG text ready to inline: no XML prolog or comments, ids unique on the page."""
-    start = svg.find("<svg")
-    svg = svg[start:] if start >= 0 else svg
-    svg = re.sub(r"<!--.*?-->", "", svg, flags=re.S)
-    svg = re.sub(r'\bid="', f'id="{prefix}', svg)
-    return re.sub(r'(xlink:href|href)="#', rf'\1="#{prefix}', svg)
-
-
 class Stepper:
     """Rendered frames (SVG), the text under each, and quiz answers; displays itself inline.
 
@@ -169,9 +158,7 @@ class Stepper:
 
     @classmethod
     def from_drawings(cls, drawings, texts=None, title=TITLE, answers=None):
-        with tempfile.TemporaryDirectory(prefix="chainrule-") as tmp:
-            outs = render_many(drawings, [Path(tmp) / f"frame-{k:03d}" for k in range(len(drawings))])
-            svgs = [Path(o).read_text(encoding="utf-8") for o in outs]
+        svgs = render_svgs(list(drawings))
         return cls(svgs, texts if texts is not None else [""] * len(svgs), title, answers)
 
     def __len__(self):
@@ -198,7 +185,7 @@ class Stepper:
         parts += ["</div>", '<div class="frames">']
         for k, (svg, text, answers) in enumerate(zip(self.svgs, self.texts, self.answers)):
             hidden = "" if k == 0 else " hidden"
-            body = f'<div class="view">{_inline(svg, f"{sid}-f{k}-")}</div>'
+            body = f'<div class="view">{inline_svg(svg, f"{sid}-f{k}-")}</div>'
             if text:
                 body += f"<pre>{html.escape(text)}</pre>"
             body += "".join(_answer_box(f"{k}-{i}", a) for i, a in enumerate(answers))

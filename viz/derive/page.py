@@ -10,14 +10,12 @@ fragment: ``#step=3`` (1-based frame), ``#node=2`` (first frame of the 2nd deriv
 from __future__ import annotations
 
 import html
-import re
-import tempfile
 from pathlib import Path
 
 from autograd import topological_order
 
 from ..draw import draw
-from ..render import render_many
+from ..render import inline_svg, render_many, render_svgs
 from ..safe_files import check_destination, write_file
 from ..scene import Scene
 from .derivation import derive
@@ -91,14 +89,6 @@ SCRIPT = """
 """
 
 
-def _inline(svg, prefix):
-    """SVG text ready to inline: no XML prolog or comments, ids prefixed (unique on a page)."""
-    start = svg.find("<svg")
-    svg = svg[start:] if start >= 0 else svg
-    svg = re.sub(r"<!--.*?-->", "", svg, flags=re.S)
-    return re.sub(r'\bid="', f'id="{prefix}', svg)
-
-
 def derivable_nodes(root):
     """The conv/pool/resampling nodes of root's graph, in forward order."""
     return [n for n in topological_order(root) if n.op in DERIVABLE]
@@ -116,12 +106,12 @@ def derivation_html(graph_svg, entries, title="chainrule: the derivation, pixel 
              '<button class="next" type="button">next &#8594;</button>',
              f'<span class="counter">frame 1 / {n}</span>',
              '<span class="hint">(arrow keys work too)</span></div>',
-             f'<div class="panes"><div class="graph">{_inline(graph_svg, uid + "g_")}</div>',
+             f'<div class="panes"><div class="graph">{inline_svg(graph_svg, uid + "g_")}</div>',
              '<div class="frames">']
     for k, (name, op_index, op, svg, text) in enumerate(entries):
         hidden = "" if k == 0 else " hidden"
         parts.append(f'<div class="frame" data-index="{k}" data-node="{name}" data-op="{op_index}" '
-                     f'data-opname="{op}"{hidden}>{_inline(svg, f"{uid}f{k}_")}'
+                     f'data-opname="{op}"{hidden}>{inline_svg(svg, f"{uid}f{k}_")}'
                      f"<pre>{html.escape(text)}</pre></div>")
     parts += ["</div></div>", f"<script>{SCRIPT}</script>", "</div>"]
     return "\n".join(parts)
@@ -151,9 +141,7 @@ def save_derivation(root, path, *, digits=3, title=None, frames_dir=None):
     dots = [frame_dot(f, number, text=False) for d in derivations for f in d.frames]
     meta = [(scene.name(d.node), k, d.op, f"{d.op} ({k + 1}/{len(nodes)}): {f.title}\n{f.text}")
             for k, d in enumerate(derivations) for f in d.frames]
-    with tempfile.TemporaryDirectory(prefix="chainrule-") as tmp:
-        outs = render_many([graph, *dots], [Path(tmp) / f"frame-{k:03d}" for k in range(len(dots) + 1)])
-        svgs = [Path(o).read_text(encoding="utf-8") for o in outs]
+    svgs = render_svgs([graph, *dots])
     if frames_dir is not None:
         full = [frame_dot(f, number) for d in derivations for f in d.frames]
         frames_dir = Path(frames_dir)

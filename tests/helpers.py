@@ -1,0 +1,39 @@
+"""Helpers several test files share: the CLI in-process, and headless Chromium."""
+
+import io
+import re
+import shutil
+import subprocess
+
+from viz import cli
+
+CHROMIUM = next((shutil.which(n) for n in ("chromium", "chromium-browser", "google-chrome")
+                 if shutil.which(n)), None)
+
+FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+         "--disable-background-networking", "--disable-component-update", "--disable-sync",
+         "--disable-dev-shm-usage", "--hide-scrollbars"]
+
+
+def run(*argv):
+    """chainrule's main in-process: (exit code, stdout, stderr)."""
+    out, err = io.StringIO(), io.StringIO()
+    code = cli.main(list(argv), stdout=out, stderr=err)
+    return code, out.getvalue(), err.getvalue()
+
+
+def chromium(tmp_path, *args):
+    """Headless Chromium with a throw-away profile under tmp_path; returns its stdout."""
+    done = subprocess.run([CHROMIUM, *FLAGS, f"--user-data-dir={tmp_path / 'profile'}", *args],
+                          capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr[-2000:]
+    return done.stdout
+
+
+def frames_of(dom):
+    """[(index, hidden)] for each frame, per stepper, in page order."""
+    out = []
+    for block in re.split(r'<div class="chainrule-stepper', dom)[1:]:
+        tags = re.findall(r'<div class="frame"[^>]*>', block)
+        out.append([(int(re.search(r'data-index="(\d+)"', t).group(1)), "hidden" in t) for t in tags])
+    return out
