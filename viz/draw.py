@@ -242,9 +242,9 @@ def _boxes(dot, scene, state, values, fmt, backward, pnames=None, defaults=False
         rows = [head]
         params = S.params_list(_shown_params(n.params, defaults)) if not n.is_leaf else []
         if params:  # one per line, so wide hyper-parameters do not stretch the box
-            rows.append("<BR/>".join(S.font(p, size=9) for p in params))
+            rows.append("<BR/>".join(S.font(p, size=10) for p in params))
         rows.append(S.font(str(tuple(n.data.shape)) + ("" if n.data.dtype == np.float64
-                                                       else f" {n.data.dtype}"), "#555555", 9))
+                                                       else f" {n.data.dtype}"), "#555555", 10))
         blocks = []
         if values:
             blocks.append(array_html(n.data, S.GREY if grey else S.VALUE_COLOR, fmt, "value"))
@@ -268,7 +268,7 @@ def _boxes(dot, scene, state, values, fmt, backward, pnames=None, defaults=False
         if id(w.consumer) in backward:
             attrs.update(style="dashed", color=S.BACKWARD_EDGE)
         if len(w.consumer.parents) > 1:
-            attrs["label"] = f"<{S.font(str(w.index), '#888888', 8)}>"
+            attrs["label"] = f"<{S.font(str(w.index), '#777777', 10)}>"
         dot.edge(w.src, w.dst, **attrs)
 
 
