@@ -22,6 +22,8 @@ from .render import Drawing
 from .roles import constant_roles
 from .scene import Scene
 
+WIRE_PT = 13   # values and gradients on a circuit's wires: the numbers the lesson is about
+
 
 @dataclass
 class State:
@@ -121,7 +123,7 @@ def build(scene, state, *, rankdir="LR", values=True, fmt=None, forward=None, le
     fmt = fmt if isinstance(fmt, S.NumberFormat) else S.NumberFormat(fmt)
     backward = _backward_nodes(scene, forward)
     dot = Drawing("chainrule", graph_attr={"rankdir": rankdir, "fontname": "Helvetica",
-                                           "nodesep": "0.35", "ranksep": "0.6"},
+                                           "nodesep": "0.35", "ranksep": "0.3"},
                   node_attr={"fontname": "Helvetica"}, edge_attr={"fontname": "Helvetica"})
     roles = constant_roles(scene.root, forward)
     if scene.scalar:
@@ -182,14 +184,14 @@ def _circuit(dot, scene, state, values, fmt, backward, roles=None):
     for k, w in enumerate(scene.wires):
         rows = []
         if w.node.label and not w.node.is_leaf and w.kind != "branch" and w.kind != "out":
-            rows.append(S.font(w.node.label, "#555555", 9, italic=True))
+            rows.append(S.font(w.node.label, "#555555", WIRE_PT - 3, italic=True))
         grey = k in state.grey_wires
         if values:
-            rows.append(S.font(fmt(w.node.data), S.GREY if grey else S.VALUE_COLOR, 11))
+            rows.append(S.font(fmt(w.node.data), S.GREY if grey else S.VALUE_COLOR, WIRE_PT))
         if k in state.notes:
-            rows.append(S.font(state.notes[k], S.GRAD_COLOR, 11, bold=True))
+            rows.append(S.font(state.notes[k], S.GRAD_COLOR, WIRE_PT, bold=True))
         elif k in state.grads:
-            rows.append(S.font(fmt(state.grads[k]), S.GRAD_COLOR, 11))
+            rows.append(S.font(fmt(state.grads[k]), S.GRAD_COLOR, WIRE_PT))
         attrs = {"arrowsize": "0.6"}
         if grey:
             attrs["color"] = S.GREY

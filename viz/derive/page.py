@@ -32,7 +32,8 @@ STYLE = """
 .chainrule-derive .slider { width: 18em; }
 .chainrule-derive .panes { display: flex; gap: 1em; align-items: flex-start; }
 .chainrule-derive .graph { flex: 0 0 30%; max-height: 82vh; overflow: auto; border-right: 1px solid #ddd; }
-.chainrule-derive .graph svg { width: 100%; height: auto; }
+/* fits both ways: a one-column graph must not grow past the screen and hide the current op */
+.chainrule-derive .graph svg { width: 100%; height: auto; max-height: 80vh; }
 .chainrule-derive .frames { flex: 1 1 auto; min-width: 0; }
 /* scaled to the pane (up as well as down): a 2x2 frame fills the width like a 6x6 one */
 .chainrule-derive .frame svg { width: 100%; height: auto; max-height: 62vh; }
