@@ -177,8 +177,11 @@ def _circuit(dot, scene, state, values, fmt, backward, roles=None):
         if copy is not None:
             outline, _ = S.pattern_style("adder")
             color = S.GREY if copy in state.grey else outline
-            dot.node(copy, "", shape="point", width="0.12", color=color,
-                     penwidth="3.5" if copy in state.current else "1")
+            if copy in state.current:  # the current gate: a dot must grow to be seen as one
+                dot.node(copy, "", shape="point", width="0.24", color=S.HIGHLIGHT, fillcolor=color,
+                         style="filled", penwidth="3.5")
+            else:
+                dot.node(copy, "", shape="point", width="0.12", color=color, penwidth="1")
     root_text = scene.root.label or "out"
     dot.node("out", f"<{S.font(root_text, bold=True)}>", shape="plaintext")
     for k, w in enumerate(scene.wires):
