@@ -295,9 +295,15 @@ def _legend(scene, backward, have_grads):
         rows.append((*S.OTHER[:2], "other", text, True))
     body = ""
     for outline, fill, name, text, used in rows:
-        weight = S.font(name, bold=used, size=10)
-        body += (f'<TR><TD BGCOLOR="{fill}" BORDER="1" COLOR="{outline}" WIDTH="14"> </TD>'
-                 f'<TD ALIGN="LEFT">{weight}</TD><TD ALIGN="LEFT">{S.font(text, "#444444", 9)}</TD></TR>')
+        if used:
+            body += (f'<TR><TD BGCOLOR="{fill}" BORDER="1" COLOR="{outline}" WIDTH="14"> </TD>'
+                     f'<TD ALIGN="LEFT">{S.font(name, bold=True, size=10)}</TD>'
+                     f'<TD ALIGN="LEFT">{S.font(text, "#444444", 9)}</TD></TR>')
+    absent = [r for r in rows if not r[4]]
+    if absent:  # one line, not one row each: a legend as tall as the graph shrinks it on a slide
+        names = "   ".join(S.font(name, outline, 10) for outline, _, name, _, _ in absent)
+        body += (f'<TR><TD COLSPAN="3" ALIGN="LEFT">{S.font("not in this drawing: ", "#444444", 9)}'
+                 f"{names}</TD></TR>")
     notes = ["bold: the patterns that appear in this drawing"]
     if not scene.scalar and any(len(n.parents) > 1 for n in scene.nodes):
         notes.append("0, 1 on an edge: which input of the gate it feeds (first, second)")
