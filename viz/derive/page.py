@@ -39,7 +39,7 @@ STYLE = """
 .chainrule-derive .frame svg { width: 100%; height: auto; max-height: 62vh; }
 .chainrule-derive .frame pre { background: #f6f6f6; border-left: 4px solid #c0262d;
   font-family: ui-monospace, Menlo, Consolas, "DejaVu Sans Mono", monospace;
-  padding: .4em .7em; font-size: 1.05em; white-space: pre-wrap; margin: .3em 0; }
+  padding: .4em .7em; font-size: clamp(1.05em, 1.1vw, 1.5em); white-space: pre-wrap; margin: .3em 0; }
 .chainrule-derive g.node.current > title + path, .chainrule-derive g.node.current > title + polygon,
 .chainrule-derive g.node.current > title + ellipse { stroke: #c0262d; stroke-width: 6px; }
 .chainrule-derive .hint { color: #777; font-size: .85em; }
