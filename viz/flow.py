@@ -1,6 +1,6 @@
 """Gradient-flow diagrams: one node per layer with its output shape and the norm of the
-gradient that reached it in the last backward pass; side-by-side panels for comparisons
-(e.g. vanishing gradients in a deep sigmoid MLP against a ReLU one).
+gradient that reached it in the last backward pass; panels for comparisons
+(e.g. vanishing gradients in a deep sigmoid MLP against a ReLU one), stacked.
 
 Rows are (layer name, output shape, grad norm) and optionally a fourth item, the norm of
 the layer's parameter gradients. Node fill encodes log10 of the gradient norm: pale means
