@@ -4,7 +4,7 @@
   fanout-step.svg    a step frame of f = x*x + exp(y)/x: the copy gate summing its parts
   tensor.svg         a tiny tensor network with its values and gradients as matrices
   double-backward.svg  the graph of a gradient made with create_graph=True
-  stepper.png        the HTML stepper in headless Chromium, after one click on "next"
+  stepper.png        the HTML stepper in headless Chromium, at the copy gate of x
   lenet.svg          LeNet-5 drawn with viz.draw(loss, names=model): one box per module
   notebook-stepper.png  the stepper inside the executed lecture notebook (needs the notebooks extra)
   quiz.png           a page of `chainrule quiz --level scalar`, one answer checked
@@ -113,7 +113,9 @@ def _write_all(images):
     with tempfile.TemporaryDirectory() as tmp:
         html = Path(viz.save_stepper(fanout(), Path(tmp) / "stepper.html",
                                      title="chainrule: f = x*x + exp(y)/x, step by step"))
-        screenshot(html, images / "stepper.png")
+        copy = next(i for i, s in enumerate(autograd.backprop_steps(fanout())) if s.op == "copy")
+        # the frame the README describes: the copy gate of x (after the forward and seed frames)
+        screenshot(html, images / "stepper.png", fragment=f"#step={copy + 3}")
         lenet = lenet_loss()
         print("wrote", viz.render(viz.draw(lenet[1], names=lenet[0]), images / "lenet.svg"))
         (images / "lenet.gv").unlink()
@@ -164,7 +166,7 @@ def quiz_page(tmp, png):
       boxes[1].getElementsByTagName('input')[0].value = '0.5';
       boxes[1].getElementsByTagName('button')[0].click();
     </script></body>"""), encoding="utf-8")
-    screenshot(page, png, "1000,1020", "#click=next@1&click=next@1")
+    screenshot(page, png, "1000,1100", "#click=next@1&click=next@1")
 
 
 if __name__ == "__main__":

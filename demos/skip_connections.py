@@ -133,7 +133,9 @@ def drawing(results, steps):
              "scale.\nDashed: the identity shortcut. The block's add gate is a distributor: it passes "
              "the upstream unchanged\nto the shortcut, so the gradient gets past every block "
              "whatever its convolutions do")
-    return draw_flow_comparison(panels, title=title, patterns=patterns, skips=skips)
+    longest = max(len(rows) for rows in panels.values())
+    per_row = max(5, -(-longest // 3))   # at most three lines a panel, even for 56 layers
+    return draw_flow_comparison(panels, title=title, patterns=patterns, skips=skips, per_row=per_row)
 
 
 def main(argv=None):

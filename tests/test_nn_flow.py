@@ -83,3 +83,13 @@ def test_flow_runs_left_to_right_with_a_colour_bar():
     assert [t for _, t in ticks] == ["1e-4", "0.001", "0.01", "0.1", "1"]  # 10^lo ... 10^hi
     fills = re.findall(r'fillcolor="(#[0-9a-f]{6})"', src)
     assert fills[0] == ticks[0][0] and fills[-1] == ticks[-1][0]  # the bar is the nodes' scale
+
+
+def test_comparison_wraps_each_panel_into_lines_and_stacks_the_panels():
+    rows = [(f"l{i}", (2,), 10.0 ** -i) for i in range(7)]
+    src = draw_flow_comparison({"a": rows, "b": rows}, per_row=3).source
+    assert src.count("rank=same") == 6                      # 3 lines (3 + 3 + 1) per panel
+    assert re.search(r"p0_0 -> p0_1 \[constraint=false\]", src)   # the real arrows stay in order
+    assert re.search(r"p0_6 -> p1_0 \[style=invis\]", src)  # panel b starts under a's last line
+    with pytest.raises(ValueError, match="per_row must be a positive integer"):
+        draw_flow_comparison({"a": rows}, per_row=0)

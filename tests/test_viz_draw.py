@@ -10,6 +10,7 @@ from hypothesis import strategies as st
 import autograd
 import viz
 from autograd import Tensor, Value
+from viz.arrays import NUMBER_PT
 from viz.style import NumberFormat
 
 GREEN, RED = "#1b7a2e", "#c0262d"
@@ -193,7 +194,7 @@ def test_deep_chain_draws_without_recursion():
 
 def cells(source, node, color):
     line = next(ln for ln in source.splitlines() if re.match(rf"\s*{node} \[label", ln))
-    return [float(v) for v in re.findall(rf'COLOR="{color}" POINT-SIZE="10">([-\d.]+)<', line)]
+    return [float(v) for v in re.findall(rf'COLOR="{color}" POINT-SIZE="{NUMBER_PT}">([-\d.]+)<', line)]
 
 
 def test_small_tensors_show_values_and_gradients_as_matrices():

@@ -11,8 +11,10 @@ from hypothesis import strategies as st
 import autograd
 import viz
 from autograd import Tensor, Value
+from viz.arrays import NUMBER_PT
+from viz.style import GREY
 
-RED, GREY = "#c0262d", "#b8b8b8"
+RED = "#c0262d"
 
 
 def lecture():
@@ -80,7 +82,7 @@ def test_tensor_frames_show_gradients_as_they_complete():
     first = frames[0].source
     assert RED not in line_of(first, "n0 ")  # W's gradient not in yet
     last = frames[-1].source
-    reds = [float(v) for v in re.findall(rf'COLOR="{RED}" POINT-SIZE="10">([-\d.]+)<',
+    reds = [float(v) for v in re.findall(rf'COLOR="{RED}" POINT-SIZE="{NUMBER_PT}">([-\d.]+)<',
                                          line_of(last, "n0 "))]
     assert reds == [3.0, 3.0, 3.0, 3.0]  # d/dW sum(3W)
 

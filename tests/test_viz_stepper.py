@@ -11,6 +11,7 @@ import pytest
 import autograd
 import viz
 from autograd import Value
+from viz.draw import WIRE_PT
 from viz.render import find_renderer
 from viz.stepper import stepper_html, story
 
@@ -67,7 +68,7 @@ def test_frames_tell_the_whole_story():
     # the forward frame shows values and no gradient; the seed frame only dL/dL = 1 on the output
     assert 'COLOR="#c0262d"' not in drawings[0].source.split("label=<<TABLE BORDER=\"1\"")[0]
     out_edge = next(ln for ln in drawings[1].source.splitlines() if "-> out" in ln)
-    assert '"#c0262d" POINT-SIZE="11">1<' in out_edge
+    assert f'"#c0262d" POINT-SIZE="{WIRE_PT}">1<' in out_edge
     assert answers == [[], [], [], []]
 
 

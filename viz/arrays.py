@@ -8,6 +8,7 @@ from .style import font
 
 MAX_SIDE = 6       # matrices up to 6x6 per channel are drawn cell by cell
 MAX_CHANNELS = 4   # ... for at most this many channels (product of the leading axes)
+NUMBER_PT = 12     # matrix entries: the main content, readable when a frame is projected
 
 
 def is_small(shape):
@@ -20,17 +21,17 @@ def is_small(shape):
 def array_html(arr, color, fmt, title):
     """One labelled block: ``title`` over the matrix/matrices of ``arr`` or its summary."""
     arr = np.asarray(arr, dtype=float)
-    head = f'<TR><TD ALIGN="LEFT">{font(title, color, 9, italic=True)}</TD></TR>'
+    head = f'<TR><TD ALIGN="LEFT">{font(title, color, 10, italic=True)}</TD></TR>'
     if not is_small(arr.shape):
         stats = f"min {fmt(arr.min())}  max {fmt(arr.max())}  mean {fmt(arr.mean())}"
-        return _table(head + f"<TR><TD>{font(stats, color, 10)}</TD></TR>")
+        return _table(head + f"<TR><TD>{font(stats, color, NUMBER_PT)}</TD></TR>")
     if arr.ndim <= 2:
         return _table(head + f"<TR><TD>{_matrix(arr, color, fmt)}</TD></TR>")
     rows = head
     lead = arr.shape[:-2]
     for idx in np.ndindex(*lead):
         where = "[" + ", ".join(str(i) for i in idx) + ", :, :]"
-        rows += (f'<TR><TD ALIGN="LEFT">{font(where, "#777777", 8)}</TD></TR>'
+        rows += (f'<TR><TD ALIGN="LEFT">{font(where, "#777777", 9)}</TD></TR>'
                  f"<TR><TD>{_matrix(arr[idx], color, fmt)}</TD></TR>")
     return _table(rows)
 
@@ -41,6 +42,6 @@ def _table(rows):
 
 def _matrix(m, color, fmt):
     m = np.atleast_2d(m)
-    rows = "".join("<TR>" + "".join(f'<TD ALIGN="RIGHT">{font(fmt(v), color, 10)}</TD>' for v in row)
+    rows = "".join("<TR>" + "".join(f'<TD ALIGN="RIGHT">{font(fmt(v), color, NUMBER_PT)}</TD>' for v in row)
                    + "</TR>" for row in m)
     return f'<TABLE BORDER="1" CELLBORDER="0" CELLSPACING="0" CELLPADDING="2" COLOR="#999999">{rows}</TABLE>'

@@ -115,30 +115,30 @@ def draw_modules(root, names=None, *, rankdir="LR", digits=3, title=None, per_ro
         shape = str(tuple(last.data.shape))
         if kind == "module":
             params = [m for m in members if _trainable(m)]
-            rows = [S.font(key[1], bold=True, size=12)]
+            rows = [S.font(key[1], bold=True, size=14)]
             rows += [S.font(f"{(pnames.get(id(p)) or p.label or 'param').rsplit('.', 1)[-1]} "
-                            f"{tuple(p.data.shape)}", "#444444", 9) for p in params]
+                            f"{tuple(p.data.shape)}", "#444444", 10) for p in params]
             gates = [m for m in members if not m.is_leaf and id(m) not in {id(p) for p in params}]
             main = next((g for g in gates if g.pattern != "distributor" and g.op != "transpose"
                          and g.op != "reshape"), gates[-1] if gates else last)
             outline, fill = S.pattern_style(main.pattern if not main.is_leaf else "")
-            rows.append(S.font(f"{main.op if not main.is_leaf else 'parameters'} -> {shape}", size=9))
+            rows.append(S.font(f"{main.op if not main.is_leaf else 'parameters'} -> {shape}", size=10))
             node = last if gates else params[-1]
         elif kind == "leaf":
             text = last.label or ("input" if not _trainable(last) and last.data.size > 1 else "constant")
-            rows, outline, fill = [S.font(text, bold=True, size=11), S.font(shape, "#444444", 9)], \
+            rows, outline, fill = [S.font(text, bold=True, size=12), S.font(shape, "#444444", 10)], \
                 "#555555", "#ffffff"
             node = None                            # inputs and constants draw no gradient
         else:
             ops = " > ".join(m.op for m in members)
-            rows = [S.font(ops, size=10), S.font(shape, "#444444", 9)]
+            rows = [S.font(ops, size=11), S.font(shape, "#444444", 10)]
             if last.label:
-                rows.insert(0, S.font(last.label, bold=True, size=11))
+                rows.insert(0, S.font(last.label, bold=True, size=12))
             outline, fill = S.pattern_style(members[0].pattern)
             node = last
         norm = _norm(node) if node is not None else None
         if norm is not None:
-            rows.append(S.font(f"|grad| {num(norm)}", S.GRAD_COLOR, 9))
+            rows.append(S.font(f"|grad| {num(norm)}", S.GRAD_COLOR, 10))
         label = "<" + "<BR/>".join(rows) + ">"
         dot.node(ids[key], label, color=outline, fillcolor=fill)
     rows = ([[ids[key] for key, _, _ in parts[i:i + per_row]] for i in range(0, len(parts), per_row)]

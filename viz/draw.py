@@ -22,6 +22,8 @@ from .render import Drawing
 from .roles import constant_roles
 from .scene import Scene
 
+WIRE_PT = 13   # values and gradients on a circuit's wires: the numbers the lesson is about
+
 
 @dataclass
 class State:
@@ -121,7 +123,7 @@ def build(scene, state, *, rankdir="LR", values=True, fmt=None, forward=None, le
     fmt = fmt if isinstance(fmt, S.NumberFormat) else S.NumberFormat(fmt)
     backward = _backward_nodes(scene, forward)
     dot = Drawing("chainrule", graph_attr={"rankdir": rankdir, "fontname": "Helvetica",
-                                           "nodesep": "0.35", "ranksep": "0.6"},
+                                           "nodesep": "0.35", "ranksep": "0.3"},
                   node_attr={"fontname": "Helvetica"}, edge_attr={"fontname": "Helvetica"})
     roles = constant_roles(scene.root, forward)
     if scene.scalar:
@@ -175,21 +177,24 @@ def _circuit(dot, scene, state, values, fmt, backward, roles=None):
         if copy is not None:
             outline, _ = S.pattern_style("adder")
             color = S.GREY if copy in state.grey else outline
-            dot.node(copy, "", shape="point", width="0.12", color=color,
-                     penwidth="3.5" if copy in state.current else "1")
+            if copy in state.current:  # the current gate: a dot must grow to be seen as one
+                dot.node(copy, "", shape="point", width="0.24", color=S.HIGHLIGHT, fillcolor=color,
+                         style="filled", penwidth="3.5")
+            else:
+                dot.node(copy, "", shape="point", width="0.12", color=color, penwidth="1")
     root_text = scene.root.label or "out"
     dot.node("out", f"<{S.font(root_text, bold=True)}>", shape="plaintext")
     for k, w in enumerate(scene.wires):
         rows = []
         if w.node.label and not w.node.is_leaf and w.kind != "branch" and w.kind != "out":
-            rows.append(S.font(w.node.label, "#555555", 9, italic=True))
+            rows.append(S.font(w.node.label, "#555555", WIRE_PT - 3, italic=True))
         grey = k in state.grey_wires
         if values:
-            rows.append(S.font(fmt(w.node.data), S.GREY if grey else S.VALUE_COLOR, 11))
+            rows.append(S.font(fmt(w.node.data), S.GREY if grey else S.VALUE_COLOR, WIRE_PT))
         if k in state.notes:
-            rows.append(S.font(state.notes[k], S.GRAD_COLOR, 11, bold=True))
+            rows.append(S.font(state.notes[k], S.GRAD_COLOR, WIRE_PT, bold=True))
         elif k in state.grads:
-            rows.append(S.font(fmt(state.grads[k]), S.GRAD_COLOR, 11))
+            rows.append(S.font(fmt(state.grads[k]), S.GRAD_COLOR, WIRE_PT))
         attrs = {"arrowsize": "0.6"}
         if grey:
             attrs["color"] = S.GREY
@@ -242,9 +247,9 @@ def _boxes(dot, scene, state, values, fmt, backward, pnames=None, defaults=False
         rows = [head]
         params = S.params_list(_shown_params(n.params, defaults)) if not n.is_leaf else []
         if params:  # one per line, so wide hyper-parameters do not stretch the box
-            rows.append("<BR/>".join(S.font(p, size=9) for p in params))
+            rows.append("<BR/>".join(S.font(p, size=10) for p in params))
         rows.append(S.font(str(tuple(n.data.shape)) + ("" if n.data.dtype == np.float64
-                                                       else f" {n.data.dtype}"), "#555555", 9))
+                                                       else f" {n.data.dtype}"), "#555555", 10))
         blocks = []
         if values:
             blocks.append(array_html(n.data, S.GREY if grey else S.VALUE_COLOR, fmt, "value"))
@@ -268,7 +273,7 @@ def _boxes(dot, scene, state, values, fmt, backward, pnames=None, defaults=False
         if id(w.consumer) in backward:
             attrs.update(style="dashed", color=S.BACKWARD_EDGE)
         if len(w.consumer.parents) > 1:
-            attrs["label"] = f"<{S.font(str(w.index), '#888888', 8)}>"
+            attrs["label"] = f"<{S.font(str(w.index), '#777777', 10)}>"
         dot.edge(w.src, w.dst, **attrs)
 
 
@@ -290,9 +295,15 @@ def _legend(scene, backward, have_grads):
         rows.append((*S.OTHER[:2], "other", text, True))
     body = ""
     for outline, fill, name, text, used in rows:
-        weight = S.font(name, bold=used, size=10)
-        body += (f'<TR><TD BGCOLOR="{fill}" BORDER="1" COLOR="{outline}" WIDTH="14"> </TD>'
-                 f'<TD ALIGN="LEFT">{weight}</TD><TD ALIGN="LEFT">{S.font(text, "#444444", 9)}</TD></TR>')
+        if used:
+            body += (f'<TR><TD BGCOLOR="{fill}" BORDER="1" COLOR="{outline}" WIDTH="14"> </TD>'
+                     f'<TD ALIGN="LEFT">{S.font(name, bold=True, size=10)}</TD>'
+                     f'<TD ALIGN="LEFT">{S.font(text, "#444444", 9)}</TD></TR>')
+    absent = [r for r in rows if not r[4]]
+    if absent:  # one line, not one row each: a legend as tall as the graph shrinks it on a slide
+        names = "   ".join(S.font(name, outline, 10) for outline, _, name, _, _ in absent)
+        body += (f'<TR><TD COLSPAN="3" ALIGN="LEFT">{S.font("not in this drawing: ", "#444444", 9)}'
+                 f"{names}</TD></TR>")
     notes = ["bold: the patterns that appear in this drawing"]
     if not scene.scalar and any(len(n.parents) > 1 for n in scene.nodes):
         notes.append("0, 1 on an edge: which input of the gate it feeds (first, second)")

@@ -1,6 +1,6 @@
 """Gradient-flow diagrams: one node per layer with its output shape and the norm of the
-gradient that reached it in the last backward pass; side-by-side panels for comparisons
-(e.g. vanishing gradients in a deep sigmoid MLP against a ReLU one).
+gradient that reached it in the last backward pass; panels for comparisons
+(e.g. vanishing gradients in a deep sigmoid MLP against a ReLU one), stacked.
 
 Rows are (layer name, output shape, grad norm) and optionally a fourth item, the norm of
 the layer's parameter gradients. Node fill encodes log10 of the gradient norm: pale means
@@ -10,6 +10,7 @@ the pattern's colour, as in every other drawing.
 
 from __future__ import annotations
 
+import itertools
 import math
 from pathlib import Path
 
@@ -69,7 +70,8 @@ def _outline(pattern):
     return PATTERNS[pattern][0] if pattern in PATTERNS else "#555555"
 
 
-def _chain(g, rows, prefix, lo, hi, patterns=None):
+def _chain(g, rows, prefix, lo, hi, patterns=None, wrap=None):
+    """One node per row, arrows in order; wrap=K (top-to-bottom graphs) puts K per line."""
     previous = None
     for i, row in enumerate(rows):
         node = f"{prefix}{i}"
@@ -80,8 +82,18 @@ def _chain(g, rows, prefix, lo, hi, patterns=None):
             style = {"color": _outline(patterns[row[0]]), "penwidth": "2.5"}
         g.node(node, _label(row), fillcolor=fill, fontcolor="black" if light else "white", **style)
         if previous is not None:
-            g.edge(previous, node)
+            g.edge(previous, node, **({"constraint": "false"} if wrap else {}))
         previous = node
+    if not wrap:
+        return
+    lines = [[f"{prefix}{i}" for i in range(s, min(s + wrap, len(rows)))] for s in range(0, len(rows), wrap)]
+    for k, line in enumerate(lines):  # each line one rank, kept in order; lines stacked
+        with g.subgraph() as r:
+            r.attr(rank="same")
+            for a, b in itertools.pairwise(line):
+                r.edge(a, b, style="invis", weight="10")
+        if k:
+            g.edge(lines[k - 1][0], line[0], style="invis")
 
 
 def colour_bar(lo, hi, cells=5):
@@ -140,30 +152,39 @@ def draw_flow(rows, title=None, rankdir="LR", patterns=None):
     return g
 
 
-def draw_flow_comparison(panels, title=None, patterns=None, skips=None):
-    """Several networks side by side, one column each, coloured on one shared log scale.
+def draw_flow_comparison(panels, title=None, patterns=None, skips=None, per_row=5):
+    """Several networks, one panel each, coloured on one shared log scale.
 
-    panels: {panel title: rows} (insertion order is left to right).
+    panels: {panel title: rows} (insertion order is top to bottom). Each panel reads like
+    text, ``per_row`` layers to a row, so a deep network keeps a slide's 16:9 shape instead
+    of one column taller than the screen.
     patterns: optional {panel title: {layer name: gate pattern}}, outlines as in draw_flow.
     skips: optional {panel title: [(i, j, label)]}: a dashed shortcut from row i to row j,
         e.g. a residual block's identity path around its convolutions.
     """
+    if isinstance(per_row, bool) or not isinstance(per_row, int) or per_row < 1:
+        raise ValueError(f"draw_flow_comparison: per_row must be a positive integer, got {per_row!r}")
     panels = {k: _check(v, "draw_flow_comparison") for k, v in dict(panels).items()}
     lo, hi = _log_range([r for rows in panels.values() for r in rows])
     patterns = patterns or {}
     shown = {f"{k}/{n}": p for k, d in patterns.items() for n, p in d.items()}
     g = _new(title or "gradient norms per layer (shared colour scale)", "TB", shown, scale=(lo, hi))
+    ends = []   # (first node, first node of the last line) of each panel
     for k, (name, rows) in enumerate(panels.items()):
         with g.subgraph(name=f"cluster_{k}") as c:
             c.attr(label=str(name), style="rounded", color="#bbbbbb")
-            _chain(c, rows, f"p{k}_", lo, hi, patterns=patterns.get(name))
+            _chain(c, rows, f"p{k}_", lo, hi, patterns=patterns.get(name), wrap=per_row)
             for i, j, label in (skips or {}).get(name, ()):
                 if not (0 <= i < len(rows) and 0 <= j < len(rows)):
                     raise ValueError(f"draw_flow_comparison: skip ({i}, {j}) outside the "
                                      f"{len(rows)} rows of panel {name!r}")
-                c.edge(f"p{k}_{i}", f"p{k}_{j}", label=str(label), style="dashed", tailport="e", headport="e",
-                       color=_outline("distributor"), fontcolor=_outline("distributor"),
-                       fontsize="9", constraint="false")
+                c.edge(f"p{k}_{i}", f"p{k}_{j}", label=str(label), style="dashed",
+                       color=_outline("distributor"), fontcolor=_outline("distributor"), fontsize="9",
+                       constraint="false")
+        if rows:
+            ends.append((f"p{k}_0", f"p{k}_{(len(rows) - 1) // per_row * per_row}"))
+    for (_, above), (below, _) in itertools.pairwise(ends):
+        g.edge(above, below, style="invis")   # panels stacked, in the order given
     return g
 
 

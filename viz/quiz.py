@@ -133,7 +133,8 @@ body {{ font-family: Helvetica, Arial, sans-serif; margin: 1.2em; color: #222; }
 .exercise {{ page-break-inside: avoid; margin-bottom: 1.5em; }}
 .exercise svg {{ max-width: 100%; height: auto; }}
 .blank {{ display: inline-block; min-width: 14em; border-bottom: 1px solid #444; }}
-pre {{ background: #f6f6f6; padding: .5em .8em; white-space: pre-wrap; }}
+pre {{ background: #f6f6f6; padding: .5em .8em; white-space: pre-wrap; font-size: 1.05em;
+  font-family: ui-monospace, Menlo, Consolas, "DejaVu Sans Mono", monospace; }}
 @media print {{ body {{ margin: 0; }} .noprint {{ display: none; }}
   .exercise {{ page-break-inside: avoid; }} pre {{ background: none; border: 1px solid #ccc; }} }}
 </style></head><body>

@@ -40,12 +40,17 @@ _STYLE = """
 .chainrule-stepper button { font-size: 1em; padding: .25em .8em; }
 .chainrule-stepper input[type=range] { width: 16em; }
 .chainrule-stepper .view { overflow: auto; max-height: 80vh; border: 1px solid #eee; }
-.chainrule-stepper.fit .view svg { width: 100%; height: auto; max-height: 75vh; }
+.chainrule-stepper.fit .view svg { width: 100%; height: auto; max-height: 68vh; }
+/* the step's text grows with a wide (projected) screen, like the drawing above it */
 .chainrule-stepper pre { background: #f6f6f6; border-left: 4px solid #c0262d; padding: .5em .8em;
-  font-size: .95em; white-space: pre-wrap; margin: .4em 0; }
+  font-family: ui-monospace, Menlo, Consolas, "DejaVu Sans Mono", monospace;
+  font-size: clamp(1.05em, 1.1vw, 1.5em); white-space: pre-wrap; margin: .4em 0; }
 .chainrule-stepper .hint { color: #777; font-size: .85em; }
-.chainrule-stepper .answer { margin: .25em 0; }
-.chainrule-stepper .answer input { width: 14em; font-family: monospace; }
+.chainrule-stepper .answer { margin: .35em 0; font-size: 1.1em; }
+.chainrule-stepper .answer input, .chainrule-stepper .answer button { font-size: 1em; }
+.chainrule-stepper .answer input { width: 16em; font-family: ui-monospace, Menlo, Consolas,
+  "DejaVu Sans Mono", monospace; }
+.chainrule-stepper .score { font-weight: bold; }
 .chainrule-stepper .ok { color: #1b7a2e; } .chainrule-stepper .bad { color: #c0262d; }
 @media print { .chainrule-stepper .controls { display: none; }
   .chainrule-stepper .frame { display: block !important; page-break-inside: avoid; } }

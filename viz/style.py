@@ -14,7 +14,8 @@ from autograd.display import DIGITS, format_number
 
 VALUE_COLOR = "#1b7a2e"     # forward values (green, above)
 GRAD_COLOR = "#c0262d"      # gradients (red, below)
-GREY = "#b8b8b8"            # not yet visited in a step frame
+GREY = "#8f8f8f"            # not yet visited in a step frame: recedes, yet its numbers
+                            # (needed for the current local gradient) read on a projector
 HIGHLIGHT = "#222222"       # outline of the current gate in a step frame
 BACKWARD_FILL = "#c2f0c8"   # nodes of a derived backward graph (create_graph=True): pale mint,
 BACKWARD_EDGE = "#17807a"   # far from every pattern fill (the router's is lilac); teal outline

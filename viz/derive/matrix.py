@@ -76,8 +76,7 @@ def matrix_frames(node, up, engine, number):
     backward = Frame(
         f"its transpose gives the input gradient: dE/dx = {back} dE/dout",
         [[Panel(back, rows(M.T)), "x", Panel("dE/dout", _column(g)), "=",
-          Panel("dE/dx", _column(dy))],
-         [Panel("dE/dx (the engine)", rows(engine["input"][0, 0]))]],
+          Panel("dE/dx", _column(dy)), " ", Panel("dE/dx (the engine)", rows(engine["input"][0, 0]))]],
         "The engine never forms this matrix: multiplying by its transpose is exactly the "
         + ("conv2d of the upstream." if transposed else "transposed conv (full conv with the "
                                                           "flipped filter)."),

@@ -30,11 +30,14 @@ STYLE = """
 .chainrule-derive .slider { width: 18em; }
 .chainrule-derive .panes { display: flex; gap: 1em; align-items: flex-start; }
 .chainrule-derive .graph { flex: 0 0 30%; max-height: 82vh; overflow: auto; border-right: 1px solid #ddd; }
-.chainrule-derive .graph svg { width: 100%; height: auto; }
+/* fits both ways: a one-column graph must not grow past the screen and hide the current op */
+.chainrule-derive .graph svg { width: 100%; height: auto; max-height: 80vh; }
 .chainrule-derive .frames { flex: 1 1 auto; min-width: 0; }
-.chainrule-derive .frame svg { max-width: 100%; max-height: 62vh; width: auto; height: auto; }
+/* scaled to the pane (up as well as down): a 2x2 frame fills the width like a 6x6 one */
+.chainrule-derive .frame svg { width: 100%; height: auto; max-height: 62vh; }
 .chainrule-derive .frame pre { background: #f6f6f6; border-left: 4px solid #c0262d;
-  padding: .4em .7em; font-size: 1.05em; white-space: pre-wrap; margin: .3em 0; }
+  font-family: ui-monospace, Menlo, Consolas, "DejaVu Sans Mono", monospace;
+  padding: .4em .7em; font-size: clamp(1.05em, 1.1vw, 1.5em); white-space: pre-wrap; margin: .3em 0; }
 .chainrule-derive g.node.current > title + path, .chainrule-derive g.node.current > title + polygon,
 .chainrule-derive g.node.current > title + ellipse { stroke: #c0262d; stroke-width: 6px; }
 .chainrule-derive .hint { color: #777; font-size: .85em; }
@@ -137,7 +140,9 @@ def save_derivation(root, path, *, digits=3, title=None, frames_dir=None):
     derivations = [derive(n, digits=digits) for n in nodes]
     number = Numbers(digits)
     scene = Scene(root)
-    graph = draw(root, rankdir="TB")   # tall and narrow: the frames get the width
+    # tall and narrow, no legend (the page is about pixels, not gate patterns): the frames get
+    # the width and the graph's numbers stay readable in its narrow pane
+    graph = draw(root, rankdir="TB", legend=False)
     dots = [frame_dot(f, number, text=False) for d in derivations for f in d.frames]
     meta = [(scene.name(d.node), k, d.op, f"{d.op} ({k + 1}/{len(nodes)}): {f.title}\n{f.text}")
             for k, d in enumerate(derivations) for f in d.frames]
