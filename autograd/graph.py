@@ -276,7 +276,9 @@ def run_backward(root, seed, create_graph=False, accumulate=True, wanted=None, o
     pop = grads.pop
     hooked = hooks_live[0] > 0
     checking = watch_state.anomaly
-    unrolled = on_step is None and not checking  # steps and checks need the general path
+    # the shortcut computes plain numbers: step records and anomaly checks need the general
+    # path's parts, and create_graph the rules applied to nodes
+    unrolled = on_step is None and not checking and not create_graph
     with _graph_mode(create_graph):
         for node in reversed(topological_order(root)):
             g = pop(node, None)
@@ -296,7 +298,7 @@ def run_backward(root, seed, create_graph=False, accumulate=True, wanted=None, o
             if node._versions is not None:
                 _check_versions(node)
             if op._two_rules and unrolled:
-                _two_input_gate(node, op, g, grads, create_graph)
+                _two_input_gate(node, g, grads)
                 continue
             sent = [None if c is None else _send(grads, p, c)
                     for p, c in zip(node._parents, _input_grads(node, g, create_graph))]
@@ -361,32 +363,29 @@ def _keep_parts(parts, inputs, sent):
         parts[p] = cs + parts.get(p, [])
 
 
-def _two_input_gate(node, op, g, grads, create_graph):
-    """What the loop does for a gate of two inputs with one plain rule each, unrolled: the
-    hot path of scalar backprop (no lists, no zip, no per-input calls)."""
-    rules = op.backward
+def _two_input_gate(node, g, grads):
+    """What the loop does for a gate of two inputs with one plain rule each, unrolled, on
+    raw numbers: the hot path of scalar backprop (no lists, no zip, no per-input calls).
+    Three arguments, everything else read from the node: each costs time per gate."""
     a, b = node._in0, node._in1
-    if create_graph:
-        out, x, y = node, a, b
-    else:
-        out, x, y = node.data, a.data, b.data
+    rule_a, rule_b = node._op.backward
+    out, x, y = node.data, a.data, b.data
     params = node._params
     if params:
-        ca = rules[0](g, out, x, y, **params) if a.requires_grad else None
-        cb = rules[1](g, out, x, y, **params) if b.requires_grad else None
+        ca = rule_a(g, out, x, y, **params) if a.requires_grad else None
+        cb = rule_b(g, out, x, y, **params) if b.requires_grad else None
     else:
-        ca = rules[0](g, out, x, y) if a.requires_grad else None
-        cb = rules[1](g, out, x, y) if b.requires_grad else None
-    get = grads.get
+        ca = rule_a(g, out, x, y) if a.requires_grad else None
+        cb = rule_b(g, out, x, y) if b.requires_grad else None
     if ca is not None:
         if a._broadcasts:
             ca = a._fit_grad(ca)
-        prev = get(a)
+        prev = grads.get(a)
         grads[a] = ca if prev is None else prev + ca
     if cb is not None:
         if b._broadcasts:
             cb = b._fit_grad(cb)
-        prev = get(b)
+        prev = grads.get(b)
         grads[b] = cb if prev is None else prev + cb
 
 
