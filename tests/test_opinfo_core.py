@@ -11,6 +11,8 @@ Optional: needs torch and ``pip install expecttest``. Samples that use what chai
 lacks are skipped by ``KNOWINGLY_DIFFERENT`` (op -> reason), the list the README mirrors.
 """
 
+from pathlib import Path
+
 import numpy as np
 import pytest
 
@@ -45,6 +47,15 @@ def _avg_pool(x, kernel_size, stride=None, padding=0, ceil_mode=False, count_inc
     return F.avg_pool2d(x, kernel_size, stride, padding, ceil_mode, count_include_pad, divisor_override)
 
 
+def _with_arg(x, name, *args):
+    """torch's max(dim, keepdim) gives (values, indices); max(other) is the elementwise max."""
+    if args and isinstance(args[0], Tensor):
+        return getattr(x, name)(args[0])
+    if not args:
+        return getattr(x, name)()
+    return getattr(x, name)(*args), getattr(x, f"arg{name}")(*args)
+
+
 def _scaled(y, alpha):
     return y if alpha == 1 else y * alpha
 
@@ -66,8 +77,8 @@ OPS = {
     "nn.functional.relu": F.relu,
     "maximum": lambda x, y: x.maximum(y),
     "minimum": lambda x, y: x.minimum(y),
-    "max": lambda x, *a: x.max(*a) if not a or isinstance(a[0], int) else x.max(a[0]),
-    "min": lambda x, *a: x.min(*a) if not a or isinstance(a[0], int) else x.min(a[0]),
+    "max": lambda x, *a: _with_arg(x, "max", *a),
+    "min": lambda x, *a: _with_arg(x, "min", *a),
     "amax": lambda x, **kw: x.max(**_reduce_kw(**kw)),
     "amin": lambda x, **kw: x.min(**_reduce_kw(**kw)),
     "sum": lambda x, **kw: x.sum(**_reduce_kw(**kw)),
@@ -80,6 +91,12 @@ OPS = {
     "cat": lambda xs, dim=0: autograd.concat(xs, axis=dim),
     "stack": lambda xs, dim=0: autograd.stack(xs, axis=dim),
     "matmul": lambda x, y: x @ y,
+    "__radd__": lambda x, y: y + x,
+    "__rsub__": lambda x, y: y - x,
+    "__rmul__": lambda x, y: y * x,
+    "__rdiv__": lambda x, y: y / x,
+    "__rmatmul__": lambda x, y: y @ x,
+    "T": lambda x: x.T,
     "softmax": _same_dtype(F.softmax),
     "log_softmax": _same_dtype(F.log_softmax),
     "nn.functional.conv_transpose2d": F.conv_transpose2d,
@@ -154,6 +171,15 @@ def _outputs(y):
     return []
 
 
+def _indices(y):
+    """Integer outputs (max(dim)'s and max_pool2d's indices), compared exactly."""
+    if isinstance(y, (tuple, list)):
+        return [o for part in y for o in _indices(part)]
+    if isinstance(y, torch.Tensor) and not y.is_floating_point():
+        return [y.numpy()]
+    return [y] if isinstance(y, np.ndarray) else []
+
+
 def _spread(samples):
     if len(samples) <= MAX_SAMPLES:
         return samples
@@ -176,6 +202,8 @@ def _check_sample(info, s, seed):
     for y, ty in zip(ys, tys):
         np.testing.assert_allclose(y.data, ty.detach().numpy(), rtol=1e-10, atol=1e-12,
                                    err_msg=f"forward {s}")
+    for i, ti in zip(_indices(ours), _indices(theirs), strict=True):
+        np.testing.assert_array_equal(i, ti, err_msg=f"indices {s}")
     xs, ts = _leaves(ours_in), _leaves([s.input, s.args, s.kwargs])
     assert len(xs) == len(ts)
     live = [i for i, ty in enumerate(tys) if ty.requires_grad and ty.numel()]
@@ -219,3 +247,9 @@ def test_opinfo_samples_match_torch(info):
         ran += 1
     if not ran:
         pytest.skip(reason)
+
+
+def test_the_readme_lists_every_knowingly_different_reason():
+    readme = " ".join((Path(__file__).parents[1] / "README.md").read_text().split())
+    for reason, _ in KNOWINGLY_DIFFERENT.values():
+        assert f"- {reason}" in readme, reason
