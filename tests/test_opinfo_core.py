@@ -2,7 +2,8 @@
 database, read at run time) for the core ops: arithmetic, the first activations, reductions,
 shape ops, indexing, joins, matmul, softmax, conv_transpose2d and pooling. For each sample:
 forward, first gradient (vs torch.autograd.grad) and double gradient (the gradient of a random
-projection of the gradient) must match in float64.
+projection of the gradient) must match in float64, and in float32 (looser tolerances) with
+float32 kept throughout.
 
 cross_entropy, mse_loss, conv1d and conv2d run in test_opinfo_compositions.py; the ops of
 issue 12's first part in test_opinfo_samples.py.
@@ -203,15 +204,23 @@ def _cases():
             yield pytest.param(info, id=f"{info.name}.{info.variant_test_name}".rstrip("."))
 
 
-def _check_sample(info, s, seed):
+# (rtol, atol) of forward, gradient, double gradient; float32 keeps its dtype throughout
+TOLERANCES = {torch.float64: ((1e-10, 1e-12), (1e-9, 1e-10), (1e-8, 1e-9)),
+              torch.float32: ((1e-5, 1e-5), (1e-4, 1e-4), (1e-3, 1e-3))}
+
+
+def _check_sample(info, s, seed, dtype=torch.float64):
     """Forward, gradient and double gradient of one sample against torch."""
+    (frtol, fatol), (grtol, gatol), (ggrtol, ggatol) = TOLERANCES[dtype]
+    np_dtype = np.float64 if dtype == torch.float64 else np.float32
     ours_in = _ours([s.input, *s.args]), {k: _ours(v) for k, v in s.kwargs.items()}
     theirs = info.op(s.input, *s.args, **s.kwargs)
     ours = OPS[info.name](*ours_in[0], **ours_in[1])
     ys, tys = _outputs(ours), _outputs(theirs)
     assert len(ys) == len(tys), f"{len(ys)} outputs, torch {len(tys)}"
     for y, ty in zip(ys, tys):
-        np.testing.assert_allclose(y.data, ty.detach().numpy(), rtol=1e-10, atol=1e-12,
+        assert y.dtype == np_dtype, f"forward gives {y.dtype} for {np_dtype.__name__} input"
+        np.testing.assert_allclose(y.data, ty.detach().numpy(), rtol=frtol, atol=fatol,
                                    err_msg=f"forward {s}")
     for i, ti in zip(_indices(ours), _indices(theirs), strict=True):
         np.testing.assert_array_equal(i, ti, err_msg=f"indices {s}")
@@ -221,7 +230,7 @@ def _check_sample(info, s, seed):
     if not xs or not live:
         return
     rng = np.random.default_rng(seed)
-    ups = [rng.normal(size=tys[i].shape) for i in live]
+    ups = [rng.normal(size=tys[i].shape).astype(np_dtype) for i in live]
     # one scalar through every output: sum of <output, random upstream>
     out = sum((ys[i] * up).sum() for i, up in zip(live, ups))
     tout = sum((tys[i] * torch.tensor(up)).sum() for i, up in zip(live, ups))
@@ -229,9 +238,10 @@ def _check_sample(info, s, seed):
     tgs = torch.autograd.grad(tout, ts, create_graph=True, allow_unused=True)
     for g, tg in zip(gs, tgs):
         expect = np.zeros(g.shape) if tg is None else tg.detach().numpy()
-        np.testing.assert_allclose(np.asarray(g.data), expect, rtol=1e-9, atol=1e-10,
+        assert g.dtype == np_dtype, f"gradient {g.dtype} for {np_dtype.__name__} input"
+        np.testing.assert_allclose(np.asarray(g.data), expect, rtol=grtol, atol=gatol,
                                    err_msg=f"gradient {s}")
-    probes = [rng.normal(size=t.shape) for t in ts]
+    probes = [rng.normal(size=t.shape).astype(np_dtype) for t in ts]
     inner = sum((g * p).sum() for g, p in zip(gs, probes))
     tinner = sum((tg * torch.tensor(p)).sum() for tg, p in zip(tgs, probes) if tg is not None)
     ggs = (autograd.grad(inner, xs) if getattr(inner, "requires_grad", False)
@@ -240,22 +250,23 @@ def _check_sample(info, s, seed):
             if getattr(tinner, "requires_grad", False) else [None] * len(ts))
     for gg, tgg in zip(ggs, tggs):
         expect = np.zeros(np.shape(gg)) if tgg is None else tgg.numpy()
-        np.testing.assert_allclose(np.asarray(getattr(gg, "data", gg)), expect, rtol=1e-8,
-                                   atol=1e-9, err_msg=f"double gradient {s}")
+        np.testing.assert_allclose(np.asarray(getattr(gg, "data", gg)), expect, rtol=ggrtol,
+                                   atol=ggatol, err_msg=f"double gradient {s}")
 
 
+@pytest.mark.parametrize("dtype", [torch.float64, torch.float32], ids=["float64", "float32"])
 @pytest.mark.parametrize("info", list(_cases()))
-def test_opinfo_samples_match_torch(info):
+def test_opinfo_samples_match_torch(info, dtype):
     reason, which = KNOWINGLY_DIFFERENT.get((info.name, info.variant_test_name), (None, False))
     if which is None:
         pytest.skip(reason)
-    samples = _spread(list(info.sample_inputs("cpu", torch.float64, requires_grad=True)))
+    samples = _spread(list(info.sample_inputs("cpu", dtype, requires_grad=True)))
     ran = 0
     for i, s in enumerate(samples):
         s = _numbers(s) if info.name in AS_NUMBER else s
         if which and which(s):
             continue
-        _check_sample(info, s, seed=i)
+        _check_sample(info, s, seed=i, dtype=dtype)
         ran += 1
     if not ran:
         pytest.skip(reason)
