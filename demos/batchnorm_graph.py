@@ -12,10 +12,7 @@ gradient's own graph (create_graph=True) and writes the stepper.
 from __future__ import annotations
 
 import argparse
-import shutil
-import subprocess
 import sys
-import tempfile
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
@@ -26,6 +23,7 @@ import autograd
 import viz
 from autograd import Tensor, topological_order
 from autograd import functional as F
+from demos.drawing import screenshot
 
 ROOT = Path(__file__).resolve().parent.parent
 EPS = 1e-5
@@ -155,22 +153,6 @@ def note(step):
     return NOTES.get(label)
 
 
-def screenshot(html, png, fragment, size):
-    """A headless-Chromium picture of one stepper frame (skipped without chromium)."""
-    chromium = next((shutil.which(n) for n in ("chromium", "chromium-browser", "google-chrome")
-                     if shutil.which(n)), None)
-    if chromium is None:
-        print(f"no chromium: kept {png.name} as it was")
-        return
-    with tempfile.TemporaryDirectory() as profile:
-        subprocess.run([chromium, "--headless", "--no-sandbox", "--disable-gpu", "--no-first-run",
-                        "--disable-background-networking", "--disable-component-update", "--disable-sync",
-                        "--hide-scrollbars", f"--user-data-dir={profile}", f"--window-size={size}",
-                        f"--screenshot={png}", f"file://{html}#{fragment}"],
-                       check=True, capture_output=True, timeout=120)
-    print("wrote", png)
-
-
 def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--quick", action="store_true", help="no stepper page (for the tests)")
@@ -217,7 +199,7 @@ def main(argv=None):
                                 title=title)
         print("wrote", page)
         if args.images:     # the divide step (frame 5), as the README shows it
-            screenshot(Path(page).resolve(), images / "batchnorm-stepper.png", "step=5", "1300,680")
+            screenshot(Path(page).resolve(), images / "batchnorm-stepper.png", "1300,680", "#step=5")
     return {"worst_step": worst, "closed_form": closed, "grads": got}
 
 

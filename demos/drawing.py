@@ -1,7 +1,11 @@
-"""Shared by the demos: render a list of graphs with viz, tolerating a missing renderer."""
+"""Shared by the demos: render a list of graphs with viz, tolerating a missing renderer, and
+take a headless-Chromium picture of a page."""
 
 from __future__ import annotations
 
+import shutil
+import subprocess
+import tempfile
 from pathlib import Path
 
 
@@ -30,3 +34,21 @@ def render_or_gv(digraph, stem: Path) -> str:
         return str(viz.render(digraph, stem, format="svg"))
     except Exception as e:  # no renderer: the .gv file is still written
         return f"{stem.with_suffix('.gv')} ({e})"
+
+
+def screenshot(html, png, size="900,620", fragment="#click=next"):
+    """A headless-Chromium picture of ``html`` (a stepper page; ``fragment`` picks its frame)
+    at ``size`` pixels; without Chromium the old picture is kept."""
+    chromium = next((shutil.which(n) for n in ("chromium", "chromium-browser", "google-chrome")
+                     if shutil.which(n)), None)
+    if chromium is None:
+        print(f"no chromium: kept {png.name} as it was")
+        return
+    with tempfile.TemporaryDirectory() as profile:
+        subprocess.run([chromium, "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic",
+                        "--no-first-run", "--disable-background-networking",
+                        "--disable-component-update", "--disable-sync", "--hide-scrollbars",
+                        f"--user-data-dir={profile}", f"--window-size={size}",
+                        f"--screenshot={png}", f"file://{html}{fragment}"],
+                       check=True, capture_output=True, timeout=120)
+    print(f"wrote {png}")

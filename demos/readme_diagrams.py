@@ -13,8 +13,6 @@
 from __future__ import annotations
 
 import argparse
-import shutil
-import subprocess
 import sys
 import tempfile
 from pathlib import Path
@@ -27,6 +25,7 @@ import numpy as np  # noqa: E402
 import autograd  # noqa: E402
 import viz  # noqa: E402
 from autograd import Tensor, Value  # noqa: E402
+from demos.drawing import screenshot  # noqa: E402
 
 IMAGES = ROOT / "demos" / "images"
 
@@ -68,22 +67,6 @@ def double_backward():
     (gx,) = autograd.grad(out, [x], create_graph=True)
     gx.label = "dout/dx"
     return viz.draw(gx, forward=out, title="gradient of x, drawn (dashed: backward nodes)")
-
-
-def screenshot(html, png, size="900,620", fragment="#click=next"):
-    chromium = next((shutil.which(n) for n in ("chromium", "chromium-browser", "google-chrome")
-                     if shutil.which(n)), None)
-    if chromium is None:
-        print(f"no chromium: kept {png.name} as it was")
-        return
-    with tempfile.TemporaryDirectory() as profile:
-        subprocess.run([chromium, "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic",
-                        "--no-first-run", "--disable-background-networking",
-                        "--disable-component-update", "--disable-sync", "--hide-scrollbars",
-                        f"--user-data-dir={profile}", f"--window-size={size}",
-                        f"--screenshot={png}", f"file://{html}{fragment}"],
-                       check=True, capture_output=True, timeout=120)
-    print(f"wrote {png}")
 
 
 def main(argv=None):

@@ -9,8 +9,6 @@ Only the public node surface is used: op, parents, is_leaf, data, grad, label.
 
 from __future__ import annotations
 
-import itertools
-
 import numpy as np
 
 import autograd
@@ -143,13 +141,7 @@ def draw_modules(root, names=None, *, rankdir="LR", digits=3, title=None, per_ro
         dot.node(ids[key], label, color=outline, fillcolor=fill)
     rows = ([[ids[key] for key, _, _ in parts[i:i + per_row]] for i in range(0, len(parts), per_row)]
             if rankdir == "LR" else [])
-    for k, row in enumerate(rows):  # each row one rank, boxes in graph order, rows stacked
-        with dot.subgraph() as r:
-            r.attr(rank="same")
-            for a, b in itertools.pairwise(row):
-                r.edge(a, b, style="invis", weight="10")
-        if k:
-            dot.edge(rows[k - 1][0], row[0], style="invis")
+    S.stack_rows(dot, rows)  # boxes in graph order, rows stacked
     seen = set()
     for key, _, members in parts:
         for m in members:

@@ -19,7 +19,7 @@ import numpy as np
 from autograd.display import format_number
 
 from .render import Drawing, RenderError, render
-from .style import PATTERNS, esc
+from .style import PATTERNS, esc, stack_rows
 
 GRAD_RED = (192, 38, 45)
 
@@ -86,14 +86,8 @@ def _chain(g, rows, prefix, lo, hi, patterns=None, wrap=None):
         previous = node
     if not wrap:
         return
-    lines = [[f"{prefix}{i}" for i in range(s, min(s + wrap, len(rows)))] for s in range(0, len(rows), wrap)]
-    for k, line in enumerate(lines):  # each line one rank, kept in order; lines stacked
-        with g.subgraph() as r:
-            r.attr(rank="same")
-            for a, b in itertools.pairwise(line):
-                r.edge(a, b, style="invis", weight="10")
-        if k:
-            g.edge(lines[k - 1][0], line[0], style="invis")
+    stack_rows(g, [[f"{prefix}{i}" for i in range(s, min(s + wrap, len(rows)))]
+                   for s in range(0, len(rows), wrap)])
 
 
 def colour_bar(lo, hi, cells=5):

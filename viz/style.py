@@ -6,6 +6,7 @@ Labels stay within ASCII, Greek letters and the partial sign, which every render
 
 from __future__ import annotations
 
+import itertools
 import math
 
 import numpy as np
@@ -149,3 +150,15 @@ def font(text, color=None, size=None, bold=False, italic=False):
     if size:
         attrs += f' POINT-SIZE="{size}"'
     return f"<FONT{attrs}>{s}</FONT>" if attrs else s
+
+
+def stack_rows(dot, rows):
+    """Lay node names out as text: each row one rank, left to right in order, rows stacked top
+    to bottom (invisible edges only), so a long chain keeps a slide's 16:9 shape."""
+    for k, row in enumerate(rows):
+        with dot.subgraph() as r:
+            r.attr(rank="same")
+            for a, b in itertools.pairwise(row):
+                r.edge(a, b, style="invis", weight="10")
+        if k:
+            dot.edge(rows[k - 1][0], row[0], style="invis")
