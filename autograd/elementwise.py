@@ -71,7 +71,7 @@ def _div_forward(a, b):
 
 
 DIV = Op("div", "quotient", _div_forward,
-         backward=(lambda g, out, a, b: g / b, lambda g, out, a, b: -g * out / b),
+         backward=(lambda g, out, a, b: g / b, lambda g, out, a, b: g * out / -b),  # -b: b may be small
          jacobian=("diag(1/b)", "diag(-a/b^2)"), check=_broadcastable,
          method=("__truediv__", "__rtruediv__"))
 
