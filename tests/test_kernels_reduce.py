@@ -1,0 +1,80 @@
+"""kernels.reduce.sum_axes against the plain numpy expression x.sum(axis, keepdims), on
+the einsum path (last axis reduced, short runs) and on every fallback."""
+
+from unittest import mock
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from autograd import Tensor
+from autograd.kernels import reduce as kr
+
+
+@st.composite
+def arrays_and_axes(draw):
+    shape = tuple(draw(st.lists(st.integers(0, 5), min_size=1, max_size=4)))
+    dtype = draw(st.sampled_from([np.float32, np.float64]))
+    x = np.random.default_rng(draw(st.integers(0, 2**16))).normal(size=shape).astype(dtype)
+    if draw(st.booleans()):
+        x = x.transpose(tuple(reversed(range(x.ndim))))         # not C-contiguous
+    axes = draw(st.none() | st.lists(st.integers(-x.ndim, x.ndim - 1), unique_by=lambda a: a % x.ndim,
+                                     min_size=1, max_size=x.ndim).map(tuple))
+    return x, axes, draw(st.booleans())
+
+
+@pytest.fixture
+def small_arrays_too(monkeypatch):
+    monkeypatch.setattr(kr, "_MIN_SIZE", 0)
+
+
+@settings(max_examples=150, deadline=None)
+@given(arrays_and_axes())
+def test_sum_axes_matches_numpy(case):
+    x, axes, keepdims = case
+    with mock.patch.object(kr, "_MIN_SIZE", 0):
+        got = kr.sum_axes(x, axes, keepdims)
+    want = x.sum(axis=axes, keepdims=keepdims)
+    assert got.dtype == want.dtype and got.shape == want.shape
+    np.testing.assert_allclose(got, want, rtol=1e-5 if x.dtype == np.float32 else 1e-12, atol=1e-5)
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_batch_norm_axes_take_einsum_and_match(small_arrays_too, dtype):
+    """(0, 2, 3) of an NCHW batch (the case the kernel is for) takes the einsum path and
+    agrees with numpy's reduce and with a float64 sum."""
+    x = (np.random.default_rng(0).normal(size=(8, 3, 6, 5)) + 2.0).astype(dtype)
+    assert kr._einsum_fits(x, (0, 2, 3))
+    got = kr.sum_axes(x, (0, 2, 3), keepdims=True)
+    assert got.shape == (1, 3, 1, 1) and got.dtype == dtype
+    np.testing.assert_allclose(got, x.sum(axis=(0, 2, 3), keepdims=True), rtol=1e-6)
+    np.testing.assert_allclose(got.ravel(), x.astype(np.float64).sum(axis=(0, 2, 3)), rtol=1e-6)
+
+
+def test_fallbacks(small_arrays_too):
+    x = np.ones((4, 3), np.float32)
+    assert not kr._einsum_fits(x, None)              # full sum: numpy's pairwise sum
+    assert not kr._einsum_fits(x, (0, 1))
+    assert not kr._einsum_fits(x, (0,))              # last axis kept: numpy is as fast
+    assert not kr._einsum_fits(x.astype(np.int64), (1,))
+    assert not kr._einsum_fits(np.ones((2, 10_000), np.float32), (1,))   # long run: rounding
+    assert kr._einsum_fits(x, (1,)) and kr._einsum_fits(x, (-1,))
+
+
+def test_small_arrays_keep_numpys_reduce():
+    assert not kr._einsum_fits(np.ones((8, 3, 6, 5), np.float32), (0, 2, 3))
+    assert kr._einsum_fits(np.ones((64, 16, 32, 32), np.float32), (0, 2, 3))
+
+
+def test_sum_and_mean_over_nchw_axes_keep_float32_and_gradients(small_arrays_too):
+    rng = np.random.default_rng(1)
+    x = Tensor(rng.normal(size=(4, 3, 5, 6)).astype(np.float32), requires_grad=True)
+    m = x.mean(axis=(0, 2, 3), keepdims=True)
+    assert m.dtype == np.float32
+    np.testing.assert_allclose(m.data, x.data.mean(axis=(0, 2, 3), keepdims=True), rtol=1e-6)
+    b = Tensor(rng.normal(size=(1, 3, 1, 1)).astype(np.float32), requires_grad=True)
+    up = rng.normal(size=x.shape).astype(np.float32)
+    (x * b).backward(up)                               # b's gradient is sum_to (0, 2, 3)
+    assert b.grad.dtype == np.float32
+    np.testing.assert_allclose(b.grad.data, (up * x.data).sum(axis=(0, 2, 3), keepdims=True), rtol=1e-5)
