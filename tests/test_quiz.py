@@ -113,6 +113,8 @@ def test_cli_writes_quiz_sheet_and_key(tmp_path):
     (["--level", "scalar", "--seed", "-1", "--out", "x"], "--seed must be a whole number"),
     (["--level", "scalar", "--out", "x", "--colour"], "unknown option"),
     (["--level"], "--level needs a value"),
+    (["--level", "scalar", "--level=pool", "--out", "x"], "--level is given twice"),
+    (["--level", "pool", "--seed", "1", "--seed", "2", "--out", "x"], "--seed is given twice"),
 ])
 def test_bad_options_exit_2_with_one_line(argv, message, tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
