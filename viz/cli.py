@@ -236,7 +236,9 @@ def _pictures(root, steps, out, format, stdout, title, digits=3):
         svgs = [Path(s).read_text(encoding="utf-8") for s in svg_paths]
     OutDir(out).write("stepper.html", Stepper(svgs[1:], texts, f"chainrule: {title}").page())
     written = ", ".join(f"frames/{m}.{format}" for m in names[:2])
-    if n:
+    if n == 1:
+        written += f", frames/step-1.{format}"
+    elif n:
         written += f", frames/step-{1:0{width}d}.{format} ... step-{n}.{format}"
     print(f"pictures in {out}/ (graph.{format}, {written}, stepper.html)", file=stdout)
     return 0
