@@ -305,6 +305,22 @@ def test_rendered_svg_is_deterministic(lecture, tmp_path):
         assert Path(a).read_text() == Path(b).read_text()
 
 
+def test_lecture_frames_fit_a_1280x720_projector_at_a_readable_size(lecture):
+    """Every frame of the 3x3 / 2x2 derivation, rendered, fits 960 x 540 pt (1280 x 720 px at
+    96 dpi) unscaled, and no text in it is smaller than 13 pt."""
+    import re
+
+    from viz.render import find_renderer, render_svgs
+    if find_renderer() is None:
+        pytest.skip("no Graphviz renderer installed")
+    *_, o = lecture
+    svgs = render_svgs(viz.derive.drawings(derive(o)))
+    assert len(svgs) >= 19
+    for k, svg in enumerate(svgs):
+        w, h = map(float, re.search(r'<svg width="([\d.]+)pt" height="([\d.]+)pt"', svg).groups())
+        assert w <= 960 and h <= 540, (k, w, h)
+        assert min(float(f) for f in re.findall(r'font-size="([\d.]+)"', svg)) >= 13, k
+
 def test_page_is_scoped_to_its_root():
     from viz.derive.page import SCRIPT, derivation_html
     body = derivation_html("<svg></svg>", [("n1", 0, "conv2d", "<svg></svg>", "text")])
