@@ -8,6 +8,7 @@
 
 from __future__ import annotations
 
+import argparse
 import sys
 from pathlib import Path
 
@@ -52,11 +53,16 @@ def frames():
     }
 
 
-def main():
-    IMAGES.mkdir(parents=True, exist_ok=True)
+def main(argv=None):
+    parser = argparse.ArgumentParser(
+        description="Regenerate the README's derivation frames (overwrites the files in --out).")
+    parser.add_argument("--out", type=Path, default=IMAGES, metavar="DIR",
+                        help=f"where to write the frames (default: {IMAGES.relative_to(ROOT)})")
+    images = parser.parse_args(argv).out  # --help exits here, before anything is written
+    images.mkdir(parents=True, exist_ok=True)
     for name, dot in frames().items():
-        out = render(dot, IMAGES / name, format="svg")
-        (IMAGES / f"{name}.gv").unlink(missing_ok=True)
+        out = render(dot, images / name, format="svg")
+        (images / f"{name}.gv").unlink(missing_ok=True)
         print(f"wrote {out}")
     return 0
 

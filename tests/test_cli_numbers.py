@@ -27,6 +27,8 @@ def test_saturated_sigmoid_is_not_zero(tmp_path):
     assert code == 0, err
     assert "df/dx = 3.35e-4" in out and "0.00" not in out
     check_products(out, 3)
+    # one backward step: its frame is named alone, not as a range "step-1.svg ... step-1.svg"
+    assert out.splitlines()[-1].endswith("frames/seed.svg, frames/step-1.svg, stepper.html)")
 
 
 @pytest.mark.parametrize("digits", ["1", "2", "5"])

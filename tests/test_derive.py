@@ -207,6 +207,27 @@ def test_strided_conv_upsamples_first():
     assert any(f.title.startswith("two routes") for f in d.frames)
 
 
+
+def test_dilated_filter_is_drawn_with_its_holes():
+    """Dilation 2 spreads the rotated 2x2 filter over a 3x3 span: the filter's numbers at the
+    corners, the other five cells empty and marked as holes, in the bank and in every cell frame."""
+    x = Tensor(np.arange(16.0).reshape(1, 1, 4, 4), requires_grad=True)
+    w = Tensor(np.array([[[[1.0, 2], [3, 4]]]]), requires_grad=True)
+    y = F.conv2d(x, w, dilation=2)
+    y.backward(np.array([[[[1.0, -1], [2, 1]]]]))
+    d = derive(y)
+    spread = [[4, None, 3], [None, None, None], [2, None, 1]]
+    holes = {(0, 1), (1, 0), (1, 1), (1, 2), (2, 1)}
+    bank = next(f for f in d.frames if "rotated by 180" in f.title)
+    assert "holes" in bank.text
+    cells = [f for f in d.frames if f.title.startswith("dE/dX[0][")]
+    assert len(cells) == 16
+    for frame in [bank, *cells]:
+        panel = next(p for row in frame.rows for p in row
+                     if not isinstance(p, str) and p.title.startswith("rot180"))
+        assert panel.values == spread
+        assert {cell for cell, mark in panel.marks.items() if mark == "hole"} == holes
+
 # ---------------------------------------------------------------- limits and errors
 
 def test_refuses_large_inputs_with_one_line():
@@ -283,6 +304,22 @@ def test_rendered_svg_is_deterministic(lecture, tmp_path):
     for a, b in zip(first, again):
         assert Path(a).read_text() == Path(b).read_text()
 
+
+def test_lecture_frames_fit_a_1280x720_projector_at_a_readable_size(lecture):
+    """Every frame of the 3x3 / 2x2 derivation, rendered, fits 960 x 540 pt (1280 x 720 px at
+    96 dpi) unscaled, and no text in it is smaller than 13 pt."""
+    import re
+
+    from viz.render import find_renderer, render_svgs
+    if find_renderer() is None:
+        pytest.skip("no Graphviz renderer installed")
+    *_, o = lecture
+    svgs = render_svgs(viz.derive.drawings(derive(o)))
+    assert len(svgs) >= 19
+    for k, svg in enumerate(svgs):
+        w, h = map(float, re.search(r'<svg width="([\d.]+)pt" height="([\d.]+)pt"', svg).groups())
+        assert w <= 960 and h <= 540, (k, w, h)
+        assert min(float(f) for f in re.findall(r'font-size="([\d.]+)"', svg)) >= 13, k
 
 def test_page_is_scoped_to_its_root():
     from viz.derive.page import SCRIPT, derivation_html

@@ -62,6 +62,8 @@ def test_step_moves_frame_and_highlight_together(page, tmp_path):
     step, node, (index, frame_node, op), current = state(after)
     assert (step, index, op) == (n_conv, n_conv, "max_pool2d")
     assert current == [node] == [frame_node] and node != conv
+    total = len(re.findall(r'<div class="frame" data-index=', after))
+    assert f'<span class="counter">frame {n_conv + 1} of {total}</span>' in after  # the stepper's wording
 
 
 def test_ordinary_stepper_links_to_the_derivation(page, tmp_path):

@@ -1,6 +1,7 @@
 """chainrule quiz / viz.quiz: deterministic per seed, right answers, no kinks, clear errors."""
 
 import re
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -8,7 +9,7 @@ from helpers import run
 
 import autograd
 from viz.parse import build
-from viz.quiz import LEVELS, generate
+from viz.quiz import LEVELS, generate, write_quiz
 from viz.render import find_renderer
 
 needs_renderer = pytest.mark.skipif(find_renderer() is None, reason="no Graphviz renderer installed")
@@ -103,6 +104,18 @@ def test_cli_writes_quiz_sheet_and_key(tmp_path):
     assert "[downstream" not in sheet and "[downstream -" not in quiz  # no answer given away
 
 
+
+@needs_renderer
+def test_same_seed_writes_the_same_pages(tmp_path):
+    """Byte for byte: a teacher can regenerate a sheet, and the steppers' ids are unique on the
+    page without being random."""
+    pages = [write_quiz(generate("vector", 2, seed=4), tmp_path / d, "vector", 4) for d in "ab"]
+    for a, b in zip(*pages):
+        assert Path(a).read_bytes() == Path(b).read_bytes(), Path(a).name
+    quiz = Path(pages[0][0]).read_text()
+    ids = re.findall(r'class="chainrule-stepper[^"]*" id="([^"]+)"', quiz)
+    assert len(ids) == len(set(ids)) == 2
+
 @pytest.mark.parametrize("argv, message", [
     ([], "--level is required"),
     (["--level", "tensor", "--out", "x"], "--level must be one of"),
@@ -113,6 +126,8 @@ def test_cli_writes_quiz_sheet_and_key(tmp_path):
     (["--level", "scalar", "--seed", "-1", "--out", "x"], "--seed must be a whole number"),
     (["--level", "scalar", "--out", "x", "--colour"], "unknown option"),
     (["--level"], "--level needs a value"),
+    (["--level", "scalar", "--level=pool", "--out", "x"], "--level is given twice"),
+    (["--level", "pool", "--seed", "1", "--seed", "2", "--out", "x"], "--seed is given twice"),
 ])
 def test_bad_options_exit_2_with_one_line(argv, message, tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)

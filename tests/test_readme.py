@@ -1,5 +1,5 @@
 """Every Python block of the README runs as pasted (blocks marked as fragments are skipped),
-and `demos/readme_diagrams.py --help` prints help without writing anything."""
+and `make diagrams`' scripts print `--help` help without writing anything."""
 
 import builtins
 import re
@@ -49,10 +49,11 @@ def test_readme_has_python_blocks():
     assert len(python_blocks()) >= 5
 
 
-def test_readme_diagrams_help_writes_nothing(tmp_path):
+@pytest.mark.parametrize("script", ["readme_diagrams.py", "derivation_diagrams.py"])
+def test_diagram_scripts_help_writes_nothing(script):
     images = ROOT / "demos" / "images"
     before = {p: p.stat().st_mtime_ns for p in images.iterdir()}
-    done = subprocess.run([sys.executable, str(ROOT / "demos" / "readme_diagrams.py"), "--help"],
+    done = subprocess.run([sys.executable, str(ROOT / "demos" / script), "--help"],
                           capture_output=True, text=True, timeout=60)
     assert done.returncode == 0 and "usage:" in done.stdout
     assert {p: p.stat().st_mtime_ns for p in images.iterdir()} == before

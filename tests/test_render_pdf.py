@@ -54,3 +54,15 @@ def test_graphviz_pure_cannot_write_pdf_and_says_so(tmp_path, monkeypatch):
     with pytest.raises(viz.RenderError, match="PDF needs the system Graphviz dot"):
         viz.render(viz.draw(lecture()), tmp_path / "g", "pdf")
     assert (tmp_path / "g.gv").is_file()  # the DOT text is still written
+
+
+@pytest.mark.skipif(_pure() is None, reason="graphviz-pure is not installed")
+def test_cli_pdf_with_graphviz_pure_exits_2_before_printing(tmp_path, monkeypatch, capsys):
+    monkeypatch.setenv("CHAINRULE_DOT", _pure())
+    out = tmp_path / "o"
+    code = cli.main(["explain", "x * y", "x=2", "y=3", "--format", "pdf", "--out", str(out)])
+    printed = capsys.readouterr()
+    assert code == 2 and printed.out == "" and printed.err.count("\n") == 1
+    assert "--format pdf: PDF needs the system Graphviz dot" in printed.err
+    assert not out.exists()  # nothing written: no half run with DOT files only
+    assert cli.main(["explain", "x * y", "x=2", "y=3", "--format", "png", "--out", str(out)]) == 0

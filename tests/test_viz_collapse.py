@@ -2,6 +2,7 @@
 without gradients."""
 
 import re
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -12,6 +13,7 @@ from autograd import Tensor
 from autograd.display import format_number
 from demos.readme_diagrams import lenet_loss
 from viz.collapse import groups, parameter_names
+from viz.render import find_renderer
 
 
 def test_lenet_collapses_to_one_box_per_module():
@@ -65,3 +67,18 @@ def test_collapse_options():
         viz.draw(small, collapse="layers")
     with pytest.raises(TypeError, match="named_parameters"):
         viz.draw(small, names=[x])
+
+
+@pytest.mark.skipif(find_renderer() is None, reason="no Graphviz renderer installed")
+def test_collapsed_lenet_fits_a_16_9_slide(tmp_path):
+    """Rendered, the collapsed LeNet-5 fits a 13.33 x 7.5 in (960 x 540 pt) slide unscaled;
+    the full graph (7,832 pt wide) does not."""
+    def size(drawing, name):
+        svg = Path(viz.render(drawing, tmp_path / name)).read_text(encoding="utf-8")
+        w, h = re.search(r'<svg width="([\d.]+)pt" height="([\d.]+)pt"', svg).groups()
+        return float(w), float(h)
+
+    model, loss = lenet_loss()
+    w, h = size(viz.draw(loss, names=model), "collapsed")
+    assert w <= 960 and h <= 540, (w, h)
+    assert size(viz.draw(loss, names=model, collapse=False), "full")[0] > 960

@@ -21,7 +21,7 @@ from .budget import MAX_LABEL_CHARS
 from .draw import draw
 from .input_text import visible
 from .parse import MAX_OPS, MAX_USES, ExprError, build, clip, one_line, parse_values
-from .render import RenderError, render_many
+from .render import RenderError, check_format, render_many
 from .safe_files import OutDir, UnsafePath
 from .stepper import Stepper, story
 
@@ -121,6 +121,10 @@ def explain(expr, pairs, out_dir, format, stdout, digits=3):
     bad = [n for n, g in grads.items() if g != g or g in (float("inf"), float("-inf"))]
     if bad:
         raise ExprError(f"the gradient with respect to '{bad[0]}' is not finite ({grads[bad[0]]})")
+    try:  # --format pdf without the system dot: refused before anything is printed or written
+        check_format(format)
+    except RenderError as e:
+        raise Usage(f"--format {format}: {e}") from None
     out = _prepare_out(out_dir, len(steps), format)  # before printing: one line, nothing else
 
     p = lambda line="": print(line, file=stdout)
@@ -236,7 +240,9 @@ def _pictures(root, steps, out, format, stdout, title, digits=3):
         svgs = [Path(s).read_text(encoding="utf-8") for s in svg_paths]
     OutDir(out).write("stepper.html", Stepper(svgs[1:], texts, f"chainrule: {title}").page())
     written = ", ".join(f"frames/{m}.{format}" for m in names[:2])
-    if n:
+    if n == 1:
+        written += f", frames/step-1.{format}"
+    elif n:
         written += f", frames/step-{1:0{width}d}.{format} ... step-{n}.{format}"
     print(f"pictures in {out}/ (graph.{format}, {written}, stepper.html)", file=stdout)
     return 0

@@ -32,7 +32,7 @@ class QuizUsage(ValueError):
 
 
 def parse(argv):
-    opts = {"count": "5", "seed": "0"}
+    opts, given = {"count": "5", "seed": "0"}, set()
     it = iter(argv)
     for arg in it:
         if arg in ("-h", "--help"):
@@ -44,6 +44,9 @@ def parse(argv):
             value = next(it, None)
             if value is None:
                 raise QuizUsage(f"{name} needs a value")
+        if name in given:  # which one was meant? (the conv and pool commands refuse it too)
+            raise QuizUsage(f"{name} is given twice")
+        given.add(name)
         opts[name[2:]] = value
     if "level" not in opts:
         raise QuizUsage(f"--level is required: one of {', '.join(LEVELS)}")

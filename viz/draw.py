@@ -278,7 +278,9 @@ def _boxes(dot, scene, state, values, fmt, backward, pnames=None, defaults=False
 
 
 # patterns outside the four, explained where they appear
-OTHER_PATTERNS = {"signed distributor": "sub: upstream to the first input, -upstream to the second"}
+# (named, so the "sub (signed distributor)" of a step line can be looked up here)
+OTHER_PATTERNS = {"signed distributor":
+                  "signed distributor (sub): upstream to the first input, -upstream to the second"}
 
 
 def _legend(scene, backward, have_grads):

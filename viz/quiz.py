@@ -176,8 +176,10 @@ def write_quiz(exercises, out, level, seed):
         frames, question = svgs[at:at + n], svgs[at + n]
         at += n + 1
         name = f"Exercise {k}: {ex.title}"
+        stepper = Stepper(frames, texts, '', answers)
+        stepper.id = f"chainrule-quiz-{k}"  # unique on this page and the same for the same seed
         interactive.append(f'<div class="exercise"><h2>{html.escape(name)}</h2>{_given(ex)}'
-                           f"{Stepper(frames, texts, '', answers).fragment()}</div>")
+                           f"{stepper.fragment()}</div>")
         sheet.append(f'<div class="exercise"><h2>{html.escape(name)}</h2>{_given(ex)}'
                      f"{strip_prolog(question)}{_question(ex)}</div>")
         out_name = "L" if isinstance(ex.root, Tensor) else "f"

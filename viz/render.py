@@ -96,6 +96,14 @@ def _pdf_check(exe, format):
                           "only): install Graphviz (e.g. apt install graphviz)")
 
 
+def check_format(format):
+    """Raise RenderError (one line) if the renderer that would be used cannot write ``format``
+    (graphviz-pure and PDF), so a command can refuse before it prints or writes anything."""
+    exe = find_renderer()
+    if exe is not None:
+        _pdf_check(exe, format)
+
+
 def pipe(source, format="svg"):
     """Render DOT text in memory; returns bytes."""
     _check_format(format)

@@ -1,9 +1,9 @@
 """Pixel-level derivations of conv, pool and resampling backward passes.
 
-    d = viz.derive(node)      # a recorded conv2d / conv_transpose2d / max_pool2d /
-                              # avg_pool2d / upsample2d / downsample2d node, after backward
-    d.frames                  # Frames: grids of numbers, the text, the sums they show
-    viz.derive.drawings(d)    # one graphviz Digraph per frame
+    d = viz.derive.derive(node)   # a recorded conv2d / conv_transpose2d / max_pool2d /
+                                  # avg_pool2d / upsample2d / downsample2d node, after backward
+    d.frames                      # Frames: grids of numbers, the text, the sums they show
+    viz.derive.drawings(d)        # one graphviz Digraph per frame
     viz.derive.save_derivation(root, "derivation.html")   # the stepper, in step with the graph
 
 Every number comes from the recorded nodes (node.data, node.grad, node.params, node.saved,

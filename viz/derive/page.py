@@ -62,7 +62,7 @@ SCRIPT = """
     current = Math.max(0, Math.min(frames.length - 1, i));
     for (var k = 0; k < frames.length; k++) { frames[k].hidden = (k !== current); }
     slider.value = current;
-    counter.textContent = 'frame ' + (current + 1) + ' / ' + frames.length;
+    counter.textContent = 'frame ' + (current + 1) + ' of ' + frames.length;
     prev.disabled = current === 0;
     next.disabled = current === frames.length - 1;
     root.setAttribute('data-step', String(current));
@@ -107,7 +107,7 @@ def derivation_html(graph_svg, entries, title="chainrule: the derivation, pixel 
              '<div class="controls"><button class="prev" type="button">&#8592; previous</button>',
              f'<input class="slider" type="range" min="0" max="{n - 1}" value="0" aria-label="frame">',
              '<button class="next" type="button">next &#8594;</button>',
-             f'<span class="counter">frame 1 / {n}</span>',
+             f'<span class="counter">frame 1 of {n}</span>',
              '<span class="hint">(arrow keys work too)</span></div>',
              f'<div class="panes"><div class="graph">{inline_svg(graph_svg, uid + "g_")}</div>',
              '<div class="frames">']
