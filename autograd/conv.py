@@ -266,7 +266,7 @@ def conv1d(x, w, b=None, stride=1, padding=0, dilation=1, groups=1):
     op = "conv1d"
     x4, w4 = _one_d(op, x, w, "(O, C/groups, k)")
     pad = padding if isinstance(padding, str) else (0, _int(padding, "padding", op, 0))
-    with _named(op):
+    with _named(op, x4, x, w4, w):
         y = conv2d(x4, w4, None, (1, _int(stride, "stride", op)), pad,
                    (1, _int(dilation, "dilation", op)), groups)
     return _with_bias_1d(op, _squeeze(y), b)
@@ -274,9 +274,11 @@ def conv1d(x, w, b=None, stride=1, padding=0, dilation=1, groups=1):
 
 def conv_transpose1d(x, w, b=None, stride=1, padding=0, output_padding=0, groups=1, dilation=1):
     """1-D transposed convolution. x: (N, C_in, L), w: (C_in, C_out/groups, k) -> (N, C_out, Lo)."""
+    if len(shape_of(x)) == 2:                               # unbatched (C_in, L)
+        return _unbatched(conv_transpose1d, x, w, b, stride, padding, output_padding, groups, dilation)
     op = "conv_transpose1d"
     x4, w4 = _one_d(op, x, w, "(C_in, C_out/groups, k)")
-    with _named(op):
+    with _named(op, x4, x, w4, w):
         y = conv_transpose2d(x4, w4, None, (1, _int(stride, "stride", op)),
                              (0, _int(padding, "padding", op, 0)),
                              (0, _int(output_padding, "output_padding", op, 0)), groups,
@@ -285,12 +287,15 @@ def conv_transpose1d(x, w, b=None, stride=1, padding=0, output_padding=0, groups
 
 
 @contextmanager
-def _named(op):
-    """A 1-d conv runs as a 2-d one: its errors name the 1-d op (shapes stay 4-d)."""
+def _named(op, x4, x, w4, w):
+    """A 1-d conv runs as a 2-d one: its errors name the 1-d op and the user's 3-d shapes."""
     try:
         yield
     except ValueError as e:
-        raise ValueError(f"{op}:" + str(e).split(":", 1)[-1]) from None
+        why = str(e).split(":", 1)[-1]
+        for four, three in ((shape_of(w4), shape_of(w)), (shape_of(x4), shape_of(x))):
+            why = why.replace(str(four), str(three))
+        raise ValueError(f"{op}:{why}") from None
 
 
 def _with_bias_1d(op, y, b):

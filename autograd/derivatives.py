@@ -46,7 +46,13 @@ def _vectors(v, like, op, what):
         raise ValueError(f"{op}: expected {len(like)} {what} vector(s), got {len(vs)}")
     out = []
     for a, ref in zip(vs, like):
-        arr = np.asarray(a.data if isinstance(a, Tensor) else a, dtype=ref.dtype)
+        try:
+            arr = np.asarray(a.data if isinstance(a, Tensor) else a)
+        except ValueError:                                      # ragged lists
+            arr = np.empty(0, dtype=object)
+        if arr.dtype.kind not in "biuf":                        # numpy would make None nan
+            raise TypeError(f"{op}: v must be numbers, got {type(a).__name__} {a!r:.40}")
+        arr = arr.astype(ref.dtype, copy=False)
         if arr.shape != ref.shape:
             raise ValueError(f"{op}: v has shape {arr.shape} but the {what} has shape {ref.shape}")
         out.append(arr)

@@ -189,8 +189,14 @@ def rpow(node, base):
 
 # ---------------------------------------------------------------- more unary functions (issue 12)
 
+def _sqrt_grad(g, out, x):
+    if raw(out).__class__ is float and raw(out) == 0.0:   # arrays get inf, like torch
+        raise ValueError("sqrt: gradient of sqrt(x) is undefined at x=0")
+    return g / (2.0 * out)
+
+
 SQRT = Op("sqrt", "elementwise", _on(_scalar_guard("sqrt", math.sqrt), np.sqrt),
-          backward=(lambda g, out, x: g / (2.0 * out),),
+          backward=(_sqrt_grad,),
           jacobian=("diag(1 / (2 sqrt(x)))",), method="sqrt")
 
 SQUARE = Op("square", "power", _on(lambda x: x * x, np.square),

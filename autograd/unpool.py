@@ -68,7 +68,8 @@ def max_unpool2d(x, indices, kernel_size, stride=None, padding=0, output_size=No
                      ki.max() >= kernel[0] or kj.min() < 0 or kj.max() >= kernel[1]):
         raise ValueError(f"{op}: indices do not lie in their windows (kernel {kernel}, stride "
                          f"{stride}, padding {padding}, output {size}): were they made by "
-                         "max_pool2d with the same geometry?")
+                         "max_pool2d with the same geometry, and is output_size the pooled "
+                         "input's size?")
     offset = np.ascontiguousarray(ki * kernel[1] + kj, dtype=np.int32)
     # a ceil-mode pool's last windows hang over the edge: scatter into a plane that holds
     # them whole, then crop (nothing lands in the overhang: the indices lie inside)

@@ -282,3 +282,19 @@ def test_conv1d_layer_matches_torch(rng):
     x = rng.normal(size=(2, 3, 9))
     np.testing.assert_allclose(ours(Tensor(x)).data, theirs(torch.tensor(x)).detach().numpy(), rtol=1e-10)
     assert repr(ours) == "Conv1d(3, 4, kernel_size=3, stride=2, padding=1)"
+
+
+def test_unpool_of_an_input_the_windows_did_not_tile_asks_for_output_size(rng):
+    """A 5x5 input pooled 2x2 keeps flat indices into its 5-wide rows; unpooling into the
+    default 4x4 would put values in the wrong places (torch does so silently): refused, and
+    with output_size=(5, 5) each maximum goes back where it was."""
+    x = rng.normal(size=(1, 2, 5, 5))
+    y, idx = F.max_pool2d(Tensor(x), 2, return_indices=True)
+    with pytest.raises(ValueError, match=r"indices do not lie in their windows .* output \(4, 4\)\): "
+                                         r".* is output_size the pooled input's size\?$"):
+        F.max_unpool2d(y, idx, 2)
+    back = F.max_unpool2d(y, idx, 2, output_size=(5, 5)).data
+    assert back.shape == x.shape
+    kept = back != 0
+    np.testing.assert_array_equal(back[kept], x[kept])
+    assert kept.sum() == y.data.size

@@ -325,3 +325,31 @@ BAD = [
 def test_impossible_configurations_raise_clear_errors(fn, args, kw, match):
     with pytest.raises(ValueError, match=match):
         fn(*args, **kw)
+
+
+def test_conv_transpose1d_takes_an_unbatched_input_like_conv1d(rng):
+    x, w, b = rng.normal(size=(2, 5)), rng.normal(size=(2, 3, 2)), rng.normal(size=3)
+    y = F.conv_transpose1d(Tensor(x), Tensor(w), Tensor(b), stride=2, output_padding=1)
+    batched = F.conv_transpose1d(Tensor(x[None]), Tensor(w), Tensor(b), stride=2, output_padding=1)
+    assert y.shape == (3, 11)                  # (5 - 1) * 2 + 2 + 1
+    np.testing.assert_array_equal(y.data, batched.data[0])
+    f = lambda x, w: F.conv_transpose1d(x, w, stride=2, output_padding=1)
+    xt, wt = Tensor(x, requires_grad=True), Tensor(w, requires_grad=True)
+    assert gradcheck(f, [xt, wt]) and gradgradcheck(f, [xt, wt])
+    torch = pytest.importorskip("torch")
+    ref = torch.nn.functional.conv_transpose1d(torch.tensor(x), torch.tensor(w), torch.tensor(b),
+                                               stride=2, output_padding=1)
+    np.testing.assert_allclose(y.data, ref.numpy(), rtol=1e-12, atol=1e-12)
+
+
+@pytest.mark.parametrize("call, message", [
+    (lambda: F.conv1d(Tensor(np.ones((1, 3, 5))), Tensor(np.ones((2, 2, 2)))),
+     r"^conv1d: weight \(2, 2, 2\) expects 2 x groups=1 = 2 input channels, but the input has 3$"),
+    (lambda: F.conv_transpose1d(Tensor(np.ones((1, 3, 5))), Tensor(np.ones((2, 2, 2)))),
+     r"^conv_transpose1d: weight \(2, 2, 2\) expects 2 input channels, but the input has 3$"),
+    (lambda: F.conv_transpose1d(Tensor(np.ones((3, 5))), Tensor(np.ones((2, 2, 2)))),
+     r"^conv_transpose1d: weight \(2, 2, 2\) expects 2 input channels, but the input has 3$"),
+])
+def test_1d_errors_name_the_shapes_the_user_passed(call, message):
+    with pytest.raises(ValueError, match=message):
+        call()

@@ -90,3 +90,11 @@ def test_matches_torch_autograd_functional(rng):
     np.testing.assert_allclose(F.hessian(lambda z: ours(z).sum(), x),
                                taf.hessian(lambda z: theirs(z).sum(), torch.tensor(x)).numpy(),
                                rtol=1e-9, atol=1e-12)
+
+
+@pytest.mark.parametrize("call", [lambda: F.jvp(lambda z: z * 2.0, np.ones(2), "a"),
+                                  lambda: F.vjp(lambda z: z * 2.0, np.ones(2), ["x", "y"]),
+                                  lambda: F.jvp(lambda z: z * 2.0, np.ones(2), [None, 1.0])])
+def test_a_v_that_is_not_numbers_is_one_type_error_naming_the_function(call):
+    with pytest.raises(TypeError, match=r"^(jvp|vjp): v must be numbers, got \w+"):
+        call()

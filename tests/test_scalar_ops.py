@@ -159,3 +159,20 @@ def test_gradcheck_names_bad_inputs_before_calling_fn():
     with pytest.raises(TypeError, match="input 0 must be a Value or Tensor"):
         autograd.gradcheck(lambda t: t.exp(), [np.ones(2)])
     assert float(Tensor([2.5])) == 2.5
+
+
+def test_sqrt_gradient_at_zero_is_refused_like_pow_half():
+    """sqrt(0) = 0 is fine; its slope 1/(2 sqrt x) is not a number there. A Value says so in
+    one line (as x ** 0.5 does) instead of a bare ZeroDivisionError."""
+    for make in (lambda v: v.sqrt(), lambda v: v ** 0.5):
+        x = Value(0.0)
+        y = make(x)
+        assert y.data == 0.0
+        with pytest.raises(ValueError, match=r"^(sqrt|pow): gradient of .* is undefined at x=0$"):
+            y.backward()
+    x = Value(4.0)
+    x.sqrt().backward()
+    assert x.grad == 0.25
+    x = Value(0.0)
+    with pytest.raises(ValueError, match=r"^sqrt: gradient of sqrt\(x\) is undefined at x=0$"):
+        autograd.grad(x.sqrt(), [x], create_graph=True)
