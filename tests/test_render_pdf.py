@@ -15,6 +15,7 @@ import viz
 import viz.pdf
 from autograd import Value
 from viz import cli
+from viz.render import pipe
 
 DOT = shutil.which("dot")
 CHROMIUM = viz.pdf.find_chromium()
@@ -122,6 +123,8 @@ def test_graphviz_pure_pdf_is_one_tight_vector_page(tmp_path, monkeypatch):
     assert out == str(tmp_path / "graph.pdf") and (tmp_path / "graph.gv").is_file()
     svg = Path(viz.render(drawing, tmp_path / "graph", "svg")).read_text(encoding="utf-8")
     assert sorted(p.name for p in tmp_path.iterdir()) == ["graph.gv", "graph.pdf", "graph.svg"]
+    in_memory = pipe(drawing.source, "pdf")  # the same route, nothing written
+    _check_one_tight_vector_page(in_memory, svg)
     _check_one_tight_vector_page(Path(out).read_bytes(), svg, ["swap multiplier", "-12"], tmp_path)
 
 

@@ -121,6 +121,11 @@ def pipe(source, format="svg"):
     exe = find_renderer()
     if exe is None:
         raise RenderError(f"no Graphviz renderer found ({INSTALL_HINT})")
+    chromium = _pdf_check(exe, format)
+    if chromium:  # graphviz-pure: SVG, then Chromium prints the PDF in a private folder
+        svg = _run([exe, "-Tsvg"], input=source.encode("utf-8"))
+        with tempfile.TemporaryDirectory(prefix="chainrule-pdf-") as tmp:
+            return _print_pdf(chromium, svg, tmp)
     return _run([exe, f"-T{format}"], input=source.encode("utf-8"))
 
 
