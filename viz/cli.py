@@ -121,7 +121,7 @@ def explain(expr, pairs, out_dir, format, stdout, digits=3):
     bad = [n for n, g in grads.items() if g != g or g in (float("inf"), float("-inf"))]
     if bad:
         raise ExprError(f"the gradient with respect to '{bad[0]}' is not finite ({grads[bad[0]]})")
-    try:  # --format pdf without the system dot: refused before anything is printed or written
+    try:  # --format pdf with neither the system dot nor Chromium: refused before any output
         check_format(format)
     except RenderError as e:
         raise Usage(f"--format {format}: {e}") from None

@@ -2,7 +2,9 @@
 
 Order of choice: $CHAINRULE_DOT (a renderer with dot's flags), the system `dot` on PATH,
 then the `graphviz-pure` executable (on PATH or next to this Python, for venvs that are not
-activated). Nothing here puts anything named `dot` on PATH, so a system dot is never shadowed.
+activated). graphviz-pure has no PDF output: its SVG is printed to PDF by headless Chromium
+(viz/pdf.py) when one is installed. Nothing here puts anything named `dot` on PATH, so a
+system dot is never shadowed.
 """
 
 from __future__ import annotations
@@ -18,9 +20,10 @@ from pathlib import Path
 
 import graphviz
 
+from . import pdf as _pdf
 from .safe_files import check_destination, write_file
 
-FORMATS = ("svg", "png", "pdf")  # pdf: vector, fonts embedded; needs the system dot
+FORMATS = ("svg", "png", "pdf")  # pdf: vector, fonts embedded; system dot, or Chromium (viz.pdf)
 INSTALL_HINT = "pip install graphviz-pure, or install Graphviz (e.g. apt install graphviz)"
 
 
@@ -91,14 +94,22 @@ def render(digraph, path, format="svg"):
 
 
 def _pdf_check(exe, format):
-    if format == "pdf" and Path(exe).name.startswith("graphviz-pure"):
-        raise RenderError("PDF needs the system Graphviz dot (graphviz-pure renders svg and png "
-                          "only): install Graphviz (e.g. apt install graphviz)")
+    """The Chromium that prints graphviz-pure's SVG as PDF, or None when ``exe`` writes the
+    format itself; RenderError (one line) when neither can."""
+    if format != "pdf" or not Path(exe).name.startswith("graphviz-pure"):
+        return None
+    chromium = _pdf.find_chromium()
+    if chromium is None:
+        raise RenderError("PDF needs the system Graphviz dot or Chromium (graphviz-pure renders "
+                          "svg and png only): install Graphviz (e.g. apt install graphviz) "
+                          "or Chromium (e.g. apt install chromium)")
+    return chromium
 
 
 def check_format(format):
     """Raise RenderError (one line) if the renderer that would be used cannot write ``format``
-    (graphviz-pure and PDF), so a command can refuse before it prints or writes anything."""
+    (graphviz-pure and PDF without Chromium), so a command can refuse before it prints or
+    writes anything."""
     exe = find_renderer()
     if exe is not None:
         _pdf_check(exe, format)
@@ -110,6 +121,11 @@ def pipe(source, format="svg"):
     exe = find_renderer()
     if exe is None:
         raise RenderError(f"no Graphviz renderer found ({INSTALL_HINT})")
+    chromium = _pdf_check(exe, format)
+    if chromium:  # graphviz-pure: SVG, then Chromium prints the PDF in a private folder
+        svg = _run([exe, "-Tsvg"], input=source.encode("utf-8"))
+        with tempfile.TemporaryDirectory(prefix="chainrule-pdf-") as tmp:
+            return _print_pdf(chromium, svg, tmp)
     return _run([exe, f"-T{format}"], input=source.encode("utf-8"))
 
 
@@ -154,7 +170,8 @@ def render_many(digraphs, paths, format="svg"):
         where = (f"the DOT file is {pairs[0][0]}" if len(pairs) == 1
                  else f"the DOT files are in {pairs[0][0].parent}")
         raise RenderError(f"no Graphviz renderer found ({INSTALL_HINT}); {where}")
-    _pdf_check(exe, format)
+    chromium = _pdf_check(exe, format)
+    format = "svg" if chromium else format  # graphviz-pure: SVG, then Chromium prints the PDF
     with tempfile.TemporaryDirectory(prefix="chainrule-render-") as tmp:
         tmp_gvs = [Path(tmp).resolve() / f"g{k:05d}.gv" for k in range(len(sources))]
         for gv, source in zip(tmp_gvs, sources):
@@ -166,8 +183,18 @@ def render_many(digraphs, paths, format="svg"):
             batch = tmp_gvs[start:start + 100]
             _run([exe, f"-T{format}", "-O", *map(str, batch)], timeout=120 + 10 * len(batch))
         for gv, (_, out) in zip(tmp_gvs, pairs):  # -O wrote name.gv.FORMAT
-            write_file(out, gv.with_name(gv.name + "." + format).read_bytes())
+            data = gv.with_name(gv.name + "." + format).read_bytes()
+            if chromium:
+                data = _print_pdf(chromium, data, tmp)
+            write_file(out, data)
     return [str(out) for _, out in pairs]
+
+
+def _print_pdf(chromium, svg, tmp):
+    try:
+        return _pdf.print_pdf(chromium, strip_prolog(svg.decode("utf-8")), tmp)
+    except (RuntimeError, ValueError) as e:
+        raise RenderError(f"PDF from graphviz-pure's SVG: {e}") from None
 
 
 def render_svgs(digraphs):

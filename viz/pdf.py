@@ -1,0 +1,68 @@
+"""PDF without the system dot: graphviz-pure's SVG printed to PDF by headless Chromium.
+
+graphviz-pure writes svg and png only. Chromium prints a tiny page holding the SVG, with
+`@page` sized to the SVG's own width and height: one tight page, vector, fonts embedded.
+Chromium only ever sees files in the caller's private temporary folder.
+"""
+
+from __future__ import annotations
+
+import re
+import shutil
+import subprocess
+from pathlib import Path
+
+BROWSERS = ("chromium", "chromium-browser", "google-chrome")
+FLAGS = ("--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+         "--disable-background-networking", "--disable-component-update", "--disable-sync",
+         "--disable-dev-shm-usage", "--no-pdf-header-footer")
+_UNITS = {"pt": 1.0, "px": 0.75, "in": 72.0, "": 0.75}  # CSS: 1px = 0.75pt
+
+
+def find_chromium():
+    """Path of a Chromium-like browser on PATH, or None."""
+    return next((shutil.which(n) for n in BROWSERS if shutil.which(n)), None)
+
+
+def svg_size(svg):
+    """(width, height) in pt of the root <svg> element; ValueError when it has none."""
+    tag = re.search(r"<svg\b[^>]*>", svg)
+    sizes = []
+    for name in ("width", "height"):
+        m = tag and re.search(rf'\s{name}="([\d.]+)\s*(pt|px|in|)"', tag.group(0))
+        if not m:
+            raise ValueError(f"the SVG has no {name} in pt, px or in")
+        sizes.append(float(m.group(1)) * _UNITS[m.group(2)])
+    return tuple(sizes)
+
+
+def page_html(svg):
+    """A page holding only ``svg`` (text from its <svg> tag on), one page the SVG's size."""
+    w, h = svg_size(svg)
+    return ("<!DOCTYPE html><html><head><meta charset=\"utf-8\"><style>"
+            f"@page {{ size: {w:g}pt {h:g}pt; margin: 0 }}"
+            "html, body { margin: 0; padding: 0; overflow: hidden }"
+            f"svg {{ display: block; width: {w:g}pt; height: {h:g}pt }}"
+            f"</style></head><body>{svg}</body></html>")
+
+
+def print_pdf(chromium, svg, tmp, timeout=120):
+    """PDF bytes of ``svg`` (text from its <svg> tag on), printed by ``chromium`` in the
+    private folder ``tmp``. Raises RuntimeError with one line when Chromium fails."""
+    tmp = Path(tmp)
+    page, pdf = tmp / "page.html", tmp / "page.pdf"
+    page.write_text(page_html(svg), encoding="utf-8")
+    pdf.unlink(missing_ok=True)
+    args = [chromium, *FLAGS, f"--user-data-dir={tmp / 'profile'}", f"--print-to-pdf={pdf}",
+            page.as_uri()]
+    try:
+        done = subprocess.run(args, capture_output=True, timeout=timeout)
+    except OSError as e:
+        raise RuntimeError(f"cannot run {chromium} ({e})") from None
+    except subprocess.TimeoutExpired:
+        raise RuntimeError(f"{Path(chromium).name} took more than {timeout} s to print a PDF") from None
+    if done.returncode != 0 or not pdf.is_file():
+        err = done.stderr.decode("utf-8", "replace").strip().splitlines()
+        raise RuntimeError(f"{Path(chromium).name} could not print the PDF (exit {done.returncode})"
+                           + (f": {err[-1]}" if err else ""))
+    return pdf.read_bytes()
