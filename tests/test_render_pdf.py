@@ -37,15 +37,20 @@ def test_pdf_is_vector_with_embedded_fonts(tmp_path, monkeypatch):
     assert b"/FontFile" in data  # the font travels with the slide
 
 
+def _explain_writes_pdf_frames_only(out):
+    """chainrule explain --format pdf: one PDF per frame, and no SVG or PNG left behind."""
+    code = cli.main(["explain", "(x + y) * z", "x=-2", "y=5", "z=-4", "--format", "pdf",
+                     "--out", str(out)])
+    assert code == 0
+    frames = sorted(p.name for p in (out / "frames").glob("*.pdf"))
+    assert frames == ["forward.pdf", "seed.pdf", "step-1.pdf", "step-2.pdf"]
+    assert not list(out.rglob("*.svg")) and not list(out.rglob("*.png"))
+
+
 @pytest.mark.skipif(DOT is None, reason="the system Graphviz dot is not installed")
 def test_cli_writes_one_pdf_per_frame(tmp_path, monkeypatch, capsys):
     monkeypatch.delenv("CHAINRULE_DOT", raising=False)
-    code = cli.main(["explain", "(x + y) * z", "x=-2", "y=5", "z=-4", "--format", "pdf",
-                     "--out", str(tmp_path)])
-    assert code == 0
-    frames = sorted(p.name for p in (tmp_path / "frames").glob("*.pdf"))
-    assert frames == ["forward.pdf", "seed.pdf", "step-1.pdf", "step-2.pdf"]
-    assert not list(tmp_path.rglob("*.svg")) and not list(tmp_path.rglob("*.png"))
+    _explain_writes_pdf_frames_only(tmp_path)
     assert "frames/forward.pdf, frames/seed.pdf, frames/step-1.pdf ... step-2.pdf" in capsys.readouterr().out
 
 
@@ -145,12 +150,7 @@ def test_graphviz_pure_pdf_follows_each_drawing_size(tmp_path, monkeypatch):
 @needs_pure_and_chromium
 def test_cli_pdf_with_graphviz_pure_and_chromium(tmp_path, monkeypatch, capsys):
     monkeypatch.setenv("CHAINRULE_DOT", _pure())
-    code = cli.main(["explain", "(x + y) * z", "x=-2", "y=5", "z=-4", "--format", "pdf",
-                     "--out", str(tmp_path)])
-    assert code == 0
-    frames = sorted(p.name for p in (tmp_path / "frames").glob("*.pdf"))
-    assert frames == ["forward.pdf", "seed.pdf", "step-1.pdf", "step-2.pdf"]
-    assert not list(tmp_path.rglob("*.svg")) and not list(tmp_path.rglob("*.png"))
+    _explain_writes_pdf_frames_only(tmp_path)
     for pdf in [tmp_path / "graph.pdf", *(tmp_path / "frames").glob("*.pdf")]:
         data = pdf.read_bytes()
         assert data.startswith(b"%PDF") and len(re.findall(rb"/Type\s*/Page\b", data)) == 1
