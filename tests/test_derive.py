@@ -155,8 +155,8 @@ def test_lecture_frames_show_the_padded_upstream_and_rotated_filter(lecture):
     centre = next(f for f in d.frames if f.title.startswith("dE/dX[0][1,1]"))
     assert centre.text == "dE/dX[0][1,1] = 1*4 + 2*3 - 1*2 + 1*1 = 9"
     assert x.grad.data[0, 0, 1, 1] == 9
-    dw = next(f for f in d.frames if f.title.startswith("dE/dW[0][0][0,0]"))
-    assert dw.text == "dE/dW[0][0][0,0] = 1*1 + 2*2 + 4*(-1) + 5*1 = 6"
+    dw = next(f for f in d.frames if f.title.startswith("dE/dF[0][0][0,0]"))  # F: the filter's label
+    assert dw.text == "dE/dF[0][0][0,0] = 1*1 + 2*2 + 4*(-1) + 5*1 = 6"
 
 
 def test_conv_as_a_matrix(lecture):
@@ -333,3 +333,16 @@ def test_save_derivation_needs_a_gradient(tmp_path):
     y = F.max_pool2d(x, 2)
     with pytest.raises(ValueError, match="call backward"):
         viz.derive.save_derivation(y, tmp_path / "p.html")
+
+
+def test_frames_name_the_filter_by_its_label_else_w():
+    """The printed derivation and the pictures must use one name for the filter: its label
+    (the CLI's F) when it has one, W otherwise."""
+    x = Tensor(np.arange(9.0).reshape(1, 1, 3, 3), requires_grad=True)
+    for label, name in (("F", "F"), ("", "W"), ("a very long filter name", "W")):
+        w = Tensor(np.ones((1, 1, 2, 2)), requires_grad=True, label=label)
+        o = F.conv2d(x, w)
+        o.backward(np.ones((1, 1, 2, 2)))
+        d = derive(o)
+        assert any(f.title.startswith(f"dE/d{name}[0][0][0,0]") for f in d.frames)
+        assert any(f"rot180 {name}[0][0]" in g.source for g in viz.derive.drawings(d))

@@ -197,8 +197,8 @@ def run(cmd, opts, stdout):
     if cmd == "conv":
         p("dE/dF = X (correlate) dE/dO: the upstream slides over X as a weight map")
         for f in d.frames:
-            if f.title.startswith("dE/dW"):
-                p("  " + f.text.replace("dE/dW[0][0]", "dE/dF"))
+            if f.title.startswith("dE/dF"):  # the frames name the filter by its label, F
+                p("  " + f.text.replace("dE/dF[0][0]", "dE/dF"))
         p("dE/dF =\n" + grid_text(w.grad.data[0, 0], number))
         p()
         p("dE/dX = the full convolution: dE/dO zero-padded"

@@ -13,7 +13,7 @@ from autograd import Tensor
 from autograd import functional as F
 
 from .maps import cells, dilated, filled, pad_or_crop, rows
-from .model import Frame, Panel, products_sum
+from .model import Frame, Panel, filter_name, products_sum
 
 
 def geometry(node):
@@ -49,6 +49,7 @@ def padded_marks(shape, q, stride):
 def input_frames(node, up, engine, number):
     x, w = node.parents
     W = np.asarray(w.data, dtype=np.float64)
+    name = filter_name(w)
     s, p, d, groups, span = geometry(node)
     C = x.data.shape[1]
     Co, Cg, kh, kw = W.shape
@@ -83,13 +84,13 @@ def input_frames(node, up, engine, number):
         g, cl = divmod(c, Cg)
         row = []
         for o in range(g * Og, (g + 1) * Og):
-            row += [Panel(f"W[{o}][{cl}]", rows(W[o, cl])), "->",
-                    Panel(f"rot180 W[{o}][{cl}]", *dilated(W[o, cl, ::-1, ::-1], d))]
+            row += [Panel(f"{name}[{o}][{cl}]", rows(W[o, cl])), "->",
+                    Panel(f"rot180 {name}[{o}][{cl}]", *dilated(W[o, cl, ::-1, ::-1], d))]
         bank.append([*row, f"for dE/dX[{c}]"])
     frames.append(Frame("the filter rotated by 180 degrees (the bank channel-transposed: "
                         "one row per input channel)", bank,
                         "Input channel c collects from every output channel o of its group, "
-                        "through W[o][c] rotated."
+                        f"through {name}[o][c] rotated."
                         + (" Dots are the dilation's holes." if d != (1, 1) else "")))
     dX = engine["input"][0]
     order = [(c, i, j) for c in range(C) for i in range(dX.shape[1]) for j in range(dX.shape[2])]
@@ -107,7 +108,7 @@ def input_frames(node, up, engine, number):
                     pairs.append((P[o, r, cc], rot[u, v]))
                     prods[u, v] = P[o, r, cc] * rot[u, v]
             picture.append([Panel(f"padded dE/dO[{o}]", rows(P[o]), marks), "x",
-                            Panel(f"rot180 W[{o}][{cl}]", *dilated(rot, d)), "=",
+                            Panel(f"rot180 {name}[{o}][{cl}]", *dilated(rot, d)), "=",
                             Panel("products", rows(prods))])
         total = products_sum(pairs)
         done = [(a, b) for (cc, a, b) in order[:k] if cc == c]

@@ -11,12 +11,13 @@ import numpy as np
 
 from .conv_input import geometry
 from .maps import filled, pad_or_crop, rows
-from .model import Frame, Panel, products_sum
+from .model import Frame, Panel, filter_name, products_sum
 
 
 def weight_frames(node, up, engine, number):
     x, w = node.parents
     X = np.asarray(x.data[0], dtype=np.float64)
+    name = filter_name(w)
     s, p, d, groups, _ = geometry(node)
     Co, Cg, kh, kw = w.data.shape
     Og = Co // groups
@@ -43,11 +44,11 @@ def weight_frames(node, up, engine, number):
         values, fmarks = filled(dW[o, cl], done, len(done), (u, v))
         title = "X padded" if p != (0, 0) else "X"
         frames.append(Frame(
-            f"dE/dW[{o}][{cl}][{u},{v}]: the upstream slides over X as a weight map",
+            f"dE/d{name}[{o}][{cl}][{u},{v}]: the upstream slides over X as a weight map",
             [[Panel(f"{title}[{c}]", rows(Xp[c]), marks), "x", Panel(f"dE/dO[{o}]", rows(G[o])),
               "=", Panel("products", rows(prods))],
-             ["sum ->", Panel(f"dE/dW[{o}][{cl}]", values, fmarks)]],
-            f"dE/dW[{o}][{cl}][{u},{v}] = {number.sum_text(pairs, total)}",
+             ["sum ->", Panel(f"dE/d{name}[{o}][{cl}]", values, fmarks)]],
+            f"dE/d{name}[{o}][{cl}][{u},{v}] = {number.sum_text(pairs, total)}",
             [("weight", (o, cl, u, v), total)]))
     sums = []
     picture = []

@@ -131,3 +131,10 @@ def engine_grads(node, upstream):
     out = _REBUILD[node.op](*leaves, dict(node.params))
     grads = autograd.grad(out, leaves, grad_output=upstream)
     return {name: np.asarray(g.data) for name, g in zip(_NAMES, grads)}
+
+
+def filter_name(w):
+    """What the frames call the filter: its label when it has a short one (the CLI's F, a
+    layer's own name), else W, so the pictures and the printed derivation use one name."""
+    label = (w.label or "").strip()
+    return label if 0 < len(label) <= 12 and label.isascii() and label.isprintable() else "W"

@@ -11,7 +11,7 @@ from __future__ import annotations
 import numpy as np
 
 from .maps import dilated, filled, pad_or_crop, rows
-from .model import Frame, Panel, products_sum
+from .model import Frame, Panel, filter_name, products_sum
 
 
 def _geometry(node):
@@ -28,6 +28,7 @@ def stamp_frames(node, up, engine, number):
     """The forward, pixel by pixel: stamps adding up on the canvas, then the crop."""
     x, w = node.parents
     X, W = np.asarray(x.data[0], dtype=np.float64), np.asarray(w.data, dtype=np.float64)
+    name = filter_name(w)
     s, p, d, groups = _geometry(node)
     Cin, H, Wd = X.shape
     _, Cg_out, kh, kw = W.shape
@@ -53,7 +54,7 @@ def stamp_frames(node, up, engine, number):
                             parts.setdefault((co, *cell), []).append((v, W[ci, col, a, b]))
                             marks[cell] = "window"
                     picture.append([Panel(f"x[{ci}]", rows(X[ci]), {(i, j): "current"}), "x",
-                                    Panel(f"W[{ci}][{col}]", *dilated(W[ci, col], d)), "+=",
+                                    Panel(f"{name}[{ci}][{col}]", *dilated(W[ci, col], d)), "+=",
                                     Panel(f"canvas[{co}]", rows(canvas[co]), marks)])
                 frames.append(Frame(
                     f"conv_transpose2d forward: x[{ci}][{i},{j}] stamps its scaled filter",
@@ -84,6 +85,7 @@ def backward_frames(node, up, engine, number):
     x, w = node.parents
     W = np.asarray(w.data, dtype=np.float64)
     s, p, d, groups = _geometry(node)
+    name = filter_name(w)
     Cin, H, Wd = x.data.shape[1:]
     _, Cg_out, kh, kw = W.shape
     Cg_in = Cin // groups
@@ -111,7 +113,7 @@ def backward_frames(node, up, engine, number):
                     pairs.append((D[co][cell], W[ci, col, a, b]))
                     prods[a, b] = D[co][cell] * W[ci, col, a, b]
             picture.append([Panel(f"dE/dO[{co}]", rows(D[co]), marks), "x",
-                            Panel(f"W[{ci}][{col}]", *dilated(W[ci, col], d)), "=",
+                            Panel(f"{name}[{ci}][{col}]", *dilated(W[ci, col], d)), "=",
                             Panel("products", rows(prods))])
         total = products_sum(pairs)
         done = [(a, b) for (c2, a, b) in order[:k] if c2 == ci]
