@@ -84,34 +84,6 @@ def log_softmax(x, axis=-1):
     return LOG_SOFTMAX(x, axis=axis)
 
 
-def cross_entropy(logits, targets):
-    """Mean negative log-likelihood. logits: (N, C); targets: (N,) integer class indices."""
-    logits = logits if isinstance(logits, Tensor) else Tensor(logits)
-    t = np.asarray(targets.data if isinstance(targets, Tensor) else targets)
-    if logits.ndim != 2:
-        raise ValueError(f"cross_entropy: logits must be (N, C), got shape {logits.shape}")
-    if t.shape != (logits.shape[0],):
-        raise ValueError(f"cross_entropy: targets must have shape ({logits.shape[0]},), got {t.shape}")
-    if t.size and t.dtype.kind not in "iu":
-        if t.dtype.kind != "f" or not np.all(t == np.round(t)):
-            raise ValueError(f"cross_entropy: targets must be integer class indices, got dtype {t.dtype}")
-        t = t.astype(np.int64)
-    if t.size and (t.min() < 0 or t.max() >= logits.shape[1]):
-        raise ValueError(f"cross_entropy: targets must lie in [0, {logits.shape[1]}), "
-                         f"got values from {t.min()} to {t.max()}")
-    picked = log_softmax(logits, axis=1)[np.arange(len(t)), t]
-    return -picked.mean()
-
-
-def mse_loss(pred, target):
-    """Mean squared error; pred and target must have the same shape."""
-    pred = pred if isinstance(pred, Tensor) else Tensor(pred)
-    if np.shape(target) != pred.shape:
-        raise ValueError(f"mse_loss: pred {pred.shape} and target {np.shape(target)} differ in shape")
-    return ((pred - target) ** 2).mean()
-
-
-
 # ---------------------------------------------------------------- compositions (issue 12)
 # losses, normalization, vjp/jvp/hessian, ... : each in its own module, built from the ops above
 from .activations import elu as elu  # noqa: E402
@@ -125,8 +97,8 @@ from .derivatives import jvp as jvp  # noqa: E402
 from .derivatives import vjp as vjp  # noqa: E402
 from .losses import binary_cross_entropy as binary_cross_entropy  # noqa: E402
 from .losses import binary_cross_entropy_with_logits as binary_cross_entropy_with_logits  # noqa: E402
-from .losses import cross_entropy as cross_entropy  # noqa: E402, F811
-from .losses import mse_loss as mse_loss  # noqa: E402, F811
+from .losses import cross_entropy as cross_entropy  # noqa: E402
+from .losses import mse_loss as mse_loss  # noqa: E402
 from .losses import nll_loss as nll_loss  # noqa: E402
 from .normalization import batch_norm as batch_norm  # noqa: E402
 from .normalization import layer_norm as layer_norm  # noqa: E402
