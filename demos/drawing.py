@@ -3,7 +3,6 @@ take a headless-Chromium picture of a page."""
 
 from __future__ import annotations
 
-import shutil
 import subprocess
 import tempfile
 from pathlib import Path
@@ -39,16 +38,13 @@ def render_or_gv(digraph, stem: Path) -> str:
 def screenshot(html, png, size="900,620", fragment="#click=next"):
     """A headless-Chromium picture of ``html`` (a stepper page; ``fragment`` picks its frame)
     at ``size`` pixels; without Chromium the old picture is kept."""
-    chromium = next((shutil.which(n) for n in ("chromium", "chromium-browser", "google-chrome")
-                     if shutil.which(n)), None)
+    from viz.pdf import HEADLESS, find_chromium
+    chromium = find_chromium()
     if chromium is None:
         print(f"no chromium: kept {png.name} as it was")
         return
     with tempfile.TemporaryDirectory() as profile:
-        subprocess.run([chromium, "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic",
-                        "--no-first-run", "--disable-background-networking",
-                        "--disable-component-update", "--disable-sync", "--hide-scrollbars",
-                        f"--user-data-dir={profile}", f"--window-size={size}",
-                        f"--screenshot={png}", f"file://{html}{fragment}"],
+        subprocess.run([chromium, *HEADLESS, "--hide-scrollbars", f"--user-data-dir={profile}",
+                        f"--window-size={size}", f"--screenshot={png}", f"file://{html}{fragment}"],
                        check=True, capture_output=True, timeout=120)
     print(f"wrote {png}")

@@ -2,17 +2,13 @@
 
 import io
 import re
-import shutil
 import subprocess
 
 from viz import cli
+from viz.pdf import HEADLESS, find_chromium
 
-CHROMIUM = next((shutil.which(n) for n in ("chromium", "chromium-browser", "google-chrome")
-                 if shutil.which(n)), None)
-
-FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-         "--disable-background-networking", "--disable-component-update", "--disable-sync",
-         "--disable-dev-shm-usage", "--hide-scrollbars"]
+CHROMIUM = find_chromium()
+FLAGS = [*HEADLESS, "--hide-scrollbars"]
 
 
 def run(*argv):

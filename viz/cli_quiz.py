@@ -9,11 +9,10 @@ sheet.pdf and answers.pdf. Bad options exit 2 with one line.
 
 from __future__ import annotations
 
-import shutil
-import subprocess
 import tempfile
 from pathlib import Path
 
+from .pdf import find_chromium, print_html
 from .quiz import LEVELS, MAX_COUNT, generate, write_quiz
 from .safe_files import write_file
 
@@ -66,23 +65,19 @@ def parse(argv):
 
 
 def print_pdfs(paths):
-    """PDFs of printable pages with headless Chromium, when it is installed; returns the PDFs."""
-    exe = next((shutil.which(n) for n in ("chromium", "chromium-browser", "google-chrome")
-                if shutil.which(n)), None)
+    """PDFs of printable pages with headless Chromium, when it is installed; returns the PDFs.
+    A page Chromium fails to print is left without its PDF."""
+    exe = find_chromium()
     if exe is None:
         return []
     made = []
     with tempfile.TemporaryDirectory(prefix="chainrule-pdf-") as tmp:
-        profile = Path(tmp) / "profile"
-        for page in paths:
-            pdf = Path(tmp) / "page.pdf"  # Chromium writes in our folder; we copy without links
-            done = subprocess.run([exe, "--headless", "--no-sandbox", "--disable-gpu", "--no-first-run",
-                                   f"--user-data-dir={profile}", "--no-pdf-header-footer",
-                                   f"--print-to-pdf={pdf}", Path(page).resolve().as_uri()],
-                                  capture_output=True, timeout=120)
-            if done.returncode == 0 and pdf.is_file():
-                made.append(write_file(Path(page).with_suffix(".pdf"), pdf.read_bytes()))
-                pdf.unlink()
+        for page in paths:   # Chromium writes in our folder; the PDF is copied without links
+            try:
+                pdf = print_html(exe, Path(page).read_text(encoding="utf-8"), tmp)
+            except RuntimeError:
+                continue
+            made.append(write_file(Path(page).with_suffix(".pdf"), pdf))
     return made
 
 

@@ -13,9 +13,11 @@ import subprocess
 from pathlib import Path
 
 BROWSERS = ("chromium", "chromium-browser", "google-chrome")
-FLAGS = ("--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-         "--disable-background-networking", "--disable-component-update", "--disable-sync",
-         "--disable-dev-shm-usage", "--no-pdf-header-footer")
+# headless and quiet: no sandbox (root in CI), no GPU, and no background connections, which a
+# closed network refuses many at a time (shared with the demos' screenshots and the tests)
+HEADLESS = ("--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+            "--disable-background-networking", "--disable-component-update", "--disable-sync",
+            "--disable-dev-shm-usage")
 _UNITS = {"pt": 1.0, "px": 0.75, "in": 72.0, "": 0.75}  # CSS: 1px = 0.75pt
 
 
@@ -47,14 +49,20 @@ def page_html(svg):
 
 
 def print_pdf(chromium, svg, tmp, timeout=120):
-    """PDF bytes of ``svg`` (text from its <svg> tag on), printed by ``chromium`` in the
-    private folder ``tmp``. Raises RuntimeError with one line when Chromium fails."""
+    """PDF bytes of ``svg`` (text from its <svg> tag on), one page of its size, printed by
+    ``chromium`` in the private folder ``tmp``. Raises RuntimeError with one line on failure."""
+    return print_html(chromium, page_html(svg), tmp, timeout)
+
+
+def print_html(chromium, html, tmp, timeout=120):
+    """PDF bytes of a self-contained page (its own @page rules decide the paper), printed by
+    ``chromium`` in the private folder ``tmp``. Raises RuntimeError with one line on failure."""
     tmp = Path(tmp)
     page, pdf = tmp / "page.html", tmp / "page.pdf"
-    page.write_text(page_html(svg), encoding="utf-8")
+    page.write_text(html, encoding="utf-8")
     pdf.unlink(missing_ok=True)
-    args = [chromium, *FLAGS, f"--user-data-dir={tmp / 'profile'}", f"--print-to-pdf={pdf}",
-            page.as_uri()]
+    args = [chromium, *HEADLESS, "--no-pdf-header-footer", f"--user-data-dir={tmp / 'profile'}",
+            f"--print-to-pdf={pdf}", page.as_uri()]
     try:
         done = subprocess.run(args, capture_output=True, timeout=timeout)
     except OSError as e:
