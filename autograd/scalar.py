@@ -11,7 +11,7 @@ import numbers
 
 from . import elementwise as ew
 from . import registry
-from .graph import Node, grad_mode
+from .graph import Node, all_threads, grad_mode
 
 _new = object.__new__
 
@@ -22,7 +22,8 @@ def _fill(out, op, parents, data, params=None):
     out.grad = 0.0
     out.label = ""
     out._in1 = None
-    if grad_mode.enabled:
+    out._more = ()
+    if all_threads.everywhere or grad_mode.enabled:
         out._in0 = parents[0]
         if len(parents) == 2:
             out._in1 = parents[1]
@@ -44,7 +45,7 @@ NOT_RECORDED = object()
 def _binary(op):
     """The method self <op> other. The hot path of the scalar engine: one call per gate."""
     forward = op.forward
-    state = grad_mode
+    everywhere, state = all_threads, grad_mode
 
     def method(self, other):
         if other.__class__ is not Value:
@@ -54,7 +55,8 @@ def _binary(op):
         out.grad = 0.0
         out.label = ""
         out._params = None
-        if state.enabled:
+        out._more = ()
+        if everywhere.everywhere or state.enabled:    # graph.recording(), inlined
             out._in0 = self
             out._in1 = other
             out._op = op
@@ -84,8 +86,9 @@ class Value(Node):
 
     Comparisons compare the data and give a bool (Node)."""
 
-    # every Value op has one or two inputs (_more stays Node's empty tuple)
-    __slots__ = ("_in0", "_in1", "_op", "_params", "data", "grad", "label")
+    # every Value op has one or two inputs; _more (always empty) is a slot all the same: a
+    # slot reads 3x faster than a class attribute, and the topological sort reads it per node
+    __slots__ = ("_in0", "_in1", "_more", "_op", "_params", "data", "grad", "label")
     requires_grad = True
     _saved = None        # no Value op saves anything for its backward
     _versions = None     # nor counts versions of its inputs (a float cannot change in place)
@@ -99,6 +102,7 @@ class Value(Node):
         self.grad = 0.0
         self.label = label
         self._in0 = self._in1 = self._op = self._params = None
+        self._more = ()
 
     def __repr__(self):
         name = f"label={self.label!r}, " if self.label else ""

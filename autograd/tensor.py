@@ -12,7 +12,7 @@ from . import registry, watch
 from . import shape_ops as so
 from . import tensor_ops as ts
 from .errors import check_axis
-from .graph import Node, grad_mode
+from .graph import Node, recording
 
 _new = object.__new__
 _NO_PARAMS: dict = {}
@@ -28,7 +28,7 @@ def _apply(op, args, params):
             args = _nodes(op, args)
             break
     record = False
-    if grad_mode.enabled:
+    if recording():
         for n in args:
             if n.requires_grad:
                 record = True
@@ -283,11 +283,15 @@ class Tensor(Node):
         return c
 
     def _accumulate_grad(self, g):
+        held = self.grad
         if g.__class__ is not Tensor:
+            if held is not None and not held.requires_grad:
+                self.grad = _wrap(held._data + g)   # numbers to numbers: no node to record
+                return
             if g.__class__ is np.ndarray and not g.flags.writeable:
                 g = g.copy()  # a broadcast view (e.g. from sum's backward): .grad owns its array
             g = _wrap(g)
-        self.grad = g if self.grad is None else self.grad + g
+        self.grad = g if held is None else held + g
 
     def _as_grad(self, g, create_graph):
         if g is None:

@@ -179,7 +179,7 @@ def test_a_saving_forward_is_told_whether_its_node_is_recorded():
                 min_size=3, max_size=3))
 @settings(max_examples=40, deadline=None)
 def test_the_two_input_shortcut_and_the_generic_loop_give_the_same_gradients(xs):
-    """A plain backward takes _two_input_gate for add, sub, mul, div, max and min; grad()
+    """A plain backward takes _scalar_gate for add, sub, mul, div, max and min; grad()
     with create_graph=True takes the generic loop. Fan-out, constants on either side and
     ties (x.max(x)) included."""
     def f(a, b, c):
