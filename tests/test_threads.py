@@ -5,7 +5,7 @@ import threading
 import numpy as np
 
 import autograd
-from autograd import Tensor
+from autograd import Tensor, Value
 from autograd import functional as F
 from autograd.kernels import memory
 from demos import naive_loops as NL
@@ -34,6 +34,33 @@ def test_no_grad_in_one_thread_does_not_stop_another_from_recording():
         release.set()
         worker.join()
     assert seen["worker records"] is False
+
+
+def test_values_follow_their_own_threads_grad_mode_while_another_thread_is_in_no_grad():
+    # Value's forward reads a shared "recording in every thread" flag first; once one thread
+    # turns recording off, each thread's own setting decides again
+    entered, release = threading.Event(), threading.Event()
+    seen = {}
+
+    def quiet_worker():
+        with autograd.no_grad():
+            seen["worker"] = (Value(2.0) * Value(3.0)).is_leaf
+            entered.set()
+            release.wait(5)
+        seen["worker after"] = (Value(2.0) * Value(3.0)).is_leaf
+
+    worker = threading.Thread(target=quiet_worker)
+    worker.start()
+    try:
+        assert entered.wait(5)
+        a, b = Value(2.0), Value(3.0)
+        (a * b + a).backward()
+        assert (a.grad, b.grad) == (4.0, 2.0)
+    finally:
+        release.set()
+        worker.join()
+    assert seen == {"worker": True, "worker after": False}
+    assert not (Value(1.0) + 1.0).is_leaf
 
 
 def test_a_backward_pass_in_one_thread_leaves_another_thread_recording():
