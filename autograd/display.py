@@ -13,7 +13,15 @@ import math
 import numpy as np
 
 DIGITS = 3            # default significant digits
+MAX_DIGITS = 17       # a float64 needs 17 significant digits to read back exactly
 SMALL, LARGE = 1e-3, 1e5  # outside [SMALL, LARGE) numbers are written as 3.35e-4, 1.23e6
+
+
+def check_digits(digits, what="digits"):
+    """``digits`` if it is an int from 1 to MAX_DIGITS, else a one-line ValueError."""
+    if isinstance(digits, bool) or not isinstance(digits, int) or not 1 <= digits <= MAX_DIGITS:
+        raise ValueError(f"{what}: expected an integer from 1 to {MAX_DIGITS}, got {digits!r}")
+    return digits
 
 
 def format_number(x, digits: int = DIGITS) -> str:

@@ -91,7 +91,7 @@ CONV_BAD = [
     ([*LECTURE, "--padding", "-1"], "--padding must be between 0 and 8"),
     ([*LECTURE, "--upstream", "1 2 3; 4 5 6"], "--upstream is 2x3, but O is 2x2"),
     ([*LECTURE, "--padding", "8"], "too large to draw"),
-    ([*LECTURE, "--digits", "0"], "--digits must be between 1 and 10"),
+    ([*LECTURE, "--digits", "0"], "--digits must be between 1 and 17"),
     ([*LECTURE, "--kernel", "2"], "unknown option '--kernel' for chainrule conv"),
     ([*LECTURE, "--stride"], "--stride needs a value"),
     ([*LECTURE, "--stride", "1", "--stride=2"], "--stride is given twice"),
@@ -149,3 +149,30 @@ def test_entry_point_exit_status(tmp_path):
 def test_help():
     code, out, _ = run(["conv", "--help"])
     assert code == 0 and "usage: chainrule conv" in out
+
+
+def test_one_digits_range_for_every_command_and_the_api(tmp_path):
+    """--digits and digits= take 1 to 17 everywhere (autograd.display.MAX_DIGITS): 17 digits
+    print a float64 that reads back exactly; 18 is refused in one line by each."""
+    from autograd import Tensor
+    from autograd import functional as F
+    from viz.derive import derive
+    from viz.style import NumberFormat
+
+    tenths = ["--input", "0.1 0.2 0.3; 0.4 0.5 0.6; 0.7 0.8 0.9", "--filter", "1 2; 3 4"]
+    code, out, _ = run(["conv", *tenths, "--digits", "17", "--out", str(tmp_path / "a")])
+    assert code == 0
+    first_output = out.split("O = X (correlate) F =")[1].split()[0]
+    assert len(first_output.replace(".", "")) == 17       # 17 significant digits, as asked
+    assert float(first_output) == pytest.approx(0.1 * 1 + 0.2 * 2 + 0.4 * 3 + 0.5 * 4, rel=1e-15)
+    for cmd in (["conv", *LECTURE], ["pool", "--input", "1 2; 3 4", "--kernel", "2"],
+                ["explain", "x * y", "x=1", "y=3"]):
+        code, _, err = run([*cmd, "--digits", "18", "--out", str(tmp_path / "b")])
+        assert code == 2 and "17" in err and len(err.strip().splitlines()) == 1
+    x = Tensor(np.full((1, 1, 2, 2), 1 / 3), requires_grad=True)
+    y = F.max_pool2d(x, 1)
+    y.backward(np.ones(y.shape))
+    assert derive(y, digits=17).digits == 17
+    for make in (lambda: derive(y, digits=18), lambda: NumberFormat(digits=18)):
+        with pytest.raises(ValueError, match="from 1 to 17"):
+            make()

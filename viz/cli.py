@@ -14,6 +14,7 @@ import tempfile
 from pathlib import Path
 
 from autograd import backprop_steps, topological_order
+from autograd.display import MAX_DIGITS
 from autograd.steps import fmt as step_fmt
 
 from . import cli_quiz
@@ -100,9 +101,9 @@ def parse_args(argv):
 
 
 def _digits(text):
-    """--digits N: significant digits of every printed number, 1 to 17."""
-    if not str(text).isdigit() or not 1 <= int(text) <= 17:
-        raise Usage(f"--digits must be a whole number from 1 to 17, got '{text}'")
+    """--digits N: significant digits of every printed number, 1 to MAX_DIGITS (17)."""
+    if not str(text).isdigit() or not 1 <= int(text) <= MAX_DIGITS:
+        raise Usage(f"--digits must be a whole number from 1 to {MAX_DIGITS}, got '{text[:20]}'")
     return int(text)
 
 

@@ -21,7 +21,7 @@ import numpy as np
 
 from autograd import Tensor
 from autograd import functional as F
-from autograd.display import format_number
+from autograd.display import MAX_DIGITS, format_number
 
 from .derive import derive, drawings
 from .derive.model import MAX_SIZE
@@ -165,7 +165,7 @@ def build_pool(opts):
 
 
 def run(cmd, opts, stdout):
-    digits = parse_int(opts, "digits", 3, 1, 10)
+    digits = parse_int(opts, "digits", 3, 1, MAX_DIGITS)
     number = lambda v: format_number(v, digits)
     o, leaves, geometry = build_conv(opts) if cmd == "conv" else build_pool(opts)
     if max(o.shape[-2:]) > MAX_SIZE:

@@ -11,7 +11,7 @@ import math
 
 import numpy as np
 
-from autograd.display import DIGITS, format_number
+from autograd.display import DIGITS, check_digits, format_number
 
 VALUE_COLOR = "#1b7a2e"     # forward values (green, above)
 GRAD_COLOR = "#c0262d"      # gradients (red, below)
@@ -104,9 +104,7 @@ class NumberFormat:
     Never prints '-0.00'."""
 
     def __init__(self, spec=None, digits=DIGITS):
-        if isinstance(digits, bool) or not isinstance(digits, int) or not 1 <= digits <= 17:
-            raise ValueError(f"digits: expected an integer from 1 to 17, got {digits!r}")
-        self.digits = digits
+        self.digits = check_digits(digits)
         if spec is None:
             self._fn = lambda v: format_number(v, digits)
         elif callable(spec):

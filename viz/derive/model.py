@@ -16,7 +16,7 @@ import numpy as np
 import autograd
 from autograd import Tensor
 from autograd import functional as F
-from autograd.display import format_number
+from autograd.display import check_digits, format_number
 
 DERIVABLE = ("conv2d", "conv_transpose2d", "max_pool2d", "avg_pool2d", "upsample2d", "downsample2d")
 MAX_SIZE = 8        # maps up to 8x8
@@ -60,9 +60,7 @@ class Numbers:
     """The project's number policy at a chosen precision."""
 
     def __init__(self, digits=3):
-        if not isinstance(digits, int) or isinstance(digits, bool) or not 1 <= digits <= 15:
-            raise ValueError(f"derive: digits must be an int from 1 to 15, got {digits!r}")
-        self.digits = digits
+        self.digits = check_digits(digits, "derive: digits")
 
     def __call__(self, v):
         return format_number(v, self.digits)
