@@ -12,8 +12,8 @@ import numpy as np
 from autograd import Tensor
 from autograd import functional as F
 
-from .maps import cells, dilated, filled, pad_or_crop, rows
-from .model import Frame, Panel, filter_name, products_sum
+from .maps import cells, dilated, pad_or_crop, rows
+from .model import Frame, Panel, filter_name, input_pixel_frame, products_row
 
 
 def geometry(node):
@@ -99,22 +99,12 @@ def input_frames(node, up, engine, number):
         picture, pairs = [], []
         for o in range(g * Og, (g + 1) * Og):
             rot = W[o, cl, ::-1, ::-1]
-            marks = dict(pmarks)
-            prods = np.zeros((kh, kw))
-            for u in range(kh):
-                for v in range(kw):
-                    r, cc = i + u * d[0], j + v * d[1]
-                    marks[(r, cc)] = "window"
-                    pairs.append((P[o, r, cc], rot[u, v]))
-                    prods[u, v] = P[o, r, cc] * rot[u, v]
-            picture.append([Panel(f"padded dE/dO[{o}]", rows(P[o]), marks), "x",
-                            Panel(f"rot180 {name}[{o}][{cl}]", *dilated(rot, d)), "=",
-                            Panel("products", rows(prods))])
-        total = products_sum(pairs)
+            under = [((u, v), (i + u * d[0], j + v * d[1])) for u in range(kh) for v in range(kw)]
+            row, more = products_row(P[o], f"padded dE/dO[{o}]", pmarks, rot,
+                                     Panel(f"rot180 {name}[{o}][{cl}]", *dilated(rot, d)), under)
+            picture.append(row)
+            pairs += more
         done = [(a, b) for (cc, a, b) in order[:k] if cc == c]
-        values, marks = filled(dX[c], done, len(done), (i, j))
-        picture.append(["sum ->", Panel(f"dE/dX[{c}]", values, marks)])
-        frames.append(Frame(f"dE/dX[{c}][{i},{j}]: rotated filter over the padded upstream",
-                            picture, f"dE/dX[{c}][{i},{j}] = {number.sum_text(pairs, total)}",
-                            [("input", (0, c, i, j), total)]))
+        frames.append(input_pixel_frame(c, i, j, "rotated filter over the padded upstream",
+                                        picture, pairs, dX, done, number))
     return frames

@@ -18,6 +18,8 @@ from autograd import Tensor
 from autograd import functional as F
 from autograd.display import check_digits, format_number
 
+from .maps import filled, rows
+
 DERIVABLE = ("conv2d", "conv_transpose2d", "max_pool2d", "avg_pool2d", "upsample2d", "downsample2d")
 MAX_SIZE = 8        # maps up to 8x8
 MAX_CHANNELS = 3    # up to 3 channels, batch 1
@@ -78,6 +80,30 @@ class Numbers:
 def products_sum(pairs):
     """The sum of the products, added in the order shown (float64)."""
     return float(np.sum([float(a) * float(b) for a, b in pairs])) if pairs else 0.0
+
+
+def products_row(grid, title, marks, weights, kernel_panel, cells):
+    """One row of a pixel frame: the map with the window marked, x the kernel, = the products.
+
+    cells: ((u, v), map cell) for each kernel entry; returns (row, (map value, weight) pairs).
+    """
+    marks, pairs, prods = dict(marks), [], np.zeros(weights.shape)
+    for (u, v), cell in cells:
+        marks[cell] = "window"
+        pairs.append((grid[cell], weights[u, v]))
+        prods[u, v] = grid[cell] * weights[u, v]
+    return [Panel(title, rows(grid), marks), "x", kernel_panel, "=", Panel("products", rows(prods))], pairs
+
+
+def input_pixel_frame(c, i, j, heading, picture, pairs, dX, done, number):
+    """A dE/dX pixel frame: its rows of products, summed into dX[c][i, j] (``done``: the
+    pixels of channel c already summed, shown filled)."""
+    total = products_sum(pairs)
+    values, marks = filled(dX[c], done, len(done), (i, j))
+    picture.append(["sum ->", Panel(f"dE/dX[{c}]", values, marks)])
+    return Frame(f"dE/dX[{c}][{i},{j}]: {heading}", picture,
+                 f"dE/dX[{c}][{i},{j}] = {number.sum_text(pairs, total)}",
+                 [("input", (0, c, i, j), total)])
 
 
 def check_small(node, *arrays):

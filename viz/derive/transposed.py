@@ -10,8 +10,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from .maps import dilated, filled, pad_or_crop, rows
-from .model import Frame, Panel, filter_name, products_sum
+from .maps import dilated, pad_or_crop, rows
+from .model import Frame, Panel, filter_name, input_pixel_frame, products_row, products_sum
 
 
 def _geometry(node):
@@ -104,22 +104,13 @@ def backward_frames(node, up, engine, number):
         picture, pairs = [], []
         for col in range(Cg_out):
             co = g * Cg_out + col
-            marks = dict(border)
-            prods = np.zeros((kh, kw))
-            for a in range(kh):
-                for b in range(kw):
-                    cell = (i * s[0] + a * d[0], j * s[1] + b * d[1])
-                    marks[cell] = "window"
-                    pairs.append((D[co][cell], W[ci, col, a, b]))
-                    prods[a, b] = D[co][cell] * W[ci, col, a, b]
-            picture.append([Panel(f"dE/dO[{co}]", rows(D[co]), marks), "x",
-                            Panel(f"{name}[{ci}][{col}]", *dilated(W[ci, col], d)), "=",
-                            Panel("products", rows(prods))])
-        total = products_sum(pairs)
+            under = [((a, b), (i * s[0] + a * d[0], j * s[1] + b * d[1]))
+                     for a in range(kh) for b in range(kw)]
+            row, more = products_row(D[co], f"dE/dO[{co}]", border, W[ci, col],
+                                     Panel(f"{name}[{ci}][{col}]", *dilated(W[ci, col], d)), under)
+            picture.append(row)
+            pairs += more
         done = [(a, b) for (c2, a, b) in order[:k] if c2 == ci]
-        values, marks = filled(dX[ci], done, len(done), (i, j))
-        picture.append(["sum ->", Panel(f"dE/dX[{ci}]", values, marks)])
-        frames.append(Frame(f"dE/dX[{ci}][{i},{j}]: the filter over the upstream it stamped",
-                            picture, f"dE/dX[{ci}][{i},{j}] = {number.sum_text(pairs, total)}",
-                            [("input", (0, ci, i, j), total)]))
+        frames.append(input_pixel_frame(ci, i, j, "the filter over the upstream it stamped",
+                                        picture, pairs, dX, done, number))
     return frames
