@@ -20,6 +20,7 @@ import numpy as np
 
 from . import special
 from .graph import DISTRIBUTOR, ROUTER, SWAP_MULTIPLIER, Op, raw
+from .tensor_ops import mul_sum_like, sum_like
 
 
 def _on(scalar_fn, array_fn):
@@ -54,7 +55,7 @@ ADD = Op("add", DISTRIBUTOR, operator.add,
          jacobian=("I", "I"), check=_broadcastable, method=("__add__", "__radd__"))
 
 SUB = Op("sub", "signed distributor", operator.sub,
-         backward=(lambda g, out, a, b: g, lambda g, out, a, b: -g),
+         backward=(lambda g, out, a, b: g, lambda g, out, a, b: -sum_like(g, b)),
          jacobian=("I", "-I"), check=_broadcastable, method=("__sub__", "__rsub__"))
 
 MUL = Op("mul", SWAP_MULTIPLIER, operator.mul,
@@ -71,7 +72,8 @@ def _div_forward(a, b):
 
 
 DIV = Op("div", "quotient", _div_forward,
-         backward=(lambda g, out, a, b: g / b, lambda g, out, a, b: g * out / -b),  # -b: b may be small
+         backward=(lambda g, out, a, b: g / b,
+                   lambda g, out, a, b: mul_sum_like(g, out, b) / -b),   # g * out / -b
          jacobian=("diag(1/b)", "diag(-a/b^2)"), check=_broadcastable,
          method=("__truediv__", "__rtruediv__"))
 
