@@ -37,11 +37,11 @@ def _broadcast_axes(shape, full):
 
 
 # A broadcast input's gradient is its rule's result summed over the broadcast axes (the
-# copy gate's adder; the driver's _fit_grad does it). Two rules end in such a sum of a
-# full-size product: mul's (g * b, for a broadcast a) and div's for the divisor. On raw
-# arrays the two helpers below sum first, so the product and the sum are one pass and a
-# factor constant along those axes (div's -b) multiplies the small sum; on nodes
-# (create_graph) and numbers they are the plain expression, summed by _fit_grad as before.
+# copy gate's adder; the driver's _fit_grad does it). Where a rule's full-size work ends in
+# that sum (sub's -g, div's g * out / -b for a per-channel divisor), the helpers below sum
+# first on raw arrays: the product and the sum are one pass, and a factor constant along
+# those axes (-1, -b) applies to the small sum. On nodes (create_graph) and numbers they are
+# the plain expression, summed by _fit_grad as before (a drawn backward is unchanged).
 
 def sum_like(g, like):
     """``g`` summed to the shape of ``like`` (the input it is for) on raw arrays, else g."""
