@@ -117,3 +117,31 @@ def test_batch_norm_graph_in_float32_keeps_its_gradients(small_arrays_too):
         grads.append((t.grad.data, gamma.grad.data, beta.grad.data))
     for lo, hi in zip(*grads):
         np.testing.assert_allclose(lo, hi, rtol=1e-3, atol=1e-4)
+
+
+@pytest.mark.parametrize("exponent", [2, 3, 0.5, -1, 1.5, 0, 1])
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("upstream", ["broadcast", "full"])
+def test_pow_rule_on_raw_arrays_is_the_power_rule(exponent, dtype, upstream):
+    """pow's rule multiplies p into the upstream first (at the size of a broadcast
+    upstream's own array): the same gradient g * p a^(p-1), in the input's float type."""
+    rng = np.random.default_rng(5)
+    a = rng.uniform(0.5, 2.0, size=(4, 3, 5, 6)).astype(dtype)
+    small = rng.normal(size=(1, 3, 1, 1)).astype(dtype)
+    g = np.broadcast_to(small, a.shape) if upstream == "broadcast" else rng.normal(size=a.shape).astype(dtype)
+    got = ew.POW.backward[0](g, a ** exponent, a, exponent=exponent)
+    want = np.asarray(g, np.float64) * exponent * np.asarray(a, np.float64) ** (exponent - 1)
+    assert np.shape(got) == a.shape and np.asarray(got).dtype == dtype
+    np.testing.assert_allclose(got, want, rtol=1e-5 if dtype == np.float32 else 1e-12)
+
+
+def test_pow_gradient_under_a_mean_first_and_second_order():
+    rng = np.random.default_rng(6)
+    x = Tensor(rng.normal(size=(6, 3, 4, 5)), requires_grad=True)
+    ((x ** 2).mean(axis=(0, 2, 3)) * Tensor([1.0, -2.0, 3.0])).sum().backward()
+    np.testing.assert_allclose(x.grad.data, 2 * x.data * np.array([1.0, -2.0, 3.0]).reshape(1, 3, 1, 1)
+                               / (6 * 4 * 5), rtol=1e-12)
+    small = Tensor(rng.uniform(0.5, 2.0, size=(2, 3, 2)), requires_grad=True)
+    for p in (2, 0.5, 3):
+        assert gradcheck(lambda t, p=p: (t ** p).mean(axis=(0, 2)), [small])
+        assert gradgradcheck(lambda t, p=p: (t ** p).mean(axis=(0, 2)), [small])

@@ -110,3 +110,23 @@ def test_a_shape_mismatch_on_large_arrays_is_still_one_clear_error():
     message = r"^sub: cannot broadcast shapes \(8, 16, 16, 16\) and \(1, 15, 1, 1\)$"
     with pytest.raises(ValueError, match=message):
         Tensor(np.ones((8, 16, 16, 16))) - Tensor(np.ones((1, 15, 1, 1)))
+
+
+@settings(max_examples=100, deadline=None)
+@given(broadcast_pairs())
+def test_compact_is_the_array_a_broadcast_view_repeats(pair):
+    a, b = pair
+    small, full = (a, b) if b.shape == np.broadcast_shapes(a.shape, b.shape) else (b, a)
+    view = np.broadcast_to(small, full.shape)
+    cut = kb.compact(view)
+    assert cut.size <= small.size and 0 not in [s for s, n in zip(cut.strides, cut.shape) if n > 1]
+    np.testing.assert_array_equal(np.broadcast_to(cut, full.shape), view)
+    assert kb.compact(full) is full
+
+
+def test_compact_of_a_per_channel_broadcast():
+    mu = np.arange(3.0).reshape(1, 3, 1, 1)
+    view = np.broadcast_to(mu, (8, 3, 5, 6))
+    assert kb.compact(view).shape == (1, 3, 1, 1)
+    empty = np.broadcast_to(mu, (0, 3, 5, 6))
+    assert kb.compact(empty) is empty

@@ -50,3 +50,11 @@ def long_runs(small, shape):
     if math.prod(target) > _MAX_COPY:
         return small
     return np.ascontiguousarray(np.broadcast_to(small, target))
+
+
+def compact(x):
+    """The array a broadcast view repeats: ``x`` with each stride-0 axis cut to length 1
+    (it broadcasts back to x's shape); x itself when it repeats nothing."""
+    if 0 not in x.strides or x.size == 0:
+        return x
+    return x[tuple(slice(0, 1) if s == 0 else slice(None) for s in x.strides)]
