@@ -1,11 +1,8 @@
 """Serves the conv and pooling kernels: reused scratch buffers and a larger malloc threshold,
-because on big fresh arrays page faults cost as much as the arithmetic; and huge pages for
-the heap those arrays come from, because walking them costs a TLB miss every 4 KiB."""
+because on big fresh arrays page faults cost as much as the arithmetic."""
 
 from __future__ import annotations
 
-import ctypes
-import sys
 import threading
 
 import numpy as np
@@ -29,47 +26,6 @@ def _raise_malloc_threshold(nbytes=30 * 2**20):
 
 
 _raise_malloc_threshold()
-
-_HUGE_PAGE = 2 * 2**20
-_MADV_HUGEPAGE = 14     # Linux
-
-
-def _prefer_huge_pages(blocks=2, nbytes=28 * 2**20):
-    """Mark the next ``blocks`` x ``nbytes`` of the heap for 2 MiB pages, once, at import.
-
-    Arrays below the raised mmap threshold come from the heap and are reused step after
-    step; walking them takes a TLB miss every 4 KiB page, dearest on a virtual machine
-    (nested page tables). numpy marks each new array of 4 MiB or more for transparent huge
-    pages, but only inside the array, and a 2 MiB range already touched keeps its small
-    pages: about half of batch norm's 4 MiB arrays got huge pages. Here never-touched
-    blocks (below the mmap threshold, so from the heap) are marked with madvise before
-    anything writes to them and freed; the range stays in the heap (under the trim
-    threshold) and faults in as huge pages when arrays use it. A (64, 16, 32, 32) float32
-    batch-norm step: 6.2-6.5 ms -> 5.4-5.5 ms. glibc's tunable glibc.malloc.hugetlb=1 does
-    this for the whole heap (4.8-5.0 ms). Where madvise is missing or refuses, nothing
-    changes."""
-    if not sys.platform.startswith("linux"):
-        return
-    try:
-        madvise = ctypes.CDLL(None, use_errno=True).madvise
-    except (OSError, AttributeError):
-        return
-    madvise.argtypes = [ctypes.c_void_p, ctypes.c_size_t, ctypes.c_int]
-    held = [np.empty(nbytes, np.uint8) for _ in range(blocks)]
-    for block in held:
-        start, length = huge_page_span(block.ctypes.data, block.nbytes)
-        if length:
-            madvise(start, length, _MADV_HUGEPAGE)      # advice: a failure changes nothing
-
-
-def huge_page_span(address, nbytes):
-    """(start, length) of the whole 2 MiB pages inside [address, address + nbytes)."""
-    start = -(-address // _HUGE_PAGE) * _HUGE_PAGE
-    end = (address + nbytes) // _HUGE_PAGE * _HUGE_PAGE
-    return start, max(end - start, 0)
-
-
-_prefer_huge_pages()
 
 
 class _Pool(threading.local):
