@@ -1,5 +1,5 @@
 """Serves the elementwise ops of two inputs (add, sub, mul, div, max, min in
-autograd/elementwise.py, on tensors) and broadcast_to (autograd/tensor_ops.py): a large
+autograd/elementwise.py, on tensors; see Tensor._elementwise) and pow's rule: a large
 array against a small one that is broadcast along its trailing axes, such as an
 (N, C, H, W) batch and a per-channel (1, C, 1, 1) mean.
 
@@ -54,7 +54,8 @@ def long_runs(small, shape):
 
 def compact(x):
     """The array a broadcast view repeats: ``x`` with each stride-0 axis cut to length 1
-    (it broadcasts back to x's shape); x itself when it repeats nothing."""
+    (it broadcasts back to x's shape); x itself when it repeats nothing. pow's rule scales
+    a mean's broadcast upstream at this size, before the one full-size product."""
     if 0 not in x.strides or x.size == 0:
         return x
     return x[tuple(slice(0, 1) if s == 0 else slice(None) for s in x.strides)]

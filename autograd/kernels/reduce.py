@@ -3,10 +3,10 @@ include the last one, such as (0, 2, 3) of an (N, C, H, W) batch (batch norm's s
 a per-channel gradient). numpy's reduce runs its inner loop once per short row there;
 einsum walks the array once, 3x faster. Same float type, same result up to rounding.
 
-Also serves the rules of mul and div for a broadcast input (tensor_ops.mul_sum_like): the
-sum of a product, (g * x) summed over those axes, as one einsum over g and x, without
-writing the full-size product to memory first (on a batch larger than the cache, the
-product's write and read back cost more than the sum)."""
+Also serves div's rule for a broadcast divisor (tensor_ops.mul_sum_like): the sum of a
+product, (g * out) summed over those axes, as one einsum over both arrays, without writing
+the full-size product to memory first (on a batch larger than the cache, the product's
+write and read back cost more than the sum)."""
 
 from __future__ import annotations
 
