@@ -20,6 +20,8 @@ import numpy as np
 
 from . import special
 from .graph import DISTRIBUTOR, ROUTER, SWAP_MULTIPLIER, Op, raw
+from .kernels import broadcast
+from .tensor_ops import mul_sum_like, sum_like
 
 
 def _on(scalar_fn, array_fn):
@@ -54,7 +56,7 @@ ADD = Op("add", DISTRIBUTOR, operator.add,
          jacobian=("I", "I"), check=_broadcastable, method=("__add__", "__radd__"))
 
 SUB = Op("sub", "signed distributor", operator.sub,
-         backward=(lambda g, out, a, b: g, lambda g, out, a, b: -g),
+         backward=(lambda g, out, a, b: g, lambda g, out, a, b: -sum_like(g, b)),
          jacobian=("I", "-I"), check=_broadcastable, method=("__sub__", "__rsub__"))
 
 MUL = Op("mul", SWAP_MULTIPLIER, operator.mul,
@@ -71,7 +73,8 @@ def _div_forward(a, b):
 
 
 DIV = Op("div", "quotient", _div_forward,
-         backward=(lambda g, out, a, b: g / b, lambda g, out, a, b: g * out / -b),  # -b: b may be small
+         backward=(lambda g, out, a, b: g / b,
+                   lambda g, out, a, b: mul_sum_like(g, out, b) / -b),   # g * out / -b
          jacobian=("diag(1/b)", "diag(-a/b^2)"), check=_broadcastable,
          method=("__truediv__", "__rtruediv__"))
 
@@ -107,8 +110,18 @@ def _slope(a, exponent):
     return exponent * a ** (exponent - 1)
 
 
+def _pow_grad(g, out, a, exponent):
+    """g * p a^(p-1). On raw arrays p multiplies the upstream first: where the upstream is a
+    broadcast (a mean's backward hands every element the same number), at the size of the
+    array it repeats, and the full-size work is one product instead of two."""
+    if g.__class__ is np.ndarray and exponent not in (0, 1):
+        local = a if exponent == 2 else a ** (exponent - 1)
+        return broadcast.binary(operator.mul, broadcast.compact(g) * exponent, local)
+    return g * _slope(a, exponent)
+
+
 POW = Op("pow", "power", _pow_forward,
-         backward=(lambda g, out, a, exponent: g * _slope(a, exponent),),
+         backward=(_pow_grad,),
          jacobian=("diag(p * a^(p-1))",))
 
 

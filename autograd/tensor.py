@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import numbers
 
 import numpy as np
@@ -13,15 +14,19 @@ from . import shape_ops as so
 from . import tensor_ops as ts
 from .errors import check_axis
 from .graph import Node, recording
+from .kernels import broadcast
 
 _new = object.__new__
 _NO_PARAMS: dict = {}
+_LARGE = broadcast.MIN_SIZE
 
 
-def _apply(op, args, params):
+def _apply(op, args, params, forward=None):
     """Run ``op`` on Tensors (and constants) and record the node when a gradient is needed.
 
     This is the hot path of every tensor op: no per-op cases, no dict or array copies.
+    forward: computes the output of a two-input op in place of ``op.forward`` on large
+    arrays (the same function run through a kernel: see _elementwise).
     """
     for a in args:
         if not isinstance(a, Tensor):
@@ -38,7 +43,11 @@ def _apply(op, args, params):
         if op.saves:      # told whether its node is recorded: saves nothing when not
             data, saved = op.forward(*[n._data for n in args], record=record, **params)
         elif len(args) == 2:
-            data = op.forward(args[0]._data, args[1]._data, **params)
+            a, b = args[0]._data, args[1]._data
+            if forward is not None and a.size + b.size >= _LARGE:
+                data = forward(a, b)            # see _elementwise
+            else:
+                data = op.forward(a, b, **params)
         else:
             data = op.forward(*[n._data for n in args], **params)
         if data.__class__ is not np.ndarray:
@@ -116,6 +125,24 @@ def _binary(op):
 def _reflected(op):
     """The method ``other <op> self`` for a number or array on the left."""
     return lambda self, other: _apply(op, (other, self), _NO_PARAMS)
+
+
+# The ops of two inputs that the registry makes methods (+ - * /, max, min) are elementwise
+# (Value has them too). On large arrays (_LARGE elements) their forward goes through
+# kernels.broadcast, which lays out a small operand broadcast along trailing axes for
+# numpy's long loops; on small ones the call would cost more than it saves.
+
+def _elementwise(op):
+    forward = functools.partial(broadcast.binary, op.forward)
+    return lambda self, other: _apply(op, (self, other), _NO_PARAMS, forward)
+
+
+def _reflected_elementwise(op):
+    forward = functools.partial(broadcast.binary, op.forward)
+    return lambda self, other: _apply(op, (other, self), _NO_PARAMS, forward)
+
+
+_maximum, _minimum = _elementwise(ew.MAX), _elementwise(ew.MIN)   # Tensor.max/min's own
 
 
 def _unary(op):
@@ -318,11 +345,11 @@ class Tensor(Node):
 
     def maximum(self, other):
         """Elementwise max with broadcasting (router); the same as ``self.max(other)``."""
-        return _apply(ew.MAX, (self, other), _NO_PARAMS)
+        return _maximum(self, other)
 
     def minimum(self, other):
         """Elementwise min with broadcasting (router); the same as ``self.min(other)``."""
-        return _apply(ew.MIN, (self, other), _NO_PARAMS)
+        return _minimum(self, other)
 
     # ------------------------------------------------------------ reductions
 
@@ -338,13 +365,13 @@ class Tensor(Node):
         multi-axis reductions (like PyTorch). Given a Tensor, array or float instead of an
         axis, the elementwise max with it (like ``Value.max``)."""
         if _is_operand(axis):
-            return _apply(ew.MAX, (self, axis), _NO_PARAMS)
+            return _maximum(self, axis)
         return self._reduce(ts.MAX, axis, keepdims)
 
     def min(self, axis=None, keepdims=False):
         """Min reduction over ``axis``, or the elementwise min with a Tensor, array or float."""
         if _is_operand(axis):
-            return _apply(ew.MIN, (self, axis), _NO_PARAMS)
+            return _minimum(self, axis)
         return self._reduce(ts.MIN, axis, keepdims)
 
     def _reduce(self, op, axis, keepdims):
@@ -587,7 +614,7 @@ class Tensor(Node):
     clamp = clip
 
 
-registry.carry(Tensor, unary=_unary, binary=_binary, reflected=_reflected)
+registry.carry(Tensor, unary=_unary, binary=_elementwise, reflected=_reflected_elementwise)
 
 
 # ---------------------------------------------------------------- helpers

@@ -11,7 +11,7 @@ import math
 import numpy as np
 
 from .graph import ADDER, DISTRIBUTOR, ROUTER, SWAP_MULTIPLIER, Op, raw
-from .kernels.reduce import sum_axes
+from .kernels.reduce import sum_axes, sum_product
 
 
 def kept_shape(shape, axis):
@@ -23,12 +23,40 @@ def kept_shape(shape, axis):
 
 def sum_to_shape(x, shape):
     """Sum an array over the axes along which ``shape`` was broadcast to x.shape."""
-    lead = x.ndim - len(shape)
-    axes = tuple(range(lead)) + tuple(
-        lead + i for i, d in enumerate(shape) if d == 1 and x.shape[lead + i] != 1)
+    axes = _broadcast_axes(shape, x.shape)
     if axes:
         x = sum_axes(x, axes, keepdims=True)
-    return x.reshape(shape) if lead or x.shape != shape else x
+    return x.reshape(shape) if x.shape != shape else x
+
+
+def _broadcast_axes(shape, full):
+    """The axes of ``full`` along which an array of ``shape`` was broadcast to it."""
+    lead = len(full) - len(shape)
+    return tuple(range(lead)) + tuple(
+        lead + i for i, d in enumerate(shape) if d == 1 and full[lead + i] != 1)
+
+
+# A broadcast input's gradient is its rule's result summed over the broadcast axes (the
+# copy gate's adder; the driver's _fit_grad does it). Where a rule's full-size work ends in
+# that sum (sub's -g, div's g * out / -b for a per-channel divisor), the helpers below sum
+# first on raw arrays: the product and the sum are one pass, and a factor constant along
+# those axes (-1, -b) applies to the small sum. On nodes (create_graph) and numbers they are
+# the plain expression, summed by _fit_grad as before (a drawn backward is unchanged).
+
+def sum_like(g, like):
+    """``g`` summed to the shape of ``like`` (the input it is for) on raw arrays, else g."""
+    if like.__class__ is np.ndarray and g.__class__ is np.ndarray and g.shape != like.shape:
+        return sum_to_shape(g, like.shape)
+    return g
+
+
+def mul_sum_like(g, x, like):
+    """``g * x``, summed to the shape of ``like`` (the input it is for) on raw arrays."""
+    if (like.__class__ is np.ndarray and g.__class__ is np.ndarray and g.shape != like.shape
+            and x.__class__ is np.ndarray and x.shape == g.shape):
+        return sum_product(g, x, _broadcast_axes(like.shape, g.shape),
+                           keepdims=True).reshape(like.shape)
+    return g * x
 
 
 def broadcast(x, shape):

@@ -78,3 +78,52 @@ def test_sum_and_mean_over_nchw_axes_keep_float32_and_gradients(small_arrays_too
     (x * b).backward(up)                               # b's gradient is sum_to (0, 2, 3)
     assert b.grad.dtype == np.float32
     np.testing.assert_allclose(b.grad.data, (up * x.data).sum(axis=(0, 2, 3), keepdims=True), rtol=1e-5)
+
+
+# ---------------------------------------------------------------- sum_product: (a * b).sum(axis)
+
+@st.composite
+def pairs_and_axes(draw):
+    x, axes, keepdims = draw(arrays_and_axes())
+    y = np.random.default_rng(draw(st.integers(0, 2**16))).normal(size=x.shape)
+    y = y.astype(draw(st.sampled_from([x.dtype, np.float64])))        # a mixed pair: fallback
+    return x, y, axes, keepdims
+
+
+@settings(max_examples=150, deadline=None)
+@given(pairs_and_axes())
+def test_sum_product_matches_numpy(case):
+    a, b, axes, keepdims = case
+    with mock.patch.object(kr, "_MIN_SIZE", 0):
+        got = kr.sum_product(a, b, axes, keepdims)
+    want = (a * b).sum(axis=axes, keepdims=keepdims)
+    assert got.dtype == want.dtype and got.shape == want.shape
+    tight = a.dtype == b.dtype == np.float64
+    np.testing.assert_allclose(got, want, rtol=1e-12 if tight else 1e-5, atol=1e-5)
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_sum_product_is_one_einsum_over_both_operands(small_arrays_too, dtype):
+    """The NCHW case reads g and x in one einsum (no full-size product in memory) and agrees
+    with numpy's (g * x).sum and with a float64 sum."""
+    rng = np.random.default_rng(2)
+    g, x = (rng.normal(size=(8, 3, 6, 5)).astype(dtype) for _ in range(2))
+    with mock.patch.object(kr.np, "einsum", wraps=np.einsum) as einsum:
+        got = kr.sum_product(g, x, (0, 2, 3), keepdims=True)
+    (subscripts, *operands), _ = einsum.call_args
+    assert einsum.call_count == 1 and subscripts == "abcd,abcd->b" and operands[0] is g
+    assert got.shape == (1, 3, 1, 1) and got.dtype == dtype
+    np.testing.assert_allclose(got, (g * x).sum(axis=(0, 2, 3), keepdims=True), rtol=1e-5)
+    exact = (g.astype(np.float64) * x).sum(axis=(0, 2, 3))
+    np.testing.assert_allclose(got.ravel(), exact, rtol=1e-5 if dtype == np.float32 else 1e-12)
+
+
+def test_sum_product_falls_back_to_the_product(small_arrays_too):
+    g = np.ones((4, 3), np.float32)
+    for other in (g.astype(np.float64), np.ones((4, 3), np.float32).T.copy().T,
+                  np.ones((1, 3), np.float32)):
+        with mock.patch.object(kr.np, "einsum", wraps=np.einsum) as einsum:
+            got = kr.sum_product(g, np.broadcast_to(other, g.shape) if other.shape != g.shape
+                                 else other, (1,), keepdims=False)
+        assert all("," not in c.args[0] for c in einsum.call_args_list)   # no two-operand einsum
+        np.testing.assert_array_equal(got, np.full(4, 3.0))

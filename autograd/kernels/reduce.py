@@ -1,7 +1,12 @@
 """Serves sum, mean and sum_to (autograd/tensor_ops.py): a sum over several axes that
 include the last one, such as (0, 2, 3) of an (N, C, H, W) batch (batch norm's statistics,
 a per-channel gradient). numpy's reduce runs its inner loop once per short row there;
-einsum walks the array once, 3x faster. Same float type, same result up to rounding."""
+einsum walks the array once, 3x faster. Same float type, same result up to rounding.
+
+Also serves div's rule for a broadcast divisor (tensor_ops.mul_sum_like): the sum of a
+product, (g * out) summed over those axes, as one einsum over both arrays, without writing
+the full-size product to memory first (on a batch larger than the cache, the product's
+write and read back cost more than the sum)."""
 
 from __future__ import annotations
 
@@ -17,14 +22,28 @@ _MIN_SIZE = 2**15  # smaller arrays gain nothing: numpy's reduce (and its roundi
 def sum_axes(x, axis, keepdims=False):
     """``x.sum(axis=axis, keepdims=keepdims)``; axis: None or a tuple of ints."""
     if _einsum_fits(x, axis):
-        axes = {a % x.ndim for a in axis}
-        letters = _LETTERS[:x.ndim]
-        kept = "".join(c for i, c in enumerate(letters) if i not in axes)
-        out = np.einsum(f"{letters}->{kept}", x)
-        if keepdims:
-            out = out.reshape([1 if i in axes else d for i, d in enumerate(x.shape)])
-        return out
+        return _einsum(x.shape, axis, keepdims, x)
     return x.sum(axis=axis, keepdims=keepdims)
+
+
+def sum_product(a, b, axis, keepdims=False):
+    """``(a * b).sum(axis=axis, keepdims=keepdims)``; a, b: arrays of one shape; axis: None or
+    a tuple of ints."""
+    if (b.__class__ is np.ndarray and a.shape == b.shape and a.dtype == b.dtype
+            and b.flags.c_contiguous and _einsum_fits(a, axis)):
+        return _einsum(a.shape, axis, keepdims, a, b)
+    return sum_axes(a * b, axis, keepdims)
+
+
+def _einsum(shape, axis, keepdims, *operands):
+    """The sum over ``axis`` of the product of same-shape operands, by one einsum."""
+    axes = {a % len(shape) for a in axis}
+    letters = _LETTERS[:len(shape)]
+    kept = "".join(c for i, c in enumerate(letters) if i not in axes)
+    out = np.einsum(",".join([letters] * len(operands)) + "->" + kept, *operands)
+    if keepdims:
+        out = out.reshape([1 if i in axes else d for i, d in enumerate(shape)])
+    return out
 
 
 def _einsum_fits(x, axes):

@@ -1,0 +1,147 @@
+"""The rules of sub and div for a broadcast input (a mean subtracted, a per-channel divisor)
+sum over the broadcast axes before the full-size work ends (tensor_ops.sum_like,
+mul_sum_like): on raw arrays the result already has the input's shape, on nodes and numbers
+it is the lecture's plain expression. Checked against the plain expression, against
+central differences (first and second order) and against the create_graph path, on shapes
+that take the einsum kernel and on small ones that do not."""
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+import autograd
+from autograd import Tensor, gradcheck, gradgradcheck
+from autograd import elementwise as ew
+from autograd import tensor_ops as ts
+from autograd.kernels import reduce as kr
+
+
+@pytest.fixture
+def small_arrays_too(monkeypatch):
+    monkeypatch.setattr(kr, "_MIN_SIZE", 0)
+
+
+@st.composite
+def full_and_broadcast(draw):
+    """(full shape, a shape that broadcasts to it: some axes 1, maybe fewer leading axes)."""
+    full = tuple(draw(st.lists(st.integers(1, 4), min_size=1, max_size=4)))
+    ones = [draw(st.booleans()) for _ in full]
+    small = tuple(1 if one else d for one, d in zip(ones, full))
+    drop = draw(st.integers(0, len(full) - 1))
+    while drop and small[0] == 1:        # leading axes may be missing altogether
+        small, drop = small[1:], drop - 1
+    return full, small
+
+
+@settings(max_examples=100, deadline=None)
+@given(full_and_broadcast(), st.sampled_from([np.float32, np.float64]), st.integers(0, 2**16),
+       st.booleans())
+def test_helpers_equal_the_plain_expression_summed(shapes, dtype, seed, kernel):
+    full, small = shapes
+    rng = np.random.default_rng(seed)
+    g, x = (rng.normal(size=full).astype(dtype) for _ in range(2))
+    like = rng.normal(size=small).astype(dtype)
+    rtol = 1e-5 if dtype == np.float32 else 1e-12
+    with pytest.MonkeyPatch.context() as mp:
+        if kernel:
+            mp.setattr(kr, "_MIN_SIZE", 0)
+        got = ts.mul_sum_like(g, x, like)
+        summed = ts.sum_like(g, like)
+    assert got.shape == summed.shape == like.shape and got.dtype == summed.dtype == dtype
+    np.testing.assert_allclose(got, ts.sum_to_shape(g * x, small), rtol=rtol, atol=1e-5)
+    np.testing.assert_allclose(summed, ts.sum_to_shape(g, small), rtol=rtol, atol=1e-5)
+
+
+def test_helpers_leave_numbers_and_nodes_to_the_driver():
+    """Floats (Value) and nodes (create_graph) get the plain expression, unsummed: a drawn
+    backward still shows mul (and div) at full size, then the driver's sum_to."""
+    assert ts.mul_sum_like(2.0, 3.0, 5.0) == 6.0 and ts.sum_like(2.0, 5.0) == 2.0
+    g = Tensor(np.ones((2, 3)), requires_grad=True)
+    x = Tensor(np.full((2, 3), 4.0))
+    like = Tensor(np.ones(3), requires_grad=True)
+    node = ts.mul_sum_like(g, x, like)
+    assert node.op == "mul" and node.shape == (2, 3)
+    assert ts.sum_like(g, like) is g
+    # an upstream of 1 (a step's local gradient) keeps the full-size local: -a / b^2
+    a, b = np.arange(1.0, 7.0).reshape(2, 3), np.array([1.0, 2.0, 4.0])
+    (local,) = ew.DIV.derived_local(a / b, a, b)[1:]
+    np.testing.assert_allclose(local, -a / b ** 2)
+
+
+def _leaves(rng, full, small):
+    x = Tensor(rng.normal(size=full), requires_grad=True)
+    b = Tensor(rng.uniform(0.5, 2.0, size=small) * rng.choice([-1.0, 1.0], size=small),
+               requires_grad=True)
+    return x, b
+
+
+@pytest.mark.parametrize("full, small", [((4, 3, 5, 6), (1, 3, 1, 1)), ((4, 3, 5, 6), (3, 1, 1)),
+                                         ((5, 6), (6,)), ((2, 3), (2, 1))])
+@pytest.mark.parametrize("kernel", [True, False], ids=["einsum", "numpy"])
+def test_sub_and_div_gradients(full, small, kernel, monkeypatch):
+    if kernel:
+        monkeypatch.setattr(kr, "_MIN_SIZE", 0)
+    rng = np.random.default_rng(3)
+    x, b = _leaves(rng, full, small)
+    up = rng.normal(size=full)
+    for fn, dx, db in [
+        (lambda s, t: s - t, lambda: up, lambda: -up),
+        (lambda s, t: s / t, lambda: up / b.data, lambda: -up * x.data / b.data ** 2),
+    ]:
+        x.grad = b.grad = None
+        fn(x, b).backward(up)
+        np.testing.assert_allclose(x.grad.data, dx(), rtol=1e-12)
+        np.testing.assert_allclose(b.grad.data, ts.sum_to_shape(db(), small), rtol=1e-10)
+        # the create_graph path (rules on nodes, summed by the driver) agrees
+        gx, gb = autograd.grad(fn(x, b), [x, b], grad_output=Tensor(up), create_graph=True)
+        np.testing.assert_allclose(gb.data, b.grad.data, rtol=1e-10)
+        np.testing.assert_allclose(gx.data, x.grad.data, rtol=1e-12)
+        small_x, small_b = (Tensor(t.data[(slice(0, 2),) * t.ndim].copy(), requires_grad=True)
+                            for t in (x, b))
+        assert gradcheck(fn, [small_x, small_b]) and gradgradcheck(fn, [small_x, small_b])
+
+
+def test_batch_norm_graph_in_float32_keeps_its_gradients(small_arrays_too):
+    """The layer these rules serve, in float32 with the kernel on, against float64."""
+    rng = np.random.default_rng(4)
+    x = rng.normal(size=(6, 3, 4, 5)).astype(np.float32)
+    up = rng.normal(size=x.shape).astype(np.float32)
+    grads = []
+    for dtype in (np.float32, np.float64):
+        t = Tensor(x.astype(dtype), requires_grad=True)
+        gamma = Tensor(np.linspace(0.5, 2.0, 3).astype(dtype), requires_grad=True)
+        beta = Tensor(np.zeros(3, dtype), requires_grad=True)
+        autograd.functional.batch_norm(t, weight=gamma, bias=beta, training=True).backward(up.astype(dtype))
+        assert t.grad.dtype == gamma.grad.dtype == dtype
+        grads.append((t.grad.data, gamma.grad.data, beta.grad.data))
+    for lo, hi in zip(*grads):
+        np.testing.assert_allclose(lo, hi, rtol=1e-3, atol=1e-4)
+
+
+@pytest.mark.parametrize("exponent", [2, 3, 0.5, -1, 1.5, 0, 1])
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("upstream", ["broadcast", "full"])
+def test_pow_rule_on_raw_arrays_is_the_power_rule(exponent, dtype, upstream):
+    """pow's rule multiplies p into the upstream first (at the size of a broadcast
+    upstream's own array): the same gradient g * p a^(p-1), in the input's float type."""
+    rng = np.random.default_rng(5)
+    a = rng.uniform(0.5, 2.0, size=(4, 3, 5, 6)).astype(dtype)
+    small = rng.normal(size=(1, 3, 1, 1)).astype(dtype)
+    g = np.broadcast_to(small, a.shape) if upstream == "broadcast" else rng.normal(size=a.shape).astype(dtype)
+    got = ew.POW.backward[0](g, a ** exponent, a, exponent=exponent)
+    want = np.asarray(g, np.float64) * exponent * np.asarray(a, np.float64) ** (exponent - 1)
+    assert np.shape(got) == a.shape and np.asarray(got).dtype == dtype
+    np.testing.assert_allclose(got, want, rtol=1e-5 if dtype == np.float32 else 1e-12)
+
+
+def test_pow_gradient_under_a_mean_first_and_second_order():
+    rng = np.random.default_rng(6)
+    x = Tensor(rng.normal(size=(6, 3, 4, 5)), requires_grad=True)
+    ((x ** 2).mean(axis=(0, 2, 3)) * Tensor([1.0, -2.0, 3.0])).sum().backward()
+    np.testing.assert_allclose(x.grad.data, 2 * x.data * np.array([1.0, -2.0, 3.0]).reshape(1, 3, 1, 1)
+                               / (6 * 4 * 5), rtol=1e-12)
+    small = Tensor(rng.uniform(0.5, 2.0, size=(2, 3, 2)), requires_grad=True)
+    for p in (2, 0.5, 3):
+        assert gradcheck(lambda t, p=p: (t ** p).mean(axis=(0, 2)), [small])
+        assert gradgradcheck(lambda t, p=p: (t ** p).mean(axis=(0, 2)), [small])
