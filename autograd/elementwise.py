@@ -59,9 +59,16 @@ SUB = Op("sub", "signed distributor", operator.sub,
          backward=(lambda g, out, a, b: g, lambda g, out, a, b: -sum_like(g, b)),
          jacobian=("I", "-I"), check=_broadcastable, method=("__sub__", "__rsub__"))
 
+def _mul_joint(needs, g, out, a, b):
+    """mul's two rules on arrays (g * b, g * a), each summed straight to its input's shape:
+    a per-channel scale (batch norm's gamma) gets its sum without a full-size product."""
+    return (mul_sum_like(g, b, a) if needs[0] else None,
+            mul_sum_like(g, a, b) if needs[1] else None)
+
+
 MUL = Op("mul", SWAP_MULTIPLIER, operator.mul,
          backward=(lambda g, out, a, b: g * b, lambda g, out, a, b: g * a),
-         jacobian=("diag(b)", "diag(a)"), check=_broadcastable,
+         jacobian=("diag(b)", "diag(a)"), check=_broadcastable, joint=_mul_joint,
          method=("__mul__", "__rmul__"))
 
 

@@ -61,8 +61,8 @@ class Op:
         self.saves = _takes_record(forward)
         self.method = (method,) if isinstance(method, str) else tuple(method or ())
         # the driver's shortcut for Values (run_backward -> _scalar_gate): two plain rules
-        self._two_rules = (isinstance(backward, tuple) and len(backward) == 2
-                           and joint is None and not self.saves)
+        # (a joint rule is a faster form for arrays; on floats the rules are as fast)
+        self._two_rules = isinstance(backward, tuple) and len(backward) == 2 and not self.saves
         if self.method:
             registry.declare(self, self.method)
 

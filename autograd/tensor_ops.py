@@ -7,10 +7,12 @@ ndarray-compatible methods (reshape, swapaxes, @), so they run on raw arrays or 
 from __future__ import annotations
 
 import math
+import operator
 
 import numpy as np
 
 from .graph import ADDER, DISTRIBUTOR, ROUTER, SWAP_MULTIPLIER, Op, raw
+from .kernels.broadcast import binary as long_run_binary
 from .kernels.reduce import sum_axes, sum_product
 
 
@@ -52,10 +54,11 @@ def sum_like(g, like):
 
 def mul_sum_like(g, x, like):
     """``g * x``, summed to the shape of ``like`` (the input it is for) on raw arrays."""
-    if (like.__class__ is np.ndarray and g.__class__ is np.ndarray and g.shape != like.shape
-            and x.__class__ is np.ndarray and x.shape == g.shape):
-        return sum_product(g, x, _broadcast_axes(like.shape, g.shape),
-                           keepdims=True).reshape(like.shape)
+    if g.__class__ is np.ndarray and x.__class__ is np.ndarray:
+        if like.__class__ is np.ndarray and g.shape != like.shape and x.shape == g.shape:
+            return sum_product(g, x, _broadcast_axes(like.shape, g.shape),
+                               keepdims=True).reshape(like.shape)
+        return long_run_binary(operator.mul, g, x)      # a per-channel x in long loops
     return g * x
 
 

@@ -1,4 +1,5 @@
-"""The rules of sub and div for a broadcast input (a mean subtracted, a per-channel divisor)
+"""The rules of sub, div and mul (its joint rule) for a broadcast input (a mean subtracted, a
+per-channel divisor or scale)
 sum over the broadcast axes before the full-size work ends (tensor_ops.sum_like,
 mul_sum_like): on raw arrays the result already has the input's shape, on nodes and numbers
 it is the lecture's plain expression. Checked against the plain expression, against
@@ -79,7 +80,7 @@ def _leaves(rng, full, small):
 @pytest.mark.parametrize("full, small", [((4, 3, 5, 6), (1, 3, 1, 1)), ((4, 3, 5, 6), (3, 1, 1)),
                                          ((5, 6), (6,)), ((2, 3), (2, 1))])
 @pytest.mark.parametrize("kernel", [True, False], ids=["einsum", "numpy"])
-def test_sub_and_div_gradients(full, small, kernel, monkeypatch):
+def test_sub_div_and_mul_gradients(full, small, kernel, monkeypatch):
     if kernel:
         monkeypatch.setattr(kr, "_MIN_SIZE", 0)
     rng = np.random.default_rng(3)
@@ -88,6 +89,8 @@ def test_sub_and_div_gradients(full, small, kernel, monkeypatch):
     for fn, dx, db in [
         (lambda s, t: s - t, lambda: up, lambda: -up),
         (lambda s, t: s / t, lambda: up / b.data, lambda: -up * x.data / b.data ** 2),
+        (lambda s, t: s * t, lambda: up * b.data, lambda: up * x.data),     # mul's joint rule
+        (lambda s, t: t * s, lambda: up * b.data, lambda: up * x.data),     # the other way round
     ]:
         x.grad = b.grad = None
         fn(x, b).backward(up)
@@ -145,3 +148,15 @@ def test_pow_gradient_under_a_mean_first_and_second_order():
     for p in (2, 0.5, 3):
         assert gradcheck(lambda t, p=p: (t ** p).mean(axis=(0, 2)), [small])
         assert gradgradcheck(lambda t, p=p: (t ** p).mean(axis=(0, 2)), [small])
+
+
+def test_mul_joint_rule_gives_only_the_needed_gradients_in_the_inputs_shapes():
+    rng = np.random.default_rng(7)
+    a, b = rng.normal(size=(4, 3, 5, 6)), rng.normal(size=(1, 3, 1, 1))
+    g = rng.normal(size=a.shape)
+    ga, gb = ew.MUL.joint([True, True], g, a * b, a, b)
+    np.testing.assert_allclose(ga, g * b, rtol=1e-12)
+    np.testing.assert_allclose(gb, ts.sum_to_shape(g * a, b.shape), rtol=1e-12)
+    assert ew.MUL.joint([False, True], g, a * b, a, b)[0] is None
+    assert ew.MUL.joint([True, False], g, a * b, a, b)[1] is None
+    assert ew.MUL.joint([True, True], 2.0, 6.0, 3.0, 2.0) == (4.0, 6.0)    # floats: plain rules
