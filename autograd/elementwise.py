@@ -79,10 +79,17 @@ def _div_forward(a, b):
         raise ZeroDivisionError(f"div: division by zero ({a!r} / {b!r})") from None
 
 
+def _div_joint(needs, g, out, a, b):
+    """div's two rules on arrays: g / b in long loops (a per-channel divisor), and the
+    divisor's g * out / -b summed to its shape first."""
+    return (broadcast.binary(operator.truediv, g, b) if needs[0] else None,
+            mul_sum_like(g, out, b) / -b if needs[1] else None)
+
+
 DIV = Op("div", "quotient", _div_forward,
          backward=(lambda g, out, a, b: g / b,
                    lambda g, out, a, b: mul_sum_like(g, out, b) / -b),   # g * out / -b
-         jacobian=("diag(1/b)", "diag(-a/b^2)"), check=_broadcastable,
+         jacobian=("diag(1/b)", "diag(-a/b^2)"), check=_broadcastable, joint=_div_joint,
          method=("__truediv__", "__rtruediv__"))
 
 NEG = Op("neg", "scale", operator.neg,

@@ -160,3 +160,14 @@ def test_mul_joint_rule_gives_only_the_needed_gradients_in_the_inputs_shapes():
     assert ew.MUL.joint([False, True], g, a * b, a, b)[0] is None
     assert ew.MUL.joint([True, False], g, a * b, a, b)[1] is None
     assert ew.MUL.joint([True, True], 2.0, 6.0, 3.0, 2.0) == (4.0, 6.0)    # floats: plain rules
+
+
+def test_div_joint_rule_equals_its_two_rules():
+    rng = np.random.default_rng(8)
+    a, b = rng.normal(size=(4, 3, 5, 6)), rng.uniform(0.5, 2.0, size=(1, 3, 1, 1))
+    g = rng.normal(size=a.shape)
+    ga, gb = ew.DIV.joint([True, True], g, a / b, a, b)
+    np.testing.assert_allclose(ga, g / b, rtol=1e-12)
+    np.testing.assert_allclose(gb, ts.sum_to_shape(-g * a / b ** 2, b.shape), rtol=1e-10)
+    assert ew.DIV.joint([False, True], g, a / b, a, b)[0] is None
+    assert ew.DIV.joint([True, True], 3.0, 1.5, 3.0, 2.0) == (1.5, -2.25)   # floats: plain rules
