@@ -292,7 +292,8 @@ def run_backward(root, seed, create_graph=False, accumulate=True, wanted=None, o
     Visits nodes in reverse topological order, so a node is reached only after all its
     consumers have sent their parts (fan-out sums, the copy gate's adder, are complete).
     Applies the op's rule for each input that needs a gradient and reduces broadcast
-    contributions to the input's shape (``_fit_grad``, the one place that does it).
+    contributions to the input's shape (``_fit_grad``; a rule may hand it a sum already,
+    as sub's, mul's and div's do on raw arrays).
 
     accumulate: add each node's gradient into its ``.grad``.
     wanted: set of nodes whose gradients to return (dict node -> gradient).
