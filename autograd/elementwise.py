@@ -83,12 +83,23 @@ def _div_joint(needs, g, out, a, b):
     """div's two rules on arrays: g / b in long loops (a per-channel divisor), and the
     divisor's g * out / -b summed to its shape first."""
     return (broadcast.binary(operator.truediv, g, b) if needs[0] else None,
-            mul_sum_like(g, out, b) / -b if needs[1] else None)
+            _divisor_grad(g, out, a, b) if needs[1] else None)
+
+
+def _divisor_grad(g, out, a, b):
+    """g * out / -b (-b: b may be small). On raw arrays for a broadcast divisor the sum of
+    g * out comes first and / -b applies to the small sum; where that sum overflows although
+    the gradient may not (float16/float32 near their limit), the plain order."""
+    if g.__class__ is np.ndarray and np.shape(b) != g.shape:
+        with np.errstate(over="ignore", invalid="ignore"):
+            grad = mul_sum_like(g, out, b) / -b
+        if np.isfinite(grad).all():
+            return grad
+    return g * out / -b             # the driver sums it to b's shape
 
 
 DIV = Op("div", "quotient", _div_forward,
-         backward=(lambda g, out, a, b: g / b,
-                   lambda g, out, a, b: mul_sum_like(g, out, b) / -b),   # g * out / -b
+         backward=(lambda g, out, a, b: g / b, _divisor_grad),
          jacobian=("diag(1/b)", "diag(-a/b^2)"), check=_broadcastable, joint=_div_joint,
          method=("__truediv__", "__rtruediv__"))
 
@@ -127,10 +138,16 @@ def _slope(a, exponent):
 def _pow_grad(g, out, a, exponent):
     """g * p a^(p-1). On raw arrays p multiplies the upstream first: where the upstream is a
     broadcast (a mean's backward hands every element the same number), at the size of the
-    array it repeats, and the full-size work is one product instead of two."""
+    array it repeats, and the full-size work is one product instead of two. Not where g * p
+    would overflow although the gradient does not (float16/float32 near their limit)."""
     if g.__class__ is np.ndarray and exponent not in (0, 1):
-        local = a if exponent == 2 else a ** (exponent - 1)
-        return broadcast.binary(operator.mul, broadcast.compact(g) * exponent, local)
+        small = broadcast.compact(g)
+        if small is not g:
+            with np.errstate(over="ignore"):
+                scaled = small * exponent
+            if np.isfinite(scaled).all():
+                local = a if exponent == 2 else a ** (exponent - 1)
+                return broadcast.binary(operator.mul, scaled, local)
     return g * _slope(a, exponent)
 
 

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import inspect
 import threading
+import weakref
 from contextlib import contextmanager
 
 from . import registry
@@ -192,6 +193,11 @@ class _GradMode(threading.local):
 
     def __init__(self):
         self.enabled = True
+        self.alive = _ThreadToken()     # freed with the thread's storage when the thread ends
+
+
+class _ThreadToken:
+    __slots__ = ("__weakref__",)
 
 
 class _AllThreads:
@@ -199,11 +205,11 @@ class _AllThreads:
     per-thread flag: reading a thread-local costs 4x a slot (2 ms of a 30 ms scalar forward),
     and most programs record in every thread nearly all the time."""
 
-    __slots__ = ("everywhere", "threads_off")
+    __slots__ = ("everywhere", "off")
 
     def __init__(self):
         self.everywhere = True
-        self.threads_off = 0
+        self.off = {}       # thread ident -> weak reference to that thread's token
 
 
 grad_mode = _GradMode()
@@ -219,9 +225,30 @@ def set_grad_enabled(enabled) -> bool:
         previous = grad_mode.enabled
         if previous != enabled:
             grad_mode.enabled = enabled
-            all_threads.threads_off += -1 if enabled else 1
-            all_threads.everywhere = all_threads.threads_off == 0
+            if enabled:
+                all_threads.off.pop(threading.get_ident(), None)
+            else:
+                all_threads.off[threading.get_ident()] = weakref.ref(grad_mode.alive, _ended)
+            _forget_ended_threads()
     return previous
+
+
+def _forget_ended_threads():
+    """Drop threads that ended with grad mode off (their token is gone); holds _switch."""
+    off = all_threads.off
+    for ident in [i for i, alive in off.items() if alive() is None]:
+        del off[ident]
+    all_threads.everywhere = not off
+
+
+def _ended(_ref):
+    """A thread ended with grad mode off: forget it now, or at the next switch if another
+    thread is switching at this moment (never wait for the lock in a finalizer)."""
+    if _switch.acquire(blocking=False):
+        try:
+            _forget_ended_threads()
+        finally:
+            _switch.release()
 
 
 def recording() -> bool:

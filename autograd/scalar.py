@@ -128,7 +128,8 @@ class Value(Node):
         return Value(g) if create_graph else g
 
     def _accumulate_grad(self, g):
-        self.grad += g if g.__class__ is float else g.data
+        # a Value under create_graph; any other number (np.float64 from numpy data) as a float
+        self.grad += g if g.__class__ is float else (g.data if g.__class__ is Value else float(g))
 
     @staticmethod
     def _as_grad(g, create_graph):

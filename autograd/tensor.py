@@ -312,7 +312,7 @@ class Tensor(Node):
     def _accumulate_grad(self, g):
         held = self.grad
         if g.__class__ is not Tensor:
-            if held is not None and not held.requires_grad:
+            if held.__class__ is Tensor and not held.requires_grad:
                 self.grad = _wrap(held._data + g)   # numbers to numbers: no node to record
                 return
             if g.__class__ is np.ndarray and not g.flags.writeable:

@@ -171,3 +171,40 @@ def test_div_joint_rule_equals_its_two_rules():
     np.testing.assert_allclose(gb, ts.sum_to_shape(-g * a / b ** 2, b.shape), rtol=1e-10)
     assert ew.DIV.joint([False, True], g, a / b, a, b)[0] is None
     assert ew.DIV.joint([True, True], 3.0, 1.5, 3.0, 2.0) == (1.5, -2.25)   # floats: plain rules
+
+
+def _grad_through_nodes(fn, leaves, up):
+    """The create_graph path: rules on nodes, in the plain order, summed by the driver."""
+    return [g.data for g in autograd.grad(fn(*leaves), leaves, grad_output=Tensor(up),
+                                          create_graph=True)]
+
+
+def test_divisor_sum_first_falls_back_to_the_plain_order_where_the_sum_overflows():
+    """g * out summed before / -b can overflow where the gradient does not (a float16
+    batch, or float32 near 3e38): the rule then takes the plain order, like create_graph."""
+    rng = np.random.default_rng(9)
+    a = Tensor(rng.uniform(50, 150, size=(16, 2, 32, 32)).astype(np.float16))
+    b = Tensor(np.full((1, 2, 1, 1), 10.0, np.float16), requires_grad=True)
+    up = np.ones(a.shape, np.float16)
+    (a / b).backward(up)
+    want = (-a.data.astype(np.float64) / 100.0).sum(axis=(0, 2, 3)).reshape(1, 2, 1, 1)
+    assert np.isfinite(b.grad.data).all()
+    np.testing.assert_allclose(b.grad.data, want, rtol=2e-2)
+    big = Tensor(np.full((10, 1), 3e38, np.float32))
+    c = Tensor(np.array([100.0], np.float32), requires_grad=True)
+    up32 = np.full((10, 1), 30.0, np.float32)
+    with np.errstate(over="raise"):         # the fallback does not leak a warning either
+        (big / c).backward(up32)
+    np.testing.assert_allclose(c.grad.data, [-9e36], rtol=1e-5)
+    np.testing.assert_allclose(c.grad.data, _grad_through_nodes(lambda t: big / t, [c], up32)[0],
+                               rtol=1e-6)
+
+
+def test_pow_scales_a_broadcast_upstream_only_where_that_stays_finite():
+    """sum's backward hands x ** 2 a stride-0 upstream of 3e38: scaled by 2 first it would
+    overflow float32, while the gradient 3e38 * 2x (x <= 1e-3) does not."""
+    x = Tensor(np.linspace(0.0, 1e-3, 5000, dtype=np.float32).reshape(1, 5000), requires_grad=True)
+    up = np.array([3e38], np.float32)
+    with np.errstate(over="raise"):
+        (x ** 2).sum(axis=1).backward(up)
+    np.testing.assert_allclose(x.grad.data, 3e38 * 2 * x.data.astype(np.float64), rtol=1e-5)

@@ -167,8 +167,9 @@ def test_one_digits_range_for_every_command_and_the_api(tmp_path):
     assert float(first_output) == pytest.approx(0.1 * 1 + 0.2 * 2 + 0.4 * 3 + 0.5 * 4, rel=1e-15)
     for cmd in (["conv", *LECTURE], ["pool", "--input", "1 2; 3 4", "--kernel", "2"],
                 ["explain", "x * y", "x=1", "y=3"]):
-        code, _, err = run([*cmd, "--digits", "18", "--out", str(tmp_path / "b")])
-        assert code == 2 and "17" in err and len(err.strip().splitlines()) == 1
+        for bad in ("18", "\u00b2", "1.5", "0"):     # superscript two: isdigit() but not int()
+            code, _, err = run([*cmd, "--digits", bad, "--out", str(tmp_path / "b")])
+            assert code == 2 and "--digits" in err and len(err.strip().splitlines()) == 1
     x = Tensor(np.full((1, 1, 2, 2), 1 / 3), requires_grad=True)
     y = F.max_pool2d(x, 1)
     y.backward(np.ones(y.shape))

@@ -107,3 +107,21 @@ def test_changing_a_saved_inputs_data_after_the_forward_is_refused():
     p.data = np.zeros(2)
     with pytest.raises(RuntimeError, match="of mul"):
         autograd.grad(z, [p])
+
+
+def test_a_grad_set_to_an_array_by_hand_still_accumulates():
+    x = Tensor(np.ones(3), requires_grad=True)
+    x.grad = np.zeros(3)                 # off the contract (.grad is a Tensor), but it worked
+    (x * 2).sum().backward()
+    np.testing.assert_array_equal(np.asarray(x.grad), [2.0, 2.0, 2.0])
+    (x * 2).sum().backward()             # and a Tensor .grad adds as numbers, writeable
+    np.testing.assert_array_equal(x.grad.data, [4.0, 4.0, 4.0])
+    assert x.grad.data.flags.writeable and not x.grad.requires_grad
+
+
+def test_a_value_whose_data_became_a_numpy_float_still_backprops():
+    # an optimizer step with a numpy learning rate turns .data into np.float64
+    x = Value(2.0)
+    x.data -= np.float64(0.5)
+    (x * Value(3.0)).backward()
+    assert x.grad == 3.0 and type(x.grad) is float

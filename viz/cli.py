@@ -9,6 +9,7 @@ exits with status 2 and one line on stderr; nothing is ever evaluated as Python.
 
 from __future__ import annotations
 
+import re
 import sys
 import tempfile
 from pathlib import Path
@@ -102,7 +103,7 @@ def parse_args(argv):
 
 def _digits(text):
     """--digits N: significant digits of every printed number, 1 to MAX_DIGITS (17)."""
-    if not str(text).isdigit() or not 1 <= int(text) <= MAX_DIGITS:
+    if not re.fullmatch(r"[+]?[0-9]{1,3}", str(text)) or not 1 <= int(text) <= MAX_DIGITS:
         raise Usage(f"--digits must be a whole number from 1 to {MAX_DIGITS}, got '{text[:20]}'")
     return int(text)
 

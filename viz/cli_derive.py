@@ -82,7 +82,7 @@ def parse_int(opts, name, default, low, high):
     text = opts.get(name)
     if text is None:
         return default
-    if not re.fullmatch(r"[+-]?\d{1,3}", text):
+    if not re.fullmatch(r"[+-]?[0-9]{1,3}", text):
         raise Usage(f"--{name} must be a whole number, got '{text[:20]}'")
     v = int(text)
     if not low <= v <= high:
