@@ -11,6 +11,7 @@ from .graph import (
     grad,
     is_grad_enabled,
     no_grad,
+    set_grad_enabled,
     topological_order,
 )
 from .products import einsum, outer, tensordot
@@ -25,5 +26,5 @@ __all__ = [
     "ADDER", "DISTRIBUTOR", "ROUTER", "SWAP_MULTIPLIER", "AnomalyError", "GradcheckError", "Op",
     "Step", "Tensor", "Value", "backprop_steps", "concat", "detect_anomaly", "einsum", "functional",
     "grad", "gradcheck", "gradgradcheck", "is_grad_enabled", "jacobian", "no_grad", "numerical_grad",
-    "outer", "stack", "tensordot", "topological_order", "where",
+    "outer", "set_grad_enabled", "stack", "tensordot", "topological_order", "where",
 ]

@@ -129,3 +129,16 @@ def test_a_thread_that_ends_with_grad_mode_off_is_forgotten():
     assert all_threads.everywhere and not all_threads.off
     a = Value(2.0)
     assert (a * 3.0).op == "mul"
+
+
+def test_set_grad_enabled_returns_the_previous_setting_and_no_grad_restores_it():
+    assert autograd.set_grad_enabled(False) is True
+    try:
+        assert not autograd.is_grad_enabled() and (Value(1.0) * 2.0).is_leaf
+        with autograd.no_grad():
+            assert autograd.set_grad_enabled(True) is False      # on again inside the block
+            assert not (Value(1.0) * 2.0).is_leaf
+        assert not autograd.is_grad_enabled()                   # no_grad put back what it found
+    finally:
+        assert autograd.set_grad_enabled(True) is False
+    assert autograd.is_grad_enabled() and not (Value(1.0) * 2.0).is_leaf
