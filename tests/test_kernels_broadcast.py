@@ -39,11 +39,16 @@ def test_binary_is_numpys_result_bit_for_bit(pair, fn):
     np.testing.assert_array_equal(got, want)
 
 
+def _small_and_full(pair):
+    """(the operand that is broadcast, the one of the full shape)."""
+    a, b = pair
+    return (a, b) if b.shape == np.broadcast_shapes(a.shape, b.shape) else (b, a)
+
+
 @settings(max_examples=200, deadline=None)
 @given(broadcast_pairs())
 def test_long_runs_broadcasts_to_the_same_array(pair):
-    a, b = pair
-    small, full = (a, b) if b.shape == np.broadcast_shapes(a.shape, b.shape) else (b, a)
+    small, full = _small_and_full(pair)
     laid = kb.long_runs(small, full.shape)
     assert laid.dtype == small.dtype and laid.size <= max(small.size, kb._MAX_COPY)
     np.testing.assert_array_equal(np.broadcast_to(laid, full.shape), np.broadcast_to(small, full.shape))
@@ -115,8 +120,7 @@ def test_a_shape_mismatch_on_large_arrays_is_still_one_clear_error():
 @settings(max_examples=100, deadline=None)
 @given(broadcast_pairs())
 def test_compact_is_the_array_a_broadcast_view_repeats(pair):
-    a, b = pair
-    small, full = (a, b) if b.shape == np.broadcast_shapes(a.shape, b.shape) else (b, a)
+    small, full = _small_and_full(pair)
     view = np.broadcast_to(small, full.shape)
     cut = kb.compact(view)
     assert cut.size <= small.size and 0 not in [s for s, n in zip(cut.strides, cut.shape) if n > 1]
