@@ -251,11 +251,6 @@ def _ended(_ref):
             _switch.release()
 
 
-def recording() -> bool:
-    """True where ops record a graph in this thread (the hot paths inline this)."""
-    return all_threads.everywhere or grad_mode.enabled
-
-
 @contextmanager
 def no_grad():
     """Within this block ops record no graph (like torch.no_grad)."""
@@ -267,6 +262,9 @@ def no_grad():
 
 
 def is_grad_enabled() -> bool:
+    """Whether ops record a graph in this thread. The forwards' hot paths read it as
+    ``all_threads.everywhere or grad_mode.enabled`` (the same answer, mostly without the
+    thread-local)."""
     return grad_mode.enabled
 
 

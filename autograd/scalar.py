@@ -56,7 +56,7 @@ def _binary(op):
         out.label = ""
         out._params = None
         out._more = ()
-        if everywhere.everywhere or state.enabled:    # graph.recording(), inlined
+        if everywhere.everywhere or state.enabled:    # is_grad_enabled(), the fast way
             out._in0 = self
             out._in1 = other
             out._op = op
