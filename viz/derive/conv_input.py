@@ -99,12 +99,8 @@ def input_frames(node, up, engine, number):
         picture, pairs = [], []
         for o in range(g * Og, (g + 1) * Og):
             rot = W[o, cl, ::-1, ::-1]
-            under = [((u, v), (i + u * d[0], j + v * d[1])) for u in range(kh) for v in range(kw)]
-            row, more = products_row(P[o], f"padded dE/dO[{o}]", pmarks, rot,
-                                     Panel(f"rot180 {name}[{o}][{cl}]", *dilated(rot, d)), under)
-            picture.append(row)
-            pairs += more
-        done = [(a, b) for (cc, a, b) in order[:k] if cc == c]
+            products_row(picture, pairs, P[o], f"padded dE/dO[{o}]", pmarks, rot,
+                         Panel(f"rot180 {name}[{o}][{cl}]", *dilated(rot, d)), (i, j), d)
         frames.append(input_pixel_frame(c, i, j, "rotated filter over the padded upstream",
-                                        picture, pairs, dX, done, number))
+                                        picture, pairs, dX, order[:k], number))
     return frames

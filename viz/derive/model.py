@@ -82,23 +82,26 @@ def products_sum(pairs):
     return float(np.sum([float(a) * float(b) for a, b in pairs])) if pairs else 0.0
 
 
-def products_row(grid, title, marks, weights, kernel_panel, cells):
-    """One row of a pixel frame: the map with the window marked, x the kernel, = the products.
+def products_row(picture, pairs, grid, title, marks, weights, kernel_panel, origin, dilation):
+    """One row of a pixel frame, appended to ``picture``: the map with the window marked, x
+    the kernel, = the products; each (map value, weight) pair goes onto ``pairs``. The
+    window's kernel entry (u, v) sits on map cell origin + (u, v) * dilation."""
+    marks, prods = dict(marks), np.zeros(weights.shape)
+    for u in range(weights.shape[0]):
+        for v in range(weights.shape[1]):
+            cell = (origin[0] + u * dilation[0], origin[1] + v * dilation[1])
+            marks[cell] = "window"
+            pairs.append((grid[cell], weights[u, v]))
+            prods[u, v] = grid[cell] * weights[u, v]
+    picture.append([Panel(title, rows(grid), marks), "x", kernel_panel, "=",
+                    Panel("products", rows(prods))])
 
-    cells: ((u, v), map cell) for each kernel entry; returns (row, (map value, weight) pairs).
-    """
-    marks, pairs, prods = dict(marks), [], np.zeros(weights.shape)
-    for (u, v), cell in cells:
-        marks[cell] = "window"
-        pairs.append((grid[cell], weights[u, v]))
-        prods[u, v] = grid[cell] * weights[u, v]
-    return [Panel(title, rows(grid), marks), "x", kernel_panel, "=", Panel("products", rows(prods))], pairs
 
-
-def input_pixel_frame(c, i, j, heading, picture, pairs, dX, done, number):
-    """A dE/dX pixel frame: its rows of products, summed into dX[c][i, j] (``done``: the
-    pixels of channel c already summed, shown filled)."""
+def input_pixel_frame(c, i, j, heading, picture, pairs, dX, earlier, number):
+    """A dE/dX pixel frame: its rows of products, summed into dX[c][i, j] (``earlier``: the
+    (channel, row, column) pixels derived before it; channel c's are shown filled)."""
     total = products_sum(pairs)
+    done = [(a, b) for (cc, a, b) in earlier if cc == c]
     values, marks = filled(dX[c], done, len(done), (i, j))
     picture.append(["sum ->", Panel(f"dE/dX[{c}]", values, marks)])
     return Frame(f"dE/dX[{c}][{i},{j}]: {heading}", picture,

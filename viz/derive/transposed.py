@@ -87,7 +87,7 @@ def backward_frames(node, up, engine, number):
     s, p, d, groups = _geometry(node)
     name = filter_name(w)
     Cin, H, Wd = x.data.shape[1:]
-    _, Cg_out, kh, kw = W.shape
+    Cg_out = W.shape[1]
     Cg_in = Cin // groups
     D = pad_or_crop(up[0], p)
     border = _border(D.shape[1:], p)
@@ -104,13 +104,9 @@ def backward_frames(node, up, engine, number):
         picture, pairs = [], []
         for col in range(Cg_out):
             co = g * Cg_out + col
-            under = [((a, b), (i * s[0] + a * d[0], j * s[1] + b * d[1]))
-                     for a in range(kh) for b in range(kw)]
-            row, more = products_row(D[co], f"dE/dO[{co}]", border, W[ci, col],
-                                     Panel(f"{name}[{ci}][{col}]", *dilated(W[ci, col], d)), under)
-            picture.append(row)
-            pairs += more
-        done = [(a, b) for (c2, a, b) in order[:k] if c2 == ci]
+            products_row(picture, pairs, D[co], f"dE/dO[{co}]", border, W[ci, col],
+                         Panel(f"{name}[{ci}][{col}]", *dilated(W[ci, col], d)),
+                         (i * s[0], j * s[1]), d)
         frames.append(input_pixel_frame(ci, i, j, "the filter over the upstream it stamped",
-                                        picture, pairs, dX, done, number))
+                                        picture, pairs, dX, order[:k], number))
     return frames
