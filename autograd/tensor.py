@@ -117,14 +117,14 @@ def _explain(op, args, params, error):
     return type(error)(f"{op.name}: {error}")
 
 
-def _binary(op):
+def _binary(op, forward=None):
     """The method ``self <op> other``: one call per gate on the hot path."""
-    return lambda self, other: _apply(op, (self, other), _NO_PARAMS)
+    return lambda self, other: _apply(op, (self, other), _NO_PARAMS, forward)
 
 
-def _reflected(op):
+def _reflected(op, forward=None):
     """The method ``other <op> self`` for a number or array on the left."""
-    return lambda self, other: _apply(op, (other, self), _NO_PARAMS)
+    return lambda self, other: _apply(op, (other, self), _NO_PARAMS, forward)
 
 
 # The ops of two inputs that the registry makes methods (+ - * /, max, min) are elementwise
@@ -133,13 +133,11 @@ def _reflected(op):
 # numpy's long loops; on small ones the call would cost more than it saves.
 
 def _elementwise(op):
-    forward = functools.partial(broadcast.binary, op.forward)
-    return lambda self, other: _apply(op, (self, other), _NO_PARAMS, forward)
+    return _binary(op, functools.partial(broadcast.binary, op.forward))
 
 
 def _reflected_elementwise(op):
-    forward = functools.partial(broadcast.binary, op.forward)
-    return lambda self, other: _apply(op, (other, self), _NO_PARAMS, forward)
+    return _reflected(op, functools.partial(broadcast.binary, op.forward))
 
 
 _maximum, _minimum = _elementwise(ew.MAX), _elementwise(ew.MIN)   # Tensor.max/min's own
