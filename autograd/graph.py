@@ -194,6 +194,7 @@ class _GradMode(threading.local):
     def __init__(self):
         self.enabled = True
         self.alive = _ThreadToken()     # freed with the thread's storage when the thread ends
+        self.ref = weakref.ref(self.alive, _ended)
 
 
 class _ThreadToken:
@@ -212,7 +213,6 @@ class _AllThreads:
         self.off = {}       # thread ident -> weak reference to that thread's token
 
 
-grad_mode = _GradMode()
 all_threads = _AllThreads()
 _switch = threading.Lock()
 
@@ -227,17 +227,19 @@ def set_grad_enabled(enabled) -> bool:
             grad_mode.enabled = enabled
             if enabled:
                 all_threads.off.pop(threading.get_ident(), None)
+                _forget_ended_threads()
             else:
-                all_threads.off[threading.get_ident()] = weakref.ref(grad_mode.alive, _ended)
-            _forget_ended_threads()
+                all_threads.off[threading.get_ident()] = grad_mode.ref
+                all_threads.everywhere = False
     return previous
 
 
 def _forget_ended_threads():
     """Drop threads that ended with grad mode off (their token is gone); holds _switch."""
     off = all_threads.off
-    for ident in [i for i, alive in off.items() if alive() is None]:
-        del off[ident]
+    if off:
+        for ident in [i for i, alive in off.items() if alive() is None]:
+            del off[ident]
     all_threads.everywhere = not off
 
 
@@ -249,6 +251,9 @@ def _ended(_ref):
             _forget_ended_threads()
         finally:
             _switch.release()
+
+
+grad_mode = _GradMode()     # after _ended: each thread's state refers to it
 
 
 @contextmanager
