@@ -4,7 +4,7 @@ VENV   := .venv
 PY     := $(VENV)/bin/python
 OUT    ?= chainrule-out
 
-.PHONY: demo test lint bench diagrams train clean
+.PHONY: demo test test-lesson lint bench diagrams train clean
 
 $(VENV)/.base: pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 10))' || \
@@ -30,6 +30,11 @@ demo: $(VENV)/.base
 
 test: $(VENV)/.test
 	$(PY) -m pytest -q
+
+# the same suite on the lesson alone (autograd/kernels/ never imported): every gradient check
+# runs; the slow end-to-end trainings are left to the run above
+test-lesson: $(VENV)/.test
+	CHAINRULE_KERNELS=off $(PY) -m pytest -q -m "not slow"
 
 lint: $(VENV)/.test
 	$(VENV)/bin/ruff check .

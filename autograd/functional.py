@@ -1,108 +1,44 @@
-"""Functional primitives with torch semantics: activations, softmax family, losses.
+"""autograd.functional (``F``): the engine's functions with torch's names, argument orders,
+semantics and layouts. Each takes Tensors, arrays, lists or numbers and returns a Tensor.
 
-Convolution, pooling and resampling primitives are re-exported here from their own modules.
+Functions that are one op -- relu, sigmoid, tanh, leaky_relu, elu, gelu, silu, softplus,
+hardtanh, conv2d_weight, upsample2d, downsample2d -- come from that op's declaration
+(``function=``); the rest are compositions (autograd/compose).
 """
 
 from __future__ import annotations
 
-import numpy as np
+import sys
 
-from . import elementwise as ew
-from .arguments import as_node
-from .conv import conv1d as conv1d
-from .conv import conv2d as conv2d
-from .conv import conv2d_weight as conv2d_weight
-from .conv import conv_transpose1d as conv_transpose1d
-from .conv import conv_transpose2d as conv_transpose2d
-from .errors import check_axis
-from .graph import Op
-from .pool import avg_pool2d as avg_pool2d
-from .pool import max_pool2d as max_pool2d
-from .sampling import downsample2d as downsample2d
-from .sampling import upsample2d as upsample2d
-from .tensor import Tensor
-
-
-def relu(x):
-    """max(x, 0) elementwise; x: a Tensor, array, list or number -> a Tensor."""
-    return ew.RELU(as_node(x))
+from .compose.convolution import conv1d, conv2d, conv_transpose1d, conv_transpose2d
+from .compose.derivatives import hessian, jvp, vjp
+from .compose.losses import (
+    binary_cross_entropy,
+    binary_cross_entropy_with_logits,
+    cross_entropy,
+    mse_loss,
+    nll_loss,
+)
+from .compose.normalization import batch_norm, layer_norm
+from .compose.padding import pad
+from .compose.pooling import avg_pool2d, max_pool2d, max_unpool2d
+from .compose.resize import adaptive_avg_pool2d, interpolate
+from .compose.tensors import as_node, log_softmax, softmax
+from .core import registry
 
 
-def sigmoid(x):
-    """1 / (1 + exp(-x)) elementwise; x: a Tensor, array, list or number -> a Tensor."""
-    return ew.SIGMOID(as_node(x))
+def _function(op, name, parse):
+    """F.<name>: the op on its first argument made a Tensor (raw data becomes a constant)."""
+    def function(x, *args, **kwargs):
+        return op.call(as_node(x), *args, parse=parse, **kwargs)
+    function.__doc__ = f"{op.name} ({op.pattern}): torch's F.{name}."
+    return function
 
 
-def tanh(x):
-    """tanh(x) elementwise; x: a Tensor, array, list or number -> a Tensor."""
-    return ew.TANH(as_node(x))
+registry.carry(sys.modules[__name__], _function, kind="function")
 
-
-def _softmax(x, axis):
-    if x.size == 0:             # an empty axis: nothing to normalise (torch returns it empty)
-        return np.ones_like(x)
-    e = np.exp(x - x.max(axis=axis, keepdims=True))
-    return e / e.sum(axis=axis, keepdims=True)
-
-
-def _log_softmax(x, axis):
-    if x.size == 0:
-        return np.zeros_like(x)
-    shifted = x - x.max(axis=axis, keepdims=True)
-    return shifted - np.log(np.exp(shifted).sum(axis=axis, keepdims=True))
-
-
-SOFTMAX = Op(
-    "softmax", "normalize", _softmax,
-    backward=(lambda g, out, x, axis: out * (g - (g * out).sum(axis=axis, keepdims=True)),),
-    jacobian=("diag(s) - s s^T (applied, never formed)",))
-
-LOG_SOFTMAX = Op(
-    "log_softmax", "normalize", _log_softmax,
-    backward=(lambda g, out, x, axis: g - ew.EXP(out) * g.sum(axis=axis, keepdims=True),),
-    jacobian=("I - 1 softmax(x)^T (applied, never formed)",))
-
-
-def _axis(x, axis, name):
-    x = x if isinstance(x, Tensor) else Tensor(x)
-    return x, check_axis(axis, x.ndim, name, x.shape)
-
-
-def softmax(x, axis=-1):
-    """Numerically stable softmax along ``axis``."""
-    x, axis = _axis(x, axis, "softmax")
-    if x.ndim == 0:             # a 0-d tensor is a one-element axis, like torch
-        return SOFTMAX(x.reshape(1), axis=0).reshape(())
-    return SOFTMAX(x, axis=axis)
-
-
-def log_softmax(x, axis=-1):
-    """Numerically stable log-softmax along ``axis`` (finite for logits of +-1000)."""
-    x, axis = _axis(x, axis, "log_softmax")
-    if x.ndim == 0:
-        return LOG_SOFTMAX(x.reshape(1), axis=0).reshape(())
-    return LOG_SOFTMAX(x, axis=axis)
-
-
-# ---------------------------------------------------------------- compositions (issue 12)
-# losses, normalization, vjp/jvp/hessian, ... : each in its own module, built from the ops above
-from .activations import elu as elu  # noqa: E402
-from .activations import gelu as gelu  # noqa: E402
-from .activations import hardtanh as hardtanh  # noqa: E402
-from .activations import leaky_relu as leaky_relu  # noqa: E402
-from .activations import silu as silu  # noqa: E402
-from .activations import softplus as softplus  # noqa: E402
-from .derivatives import hessian as hessian  # noqa: E402
-from .derivatives import jvp as jvp  # noqa: E402
-from .derivatives import vjp as vjp  # noqa: E402
-from .losses import binary_cross_entropy as binary_cross_entropy  # noqa: E402
-from .losses import binary_cross_entropy_with_logits as binary_cross_entropy_with_logits  # noqa: E402
-from .losses import cross_entropy as cross_entropy  # noqa: E402
-from .losses import mse_loss as mse_loss  # noqa: E402
-from .losses import nll_loss as nll_loss  # noqa: E402
-from .normalization import batch_norm as batch_norm  # noqa: E402
-from .normalization import layer_norm as layer_norm  # noqa: E402
-from .padding import pad as pad  # noqa: E402
-from .resize import adaptive_avg_pool2d as adaptive_avg_pool2d  # noqa: E402
-from .resize import interpolate as interpolate  # noqa: E402
-from .unpool import max_unpool2d as max_unpool2d  # noqa: E402
+__all__ = ["adaptive_avg_pool2d", "avg_pool2d", "batch_norm", "binary_cross_entropy",
+           "binary_cross_entropy_with_logits", "conv1d", "conv2d", "conv_transpose1d",
+           "conv_transpose2d", "cross_entropy", "hessian", "interpolate", "jvp", "layer_norm",
+           "log_softmax", "max_pool2d", "max_unpool2d", "mse_loss", "nll_loss", "pad", "softmax",
+           "vjp", *registry.FUNCTIONS]

@@ -26,6 +26,9 @@ sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 import nn  # noqa: E402
 from autograd import Tensor  # noqa: E402
+from autograd.kernels import tune_allocator  # noqa: E402
+
+tune_allocator()  # what a training script opts into: big arrays without fresh page faults
 
 torch = torch_or_none(THREADS)
 

@@ -42,6 +42,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 import numpy as np  # noqa: E402
 
 from autograd import Tensor  # noqa: E402
+from autograd.kernels import tune_allocator  # noqa: E402
+
+tune_allocator()  # what a training script opts into: big arrays without fresh page faults
 from autograd import functional as F  # noqa: E402
 from demos import naive_loops as NL  # noqa: E402
 

@@ -24,7 +24,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from autograd import Value
-from autograd.graph import topological_order
+from autograd.core import topological_order
 from nn.data import make_moons
 from nn.scalar import MLP
 

@@ -29,6 +29,9 @@ import numpy as np  # noqa: E402
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 from autograd import Tensor  # noqa: E402
+from autograd.kernels import tune_allocator  # noqa: E402
+
+tune_allocator()  # what a training script opts into: big arrays without fresh page faults
 from autograd import functional as F  # noqa: E402
 
 torch = torch_or_none(THREADS)

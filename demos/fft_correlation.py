@@ -28,9 +28,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 import numpy as np
 
 import autograd
-from autograd import Op, Tensor
+from autograd import Op, Pattern, Tensor
 from autograd import functional as F
-from autograd.windows import pair
+from autograd.ops.arguments import pair
 from demos.timing import best_of
 
 
@@ -55,7 +55,7 @@ def _forward(x, w, padding):
 
 
 FFT_CONV2D = Op(
-    "fft_conv2d", "swap multiplier", _forward,
+    "fft_conv2d", Pattern.SWAP_MULTIPLIER, _forward,
     backward=(
         lambda g, out, x, w, padding: F.conv_transpose2d(g, w, padding=padding),
         lambda g, out, x, w, padding: F.conv2d_weight(x, g, w.shape[-2:], padding=padding),

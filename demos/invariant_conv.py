@@ -143,7 +143,7 @@ def main(argv=None, log=print):
     path = save_grid(panels, out / "invariant_conv.svg", columns=4, cell=10,
                      title="Where the gradient went: router over orientations, adder over copies")
     log(f"\ndrew {path}\ndrew {draw_graph(out)}")
-    return {"invariant": inv, "plain": plain, "gradcheck": checks, "share": share, "adder": diff}
+    return {"invariant": inv, "plain": plain, "gradcheck": checks, "share": share, "summed": diff}
 
 
 if __name__ == "__main__":

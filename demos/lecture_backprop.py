@@ -18,7 +18,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 import autograd
 from autograd import Value
-from autograd.display import format_number as num
+from autograd.teaching.display import format_number as num
 
 
 def banner(title):

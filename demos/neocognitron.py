@@ -22,7 +22,7 @@ import numpy as np
 
 import autograd
 import nn
-from autograd import Tensor
+from autograd import Pattern, Tensor
 from autograd import functional as F
 from demos.augmentation import a_digit
 from demos.handcrafted_filters import robinson
@@ -55,7 +55,7 @@ class TDNN(nn.Module):
     """x: (N, C, T) frames -> (N, classes). conv1d over time (the same weights at every delay)
     -> ReLU -> conv1d -> max over time (where the pattern occurred does not matter)."""
 
-    pattern = "swap multiplier"
+    pattern = Pattern.SWAP_MULTIPLIER
 
     def __init__(self, channels, hidden=8, classes=2, k1=5, k2=3, dtype=np.float32, rng=None):
         init = nn.init

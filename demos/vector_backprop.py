@@ -19,7 +19,7 @@ import numpy as np
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 from autograd import Tensor, backprop_steps, jacobian
-from autograd.expand import compare
+from autograd.teaching.expand import compare
 
 
 def show(name, array):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from autograd import Pattern
 from autograd import functional as F
 
 from .module import Module
@@ -10,21 +11,21 @@ from .module import Module
 class ReLU(Module):
     """max(x, 0): routes the upstream to positive inputs."""
 
-    pattern = "router"
+    pattern = Pattern.ROUTER
 
     def forward(self, x):
         return F.relu(x)
 
 
 class Tanh(Module):
-    pattern = "elementwise"
+    pattern = Pattern.ELEMENTWISE
 
     def forward(self, x):
         return F.tanh(x)
 
 
 class Sigmoid(Module):
-    pattern = "elementwise"
+    pattern = Pattern.ELEMENTWISE
 
     def forward(self, x):
         return F.sigmoid(x)
@@ -49,7 +50,7 @@ def activation(kind):
 class LeakyReLU(Module):
     """x where x > 0, else negative_slope * x: relu's router with a leak."""
 
-    pattern = "leaky router"
+    pattern = Pattern.LEAKY_ROUTER
 
     def __init__(self, negative_slope=0.01):
         self.negative_slope = negative_slope
@@ -62,7 +63,7 @@ class LeakyReLU(Module):
 
 
 class ELU(Module):
-    pattern = "elementwise"
+    pattern = Pattern.ELEMENTWISE
 
     def __init__(self, alpha=1.0):
         self.alpha = alpha
@@ -75,7 +76,7 @@ class ELU(Module):
 
 
 class GELU(Module):
-    pattern = "elementwise"
+    pattern = Pattern.ELEMENTWISE
 
     def __init__(self, approximate="none"):
         if approximate not in ("none", "tanh"):
@@ -90,14 +91,14 @@ class GELU(Module):
 
 
 class SiLU(Module):
-    pattern = "elementwise"
+    pattern = Pattern.ELEMENTWISE
 
     def forward(self, x):
         return F.silu(x)
 
 
 class Softplus(Module):
-    pattern = "elementwise"
+    pattern = Pattern.ELEMENTWISE
 
     def __init__(self, beta=1.0, threshold=20.0):
         self.beta, self.threshold = beta, threshold
@@ -112,7 +113,7 @@ class Softplus(Module):
 class Hardtanh(Module):
     """x clipped to [min_val, max_val]: routes the upstream to x where it is inside."""
 
-    pattern = "router"
+    pattern = Pattern.ROUTER
 
     def __init__(self, min_val=-1.0, max_val=1.0):
         if min_val > max_val:

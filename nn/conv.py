@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import numpy as np
 
+from autograd import Pattern
 from autograd import functional as F
-from autograd.arguments import flag, pair, positive_int
+from autograd.ops.arguments import flag, pair, positive_int
 
 from . import init
 from .module import Module
@@ -35,7 +36,7 @@ def _padding(name, padding, stride):
 
 
 class _ConvBase(Module):
-    pattern = "swap multiplier"  # each input gets the upstream convolved with the other
+    pattern = Pattern.SWAP_MULTIPLIER  # each input gets the upstream convolved with the other
 
     def _geometry(self, name, in_channels, out_channels, kernel_size, stride, padding, dilation, groups):
         """Check and store the hyper-parameters both conv layers share."""

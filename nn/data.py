@@ -12,7 +12,7 @@ from typing import NamedTuple
 import numpy as np
 
 from autograd import Tensor
-from autograd.windows import flag, positive_int
+from autograd.ops.arguments import flag, positive_int
 
 from .idx import read_idx
 

@@ -12,7 +12,7 @@ import numbers
 
 import numpy as np
 
-from autograd import concat
+from autograd import Pattern, concat
 from autograd import functional as F
 
 from .conv import Conv2d
@@ -23,7 +23,7 @@ from .normalization import BatchNorm2d
 class DenseLayer(Module):
     """x: (N, C, H, W) -> (N, C + growth_rate, H, W): x with BN-ReLU-conv3x3(x) appended."""
 
-    pattern = "gather"   # concat's backward slices the upstream back to each input
+    pattern = Pattern.SPLIT   # concat's backward slices the upstream back to each input
 
     def __init__(self, in_channels, growth_rate, dtype=np.float32, rng=None):
         self.norm = BatchNorm2d(in_channels, dtype=dtype)
@@ -37,7 +37,7 @@ class DenseBlock(Module):
     """x: (N, C, H, W) -> (N, C + num_layers * growth_rate, H, W) through ``num_layers``
     DenseLayers (torchvision's _DenseBlock without the bottleneck)."""
 
-    pattern = "gather"
+    pattern = Pattern.SPLIT
 
     def __init__(self, in_channels, growth_rate, num_layers, dtype=np.float32, rng=None):
         for name, v in (("in_channels", in_channels), ("growth_rate", growth_rate),

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from autograd import Pattern
+
 from . import init
 from .module import Module
 
@@ -11,7 +13,7 @@ from .module import Module
 class Dropout(Module):
     """Identity in eval mode. The mask is a constant of the graph (a scaled router)."""
 
-    pattern = "router"
+    pattern = Pattern.ROUTER
 
     def __init__(self, p=0.5, rng=None):
         if not 0.0 <= p <= 1.0:

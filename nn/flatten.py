@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+from autograd import Pattern
+
 from .module import Module
 
 
 class Flatten(Module):
     """Merges dimensions start_dim..end_dim (default: all but the batch axis)."""
 
-    pattern = "reshape"
+    pattern = Pattern.RESHAPE
 
     def __init__(self, start_dim=1, end_dim=-1):
         self.start_dim, self.end_dim = start_dim, end_dim

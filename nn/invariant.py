@@ -18,9 +18,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from autograd import Tensor, concat
+from autograd import Pattern, Tensor, concat
 from autograd import functional as F
-from autograd.windows import pair
+from autograd.ops.arguments import pair
 
 from . import init
 from .module import Module
@@ -58,7 +58,7 @@ class InvariantConv2d(Module):
     ``transforms``: "rot90" (4 rotations) or "dihedral" (rotations and their mirror images, 8).
     """
 
-    pattern = "router"  # the max over orientations decides where the gradient goes
+    pattern = Pattern.ROUTER  # the max over orientations decides where the gradient goes
 
     def __init__(self, in_channels, out_channels, kernel_size, stride=1, padding=0,
                  transforms="rot90", bias=True, dtype=np.float32, rng=None):

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from autograd.windows import flag, positive_int
+from autograd import Pattern
+from autograd.ops.arguments import flag, positive_int
 
 from . import init
 from .module import Module
@@ -14,7 +15,7 @@ from .parameter import Parameter
 class Linear(Module):
     """x: (..., in_features) -> (..., out_features). weight (out, in), bias (out,), as torch."""
 
-    pattern = "swap multiplier"  # dX = dY W, dW = dY^T X
+    pattern = Pattern.SWAP_MULTIPLIER  # dX = dY W, dW = dY^T X
 
     def __init__(self, in_features, out_features, bias=True, dtype=np.float32, rng=None):
         self.in_features = positive_int(in_features, "in_features", "Linear")

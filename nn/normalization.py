@@ -7,6 +7,7 @@ import numbers
 
 import numpy as np
 
+from autograd import Pattern
 from autograd import functional as F
 
 from .module import Module
@@ -14,7 +15,7 @@ from .parameter import Parameter
 
 
 class _BatchNorm(Module):
-    pattern = "normalize"
+    pattern = Pattern.NORMALIZE
     _buffers = ("running_mean", "running_var", "num_batches_tracked")
     _ndims: tuple = ()
     _layout = ""
@@ -75,7 +76,7 @@ class BatchNorm2d(_BatchNorm):
 class LayerNorm(Module):
     """x: (..., *normalized_shape), normalized over the last axes of each sample."""
 
-    pattern = "normalize"
+    pattern = Pattern.NORMALIZE
 
     def __init__(self, normalized_shape, eps=1e-5, elementwise_affine=True, bias=True, dtype=np.float32):
         shape = ((normalized_shape,) if isinstance(normalized_shape, numbers.Integral)

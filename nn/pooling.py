@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+from autograd import Pattern
 from autograd import functional as F
-from autograd.arguments import flag, pair, positive_int
+from autograd.ops.arguments import flag, pair, positive_int
 
 from .module import Module
 
@@ -30,7 +31,7 @@ class MaxPool2d(_Pool2d):
     """x: (N, C, H, W) -> (N, C, H', W'); stride defaults to kernel_size.
     Backward routes each upstream value to its window's arg-max (adding on overlaps)."""
 
-    pattern = "router"
+    pattern = Pattern.ROUTER
 
     def __init__(self, kernel_size, stride=None, padding=0, dilation=1, return_indices=False,
                  ceil_mode=False):
@@ -47,7 +48,7 @@ class AvgPool2d(_Pool2d):
     """x: (N, C, H, W) -> (N, C, H', W'); zero padding counts in the mean (torch's default).
     Backward distributes upstream / (kH kW) over each window."""
 
-    pattern = "distributor"
+    pattern = Pattern.DISTRIBUTOR
 
     def __init__(self, kernel_size, stride=None, padding=0, ceil_mode=False,
                  count_include_pad=True, divisor_override=None):

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+from autograd import Pattern
 from autograd import functional as F
-from autograd.windows import pair
+from autograd.ops.arguments import pair
 
 from .module import Module
 
@@ -14,7 +15,7 @@ class Upsample(Module):
 
     def __init__(self, size=None, scale_factor=None, mode="nearest", align_corners=None):
         self.size, self.scale_factor, self.mode, self.align_corners = size, scale_factor, mode, align_corners
-        self.pattern = "gather" if mode == "nearest" else "swap multiplier"
+        self.pattern = Pattern.GATHER if mode == "nearest" else Pattern.SWAP_MULTIPLIER
 
     def forward(self, x):
         return F.interpolate(x, self.size, self.scale_factor, self.mode, self.align_corners)
@@ -27,7 +28,7 @@ class Upsample(Module):
 class AdaptiveAvgPool2d(Module):
     """x: (N, C, H, W) or (C, H, W) -> (..., *output_size), averaging torch's adaptive windows."""
 
-    pattern = "distributor"
+    pattern = Pattern.DISTRIBUTOR
 
     def __init__(self, output_size):
         self.output_size = output_size
@@ -43,7 +44,7 @@ class MaxUnpool2d(Module):
     """(x, indices from MaxPool2d(return_indices=True)) -> each value back at its winner's
     place, zeros elsewhere: max-pool's backward scatter as a layer."""
 
-    pattern = "scatter"
+    pattern = Pattern.SCATTER
 
     def __init__(self, kernel_size, stride=None, padding=0):
         self.kernel_size = pair(kernel_size, "kernel_size", "MaxUnpool2d")

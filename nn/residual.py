@@ -12,6 +12,7 @@ import numbers
 
 import numpy as np
 
+from autograd import Pattern
 from autograd import functional as F
 
 from .activation import ReLU
@@ -36,7 +37,7 @@ class ResidualBlock(Module):
     a 1x1 projection conv with BatchNorm; otherwise the shortcut is the identity.
     """
 
-    pattern = "distributor"   # the add gate that joins the two paths
+    pattern = Pattern.DISTRIBUTOR   # the add gate that joins the two paths
 
     def __init__(self, in_channels, out_channels, stride=1, skip=True, dtype=np.float32, rng=None):
         for name, v in (("in_channels", in_channels), ("out_channels", out_channels), ("stride", stride)):

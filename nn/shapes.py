@@ -12,7 +12,7 @@ from typing import NamedTuple
 import numpy as np
 
 from autograd import Tensor, no_grad
-from autograd.windows import pair
+from autograd.ops.arguments import pair
 
 from .module import Module
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from autograd import Pattern
 from autograd import functional as F
 
 from .module import Module
@@ -10,7 +11,7 @@ from .module import Module
 class Softmax(Module):
     """exp(x) / sum(exp(x)) along ``dim`` (default -1: the last axis; torch asks for dim)."""
 
-    pattern = "normalize"
+    pattern = Pattern.NORMALIZE
 
     def __init__(self, dim=-1):
         self.dim = dim

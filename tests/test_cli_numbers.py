@@ -6,7 +6,7 @@ import re
 import pytest
 from helpers import run
 
-from autograd.display import format_number
+from autograd.teaching.display import format_number
 from viz.render import find_renderer
 
 pytestmark = pytest.mark.skipif(find_renderer() is None, reason="no Graphviz renderer installed")

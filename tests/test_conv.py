@@ -7,9 +7,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 import autograd
-from autograd import Tensor, gradcheck, gradgradcheck
+from autograd import Tensor, gradcheck, gradgradcheck, topological_order
 from autograd import functional as F
-from autograd.graph import topological_order
 from demos import naive_loops as NL
 
 # N, C, H, W, O, kH, kW, stride, padding, dilation, groups

@@ -77,6 +77,7 @@ def test_no_grad_forward_keeps_no_columns(rng):
     assert y.is_leaf and y.saved is None and not y.requires_grad
 
 
+@pytest.mark.with_kernels
 def test_forward_keeps_columns_only_when_a_node_will_be_recorded(rng, monkeypatch):
     calls = []
     kernel = K.conv2d

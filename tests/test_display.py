@@ -7,7 +7,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from autograd.display import format_array, format_number, format_product, format_sum, format_value
+from autograd.teaching.display import format_array, format_number, format_product, format_sum, format_value
 
 TABLE = [
     (0.0, "0"), (-0.0, "0"), (1.0, "1"), (-4.0, "-4"), (0.5, "0.5"), (12.345, "12.3"),

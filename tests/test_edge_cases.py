@@ -75,9 +75,10 @@ def test_a_value_graph_made_under_no_grad_cannot_backprop():
             out.backward()
     a.backward()                        # a leaf made there is still a leaf
     assert a.grad == 1.0
-    d = b * a                           # b is a constant of a new graph
+    assert a.requires_grad and not b.requires_grad and not c.requires_grad   # like a Tensor
+    d = b * a                           # b is a constant of a new graph: it keeps no gradient
     d.backward()
-    assert a.grad == 1.0 + 5.0 and b.grad == 2.0
+    assert a.grad == 1.0 + 5.0 and b.grad == 0.0
 
 
 def test_integer_tensors_compute_in_float():

@@ -6,7 +6,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
-from autograd.expand import ValueArray, compare, gate_counts, scalar_backward, to_values
+from autograd.teaching.expand import ValueArray, compare, gate_counts, scalar_backward, to_values
 
 
 def test_matmul_2x3_by_3x2_is_mul_and_add_gates(rng):

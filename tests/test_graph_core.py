@@ -8,8 +8,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import autograd
-from autograd import Tensor, Value
-from autograd.graph import topological_order
+from autograd import Tensor, Value, topological_order
 
 
 def test_backward_twice_accumulates_like_torch():
@@ -123,7 +122,7 @@ def test_backward_on_tensor_needs_grad_for_non_scalar():
         (t * 2).backward()
 
 
-def test_joint_rule_runs_once_per_node_for_the_needed_inputs_and_never_while_recording():
+def test_joint_rule_runs_once_per_node_for_the_needed_inputs_and_never_while_recording(declare):
     """A plain backward calls the joint rule once per node (telling it which inputs need a
     gradient); create_graph uses the per-input rules, which record."""
     seen = []
@@ -135,7 +134,8 @@ def test_joint_rule_runs_once_per_node_for_the_needed_inputs_and_never_while_rec
     def rule(g, out, a, b):
         return g
 
-    pair_op = autograd.Op("pair", "test", lambda a, b: a + b, (rule, rule), joint=joint)
+    pair_op = declare("pair", autograd.Pattern.DISTRIBUTOR, lambda a, b: a + b, (rule, rule))
+    pair_op.joint = joint       # what kernels attach: a faster form of the rules
     a = Tensor(np.ones((3, 4)), requires_grad=True)
     b = Tensor(np.ones((3, 4)), requires_grad=True)
     up = np.arange(12.0).reshape(3, 4)
@@ -150,7 +150,7 @@ def test_joint_rule_runs_once_per_node_for_the_needed_inputs_and_never_while_rec
     np.testing.assert_array_equal(ga.data, up)
 
 
-def test_a_saving_forward_is_told_whether_its_node_is_recorded():
+def test_a_saving_forward_is_told_whether_its_node_is_recorded(declare):
     """A forward with a ``record`` argument returns (output, saved); saved reaches the
     node's ``.saved`` and its rules only when the node is recorded."""
     calls = []
@@ -163,7 +163,7 @@ def test_a_saving_forward_is_told_whether_its_node_is_recorded():
         assert saved == "kept"
         return 2.0 * g
 
-    double = autograd.Op("double", "scale", forward, (rule,))
+    double = declare("double", autograd.Pattern.SCALE, forward, (rule,))
     assert double.saves
     y = double(Tensor(np.ones(3)))
     assert calls == [False] and y.saved is None and y.is_leaf and autograd.is_grad_enabled()

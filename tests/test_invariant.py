@@ -58,7 +58,7 @@ def test_demo_invariance_router_and_adder(tmp_path):
     assert r["invariant"] < 1e-12 < 0.01 < r["plain"]           # plain conv is not invariant
     assert all(r["gradcheck"].values())
     assert r["share"].sum() == pytest.approx(1.0) and (r["share"] > 0).sum() >= 2
-    assert r["adder"] < 1e-12
+    assert r["summed"] < 1e-12
     assert (tmp_path / "invariant_conv.svg").exists()
     gv = (tmp_path / "invariant_conv_graph.gv").read_text()
     assert gv.count("transpose") >= 6 and "concat" in gv and "max" in gv

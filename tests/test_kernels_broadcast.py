@@ -85,6 +85,7 @@ def test_binary_leaves_non_contiguous_or_equal_shapes_alone():
     assert laid.call_count == 0
 
 
+@pytest.mark.with_kernels
 def test_tensor_operators_use_it_on_large_arrays_only():
     rng = np.random.default_rng(0)
     x = rng.normal(size=(8, 16, 16, 16)).astype(np.float32)      # 32768 elements

@@ -6,7 +6,7 @@ import pytest
 
 from autograd import Tensor
 from autograd import functional as F
-from autograd.expand import gate_counts, scalar_backward
+from autograd.teaching.expand import gate_counts, scalar_backward
 from demos import naive_loops as NL
 
 # The lecture's 3x3 input and 2x2 filter; every number below was worked out by hand.

@@ -7,11 +7,10 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 import autograd
-from autograd import Tensor, gradcheck, gradgradcheck
+from autograd import Tensor, gradcheck, gradgradcheck, topological_order
 from autograd import functional as F
-from autograd.expand import scalar_backward
-from autograd.graph import topological_order
-from autograd.pool import MAX_POOL2D, WINDOW_GATHER2D, WINDOW_SCATTER2D
+from autograd.ops.pool import MAX_POOL2D, WINDOW_GATHER2D, WINDOW_SCATTER2D
+from autograd.teaching.expand import scalar_backward
 from demos import naive_loops as NL
 
 # (N, C, H, W), kernel, stride, padding, dilation

@@ -9,9 +9,8 @@ from hypothesis import strategies as st
 from test_pool import assert_pools_match_torch, distinct
 
 import nn
-from autograd import Tensor, gradcheck, gradgradcheck
+from autograd import Tensor, gradcheck, gradgradcheck, topological_order
 from autograd import functional as F
-from autograd.graph import topological_order
 
 GRID = np.arange(25.0).reshape(1, 1, 5, 5)
 

@@ -6,7 +6,7 @@ import pytest
 
 import autograd
 from autograd import Value
-from autograd import elementwise as ew
+from autograd.core import forget
 
 UNARY = {
     "exp": (lambda a: a.exp(), 0.7),
@@ -52,11 +52,11 @@ def test_binary_first_and_second_order(name):
 
 
 def test_every_op_declares_its_pattern():
-    patterns = {op.name: op.pattern for op in vars(ew).values() if isinstance(op, autograd.Op)}
-    assert patterns["add"] == "distributor"
-    assert patterns["mul"] == "swap multiplier"
-    assert patterns["max"] == patterns["min"] == patterns["relu"] == "router"
-    assert all(patterns.values())
+    patterns = {op.name: op.pattern for op in autograd.ops()}
+    assert patterns["add"] is autograd.Pattern.DISTRIBUTOR
+    assert patterns["mul"] is autograd.Pattern.SWAP_MULTIPLIER
+    assert patterns["max"] is patterns["min"] is patterns["relu"] is autograd.Pattern.ROUTER
+    assert all(isinstance(p, autograd.Pattern) for p in patterns.values())
 
 
 def test_op_names_recorded_on_nodes():
@@ -68,8 +68,9 @@ def test_op_names_recorded_on_nodes():
     assert (a * a).parents == (a, a)
 
 
-def test_value_ops_take_one_or_two_inputs():
-    three = autograd.Op("three", "test", lambda x, y, z: x + y + z, (None, None, None))
+def test_value_ops_take_one_or_two_inputs(declare):
+    three = declare("three", autograd.Pattern.DISTRIBUTOR, lambda x, y, z: x + y + z,
+                    (None, None, None), scalar=True)
     with pytest.raises(TypeError, match="three: Values take ops of one or two inputs, got 3"):
         three(Value(1.0), Value(2.0), Value(3.0))
 
@@ -109,11 +110,13 @@ def test_bad_input_is_a_clear_error(make, message):
 
 
 def test_gradcheck_catches_a_wrong_rule():
-    wrong = autograd.Op("bad_square", "elementwise", lambda x: x * x,
-                        backward=(lambda g, out, x: g * x,))  # should be 2x
-    x = Value(1.5)
-    with pytest.raises(autograd.GradcheckError, match=r"analytic 1\.5 vs numerical 3"):
-        autograd.gradcheck(lambda v: wrong(v), [x])
+    wrong = autograd.Op("bad_square", autograd.Pattern.ELEMENTWISE, lambda x: x * x,
+                        backward=(lambda g, out, x: g * x,), scalar=True)  # should be 2x
+    try:
+        with pytest.raises(autograd.GradcheckError, match=r"analytic 1\.5 vs numerical 3"):
+            autograd.gradcheck(lambda v: wrong(v), [Value(1.5)])
+    finally:
+        forget(wrong)
 
 
 def test_value_repr_and_float():
@@ -139,7 +142,7 @@ def test_overflow_says_overflow():
 def test_square_backward_graph_has_no_power_of_one():
     x = Value(3.0)
     (g,) = autograd.grad(x ** 2, [x], create_graph=True)
-    ops = {n.op for n in autograd.graph.topological_order(g)}
+    ops = {n.op for n in autograd.topological_order(g)}
     assert g.data == 6.0 and "pow" not in ops
 
 

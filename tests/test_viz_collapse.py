@@ -10,7 +10,7 @@ import pytest
 import autograd
 import viz
 from autograd import Tensor
-from autograd.display import format_number
+from autograd.teaching.display import format_number
 from demos.readme_diagrams import lenet_loss
 from viz.collapse import groups, parameter_names
 from viz.render import find_renderer

@@ -296,12 +296,12 @@ def test_tensor_backward_graph_of_matmul_uses_the_other_input():
     assert not re.search(r"<B>X</B>", src)  # X itself does not enter its own gradient
 
 
-def test_any_op_is_drawn_from_its_name_pattern_and_params():
+def test_any_op_is_drawn_from_its_name_pattern_and_params(declare):
     # a stand-in for a primitive written elsewhere (conv, pool): nothing in viz knows it
     def fwd(x, w, stride, padding, kernel_size):
         return x[..., ::stride, ::stride] * w.sum()
 
-    fake = autograd.Op("fakeconv2d", "swap multiplier", fwd,
+    fake = declare("fakeconv2d", autograd.Pattern.SWAP_MULTIPLIER, fwd,
                        backward=(lambda g, out, x, w, **p: x * 0.0, lambda g, out, x, w, **p: w * 0.0))
     x = Tensor(np.arange(16.0).reshape(1, 1, 4, 4), requires_grad=True, label="x")
     w = Tensor(np.ones((1, 1, 3, 3)), requires_grad=True, label="w")

@@ -15,8 +15,8 @@ import tempfile
 from pathlib import Path
 
 from autograd import backprop_steps, topological_order
-from autograd.display import MAX_DIGITS
-from autograd.steps import fmt as step_fmt
+from autograd.teaching.display import MAX_DIGITS
+from autograd.teaching.steps import fmt as step_fmt
 
 from . import cli_quiz
 from .budget import MAX_LABEL_CHARS

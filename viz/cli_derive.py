@@ -21,7 +21,7 @@ import numpy as np
 
 from autograd import Tensor
 from autograd import functional as F
-from autograd.display import MAX_DIGITS, format_number
+from autograd.teaching.display import MAX_DIGITS, format_number
 
 from .derive import derive, drawings
 from .derive.model import MAX_SIZE

@@ -12,7 +12,8 @@ from __future__ import annotations
 import numpy as np
 
 import autograd
-from autograd.display import format_number
+from autograd import Pattern
+from autograd.teaching.display import format_number
 
 from . import style as S
 from .render import Drawing
@@ -117,8 +118,8 @@ def draw_modules(root, names=None, *, rankdir="LR", digits=3, title=None, per_ro
             rows += [S.font(f"{(pnames.get(id(p)) or p.label or 'param').rsplit('.', 1)[-1]} "
                             f"{tuple(p.data.shape)}", "#444444", 10) for p in params]
             gates = [m for m in members if not m.is_leaf and id(m) not in {id(p) for p in params}]
-            main = next((g for g in gates if g.pattern != "distributor" and g.op != "transpose"
-                         and g.op != "reshape"), gates[-1] if gates else last)
+            main = next((g for g in gates if g.pattern not in (Pattern.DISTRIBUTOR, Pattern.RESHAPE)),
+                        gates[-1] if gates else last)
             outline, fill = S.pattern_style(main.pattern if not main.is_leaf else "")
             rows.append(S.font(f"{main.op if not main.is_leaf else 'parameters'} -> {shape}", size=10))
             node = last if gates else params[-1]

@@ -12,8 +12,9 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from autograd import backprop_steps
-from autograd.display import DIGITS
+from autograd import Pattern, backprop_steps
+from autograd.core import COPY
+from autograd.teaching.display import DIGITS
 
 from . import style as S
 from .arrays import array_html
@@ -99,7 +100,7 @@ def _branch_parts(scene):
         return None
     part = {}
     for s in steps:
-        if s.op != "copy":
+        if s.gate is not COPY:
             for i, d in enumerate(s.downstream):
                 part[(id(s.output), i)] = d
     out, sums = {}, {}
@@ -175,7 +176,7 @@ def _circuit(dot, scene, state, values, fmt, backward, roles=None):
     for n in scene.nodes:
         copy = scene.copies.get(id(n))
         if copy is not None:
-            outline, _ = S.pattern_style("adder")
+            outline, _ = S.pattern_style(Pattern.ADDER)
             color = S.GREY if copy in state.grey else outline
             if copy in state.current:  # the current gate: a dot must grow to be seen as one
                 dot.node(copy, "", shape="point", width="0.24", color=S.HIGHLIGHT, fillcolor=color,
@@ -279,14 +280,14 @@ def _boxes(dot, scene, state, values, fmt, backward, pnames=None, defaults=False
 
 # patterns outside the four, explained where they appear
 # (named, so the "sub (signed distributor)" of a step line can be looked up here)
-OTHER_PATTERNS = {"signed distributor":
+OTHER_PATTERNS = {Pattern.SIGNED_DISTRIBUTOR:
                   "signed distributor (sub): upstream to the first input, -upstream to the second"}
 
 
 def _legend(scene, backward, have_grads):
     present = {n.pattern for n in scene.nodes if not n.is_leaf}
     if scene.copies:
-        present.add("adder")
+        present.add(Pattern.ADDER)
     rows = []
     for pattern, (outline, fill, text) in S.PATTERNS.items():
         rows.append((outline, fill, pattern, text, pattern in present))

@@ -16,7 +16,8 @@ from pathlib import Path
 
 import numpy as np
 
-from autograd.display import format_number
+from autograd import Pattern
+from autograd.teaching.display import format_number
 
 from .render import Drawing, RenderError, render
 from .style import PATTERNS, esc, stack_rows
@@ -173,8 +174,8 @@ def draw_flow_comparison(panels, title=None, patterns=None, skips=None, per_row=
                     raise ValueError(f"draw_flow_comparison: skip ({i}, {j}) outside the "
                                      f"{len(rows)} rows of panel {name!r}")
                 c.edge(f"p{k}_{i}", f"p{k}_{j}", label=str(label), style="dashed",
-                       color=_outline("distributor"), fontcolor=_outline("distributor"), fontsize="9",
-                       constraint="false")
+                       color=_outline(Pattern.DISTRIBUTOR), fontcolor=_outline(Pattern.DISTRIBUTOR),
+                       fontsize="9", constraint="false")
         if rows:
             ends.append((f"p{k}_0", f"p{k}_{(len(rows) - 1) // per_row * per_row}"))
     for (_, above), (below, _) in itertools.pairwise(ends):

@@ -10,7 +10,8 @@ from __future__ import annotations
 import numpy as np
 
 from autograd import backprop_steps
-from autograd.display import DIGITS, format_product, format_sum
+from autograd.core import COPY
+from autograd.teaching.display import DIGITS, format_product, format_sum
 
 from .draw import State, build, draw
 from .scene import Scene
@@ -46,7 +47,7 @@ def _step_index(steps):
     """id(node) -> index of its op step, and id(node) -> index of its copy step."""
     op_at, copy_at = {}, {}
     for k, s in enumerate(steps):
-        (copy_at if s.op == "copy" else op_at)[id(s.output)] = k
+        (copy_at if s.gate is COPY else op_at)[id(s.output)] = k
     return op_at, copy_at
 
 
@@ -60,7 +61,7 @@ def scalar_states(scene, steps, fmt, quiz=False):
         for j, w in enumerate(scene.wires):
             if w.kind == "out":
                 st.grads[j] = seed
-                if step.output is w.node and step.op != "copy":
+                if step.output is w.node and step.gate is not COPY:
                     st.hot_wires.add(j)
                 continue
             if w.kind == "trunk":
@@ -88,14 +89,14 @@ def scalar_states(scene, steps, fmt, quiz=False):
                     st.hot_wires.add(j)
                 if w.kind == "branch" and copy_at.get(id(w.node)) == k:
                     st.hot_wires.add(j)
-                if step.op != "copy" and step.output is w.node and w.kind == "in":
+                if step.gate is not COPY and step.output is w.node and w.kind == "in":
                     st.hot_wires.add(j)  # the upstream wire of the current gate
             if j not in st.grads:
                 st.grey_wires.add(j)
         for n in scene.nodes:
             name = scene.name(n)
             at = op_at.get(id(n), never) if not n.is_leaf else -1
-            if at == k and step.op != "copy":
+            if at == k and step.gate is not COPY:
                 st.current.add(name)
             elif at > k or (n.is_leaf and not _leaf_done(scene, n, st)):
                 st.grey.add(name)
@@ -119,7 +120,7 @@ def tensor_states(scene, steps, quiz=False):
     """Per frame: each node's gradient once all its parts have arrived."""
     expected, arrivals = {}, []
     for k, s in enumerate(steps):
-        if s.op == "copy":
+        if s.gate is COPY:
             continue
         for x, d in zip(s.inputs, s.downstream):
             if d is not None:
@@ -147,7 +148,7 @@ def tensor_states(scene, steps, quiz=False):
         for j, w in enumerate(scene.wires):
             if op_at.get(id(w.consumer), len(steps)) > k:
                 st.grey_wires.add(j)
-            elif step.output is w.consumer and step.op != "copy":
+            elif step.output is w.consumer and step.gate is not COPY:
                 st.hot_wires.add(j)
         states.append(st)
     return states

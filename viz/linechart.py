@@ -9,7 +9,7 @@ from __future__ import annotations
 import html
 import math
 
-from autograd.display import format_number
+from autograd.teaching.display import format_number
 
 # distinct, print-safe colours (Okabe-Ito), cycled
 COLOURS = ["#0072b2", "#d55e00", "#009e73", "#cc79a7", "#e69f00", "#56b4e9", "#000000", "#f0e442"]

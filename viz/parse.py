@@ -15,7 +15,8 @@ import math
 import unicodedata
 import warnings
 
-from autograd import Value, registry
+from autograd import Value
+from autograd.core import registry
 
 from . import budget
 from .budget import MAX_OPS, MAX_USES  # noqa: F401 - the limits, documented in the CLI help

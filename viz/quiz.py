@@ -17,7 +17,8 @@ import numpy as np
 import autograd
 from autograd import Tensor
 from autograd import functional as F
-from autograd.display import format_value
+from autograd.ops.routers import MAX, RELU
+from autograd.teaching.display import format_value
 
 from .draw import draw
 from .parse import build
@@ -59,9 +60,9 @@ def _scalar(rng):
         values = {n: float(rng.choice(HALVES)) for n in names}
         built = build(expr, values)
         nodes = autograd.topological_order(built.root)
-        if any(n.op == "relu" and abs(n.parents[0].data) < 0.25 for n in nodes):
+        if any(n.gate is RELU and abs(n.parents[0].data) < 0.25 for n in nodes):
             continue  # too close to relu's kink
-        if any(n.op == "max" and abs(n.parents[0].data - n.parents[1].data) < 0.5 for n in nodes):
+        if any(n.gate is MAX and abs(n.parents[0].data - n.parents[1].data) < 0.5 for n in nodes):
             continue  # a tie (or nearly): which input wins would be ambiguous
         leaves = built.leaves
         grads = autograd.grad(built.root, list(leaves.values()))

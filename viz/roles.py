@@ -13,7 +13,10 @@ import numpy as np
 
 import autograd
 from autograd import Tensor
-from autograd.display import format_number
+from autograd.ops.arithmetic import POW
+from autograd.ops.reductions import MEAN
+from autograd.ops.routers import RELU
+from autograd.teaching.display import format_number
 
 
 def constant_roles(root, forward):
@@ -22,10 +25,10 @@ def constant_roles(root, forward):
         return {}
     fwd = autograd.topological_order(forward)
     inside = {id(n) for n in fwd}
-    exponents = {float(n.params.get("exponent")) for n in fwd if n.op == "pow"
+    exponents = {float(n.params.get("exponent")) for n in fwd if n.gate is POW
                  and isinstance(n.params.get("exponent"), (int, float))}
-    counts = {round(1.0 / _count(n), 12): _count(n) for n in fwd if n.op == "mean" and _count(n)}
-    masks = [(np.asarray(n.parents[0].data) > 0) for n in fwd if n.op == "relu"]
+    counts = {round(1.0 / _count(n), 12): _count(n) for n in fwd if n.gate is MEAN and _count(n)}
+    masks = [(np.asarray(n.parents[0].data) > 0) for n in fwd if n.gate is RELU]
     roles = {}
     for n in autograd.topological_order(root):
         if id(n) in inside or not n.is_leaf or n.label:

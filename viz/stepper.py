@@ -23,7 +23,8 @@ from pathlib import Path
 import numpy as np
 
 from autograd import backprop_steps
-from autograd.display import DIGITS, format_product, format_sum, format_value
+from autograd.core import COPY
+from autograd.teaching.display import DIGITS, format_product, format_sum, format_value
 
 from .frames import draw_steps, forward_frame, hide_downstream, seed_frame
 from .render import inline_svg, render_svgs
@@ -260,7 +261,7 @@ def step_texts(steps, digits=DIGITS, quiz=False, notes=None):
 
 def quiz_answers(step, digits=DIGITS):
     """What the student types for one step: each downstream gradient (constants skipped)."""
-    if step.op == "copy":
+    if step.gate is COPY:
         parts, total = format_sum(step.upstream, step.downstream[0], digits)
         return [_answer(step.output, step.downstream[0], f"{' + '.join(parts)} = {total}", digits)]
     out = []

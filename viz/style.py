@@ -11,7 +11,8 @@ import math
 
 import numpy as np
 
-from autograd.display import DIGITS, check_digits, format_number
+from autograd import Pattern
+from autograd.teaching.display import DIGITS, check_digits, format_number
 
 VALUE_COLOR = "#1b7a2e"     # forward values (green, above)
 GRAD_COLOR = "#c0262d"      # gradients (red, below)
@@ -23,15 +24,12 @@ BACKWARD_EDGE = "#17807a"   # far from every pattern fill (the router's is lilac
 
 # pattern -> (outline, fill, description for the legend)
 PATTERNS = {
-    "distributor": ("#2f6db5", "#d6e6f7", "add, sum: upstream passes unchanged to every input"),
-    "swap multiplier": ("#d9731a", "#fbe3cc", "mul, matmul, conv: upstream x the other input"),
-    "router": ("#8a3fa8", "#ecdaf3", "max, relu, max-pool: upstream goes to the winner"),
-    "adder": ("#b58f00", "#fbf0bf", "copy (fan-out), broadcast: gradients are summed"),
+    Pattern.DISTRIBUTOR: ("#2f6db5", "#d6e6f7", "add, sum: upstream passes unchanged to every input"),
+    Pattern.SWAP_MULTIPLIER: ("#d9731a", "#fbe3cc", "mul, matmul, conv: upstream x the other input"),
+    Pattern.ROUTER: ("#8a3fa8", "#ecdaf3", "max, relu, max-pool: upstream goes to the winner"),
+    Pattern.ADDER: ("#b58f00", "#fbf0bf", "copy (fan-out), broadcast: gradients are summed"),
 }
 OTHER = ("#707070", "#eeeeee", "other gates (exp, log, reshape, ...)")
-
-SYMBOLS = {"add": "+", "sub": "-", "mul": "*", "div": "/", "neg": "-x", "matmul": "@",
-           "sigmoid": "σ", "copy": "copy"}
 
 
 def pattern_style(pattern):
@@ -41,17 +39,9 @@ def pattern_style(pattern):
 
 
 def symbol(node):
-    """Short gate label: '+', '*', '**2', 'exp', 'conv2d' ..."""
-    name = node.op
-    if name == "pow":
-        return "**" + _short(node.params.get("exponent"))
-    return SYMBOLS.get(name, name)
-
-
-def _short(v):
-    if isinstance(v, float) and v.is_integer():
-        return str(int(v))
-    return str(v)
+    """Short gate label, as its op declares it: '+', '*', '**2', 'exp', 'conv2d' ..."""
+    mark = node.gate.symbol
+    return mark(node.params) if callable(mark) else mark
 
 
 def params_list(params):

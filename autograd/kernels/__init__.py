@@ -1,3 +1,48 @@
-"""Speed only: numpy kernels behind the lesson-level ops (conv, pooling) and the memory
-they reuse. Nothing here is needed to understand what an op computes or how its gradient
-flows: the op's declaration in autograd/ says that; a kernel only computes it fast."""
+"""Speed only, attached to the lesson from underneath. Nothing here is needed to understand
+what an op computes or how its gradient flows: the op's declaration in autograd/ops says
+that, and the lesson alone gives the same numbers (CHAINRULE_KERNELS=off). A kernel computes
+the same thing fast, and says which op it serves and why it is faster.
+
+    attach.py     how: set an attribute of a lesson object, remember it, undo on detach
+    scalar.py     Value's operators and methods, one call per gate
+    tensor.py     Tensor's operators of two inputs, one call per gate
+    driver.py     the backward loop for a plain backward (unrolled scalar gates)
+    broadcast.py  elementwise ops on a broadcast operand in long loops; sub/mul/div/pow's
+                  rules summing a broadcast input's gradient first
+    reduce.py     sums over several axes by einsum (sum, mean, sum_to)
+    erf.py        erf on whole arrays (exact GELU)
+    conv.py       im2col in batch-last memory: conv2d, conv2d_weight, conv_transpose2d
+    pool.py       max/avg pooling and max-pool's backward scatter/gather
+    memory.py     reused scratch buffers; tune_allocator() (opt-in, process-wide)
+"""
+
+from __future__ import annotations
+
+from . import broadcast, conv, driver, erf, pool, reduce, scalar, tensor
+from .attach import Attachments
+from .memory import clear_scratch, tune_allocator
+
+_attached = Attachments()
+
+
+def attach():
+    """Attach every kernel to the lesson's objects (autograd does it at import unless
+    CHAINRULE_KERNELS=off); a second call does nothing."""
+    if len(_attached):
+        return
+    # scalar and tensor first: their methods keep the lesson's elementwise forwards, which
+    # broadcast then wraps for every other caller
+    for module in (scalar, tensor, driver, broadcast, reduce, erf, conv, pool):
+        module.attach(_attached)
+
+
+def detach():
+    """Take every kernel off: the lesson alone runs (tests compare the two in one process)."""
+    _attached.undo()
+
+
+def attached() -> bool:
+    return bool(len(_attached))
+
+
+__all__ = ["attach", "attached", "clear_scratch", "detach", "tune_allocator"]

@@ -1,6 +1,6 @@
-"""Serves conv2d, conv2d_weight and conv_transpose2d: im2col in batch-last memory, one large GEMM.
-
-Numpy kernels behind the conv primitives (raw arrays in, fresh arrays out).
+"""Serves conv2d, conv2d_weight and conv_transpose2d (autograd/ops/conv.py): im2col in
+batch-last memory, one large GEMM. The ops' declarations and reference forwards say what
+is computed; these compute the same numbers fast (raw arrays in, fresh arrays out).
 
 Layout trick: the work happens in a batch-last layout (C, H, W, N). A kernel offset (i, j)
 then selects rows of Wo*N contiguous numbers, so building columns (im2col) and adding
@@ -20,7 +20,9 @@ import os
 
 import numpy as np
 
-from ..windows import offsets, strided
+from ..ops import conv as lesson
+from ..ops.windows import offsets, out_size, strided
+from .attach import Attachments
 from .memory import scratch
 
 # OpenBLAS runs a GEMM on one thread when m*n*k < 2^18. A GEMM with tiny m and k (conv1:
@@ -318,3 +320,42 @@ def _transpose_shifted(xt, w, groups, dilation, padding):
     full = acc.reshape(groups * cog, full_h, full_w, n)
     ph, pw = padding
     return full[:, ph:full_h - ph, pw:full_w - pw]
+
+
+# ---------------------------------------------------------------- attached to the ops
+
+def _forward(x, w, stride, padding, dilation, groups, record):
+    """conv2d's forward; when its node is recorded, also what the weight gradient can reuse:
+    x's columns up to KEEP_LIMIT (building them again costs as much as the GEMM), else x's
+    padded batch-last copy (fresh pages for larger columns would cost more than rebuilding)."""
+    out = out_size("conv2d", x.shape[-2:], w.shape[-2:], stride, padding, dilation)
+    if not record:
+        return conv2d(x, w, stride, padding, dilation, groups, out), None
+    return conv2d(x, w, stride, padding, dilation, groups, out, keep=True)
+
+
+def _joint(needs, g, out, x, w, stride, padding, dilation, groups, saved=None):
+    """conv2d's two rules at once: the upstream is laid out batch-last once and both
+    kernels read it without a copy; the weight gradient reuses the forward's columns."""
+    g = laid_batch_last(g)
+    dx = dw = None
+    if needs[0]:
+        dx = lesson._conv_grad_x(g, out, x, w, stride, padding, dilation, groups)
+    if needs[1]:
+        dw = conv2d_weight(x, g, w.shape[-2:], stride, padding, dilation, groups, **(saved or {}))
+    return dx, dw
+
+
+def _without_saved(rule):
+    """A declared rule, given the kernel's saved columns along with the rest: it ignores them."""
+    return lambda g, out, x, w, saved=None, **geometry: rule(g, out, x, w, **geometry)
+
+
+def attach(attachments: Attachments):
+    attachments.set(lesson.CONV2D, "forward", _forward)
+    attachments.set(lesson.CONV2D, "saves", True)
+    attachments.set(lesson.CONV2D, "backward", tuple(_without_saved(r) for r in lesson.CONV2D.backward))
+    attachments.set(lesson.CONV2D, "joint", _joint)
+    attachments.set(lesson.CONV2D_WEIGHT, "forward", conv2d_weight)
+    attachments.set(lesson.CONV_TRANSPOSE2D, "forward", conv_transpose2d)
+

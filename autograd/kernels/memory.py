@@ -1,5 +1,6 @@
-"""Serves the conv and pooling kernels: reused scratch buffers and a larger malloc threshold,
-because on big fresh arrays page faults cost as much as the arithmetic."""
+"""Serves the conv and pooling kernels: reused scratch buffers; and, opt-in, a larger malloc
+threshold (tune_allocator), because on big fresh arrays page faults cost as much as the
+arithmetic."""
 
 from __future__ import annotations
 
@@ -8,8 +9,10 @@ import threading
 import numpy as np
 
 
-def _raise_malloc_threshold(nbytes=30 * 2**20):
-    """Free one never-touched block of ``nbytes`` once, at import.
+def tune_allocator(nbytes=30 * 2**20):
+    """Raise glibc's mmap threshold for the whole process (opt-in: the training demos and the
+    benchmarks call it; importing autograd changes nothing): free one never-touched block
+    of ``nbytes``.
 
     glibc (Linux) hands out blocks above its mmap threshold (128 KiB at start) as fresh
     pages and returns them to the OS when freed, so every training step's activations
@@ -23,9 +26,6 @@ def _raise_malloc_threshold(nbytes=30 * 2**20):
     threshold below that returned them all after each step (5100 faults, half its time).
     """
     np.empty(nbytes, np.uint8)
-
-
-_raise_malloc_threshold()
 
 
 class _Pool(threading.local):

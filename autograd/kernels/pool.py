@@ -1,5 +1,6 @@
-"""Serves max_pool2d, avg_pool2d and the window scatter/gather of max-pool's backward: one
-strided view per kernel offset, arg-max as a small integer index, reused buffers.
+"""Serves max_pool2d, avg_pool2d and the window scatter/gather of max-pool's backward
+(autograd/ops/pool.py): one strided view per kernel offset, arg-max as a small integer
+index, reused buffers; the same numbers as the reference forwards there.
 
 The only Python loop is over the k*k kernel offsets: each offset is one strided view.
 """
@@ -8,12 +9,10 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..windows import effective, offsets, out_size, window_view
+from ..ops import pool as lesson
+from ..ops.windows import effective, lowest, offsets, out_size, window_view
+from .attach import Attachments
 from .memory import empty, memory_order, padded, scratch
-
-
-def lowest(dtype):
-    return -np.inf if dtype.kind == "f" else np.iinfo(dtype).min
 
 
 def _views(xp, kernel_size, out, stride, dilation):
@@ -155,3 +154,13 @@ def avg_pool(x, kernel_size, stride, padding):
         total += v
     total *= 1.0 / len(views)
     return total
+
+
+def attach(attachments: Attachments):
+    attachments.set(lesson.MAX_POOL2D, "forward",
+                    lambda x, kernel_size, stride, padding, dilation, record:
+                    max_pool(x, kernel_size, stride, padding, dilation, index=record))
+    attachments.set(lesson.WINDOW_SCATTER2D, "forward", window_scatter)
+    attachments.set(lesson.WINDOW_GATHER2D, "forward", window_gather)
+    attachments.set(lesson.AVG_POOL2D, "forward", avg_pool)
+

@@ -1,9 +1,9 @@
-"""Serves sum, mean and sum_to (autograd/tensor_ops.py): a sum over several axes that
+"""Serves sum, mean and sum_to (autograd/ops/reductions.py, shape.py): a sum over several axes that
 include the last one, such as (0, 2, 3) of an (N, C, H, W) batch (batch norm's statistics,
 a per-channel gradient). numpy's reduce runs its inner loop once per short row there;
 einsum walks the array once, 3x faster. Same float type, same result up to rounding.
 
-Also serves div's rule for a broadcast divisor (tensor_ops.mul_sum_like): the sum of a
+Also serves div's rule for a broadcast divisor (kernels/broadcast.py): the sum of a
 product, (g * out) summed over those axes, as one einsum over both arrays, without writing
 the full-size product to memory first (on a batch larger than the cache, the product's
 write and read back cost more than the sum)."""
@@ -13,6 +13,10 @@ from __future__ import annotations
 import math
 
 import numpy as np
+
+from ..ops.reductions import MEAN, SUM
+from ..ops.shape import SUM_TO, broadcast_axes
+from .attach import Attachments
 
 _LETTERS = "abcdefghijklmnopqrstuvwxyz"
 _RUN = 8192  # einsum adds a contiguous run in one accumulator: keep runs short (rounding)
@@ -58,3 +62,24 @@ def _einsum_fits(x, axes):
     while run > 0 and run - 1 in reduced:
         run -= 1
     return math.prod(x.shape[run:]) <= _RUN
+
+
+def _mean(x, axis, keepdims):
+    total = sum_axes(x, axis, keepdims)
+    n = math.prod(x.shape) if axis is None else math.prod(x.shape[i] for i in axis)
+    return total / n if n else total * np.nan
+
+
+def sum_to(x, shape):
+    """x summed over the axes along which ``shape`` was broadcast to x.shape."""
+    axes = broadcast_axes(shape, x.shape)
+    if axes:
+        x = sum_axes(x, axes, keepdims=True)
+    return x.reshape(shape) if x.shape != shape else x
+
+
+def attach(attachments: Attachments):
+    attachments.set(SUM, "forward", sum_axes)
+    attachments.set(MEAN, "forward", _mean)
+    attachments.set(SUM_TO, "forward", sum_to)
+

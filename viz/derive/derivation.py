@@ -8,6 +8,8 @@ import numpy as np
 
 import autograd
 from autograd import Tensor
+from autograd.ops.conv import CONV2D, CONV_TRANSPOSE2D
+from autograd.ops.pool import AVG_POOL2D, MAX_POOL2D
 
 from .conv_input import input_frames
 from .conv_weight import weight_frames
@@ -26,36 +28,37 @@ def derive(node, upstream=None, digits=3):
     (default: node.grad, so call backward first). digits: significant digits shown.
     """
     number = Numbers(digits)
-    op = getattr(node, "op", None)
+    op = getattr(node, "gate", None)
     if op not in DERIVABLE:
-        raise ValueError(f"derive: no derivation for {op or type(node).__name__!r} "
-                         f"(derivable ops: {', '.join(DERIVABLE)})")
+        raise ValueError(f"derive: no derivation for {getattr(node, 'op', '') or type(node).__name__!r} "
+                         f"(derivable ops: {', '.join(d.name for d in DERIVABLE)})")
+    conv = op in (CONV2D, CONV_TRANSPOSE2D)
     check_small(node, *(p.data for p in node.parents if np.ndim(p.data) == 4
-                        and not (op.startswith("conv") and p is node.parents[1])))
+                        and not (conv and p is node.parents[1])))
     up = upstream_of(node, upstream)
     engine = engine_grads(node, up)
     engine["output"] = np.asarray(node.data)
     frames = []
     strided = node.params.get("stride", (1, 1)) != (1, 1)
-    if op == "conv2d":
+    if op is CONV2D:
         engine["bias"] = _bias_grad(node, up)
         frames += input_frames(node, up, engine, number)
         if strided:
             frames.append(strided_route(node, up, engine, number))
         frames += weight_frames(node, up, engine, number)
-    elif op == "conv_transpose2d":
+    elif op is CONV_TRANSPOSE2D:
         frames += stamp_frames(node, up, engine, number)
         frames += backward_frames(node, up, engine, number)
-    elif op in ("max_pool2d", "avg_pool2d"):
+    elif op in (MAX_POOL2D, AVG_POOL2D):
         frames += pool_frames(node, up, engine, number)
         if strided:
             frames.append(strided_route(node, up, engine, number))
     else:
         frames += sampling_frames(node, up, engine, number)
-    if op.startswith("conv") and fits(node):
+    if conv and fits(node):
         with contextlib.suppress(ValueError):
             frames += matrix_frames(node, up, engine, number)
-    return Derivation(node, op, frames, engine, up, digits)
+    return Derivation(node, op.name, frames, engine, up, digits)
 
 
 def _bias_grad(node, up):

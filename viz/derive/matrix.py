@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from autograd.ops.conv import CONV_TRANSPOSE2D
+
 from .maps import rows
 from .model import Frame, Panel, products_sum
 
@@ -49,7 +51,7 @@ def _column(v):
 def matrix_frames(node, up, engine, number):
     x, w = node.parents
     prm = node.params
-    transposed = node.op == "conv_transpose2d"
+    transposed = node.gate is CONV_TRANSPOSE2D
     kernel = np.asarray(w.data[0, 0], dtype=np.float64)
     if transposed:   # the conv whose input gradient this op is: its input is our output
         M = conv_matrix(kernel, node.data.shape[-2:], prm["stride"], prm["padding"],

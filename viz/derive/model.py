@@ -15,12 +15,14 @@ import numpy as np
 
 import autograd
 from autograd import Tensor
-from autograd import functional as F
-from autograd.display import check_digits, format_number
+from autograd.ops.conv import CONV2D, CONV_TRANSPOSE2D
+from autograd.ops.pool import AVG_POOL2D, MAX_POOL2D
+from autograd.ops.sampling import DOWNSAMPLE2D, UPSAMPLE2D
+from autograd.teaching.display import check_digits, format_number
 
 from .maps import filled, rows
 
-DERIVABLE = ("conv2d", "conv_transpose2d", "max_pool2d", "avg_pool2d", "upsample2d", "downsample2d")
+DERIVABLE = (CONV2D, CONV_TRANSPOSE2D, MAX_POOL2D, AVG_POOL2D, UPSAMPLE2D, DOWNSAMPLE2D)
 MAX_SIZE = 8        # maps up to 8x8
 MAX_CHANNELS = 3    # up to 3 channels, batch 1
 
@@ -139,14 +141,6 @@ def upstream_of(node, upstream):
     return up
 
 
-_REBUILD = {
-    "conv2d": lambda x, w, p: F.conv2d(x, w, **p),
-    "conv_transpose2d": lambda x, w, p: F.conv_transpose2d(x, w, **p),
-    "max_pool2d": lambda x, p: F.max_pool2d(x, **p),
-    "avg_pool2d": lambda x, p: F.avg_pool2d(x, **p),
-    "upsample2d": lambda x, p: F.upsample2d(x, **p),
-    "downsample2d": lambda x, p: F.downsample2d(x, **p),
-}
 _NAMES = ("input", "weight")
 
 
@@ -155,7 +149,7 @@ def engine_grads(node, upstream):
     (the op applied again to fresh leaves holding the same data, then autograd.grad)."""
     leaves = [Tensor(np.asarray(p.data, dtype=np.float64), requires_grad=True)
               for p in node.parents]
-    out = _REBUILD[node.op](*leaves, dict(node.params))
+    out = node.gate(*leaves, **node.params)
     grads = autograd.grad(out, leaves, grad_output=upstream)
     return {name: np.asarray(g.data) for name, g in zip(_NAMES, grads)}
 

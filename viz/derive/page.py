@@ -94,7 +94,7 @@ SCRIPT = """
 
 def derivable_nodes(root):
     """The conv/pool/resampling nodes of root's graph, in forward order."""
-    return [n for n in topological_order(root) if n.op in DERIVABLE]
+    return [n for n in topological_order(root) if n.gate in DERIVABLE]
 
 
 def derivation_html(graph_svg, entries, title="chainrule: the derivation, pixel by pixel", uid="d0"):

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from autograd.ops.pool import MAX_POOL2D
+
 from .maps import rows
 from .model import Frame, Panel
 
@@ -28,7 +30,7 @@ def _padded(X, p, fill):
 
 
 def pool_frames(node, up, engine, number):
-    mode = "max" if node.op == "max_pool2d" else "avg"
+    mode = "max" if node.gate is MAX_POOL2D else "avg"
     X = np.asarray(node.parents[0].data[0], dtype=np.float64)
     C, _H, _W = X.shape
     (kh, kw), s, p, d = _windows(node)
@@ -45,7 +47,7 @@ def pool_frames(node, up, engine, number):
                 if mode == "max":
                     u, v = divmod(int(index[c, a, b]), kw)
                     winners[(c, a, b)] = (a * s[0] + u * d[0], b * s[1] + v * d[1])
-    pattern = "router" if mode == "max" else "distributor"
+    pattern = node.pattern
     overview = []
     tiled = all(st >= (k - 1) * dd + 1 for st, k, dd in zip(s, (kh, kw), d))
     for c in range(C):

@@ -9,6 +9,9 @@ import numpy as np
 import autograd
 from autograd import Tensor
 from autograd import functional as F
+from autograd.ops.conv import CONV2D
+from autograd.ops.pool import MAX_POOL2D
+from autograd.ops.sampling import DOWNSAMPLE2D
 
 from .maps import rows
 from .model import Frame, Panel
@@ -24,7 +27,7 @@ def sampling_frames(node, up, engine, number):
     dX = engine["input"][0]
     G = up[0]
     checks, picture = [], []
-    down = node.op == "downsample2d"
+    down = node.gate is DOWNSAMPLE2D
     for c in range(dX.shape[0]):
         if down:      # dX = upsample(dO): dO[a, b] goes back to (a*f, b*f), zeros between
             for i in range(dX.shape[1]):
@@ -51,9 +54,9 @@ def sampling_frames(node, up, engine, number):
 def _stride_one(node, x, w=None):
     prm = dict(node.params)
     s = prm.pop("stride")
-    if node.op == "conv2d":
+    if node.gate is CONV2D:
         full = F.conv2d(x, w, stride=1, **prm)
-    elif node.op == "max_pool2d":
+    elif node.gate is MAX_POOL2D:
         full = F.max_pool2d(x, stride=1, **prm)
     else:
         full = F.avg_pool2d(x, stride=1, **prm)
@@ -76,7 +79,7 @@ def strided_route(node, up, engine, number):
                 for o in range(U.shape[0])]]
     picture += [[Panel(f"dE/dX[{c}] via stride 1", rows(routed[c])), "=",
                  Panel(f"dE/dX[{c}] strided rule", rows(direct[c]))] for c in range(routed.shape[0])]
-    kind = "conv" if node.op == "conv2d" else "pool"
+    kind = "conv" if node.gate is CONV2D else "pool"
     return Frame(f"two routes: strided {kind} = stride-1 {kind}, then downsample2d",
                  picture,
                  f"Backward through downsample2d upsamples dE/dO (zeros for the skipped "

@@ -1,0 +1,112 @@
+"""Serves the backward driver (autograd/core/backward.py) in its most common case: a plain
+backward (no create_graph, no hooks, no anomaly checks, no step records).
+
+The lesson's loop is general: observers, kind hooks, a list of parts per node. Here the
+same loop is written for speed: the topological sort reads the input slots directly, a
+gate of two Values with one plain rule per input is applied unrolled on floats (the hot
+path of scalar backprop: ~60,000 gates per training step), and everything else goes
+through the lesson's input_grads. Every other case runs the lesson's loop itself.
+"""
+
+from __future__ import annotations
+
+from ..core import backward as lesson
+from ..core import ops
+from ..core.grad_mode import set_grad_enabled
+from .attach import Attachments
+
+_lesson_run_backward = lesson.run_backward
+_input_grads = lesson.input_grads
+_TWO_RULES: dict = {}       # op -> its two rules, for ops of two plain rules
+_INPUTS_LISTED = object()
+
+
+def topological_order(root) -> list:
+    """The lesson's order (core/order.py), reading the input slots without building tuples."""
+    order = []
+    visited = set()
+    stack = [root]
+    push, pop, add, emit = stack.append, stack.pop, visited.add, order.append
+    while stack:
+        node = pop()
+        if node is _INPUTS_LISTED:
+            emit(pop())
+        elif node not in visited:
+            add(node)
+            push(node)
+            push(_INPUTS_LISTED)
+            a = node._in0
+            if a is not None:           # push in reverse: the first input is popped first
+                b = node._in1
+                if b is not None:
+                    more = node._more
+                    if more:
+                        for p in reversed(more):
+                            if p not in visited:
+                                push(p)
+                    if b not in visited:
+                        push(b)
+                if a not in visited:
+                    push(a)
+    return order
+
+
+def run_backward(root, seed, create_graph=False, accumulate=True, wanted=None, observers=()):
+    """lesson.run_backward, the same gradients; see the module's docstring."""
+    if create_graph or observers:
+        return _lesson_run_backward(root, seed, create_graph, accumulate, wanted, observers)
+    grads = {root: seed}
+    found = {}
+    pop, get = grads.pop, grads.get
+    two_rules = _TWO_RULES
+    previous = set_grad_enabled(False)
+    try:
+        for node in reversed(topological_order(root)):
+            g = pop(node, None)
+            if g is None:
+                continue
+            op = node._op
+            if op is None and not node.requires_grad:
+                continue                        # a Value made under no_grad keeps no gradient
+            if accumulate:
+                if g.__class__ is float:
+                    node.grad += g
+                else:
+                    node._accumulate_grad(g)
+            if wanted is not None and node in wanted:
+                found[node] = g
+            if op is None:
+                continue
+            if g.__class__ is float:
+                rules = two_rules.get(op)
+                if rules is not None:           # a gate of two Values, unrolled
+                    a, b = node._in0, node._in1
+                    out, x, y = node.data, a.data, b.data
+                    params = node._params
+                    if params:
+                        ga = rules[0](g, out, x, y, **params)
+                        gb = rules[1](g, out, x, y, **params)
+                    else:
+                        ga = rules[0](g, out, x, y)
+                        gb = rules[1](g, out, x, y)
+                    prev = get(a)
+                    grads[a] = ga if prev is None else prev + ga
+                    prev = get(b)
+                    grads[b] = gb if prev is None else prev + gb
+                    continue
+            parts = _input_grads(node, g)
+            for x, part in zip(node.inputs, parts):
+                if part is not None:
+                    prev = get(x)
+                    grads[x] = part if prev is None else prev + part
+    finally:
+        set_grad_enabled(previous)
+    return found
+
+
+def attach(attachments: Attachments):
+    _TWO_RULES.clear()
+    for op in ops():
+        if isinstance(op.backward, tuple) and len(op.backward) == 2 and not op.saves and op.scalar:
+            _TWO_RULES[op] = op.backward
+    attachments.set(lesson, "run_backward", run_backward)
