@@ -9,13 +9,11 @@ the CLI's --out folder) and nn.save; it is here because both depend on autograd.
 from __future__ import annotations
 
 import os
+import secrets
 import stat
-import tempfile
 from pathlib import Path
 
 _PREFIX = ".chainrule-"
-_UMASK = os.umask(0)  # read once, at import: the mask open() would apply to a new file
-os.umask(_UMASK)
 
 
 class UnsafePath(ValueError):
@@ -57,14 +55,26 @@ def write_file(path, data):
     check_destination(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     raw = data.encode("utf-8") if isinstance(data, str) else data
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=_PREFIX)  # O_EXCL: never a link
+    fd, tmp = _new_file(path.parent)
     try:
         with os.fdopen(fd, "wb") as f:
             f.write(raw)
-        os.chmod(tmp, 0o666 & ~_UMASK)  # mkstemp makes 0600; give what open() would
         os.replace(tmp, path)  # replaces, never follows, whatever is at path now
     except BaseException:
         if os.path.lexists(tmp):
             os.unlink(tmp)
         raise
     return str(path)
+
+
+def _new_file(folder):
+    """(fd, path) of a new file with a fresh random name in ``folder``: created exclusively,
+    so it cannot be a link, with the permissions open() gives under the process's umask."""
+    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0)
+    for _ in range(100):
+        tmp = os.path.join(folder, _PREFIX + secrets.token_hex(8))
+        try:
+            return os.open(tmp, flags, 0o666), tmp
+        except FileExistsError:
+            continue
+    raise FileExistsError(f"cannot create a temporary file in {folder}")

@@ -172,13 +172,17 @@ def test_out_values_that_look_like_options_are_folders(tmp_path, monkeypatch):
     assert (tmp_path / "-Tpng" / "stepper.html").exists()
 
 
-def test_written_files_get_the_permissions_open_would_give(tmp_path, monkeypatch):
-    """write_file goes through a private temporary file (mode 0600); the result must still be
-    readable as the user's umask allows (e.g. a stepper page served to a class)."""
-    from autograd import safe_files
-    monkeypatch.setattr(safe_files, "_UMASK", 0o022)
-    path = write_file(tmp_path / "page.html", "hello")
-    assert os.stat(path).st_mode & 0o777 == 0o644
+@pytest.mark.parametrize("mask", [0o022, 0o027])
+def test_written_files_get_the_permissions_open_would_give(tmp_path, mask):
+    """write_file goes through a temporary file; the result must be readable as the user's
+    umask allows (e.g. a stepper page served to a class), and the umask is never touched."""
+    previous = os.umask(mask)
+    try:
+        path = write_file(tmp_path / "page.html", "hello")
+        assert os.umask(mask) == mask          # still the user's
+    finally:
+        os.umask(previous)
+    assert os.stat(path).st_mode & 0o777 == 0o666 & ~mask
 
 
 QUIZ = ("quiz", "--level", "scalar", "--count", "1")
