@@ -1,9 +1,11 @@
 """A transform-invariant conv layer (CNN III): each learned filter is applied in several
-orientations and only the strongest response is kept.
+orientations; the layer keeps the strongest response, or every orientation's map.
 
     bank = [T(w) for T in transforms]      copies of every filter, rotated / flipped
     z    = conv2d(x, concat(bank))         (N, T*O, H', W')
-    y    = max over T of z  (+ bias)       (N, O, H', W')
+    y    = max over T of z  (+ bias)       (N, O, H', W')       keep="max"
+    y    = every map of z   (+ bias)       (N, O*T, H', W')     keep="all": map j*T + t is
+                                           filter j in orientation t, the lecture's loop order
 
 Nothing here has a hand-written backward: the transforms are getitem (reversed slices) and
 transpose, so the engine derives it. The max is a router (the gradient reaches only the
@@ -56,18 +58,24 @@ class InvariantConv2d(Module):
     """x: (N, C_in, H, W) -> (N, C_out, H', W'); weight (C_out, C_in, k, k), square k.
 
     ``transforms``: "rot90" (4 rotations) or "dihedral" (rotations and their mirror images, 8).
+    ``keep``: "max" (one map per filter, the max over orientations: (N, C_out, H', W')) or
+    "all" (one map per filter and orientation, as the lecture builds it: (N, C_out*T, H', W'),
+    map j*T + t = filter j in orientation t; a later pooling layer can take the max).
     """
 
     pattern = "router"  # the max over orientations decides where the gradient goes
 
     def __init__(self, in_channels, out_channels, kernel_size, stride=1, padding=0,
-                 transforms="rot90", bias=True, dtype=np.float32, rng=None):
+                 transforms="rot90", keep="max", bias=True, dtype=np.float32, rng=None):
         k = pair(kernel_size, "kernel_size", "InvariantConv2d")
         if k[0] != k[1]:
             raise ValueError(f"InvariantConv2d: kernel_size must be square to rotate, got {kernel_size!r}")
         if transforms not in TRANSFORMS:
             raise ValueError(f"InvariantConv2d: transforms must be one of {sorted(TRANSFORMS)}, "
                              f"got {transforms!r}")
+        if keep not in ("max", "all"):
+            raise ValueError(f"InvariantConv2d: keep must be 'max' or 'all', got {keep!r}")
+        self.keep = keep
         for name, v in (("in_channels", in_channels), ("out_channels", out_channels)):
             if not isinstance(v, (int, np.integer)) or isinstance(v, bool) or v < 1:
                 raise ValueError(f"InvariantConv2d: {name} must be a positive int, got {v!r}")
@@ -97,12 +105,20 @@ class InvariantConv2d(Module):
         return z.reshape(n, self.num_transforms, self.out_channels, h, w)
 
     def forward(self, x):
-        y = self.responses(x).max(axis=1)
-        return y if self.bias is None else y + self.bias.reshape(1, -1, 1, 1)
+        z = self.responses(x)                                        # (N, T, O, H', W')
+        if self.keep == "max":
+            y = z.max(axis=1)
+            return y if self.bias is None else y + self.bias.reshape(1, -1, 1, 1)
+        n, t, o, h, w = z.shape
+        y = z.transpose(0, 2, 1, 3, 4)                               # (N, O, T, H', W')
+        if self.bias is not None:
+            y = y + self.bias.reshape(1, -1, 1, 1, 1)
+        return y.reshape(n, o * t, h, w)
 
     def extra_repr(self):
         return (f"{self.in_channels}, {self.out_channels}, kernel_size={self.kernel_size[0]}, "
-                f"transforms={self.transforms!r}" + ("" if self.bias is not None else ", bias=False"))
+                f"transforms={self.transforms!r}" + ("" if self.keep == "max" else ", keep='all'")
+                + ("" if self.bias is not None else ", bias=False"))
 
 
 def winners(layer, x):

@@ -3,6 +3,8 @@
     output_size(7, 3, stride=3)        -> 2, with 1 column of the input never visited
     fit(7, 3, stride=3)                -> Fit(size=2, leftover=1)
     summary(nn.LeNet5(), (1, 1, 32, 32))  a torch-summary style table: layer, output, parameters
+    with nn.meta(): vgg = nn.VGG19()      placeholder weights (no memory), then
+    summary(vgg, (1, 3, 224, 224), run=False)   shapes from the layer formulas, nothing run
 """
 
 from __future__ import annotations
@@ -74,8 +76,9 @@ def _note(layer, in_shape):
     stride = getattr(layer, "stride", (1, 1))
     padding = getattr(layer, "padding", (0, 0))
     dilation = getattr(layer, "dilation", (1, 1))
-    if name.startswith("ConvTranspose") or getattr(layer, "ceil_mode", False):
+    if name.startswith("ConvTranspose") or getattr(layer, "ceil_mode", False) or padding == "same":
         return ""
+    padding = (0, 0) if padding == "valid" else padding
     notes = []
     for axis, what in ((0, "row"), (1, "column")):
         n = in_shape[2 + axis]
@@ -113,10 +116,14 @@ def _leaves(model):
     return [(n or type(m).__name__, m) for n, m in model.named_modules() if not m.children()]
 
 
-def summary(model, input_shape, dtype=np.float32):
-    """Run ``model`` once on zeros of ``input_shape`` (N, C, H, W) under no_grad and list
-    each computing layer's output shape and parameter count, noting where a stride leaves
-    pixels unvisited (torch floors silently)."""
+def summary(model, input_shape, dtype=np.float32, run=True):
+    """List each computing layer's output shape and parameter count for an input of
+    ``input_shape`` (N, C, H, W), noting where a stride leaves pixels unvisited (torch floors
+    silently).
+
+    run=True runs ``model`` once on zeros under no_grad. run=False runs nothing: shapes
+    follow from the layer formulas (nn/shape_rules.py), so a model built inside
+    ``nn.meta()`` is summarised without memory or arithmetic."""
     if not isinstance(model, Module):
         raise TypeError(f"summary: expected an nn.Module, got {type(model).__name__}")
     shape = tuple(input_shape)
@@ -124,14 +131,29 @@ def summary(model, input_shape, dtype=np.float32):
         raise ValueError(f"summary: input_shape must be positive ints, got {input_shape!r}")
     rows = []
 
+    def row(name, layer, in_shape, out_shape):
+        params = sum(p.data.size for p in layer.parameters())
+        rows.append(Row(name, type(layer).__name__, tuple(out_shape), params, _note(layer, tuple(in_shape))))
+
+    if not run:
+        from .shape_rules import output_shape
+        names = {id(m): n or type(m).__name__ for n, m in model.named_modules()}
+
+        def visit(layer, in_shape):
+            out = output_shape(layer, in_shape, visit)
+            if not layer.children():
+                row(names.get(id(layer), type(layer).__name__), layer, in_shape, out)
+            return tuple(int(d) for d in out)
+
+        visit(model, shape)
+        return Summary(rows, shape, model.num_parameters())
+
     def watch(name, layer):
         inner = layer.forward
 
         def forward(x, *args, **kwargs):
             out = inner(x, *args, **kwargs)
-            params = sum(p.data.size for p in layer.parameters())
-            rows.append(Row(name, type(layer).__name__, tuple(out.shape), params,
-                            _note(layer, tuple(x.shape))))
+            row(name, layer, x.shape, out.shape)
             return out
         return forward
 
