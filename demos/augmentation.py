@@ -85,7 +85,8 @@ def main(argv=None, log=print):
     log(f"the lecture's recipe: {lecture}")
     for i in range(5):
         down, right = drawn["shift"][i]
-        log(f"  copy {i + 1}: {caption(drawn, i).replace(chr(10), ', ')}, shifted ({down:+.1f}, {right:+.1f})")
+        what = caption(drawn, i).replace("\n", ", ")
+        log(f"  copy {i + 1}: {what}, shifted ({down:+.1f}, {right:+.1f})")
     moved = np.abs(narrow_copies - x).mean(axis=(1, 2, 3))
     log(f"{narrow} (train_lenet --augment): mean |change| per pixel of 5 random copies: "
         + ", ".join(f"{m:.3f}" for m in moved))
