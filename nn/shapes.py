@@ -65,6 +65,22 @@ class Row(NamedTuple):
     output_shape: tuple
     parameters: int
     note: str = ""
+    connections: int = 0      # weight x input products into this output (multiply-adds)
+
+
+def _connections(layer, in_shape, out_shape):
+    """How many weight x input products a conv or fully connected layer computes: each output
+    of a conv sees (C_in / groups) x kH x kW inputs, of a Linear in_features; a transposed
+    conv stamps (C_out / groups) x kH x kW products per input. 0 for other layers."""
+    kind = type(layer).__name__
+    if kind == "Linear":
+        return int(np.prod(out_shape)) * layer.in_features
+    k = getattr(layer, "kernel_size", None)
+    if kind in ("Conv2d", "Conv1d") and k is not None:
+        return int(np.prod(out_shape)) * (layer.in_channels // layer.groups) * k[0] * k[1]
+    if kind == "ConvTranspose2d":
+        return int(np.prod(in_shape)) * (layer.out_channels // layer.groups) * k[0] * k[1]
+    return 0
 
 
 def _note(layer, in_shape):
@@ -94,6 +110,16 @@ class Summary:
     def __init__(self, rows, input_shape, total):
         self.rows, self.input_shape, self.total = rows, tuple(input_shape), total
 
+    @property
+    def neurons(self):
+        """Outputs of the conv and fully connected layers, per example (AlexNet's "650K neurons")."""
+        return sum(int(np.prod(r.output_shape[1:])) for r in self.rows if r.connections)
+
+    @property
+    def connections(self):
+        """Weight x input products per example (AlexNet's "630M connections"): multiply-adds."""
+        return sum(r.connections for r in self.rows) // max(1, self.input_shape[0])
+
     def __str__(self):
         head = ("layer (type)", "output shape", "params")
         cells = [(f"{r.name} ({r.kind})", str(r.output_shape), f"{r.parameters:,}") for r in self.rows]
@@ -105,6 +131,9 @@ class Summary:
             out.append(f"{c[0]:<{w[0]}}  {c[1]:>{w[1]}}  {c[2]:>{w[2]}}"
                        + (f"   ! {r.note}" if r.note else ""))
         out += [line, f"total parameters: {self.total:,}"]
+        if self.connections:
+            out.append(f"per example: {self.neurons:,} conv/fc outputs (neurons), "
+                       f"{self.connections:,} connections (multiply-adds)")
         return "\n".join(out)
 
     def __repr__(self):
@@ -133,7 +162,8 @@ def summary(model, input_shape, dtype=np.float32, run=True):
 
     def row(name, layer, in_shape, out_shape):
         params = sum(p.data.size for p in layer.parameters())
-        rows.append(Row(name, type(layer).__name__, tuple(out_shape), params, _note(layer, tuple(in_shape))))
+        rows.append(Row(name, type(layer).__name__, tuple(out_shape), params, _note(layer, tuple(in_shape)),
+                        _connections(layer, tuple(in_shape), tuple(out_shape))))
 
     if not run:
         from .shape_rules import output_shape

@@ -103,6 +103,36 @@ def shapes_of(model, shape):
     return [r.output_shape for r in nn.summary(model, shape, run=False).rows]
 
 
+def test_lecture_alexnet_neurons_and_connections():
+    """The slide's "650K neurons, 630M connections": the outputs of the conv and fully connected
+    layers per image, and the weight x input products (multiply-adds) that make them."""
+    s = nn.summary(build(nn.AlexNet, variant="lecture"), (2, 3, 227, 227), run=False)
+    maps = [(96, 55, 3 * 11 * 11), (256, 27, 48 * 5 * 5), (384, 13, 256 * 3 * 3), (384, 13, 192 * 3 * 3),
+            (256, 13, 192 * 3 * 3)]                     # (maps, side, inputs per output: C/groups x k x k)
+    dense = [(4096, 9216), (4096, 4096), (1000, 4096)]
+    neurons = sum(c * n * n for c, n, _ in maps) + sum(o for o, _ in dense)
+    connections = sum(c * n * n * fan for c, n, fan in maps) + sum(o * i for o, i in dense)
+    assert s.neurons == neurons == 659_272                # the slide rounds to 650K
+    assert s.connections == connections == 724_406_816   # the slide's 630M is not reproduced
+    assert "659,272 conv/fc outputs" in str(s)
+
+
+@pytest.mark.parametrize("layer, shape", [
+    (nn.Conv2d(4, 6, 3, stride=2, groups=2, dtype=np.float64), (1, 4, 7, 6)),
+    (nn.Conv1d(2, 3, 3, dilation=2, dtype=np.float64), (1, 2, 9)),
+    (nn.ConvTranspose2d(2, 4, 3, stride=2, groups=2, dtype=np.float64), (1, 2, 3, 3)),
+    (nn.Linear(5, 3, dtype=np.float64), (2, 5)),
+])
+def test_connections_are_the_nonzeros_of_the_jacobian(layer, shape):
+    """Without padding every counted product joins a real input to an output: the count equals
+    the number of non-zero entries of d output / d input (random weights are never 0)."""
+    x = np.random.default_rng(7).standard_normal(shape)
+    jac = autograd.jacobian(lambda t: layer(t), x)
+    shaped = nn.summary(nn.Sequential(layer), shape, run=False).rows[0]
+    ran = nn.summary(nn.Sequential(layer), shape).rows[0]
+    assert shaped.connections == ran.connections == np.count_nonzero(jac)
+
+
 def test_alexnet_checks_its_variant_input_and_groups():
     with pytest.raises(ValueError, match="variant must be one of 'torchvision', 'lecture'"):
         nn.AlexNet(variant="paper")
