@@ -37,7 +37,8 @@ from .pooling import MaxPool2d
 
 
 def classifier(features, kw, num_classes, dropout):
-    """The three fully connected layers of AlexNet, ZFNet and VGG: features -> 4096 -> 4096 -> classes."""
+    """AlexNet's and ZFNet's fully connected layers: features -> 4096 -> 4096 -> classes, dropout before
+    the first two (torchvision's order)."""
     return Sequential(
         Dropout(dropout), Linear(features, 4096, **kw), ReLU(),
         Dropout(dropout), Linear(4096, 4096, **kw), ReLU(),

@@ -18,10 +18,12 @@ from __future__ import annotations
 import numpy as np
 
 from .activation import ReLU
-from .classic import ImageNetModel, classifier
+from .classic import ImageNetModel
 from .container import Sequential
 from .conv import Conv2d
+from .dropout import Dropout
 from .flatten import Flatten
+from .linear import Linear
 from .pooling import MaxPool2d
 
 # Table 1 of the paper, column by column: a number is a 3x3 conv with that many filters,
@@ -35,6 +37,15 @@ VGG_CONFIGS = {
     "E": (64, 64, "M", 128, 128, "M", 256, 256, 256, 256, "M", 512, 512, 512, 512, "M",
           512, 512, 512, 512, "M"),
 }
+
+
+def classifier(kw, num_classes, dropout):
+    """25,088 -> 4096 -> 4096 -> classes, dropout after each hidden ReLU (torchvision's order,
+    so its names classifier.0, .3, .6 match)."""
+    return Sequential(
+        Linear(512 * 7 * 7, 4096, **kw), ReLU(), Dropout(dropout),
+        Linear(4096, 4096, **kw), ReLU(), Dropout(dropout),
+        Linear(4096, num_classes, **kw))
 
 
 class VGG(ImageNetModel):
@@ -54,7 +65,7 @@ class VGG(ImageNetModel):
             layers += [Conv2d(channels, width, k, padding=k // 2, **kw), ReLU()]
             channels = width
         super().__init__(features=Sequential(*layers), flatten=Flatten(),
-                         classifier=classifier(512 * 7 * 7, kw, num_classes, dropout))
+                         classifier=classifier(kw, num_classes, dropout))
 
 
 class VGG11(VGG):

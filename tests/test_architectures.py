@@ -389,6 +389,19 @@ def layout(model):
             **{k: tuple(np.shape(v)) for k, v in model.named_buffers()}}
 
 
+def test_parameter_names_follow_torchvision():
+    """A few of torchvision's state_dict names (its VGG puts dropout after the ReLUs, AlexNet before
+    the Linear layers), so its checkpoints load by name."""
+    names = {cls: set(layout(build(cls))) for cls in (nn.AlexNet, nn.VGG16, nn.ResNet50, nn.GoogLeNet)}
+    assert {"classifier.1.weight", "classifier.4.weight", "classifier.6.bias"} <= names[nn.AlexNet]
+    assert {"features.0.weight", "features.28.weight", "classifier.0.weight", "classifier.3.weight",
+            "classifier.6.bias"} <= names[nn.VGG16]
+    assert {"layer1.0.downsample.0.weight", "layer4.2.bn3.running_var", "layer3.5.conv2.weight",
+            "fc.weight"} <= names[nn.ResNet50]
+    assert {"conv1.conv.weight", "conv1.bn.num_batches_tracked", "inception3a.branch2.1.conv.weight",
+            "inception5b.branch4.1.bn.running_var", "fc.bias"} <= names[nn.GoogLeNet]
+
+
 def test_torchvision_state_dict_layouts():
     torchvision = pytest.importorskip("torchvision")
     pairs = [(nn.AlexNet, torchvision.models.alexnet), (nn.VGG11, torchvision.models.vgg11),
