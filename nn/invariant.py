@@ -8,9 +8,10 @@ orientations; the layer keeps the strongest response, or every orientation's map
                                            filter j in orientation t, the lecture's loop order
 
 Nothing here has a hand-written backward: the transforms are getitem (reversed slices) and
-transpose, so the engine derives it. The max is a router (the gradient reaches only the
-winning orientation at each pixel) and the filter is used T times, so the copies' gradients
-are added back into the one learned filter (the adder).
+transpose, or for 45-degree turns a matmul with an interpolation matrix, so the engine
+derives it. The max is a router (the gradient reaches only the winning orientation at each
+pixel) and the filter is used T times, so the copies' gradients are added back into the one
+learned filter (the adder).
 
 Rotating the input by 90 degrees rotates the output map and permutes the orientations, which
 the max then forgets: a global pool over the map gives features invariant to the rotation.
@@ -43,21 +44,59 @@ def flip(w):
     return w[..., ::-1]
 
 
+def rotation_matrix(k, degrees):
+    """(k*k, k*k) M such that the filter turned by ``degrees`` (counter-clockwise) is M @ w.flat:
+    each tap of the turned filter reads the original at the turned-back position, bilinear,
+    0 outside. These are the "point correspondences between original and transformed filters"
+    the lecture leaves as an exercise; backprop through the turn multiplies by M^T."""
+    c = (k - 1) / 2
+    angle = np.deg2rad(degrees)
+    m = np.zeros((k * k, k * k))
+    for i in range(k):
+        for j in range(k):
+            src = np.array([np.cos(angle) * (i - c) + np.sin(angle) * (j - c) + c,
+                            -np.sin(angle) * (i - c) + np.cos(angle) * (j - c) + c])
+            src = np.where(np.abs(src - np.round(src)) < 1e-9, np.round(src), src)  # 90-degree turns exact
+            r0, c0 = np.floor(src).astype(int)
+            fr, fc = src - (r0, c0)
+            for dr, wr in ((0, 1 - fr), (1, fr)):
+                for dc, wc in ((0, 1 - fc), (1, fc)):
+                    r, q = r0 + dr, c0 + dc
+                    if 0 <= r < k and 0 <= q < k and wr * wc:
+                        m[i * k + j, r * k + q] += wr * wc
+    return m
+
+
+def rotate(w, degrees):
+    """w: (..., k, k) turned by any angle through ``rotation_matrix`` (a matmul, so the engine
+    derives the backward)."""
+    k = w.shape[-1]
+    flat = w.reshape(*w.shape[:-2], k * k)
+    return (flat @ Tensor(rotation_matrix(k, degrees).T.astype(w.dtype))).reshape(*w.shape)
+
+
+# (name, quarter turns, mirrored first); quarter turns that are not whole are interpolated
 TRANSFORMS = {
     "rot90": [("r0", 0, False), ("r90", 1, False), ("r180", 2, False), ("r270", 3, False)],
     "dihedral": [(f"{'f' if f else ''}r{90 * t}", t, f) for f in (False, True) for t in range(4)],
+    "rot45": [(f"r{45 * i}", i / 2, False) for i in range(8)],
 }
 
 
 def transformed(w, transforms="rot90"):
     """[T(w) for each transform]: the filter bank's copies of ``w`` (O, C, k, k)."""
-    return [rot90(flip(w) if f else w, t) for _, t, f in TRANSFORMS[transforms]]
+    copies = []
+    for _, turns, mirrored in TRANSFORMS[transforms]:
+        v = flip(w) if mirrored else w
+        copies.append(rot90(v, int(turns)) if float(turns).is_integer() else rotate(v, 90 * turns))
+    return copies
 
 
 class InvariantConv2d(Module):
     """x: (N, C_in, H, W) -> (N, C_out, H', W'); weight (C_out, C_in, k, k), square k.
 
-    ``transforms``: "rot90" (4 rotations) or "dihedral" (rotations and their mirror images, 8).
+    ``transforms``: "rot90" (4 rotations), "dihedral" (rotations and their mirror images, 8) or
+    "rot45" (8 rotations in steps of 45 degrees, the odd ones interpolated: ``rotation_matrix``).
     ``keep``: "max" (one map per filter, the max over orientations: (N, C_out, H', W')) or
     "all" (one map per filter and orientation, as the lecture builds it: (N, C_out*T, H', W'),
     map j*T + t = filter j in orientation t; a later pooling layer can take the max).

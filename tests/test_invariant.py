@@ -123,3 +123,27 @@ def test_keep_all_gradchecks_and_is_named():
     with pytest.raises(ValueError, match="keep must be 'max' or 'all'"):
         InvariantConv2d(1, 1, 3, keep="mean")
     assert nn.summary(nn.Sequential(layer), (1, 2, 4, 4), run=False).rows[0].output_shape == (1, 8, 3, 3)
+
+
+# ---------------------------------------------------------------- rot45: the lecture's 45-degree turns
+
+def test_rotation_matrix_is_bilinear_turning_and_exact_at_quarter_turns():
+    w = np.random.default_rng(8).standard_normal((2, 3, 5, 5))
+    for quarter in range(4):
+        np.testing.assert_array_equal(nn.invariant.rotate(Tensor(w), 90 * quarter).data,
+                                      np.rot90(w, quarter, axes=(2, 3)))
+    # a 45-degree turn reads the filter bilinearly, 0 outside: what nn.transforms.affine does to images
+    turned = nn.invariant.rotate(Tensor(w), 45).data
+    np.testing.assert_allclose(turned, nn.transforms.affine(w, angle=45), atol=1e-12)
+
+
+def test_rot45_bank_turning_the_input_by_90_moves_each_map_two_turns_on():
+    rng = np.random.default_rng(9)
+    layer = InvariantConv2d(1, 2, 3, padding=1, transforms="rot45", keep="all", dtype=np.float64, rng=rng)
+    assert layer.num_transforms == 8 and layer.num_parameters() == 2 * 9 + 2
+    x = rng.standard_normal((1, 1, 7, 7))
+    maps = layer(Tensor(x)).data.reshape(1, 2, 8, 7, 7)
+    turned = layer(Tensor(np.ascontiguousarray(np.rot90(x, axes=(2, 3))))).data.reshape(1, 2, 8, 7, 7)
+    np.testing.assert_allclose(turned, np.rot90(np.roll(maps, 2, axis=2), axes=(3, 4)), atol=1e-12)
+    x64 = Tensor(rng.standard_normal((1, 1, 4, 4)), requires_grad=True)
+    assert autograd.gradcheck(lambda x, w: layer(x), [x64, layer.weight])
