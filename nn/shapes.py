@@ -16,6 +16,8 @@ import numpy as np
 from autograd import Tensor, no_grad
 from autograd.windows import pair
 
+from .conv import Conv1d, Conv2d, ConvTranspose2d
+from .linear import Linear
 from .module import Module
 
 
@@ -72,14 +74,14 @@ def _connections(layer, in_shape, out_shape):
     """How many weight x input products a conv or fully connected layer computes: each output
     of a conv sees (C_in / groups) x kH x kW inputs, of a Linear in_features; a transposed
     conv stamps (C_out / groups) x kH x kW products per input. 0 for other layers."""
-    kind = type(layer).__name__
-    if kind == "Linear":
+    if isinstance(layer, Linear):
         return int(np.prod(out_shape)) * layer.in_features
-    k = getattr(layer, "kernel_size", None)
-    if kind in ("Conv2d", "Conv1d") and k is not None:
-        return int(np.prod(out_shape)) * (layer.in_channels // layer.groups) * k[0] * k[1]
-    if kind == "ConvTranspose2d":
-        return int(np.prod(in_shape)) * (layer.out_channels // layer.groups) * k[0] * k[1]
+    if isinstance(layer, (Conv2d, Conv1d)):          # Conv1d keeps a (1, k) kernel
+        kh, kw = layer.kernel_size
+        return int(np.prod(out_shape)) * (layer.in_channels // layer.groups) * kh * kw
+    if isinstance(layer, ConvTranspose2d):
+        kh, kw = layer.kernel_size
+        return int(np.prod(in_shape)) * (layer.out_channels // layer.groups) * kh * kw
     return 0
 
 
