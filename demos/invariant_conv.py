@@ -3,6 +3,10 @@ and keeps the strongest, so turning the input by 90 degrees does not change its 
 features. Its backward is not written anywhere: the engine derives it from the forward
 (rotations are transposes and reversed slices, the bank a concat, the choice a max).
 
+The lecture's own layer keeps every orientation's map (keep="all"): filter j in orientation
+t is map j*T + t. Turning the input then turns each map and moves it one orientation on,
+which the max (or any later pooling over the T maps) forgets.
+
     python demos/invariant_conv.py [--quick] [--out chainrule-out]
 """
 
@@ -81,6 +85,35 @@ def where_the_gradient_went(layer, x):
     return share, back, total, float(np.abs(sum(back) - total).max())   # adder: the sum
 
 
+def one_map_per_turn(layer, x):
+    """The same filters with keep="all": every orientation's map of the glyph and of the glyph
+    turned by 90 degrees. Returns (maps, turned maps, max |turned - rot90(maps moved one
+    orientation on)|) with maps (C_out, T, H, W)."""
+    every = InvariantConv2d(layer.in_channels, layer.out_channels, layer.kernel_size[0],
+                            padding=layer.padding, keep="all", dtype=np.float64)
+    every.weight.data, every.bias.data = layer.weight.data.copy(), layer.bias.data.copy()
+    turned_x = np.ascontiguousarray(np.rot90(x, axes=(2, 3)))
+    with autograd.no_grad():
+        maps, turned = (np.asarray(every(Tensor(a)).data)[0] for a in (x, turned_x))
+    t = every.num_transforms
+    maps = maps.reshape(every.out_channels, t, *maps.shape[1:])
+    turned = turned.reshape(every.out_channels, t, *turned.shape[1:])
+    expected = np.rot90(np.roll(maps, 1, axis=1), axes=(2, 3))
+    return maps, turned, float(np.abs(turned - expected).max())
+
+
+def draw_maps(x, maps, turned, out):
+    names = [name for name, _, _ in TRANSFORMS["rot90"]]
+    panels = [("input: the 'F' glyph", x[0, 0], "gray")]
+    panels += [(f"filter 0 as {name}", m, "signed") for name, m in zip(names, maps[0])]
+    panels += [("input turned 90 deg", np.rot90(x[0, 0]), "gray")]
+    panels += [(f"filter 0 as {name}\n= {names[k - 1]} map turned", m, "signed")
+               for k, (name, m) in enumerate(zip(names, turned[0]))]
+    return save_grid(panels, out / "invariant_conv_maps.svg", columns=5, cell=8,
+                     title="keep='all': one map per orientation; turning the input turns the maps "
+                           "and moves each one orientation on")
+
+
 def gradchecks(rng):
     results = {}
     for kind in TRANSFORMS:
@@ -142,8 +175,13 @@ def main(argv=None, log=print):
     panels.append(("filter 0 (random init)", np.kron(layer.weight.data[0, 0], big), "signed"))
     path = save_grid(panels, out / "invariant_conv.svg", columns=4, cell=10,
                      title="Where the gradient went: router over orientations, adder over copies")
-    log(f"\ndrew {path}\ndrew {draw_graph(out)}")
-    return {"invariant": inv, "plain": plain, "gradcheck": checks, "share": share, "summed": diff}
+    maps, turned, moved = one_map_per_turn(layer, x)
+    log(f"\nkeep='all' (the lecture's layer: {layer.out_channels} filters x {len(maps[0])} orientations "
+        f"= {maps.shape[0] * maps.shape[1]} maps): turning the input turns every map and moves it one "
+        f"orientation on (max difference {moved:.1e})")
+    log(f"\ndrew {path}\ndrew {draw_maps(x, maps, turned, out)}\ndrew {draw_graph(out)}")
+    return {"invariant": inv, "plain": plain, "gradcheck": checks, "share": share, "summed": diff,
+            "maps": maps, "moved": moved}
 
 
 if __name__ == "__main__":

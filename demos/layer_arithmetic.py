@@ -3,7 +3,8 @@ running the layers: W2 = (W1 - F + 2P) / S + 1 and F*F*C*K weights + K biases.
 
     python demos/layer_arithmetic.py [--quick]
 
---quick skips VGG-16 (138 million parameters take seconds just to initialise).
+--quick lists AlexNet's two layouts from the layer formulas (placeholder weights, nothing
+run) and skips VGG-16; without it the networks get real weights and one timed forward pass.
 """
 
 from __future__ import annotations
@@ -56,26 +57,47 @@ def linear_as_conv(rng):
     return float(np.abs(conv[:, :, 0, 0] - dense).max())
 
 
-def classic(model_cls, log):
-    start = time.perf_counter()
-    model = model_cls()
-    built = time.perf_counter() - start
-    model.eval()
-    x = autograd.Tensor(np.random.default_rng(0).random((1, 3, 224, 224), dtype=np.float32))
-    start = time.perf_counter()
-    with autograd.no_grad():
-        out = model(x)
-    seconds = time.perf_counter() - start
-    table = nn.summary(model, (1, 3, 224, 224))
+def classic(make, size, log, run):
+    """Build a classic network and list its layers for one (1, 3, size, size) image.
+
+    run=False builds it inside nn.meta() (placeholder weights, no memory) and takes the shapes
+    from the layer formulas; run=True builds real weights and times one forward pass.
+    Returns (parameters, seconds or None, summary rows)."""
+    shape, seconds = (1, 3, size, size), None
+    if not run:
+        with nn.meta():
+            model = make()
+        table = nn.summary(model, shape, run=False)
+    else:
+        start = time.perf_counter()
+        model = make().eval()
+        built = time.perf_counter() - start
+        x = autograd.Tensor(np.random.default_rng(0).random(shape, dtype=np.float32))
+        start = time.perf_counter()
+        with autograd.no_grad():
+            model(x)
+        seconds = time.perf_counter() - start
+        table = nn.summary(model, shape)
     log(table)
-    log(f"{model_cls.__name__}: {model.num_parameters():,} parameters (built in {built:.1f} s); "
-        f"one 224x224 image -> {tuple(out.shape)} in {seconds:.2f} s\n")
+    timing = f" (built in {built:.1f} s; one image in {seconds:.2f} s)" if run else ""
+    log(f"{type(model).__name__}: {model.num_parameters():,} parameters{timing}\n")
     return model.num_parameters(), seconds, table.rows
+
+
+def slide_conv2_stride_2():
+    """CMU's AlexNet slide says conv2 has stride 2. Follow the maps from conv1's 96x27x27
+    pooled output at that stride: the first fully connected layer would get 1,024 inputs."""
+    with nn.meta():
+        at_stride_2 = nn.Sequential(
+            nn.Conv2d(96, 256, 5, stride=2, padding=2), nn.MaxPool2d(3, stride=2),
+            nn.Conv2d(256, 384, 3, padding=1), nn.Conv2d(384, 384, 3, padding=1),
+            nn.Conv2d(384, 256, 3, padding=1), nn.MaxPool2d(3, stride=2), nn.Flatten())
+    return [r.output_shape for r in nn.summary(at_stride_2, (1, 96, 27, 27), run=False).rows]
 
 
 def main(argv=None, log=print):
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    ap.add_argument("--quick", action="store_true", help="skip VGG-16")
+    ap.add_argument("--quick", action="store_true", help="shapes by formula, skip VGG-16")
     args = ap.parse_args(argv)
     rng = np.random.default_rng(0)
     results = {}
@@ -113,9 +135,16 @@ def main(argv=None, log=print):
     log(f"Linear(400, 120) = Conv2d(16, 120, 5) on the 16x5x5 volume, weights reshaped "
         f"(max difference {results['fc']:.1e})\n")
 
-    results["AlexNet"] = classic(nn.AlexNet, log)
+    log("torchvision's AlexNet (nn.AlexNet()):")
+    results["AlexNet"] = classic(nn.AlexNet, 224, log, run=not args.quick)
+    log("The lecture's AlexNet (nn.AlexNet(variant='lecture'), the paper's two-GPU groups kept):")
+    results["AlexNet lecture"] = classic(lambda: nn.AlexNet(variant="lecture"), 227, log, run=not args.quick)
+    results["conv2 stride 2"] = slide_conv2_stride_2()
+    fc_in = results["conv2 stride 2"][-1][1]
+    log(f"The slide's 'Conv2: stride 2' would shrink 27 -> {results['conv2 stride 2'][0][2]} and leave "
+        f"{fc_in:,} inputs for the 4096-wide layer; the paper's stride 1 gives 256 x 6 x 6 = 9,216.\n")
     if not args.quick:
-        results["VGG16"] = classic(nn.VGG16, log)
+        results["VGG16"] = classic(nn.VGG16, 224, log, run=True)
     return results
 
 

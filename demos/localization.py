@@ -1,12 +1,20 @@
 """Localization as multi-task learning (CNN III): one network says which digit it sees and
-where it is. A shared conv trunk feeds two heads, a classifier (cross-entropy) and a box
-regressor (L2 on the box's corners); the loss is their sum.
+where it is. As in the lecture, the flatten layer feeds two output layers: a classifier
+(cross-entropy) and a box regressor that predicts the four corners of the bounding box,
+8 coordinates (x1, y1) .. (x4, y4); the loss is their weighted sum,
 
-The trunk's features are used by both heads, so in backprop they are a fan-out: the copy
+    loss = class_weight x cross-entropy + box_weight x L2,   L2 = sum over the 8 coordinates
+                                                             of (predicted - true)^2
+
+with the lecture's weights 1 and 1 (its "sum of the cross-entropy loss and L2 loss") as the
+defaults. Coordinates are fractions of the canvas (0 .. 1), so both terms start near 2.
+
+The flattened features are used by both heads, so in backprop they are a fan-out: the copy
 gate's adder sums the two heads' gradients before anything reaches the trunk. The demo
 measures both parts and checks that the sum is what the trunk received.
 
-    python demos/localization.py [--quick] [--epochs N] [--box-weight W] [--out chainrule-out]
+    python demos/localization.py [--quick] [--epochs N] [--class-weight W] [--box-weight W]
+                                 [--class-from flatten|max] [--out chainrule-out]
 """
 
 from __future__ import annotations
@@ -42,40 +50,65 @@ def digits_8x8():
 
 def place(images, labels, rng):
     """Each 8x8 digit put at a random place on a 24x24 canvas. Returns x (N, 1, 24, 24)
-    float32, labels, boxes (N, 4) = (top, left, bottom, right) / 24."""
+    float32, labels, corners (N, 8) = (x1, y1, .. x4, y4) / 24: top-left, top-right,
+    bottom-right, bottom-left, x the column and y the row."""
     n = len(images)
     x = np.zeros((n, 1, CANVAS, CANVAS), np.float32)
     tops, lefts = rng.integers(0, CANVAS - 8 + 1, (2, n))
     for i in range(n):
         x[i, 0, tops[i]:tops[i] + 8, lefts[i]:lefts[i] + 8] = images[i]
-    boxes = np.stack([tops, lefts, tops + 8, lefts + 8], axis=1).astype(np.float32) / CANVAS
-    return x, labels, boxes
+    right, bottom = lefts + 8, tops + 8
+    corners = np.stack([lefts, tops, right, tops, right, bottom, lefts, bottom], axis=1)
+    return x, labels, corners.astype(np.float32) / CANVAS
+
+
+def corners_to_box(corners):
+    """(N, 8) corners -> (N, 4) (top, left, bottom, right): each side the mean of the two
+    corners on it (a prediction need not be a perfect rectangle)."""
+    c = np.asarray(corners).reshape(-1, 4, 2)            # (x, y) of TL, TR, BR, BL
+    top, bottom = (c[:, 0, 1] + c[:, 1, 1]) / 2, (c[:, 2, 1] + c[:, 3, 1]) / 2
+    left, right = (c[:, 0, 0] + c[:, 3, 0]) / 2, (c[:, 1, 0] + c[:, 2, 0]) / 2
+    return np.stack([top, left, bottom, right], axis=1)
 
 
 class Localizer(nn.Module):
-    """trunk: conv 16@3x3 p1 -> ReLU -> pool 2 -> conv 64@3x3 p1 -> ReLU -> pool 2, the shared
-    features (N, 64, 6, 6), each seeing 10x10 pixels. heads: the max over the map -> 64 -> 10
-    class scores (where the digit is does not matter), and the whole map (2,304) -> 4 box
-    corners (where it is does)."""
+    """trunk: conv 16@3x3 p1 -> ReLU -> pool 2 -> conv 64@3x3 p1 -> ReLU -> pool 2: 64 maps of
+    6x6, each pixel seeing 10x10 pixels. As in the lecture, the flatten layer (2,304 numbers)
+    feeds two output layers: 10 class scores and 8 corner coordinates.
 
-    def __init__(self, dtype=np.float32):
+    class_from="max" is a variant the lecture does not draw: the classifier reads the max of
+    each map (64 numbers), which forgets where the digit is, so it learns from fewer examples.
+    """
+
+    def __init__(self, class_from="flatten", dtype=np.float32):
+        if class_from not in ("flatten", "max"):
+            raise ValueError(f"Localizer: class_from must be 'flatten' or 'max', got {class_from!r}")
+        self.class_from = class_from
         self.trunk = nn.Sequential(
             nn.Conv2d(1, 16, 3, padding=1, dtype=dtype), nn.ReLU(), nn.MaxPool2d(2),
             nn.Conv2d(16, 64, 3, padding=1, dtype=dtype), nn.ReLU(), nn.MaxPool2d(2))
-        self.classify = nn.Linear(64, 10, dtype=dtype)
-        self.locate = nn.Linear(64 * 6 * 6, 4, dtype=dtype)
+        self.classify = nn.Linear(64 * 6 * 6 if class_from == "flatten" else 64, 10, dtype=dtype)
+        self.locate = nn.Linear(64 * 6 * 6, 8, dtype=dtype)
 
     def forward(self, x):
-        features = self.trunk(x)
-        n = features.shape[0]
-        return (features, self.classify(features.max(axis=(2, 3))),
-                self.locate(features.reshape(n, -1)))
+        """-> (the features both heads read, class scores (N, 10), corners (N, 8))."""
+        maps = self.trunk(x)
+        flat = maps.reshape(maps.shape[0], -1)
+        if self.class_from == "max":
+            return maps, self.classify(maps.max(axis=(2, 3))), self.locate(flat)
+        return flat, self.classify(flat), self.locate(flat)
 
 
-def losses(model, x, labels, boxes, weight):
-    """(features, cross-entropy, weight * L2 box loss)."""
+def l2(predicted, target):
+    """Squared distance between the predicted and true 8-vectors, averaged over the batch."""
+    return ((predicted - Tensor(target)) ** 2).sum(axis=1).mean()
+
+
+def losses(model, x, labels, corners, weights):
+    """(features, class_weight x cross-entropy, box_weight x L2)."""
     features, scores, box = model(x)
-    return features, F.cross_entropy(scores, labels), weight * F.mse_loss(box, Tensor(boxes))
+    class_weight, box_weight = weights
+    return features, class_weight * F.cross_entropy(scores, labels), box_weight * l2(box, corners)
 
 
 def iou(a, b):
@@ -87,34 +120,36 @@ def iou(a, b):
     return inter / np.maximum(area - inter, 1e-12)
 
 
-def evaluate(model, x, labels, boxes):
+def evaluate(model, x, labels, corners):
     with autograd.no_grad():
         _, scores, box = model(Tensor(x))
-    return float((scores.data.argmax(1) == labels).mean()), float(iou(box.data, boxes).mean())
+    boxes = iou(corners_to_box(box.data), corners_to_box(corners))
+    return float((scores.data.argmax(1) == labels).mean()), float(boxes.mean())
 
 
-def meeting_point(model, x, labels, boxes, weight):
+def meeting_point(model, x, labels, corners, weights):
     """The two heads' gradients at the shared features, separately and through the sum."""
-    features, ce, l2 = losses(model, Tensor(x), labels, boxes, weight)
+    features, ce, box_loss = losses(model, Tensor(x), labels, corners, weights)
     g_ce = np.asarray(autograd.grad(ce, [features])[0].data)
-    g_l2 = np.asarray(autograd.grad(l2, [features])[0].data)
-    (g_sum,) = autograd.grad(ce + l2, [features])
+    g_box = np.asarray(autograd.grad(box_loss, [features])[0].data)
+    (g_sum,) = autograd.grad(ce + box_loss, [features])
     g_sum = np.asarray(g_sum.data)
-    cos = float((g_ce * g_l2).sum() / (np.linalg.norm(g_ce) * np.linalg.norm(g_l2)))
-    return {"ce": float(np.linalg.norm(g_ce)), "l2": float(np.linalg.norm(g_l2)), "cos": cos,
-            "sum_error": float(np.abs(g_ce + g_l2 - g_sum).max())}
+    cos = float((g_ce * g_box).sum() / (np.linalg.norm(g_ce) * np.linalg.norm(g_box)))
+    return {"ce": float(np.linalg.norm(g_ce)), "l2": float(np.linalg.norm(g_box)), "cos": cos,
+            "sum_error": float(np.abs(g_ce + g_box - g_sum).max()),
+            "losses": (float(ce.item()), float(box_loss.item()))}
 
 
-def adder_step(model, x, labels, boxes, weight):
+def adder_step(model, x, labels, corners, weights):
     """The backprop step where the features' fan-out adds the two heads' gradients."""
-    features, ce, l2 = losses(model, Tensor(x), labels, boxes, weight)
-    for step in autograd.backprop_steps(ce + l2):
+    features, ce, box_loss = losses(model, Tensor(x), labels, corners, weights)
+    for step in autograd.backprop_steps(ce + box_loss):
         if step.op == "copy" and any(i is features for i in step.inputs):
             return step
     return None
 
 
-def draw_graph(model, x, label, box, weight, out):
+def draw_graph(model, x, label, corners, weights, out):
     """The whole graph for one canvas, drawn by viz: the shared features fan out to both heads."""
     try:
         import viz
@@ -122,9 +157,10 @@ def draw_graph(model, x, label, box, weight, out):
         return f"(viz not available: {e})"
     for name, p in model.named_parameters():
         p.label = name
-    features, ce, l2 = losses(model, Tensor(x), label, box, weight)
-    features.label, ce.label, l2.label = "shared features", "cross-entropy", f"{weight:g} x L2"
-    loss = ce + l2
+    features, ce, box_loss = losses(model, Tensor(x), label, corners, weights)
+    features.label = "shared features"
+    ce.label, box_loss.label = f"{weights[0]:g} x cross-entropy", f"{weights[1]:g} x L2 (8 corners)"
+    loss = ce + box_loss
     loss.label = "loss"
     loss.backward()
     model.zero_grad()
@@ -137,10 +173,15 @@ def main(argv=None, log=print):
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--quick", action="store_true", help="2 epochs on 600 images")
     ap.add_argument("--epochs", type=int, default=12)
-    ap.add_argument("--box-weight", type=float, default=100.0, help="lambda in CE + lambda * L2")
+    ap.add_argument("--class-weight", type=float, default=1.0,
+                    help="weight of the cross-entropy (lecture: 1)")
+    ap.add_argument("--box-weight", type=float, default=1.0, help="weight of the L2 box loss (lecture: 1)")
+    ap.add_argument("--class-from", choices=("flatten", "max"), default="flatten",
+                    help="the classifier reads the flatten layer (lecture) or each map's max")
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--out", default="chainrule-out")
     args = ap.parse_args(argv)
+    weights = (args.class_weight, args.box_weight)
     images, labels = digits_8x8()
     rng = np.random.default_rng(args.seed)
     x, y, b = place(images, labels, rng)
@@ -151,8 +192,8 @@ def main(argv=None, log=print):
         xtr, ytr, btr = xtr[:600], ytr[:600], btr[:600]
 
     nn.manual_seed(args.seed)
-    model = Localizer()
-    before = meeting_point(model, xte[:64], yte[:64], bte[:64], args.box_weight)
+    model = Localizer(args.class_from)
+    before = meeting_point(model, xte[:64], yte[:64], bte[:64], weights)
     opt = nn.optim.Adam(model.parameters(), lr=3e-3)
     order = np.random.default_rng(args.seed)
     start = time.perf_counter()
@@ -162,25 +203,25 @@ def main(argv=None, log=print):
         for i in range(0, len(xtr), 32):
             idx = perm[i:i + 32]
             opt.zero_grad()
-            _, ce, l2 = losses(model, Tensor(xtr[idx]), ytr[idx], btr[idx], args.box_weight)
-            (ce + l2).backward()
+            _, ce, box_loss = losses(model, Tensor(xtr[idx]), ytr[idx], btr[idx], weights)
+            (ce + box_loss).backward()
             opt.step()
         acc, mean_iou = evaluate(model, xte, yte, bte)
         log(f"epoch {epoch:2d}/{epochs}  class accuracy {acc:6.1%}  mean IoU {mean_iou:.2f}  "
             f"({time.perf_counter() - start:.0f} s)")
-    after = meeting_point(model, xte[:64], yte[:64], bte[:64], args.box_weight)
-    step = adder_step(model, xte[:4], yte[:4], bte[:4], args.box_weight)
+    after = meeting_point(model, xte[:64], yte[:64], bte[:64], weights)
+    step = adder_step(model, xte[:4], yte[:4], bte[:4], weights)
 
-    log(f"\nloss = cross-entropy + {args.box_weight:g} x L2(box); {len(xtr)} training, {n_test} test "
-        f"canvases of 24x24, an 8x8 digit at a random place")
+    log(f"\nloss = {args.class_weight:g} x cross-entropy + {args.box_weight:g} x L2(8 corner coordinates); "
+        f"{len(xtr)} training, {n_test} test canvases of 24x24, an 8x8 digit at a random place")
     for name, m in (("at initialisation", before), ("after training", after)):
-        log(f"  {name}: |grad from classifier| {m['ce']:.3g}, |grad from box head| {m['l2']:.3g} at the "
-            f"shared features, cosine {m['cos']:+.3f}; their sum = what the trunk gets "
-            f"(max error {m['sum_error']:.1e})")
+        log(f"  {name}: losses {m['losses'][0]:.3g} + {m['losses'][1]:.3g}; |grad from classifier| "
+            f"{m['ce']:.3g}, |grad from box head| {m['l2']:.3g} at the shared features, cosine "
+            f"{m['cos']:+.3f}; their sum = what the trunk gets (max error {m['sum_error']:.1e})")
     if step is not None:
         log(f"  backprop_steps: the features' step is '{step.op} ({step.pattern})' with "
             f"{len(step.upstream)} incoming parts, one per head")
-    log(f"drew {draw_graph(model, xte[:1], yte[:1], bte[:1], args.box_weight, Path(args.out))}")
+    log(f"drew {draw_graph(model, xte[:1], yte[:1], bte[:1], weights, Path(args.out))}")
     return {"accuracy": acc, "iou": mean_iou, "before": before, "after": after, "step": step}
 
 

@@ -3,13 +3,14 @@ optimizers, models, saving and datasets (PyTorch's names and semantics)."""
 
 from . import data, init, optim, scalar, transforms
 from .activation import ELU, GELU, Hardtanh, LeakyReLU, ReLU, Sigmoid, SiLU, Softplus, Tanh
-from .classic import VGG16, AlexNet
+from .classic import AlexNet, ZFNet
 from .container import Sequential
 from .conv import Conv1d, Conv2d, ConvTranspose2d
 from .dense import DenseBlock, DenseLayer
 from .dropout import Dropout
 from .flatten import Flatten
-from .init import manual_seed
+from .googlenet import GoogLeNet, Inception
+from .init import manual_seed, meta
 from .invariant import InvariantConv2d
 from .linear import Linear
 from .losses import BCELoss, BCEWithLogitsLoss, CrossEntropyLoss, MSELoss, NLLLoss
@@ -19,17 +20,21 @@ from .normalization import BatchNorm1d, BatchNorm2d, LayerNorm
 from .parameter import Parameter
 from .pooling import AvgPool2d, MaxPool2d
 from .resampling import AdaptiveAvgPool2d, MaxUnpool2d, Upsample
-from .residual import ResidualBlock, ResNet
+from .residual import Bottleneck, ResidualBlock, ResNet
+from .resnets import ImageNetResNet, ResNet18, ResNet34, ResNet50, ResNet101, ResNet152
 from .serialization import load, save
 from .shapes import fit, output_size, summary
 from .softmax import LogSoftmax, Softmax
+from .vgg import VGG, VGG11, VGG13, VGG16, VGG19
 
 __all__ = [
-    "ELU", "GELU", "MLP", "VGG16", "AdaptiveAvgPool2d", "AlexNet", "AvgPool2d", "BCELoss",
-    "BCEWithLogitsLoss", "BatchNorm1d", "BatchNorm2d", "Conv1d", "Conv2d", "ConvTranspose2d",
-    "CrossEntropyLoss", "DenseBlock", "DenseLayer", "Dropout", "Flatten", "Hardtanh", "InvariantConv2d",
-    "LayerNorm", "LeNet5", "LeakyReLU", "Linear", "LogSoftmax", "MSELoss", "MaxPool2d", "MaxUnpool2d",
-    "Module", "NLLLoss", "Parameter", "ReLU", "ResNet", "ResidualBlock", "Sequential", "SiLU", "Sigmoid",
-    "Softmax", "Softplus", "Tanh", "Upsample", "data", "fit", "init", "load", "manual_seed", "optim",
-    "output_size", "save", "scalar", "summary", "transforms",
+    "ELU", "GELU", "MLP", "VGG", "VGG11", "VGG13", "VGG16", "VGG19", "AdaptiveAvgPool2d", "AlexNet",
+    "AvgPool2d", "BCELoss", "BCEWithLogitsLoss", "BatchNorm1d", "BatchNorm2d", "Bottleneck", "Conv1d",
+    "Conv2d", "ConvTranspose2d", "CrossEntropyLoss", "DenseBlock", "DenseLayer", "Dropout", "Flatten",
+    "GoogLeNet", "Hardtanh", "ImageNetResNet", "Inception", "InvariantConv2d", "LayerNorm", "LeNet5",
+    "LeakyReLU", "Linear", "LogSoftmax", "MSELoss", "MaxPool2d", "MaxUnpool2d", "Module", "NLLLoss",
+    "Parameter", "ReLU", "ResNet", "ResNet18", "ResNet34", "ResNet50", "ResNet101", "ResNet152",
+    "ResidualBlock", "Sequential", "SiLU", "Sigmoid", "Softmax", "Softplus", "Tanh", "Upsample",
+    "ZFNet", "data", "fit", "init", "load", "manual_seed", "meta", "optim", "output_size", "save",
+    "scalar", "summary", "transforms",
 ]

@@ -32,6 +32,11 @@ class DenseLayer(Module):
     def forward(self, x):
         return concat([x, self.conv(F.relu(self.norm(x)))], axis=1)
 
+    def output_shape(self, shape, visit):
+        """The shape path of nn.summary(run=False): x with the conv's maps appended."""
+        new = visit(self.conv, visit(self.norm, shape))
+        return (shape[0], shape[1] + new[1], *shape[2:])
+
 
 class DenseBlock(Module):
     """x: (N, C, H, W) -> (N, C + num_layers * growth_rate, H, W) through ``num_layers``
@@ -52,3 +57,8 @@ class DenseBlock(Module):
         for layer in self.layers:
             x = layer(x)
         return x
+
+    def output_shape(self, shape, visit):
+        for layer in self.layers:
+            shape = visit(layer, shape)
+        return shape

@@ -2,15 +2,43 @@
 
 PyTorch's Linear/Conv default: weights kaiming-uniform with a=sqrt(5), which works out to
 uniform(-1/sqrt(fan_in), 1/sqrt(fan_in)); biases uniform(-1/sqrt(fan_in), 1/sqrt(fan_in)).
+
+Inside ``with nn.meta():`` layers get placeholder weights instead: read-only zeros that take
+no memory, so a 143-million-parameter VGG-19 can be built to count its parameters and list
+its shapes (``nn.summary(model, shape, run=False)``) without allocating 574 MB.
 """
 
 from __future__ import annotations
 
+import contextlib
+import contextvars
 import math
 
 import numpy as np
 
 _state = {"rng": np.random.default_rng()}
+_meta = contextvars.ContextVar("chainrule_nn_meta", default=False)
+
+
+@contextlib.contextmanager
+def meta():
+    """Build models with placeholder weights (for counting and summaries, not for training)."""
+    token = _meta.set(True)
+    try:
+        yield
+    finally:
+        _meta.reset(token)
+
+
+def placeholder(shape, dtype=np.float32):
+    """Zeros of ``shape`` that take no memory: one number, broadcast and read-only."""
+    return np.broadcast_to(np.zeros((), dtype), shape)
+
+
+def is_placeholder(array):
+    """True for an array made by ``placeholder`` (read-only, every stride 0)."""
+    a = np.asarray(array)
+    return a.ndim > 0 and not a.flags.writeable and not any(a.strides)
 
 
 def manual_seed(seed):
@@ -44,7 +72,9 @@ def float_dtype(dtype, layer):
 
 
 def uniform(shape, bound, dtype=np.float32, rng=None):
-    """Samples from uniform(-bound, bound)."""
+    """Samples from uniform(-bound, bound) (a placeholder inside ``meta()``)."""
+    if _meta.get():
+        return placeholder(shape, dtype)
     return generator(rng).uniform(-bound, bound, size=shape).astype(dtype)
 
 

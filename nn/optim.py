@@ -13,6 +13,8 @@ import numpy as np
 
 from autograd import Tensor
 
+from .init import is_placeholder
+
 
 class Optimizer:
     def __init__(self, params, lr):
@@ -23,6 +25,9 @@ class Optimizer:
             if not isinstance(p, Tensor) or not p.requires_grad:
                 raise TypeError(f"{type(self).__name__}: parameter {i} is not a Tensor that requires grad "
                                 f"(got {type(p).__name__})")
+            if is_placeholder(p.data):
+                raise ValueError(f"{type(self).__name__}: parameter {i} {p.shape} is a placeholder from "
+                                 "nn.meta() (for counting); build the model outside nn.meta() to train it")
         self.lr = self._number("lr", lr, positive=True)
         self.state = [{} for _ in self.params]
 

@@ -63,6 +63,71 @@ class ResidualBlock(Module):
             out = out + (x if self.downsample is None else self.downsample(x))
         return F.relu(out)
 
+    def output_shape(self, shape, visit):
+        """The shape path of nn.summary(run=False): the same children in forward's order."""
+        out = visit(self.bn2, visit(self.conv2, visit(self.bn1, visit(self.conv1, shape))))
+        return _joined(self, out, shape, visit)
+
+    def extra_repr(self):
+        return "" if self.skip else "skip=False"
+
+
+def _joined(block, out, shape, visit):
+    """The residual add's shape: both paths must agree."""
+    if block.skip:
+        shortcut = shape if block.downsample is None else visit(block.downsample, shape)
+        if tuple(shortcut) != tuple(out):
+            raise ValueError(f"{type(block).__name__}: the shortcut gives {tuple(shortcut)} but the "
+                             f"main path gives {tuple(out)}")
+    return out
+
+
+class Bottleneck(Module):
+    """x: (N, C_in, H, W) -> (N, 4 width, H / stride, W / stride): ResNet-50/101/152's block.
+
+    conv1x1 (C_in -> width) squeezes the channels, conv3x3 (width -> width, carrying the
+    stride) works on the narrow volume, conv1x1 (width -> 4 width) widens it back; BN after
+    each, ReLU between. torchvision's Bottleneck (stride on the 3x3, attribute names equal so
+    its state_dict loads); the shortcut projects (1x1 conv + BN) when the shape changes.
+    """
+
+    pattern = Pattern.DISTRIBUTOR   # the add gate that joins the two paths
+    expansion = 4
+
+    def __init__(self, in_channels, width, stride=1, skip=True, dtype=np.float32, rng=None):
+        for name, v in (("in_channels", in_channels), ("width", width), ("stride", stride)):
+            if not isinstance(v, numbers.Integral) or isinstance(v, bool) or v < 1:
+                raise ValueError(f"Bottleneck: {name} must be a positive int, got {v!r}")
+        kw = {"dtype": dtype, "rng": rng}
+        out_channels = width * self.expansion
+        self.skip = bool(skip)
+        self.conv1 = Conv2d(in_channels, width, 1, bias=False, **kw)
+        self.bn1 = BatchNorm2d(width, dtype=dtype)
+        self.conv2 = _conv3x3(width, width, stride, kw)
+        self.bn2 = BatchNorm2d(width, dtype=dtype)
+        self.conv3 = Conv2d(width, out_channels, 1, bias=False, **kw)
+        self.bn3 = BatchNorm2d(out_channels, dtype=dtype)
+        self.downsample = None
+        if self.skip and (stride != 1 or in_channels != out_channels):
+            project = Conv2d(in_channels, out_channels, 1, stride=stride, bias=False, **kw)
+            self.downsample = Sequential(project, BatchNorm2d(out_channels, dtype=dtype))
+        if not self.skip:
+            self.pattern = None
+
+    def forward(self, x):
+        out = F.relu(self.bn1(self.conv1(x)))
+        out = F.relu(self.bn2(self.conv2(out)))
+        out = self.bn3(self.conv3(out))
+        if self.skip:
+            out = out + (x if self.downsample is None else self.downsample(x))
+        return F.relu(out)
+
+    def output_shape(self, shape, visit):
+        out = shape
+        for conv, bn in ((self.conv1, self.bn1), (self.conv2, self.bn2), (self.conv3, self.bn3)):
+            out = visit(bn, visit(conv, out))
+        return _joined(self, out, shape, visit)
+
     def extra_repr(self):
         return "" if self.skip else "skip=False"
 

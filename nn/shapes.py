@@ -3,6 +3,8 @@
     output_size(7, 3, stride=3)        -> 2, with 1 column of the input never visited
     fit(7, 3, stride=3)                -> Fit(size=2, leftover=1)
     summary(nn.LeNet5(), (1, 1, 32, 32))  a torch-summary style table: layer, output, parameters
+    with nn.meta(): vgg = nn.VGG19()      placeholder weights (no memory), then
+    summary(vgg, (1, 3, 224, 224), run=False)   shapes from the layer formulas, nothing run
 """
 
 from __future__ import annotations
@@ -14,6 +16,8 @@ import numpy as np
 from autograd import Tensor, no_grad
 from autograd.ops.arguments import pair
 
+from .conv import Conv1d, Conv2d, ConvTranspose2d
+from .linear import Linear
 from .module import Module
 
 
@@ -63,6 +67,22 @@ class Row(NamedTuple):
     output_shape: tuple
     parameters: int
     note: str = ""
+    connections: int = 0      # weight x input products into this output (multiply-adds)
+
+
+def _connections(layer, in_shape, out_shape):
+    """How many weight x input products a conv or fully connected layer computes: each output
+    of a conv sees (C_in / groups) x kH x kW inputs, of a Linear in_features; a transposed
+    conv stamps (C_out / groups) x kH x kW products per input. 0 for other layers."""
+    if isinstance(layer, Linear):
+        return int(np.prod(out_shape)) * layer.in_features
+    if isinstance(layer, (Conv2d, Conv1d)):          # Conv1d keeps a (1, k) kernel
+        kh, kw = layer.kernel_size
+        return int(np.prod(out_shape)) * (layer.in_channels // layer.groups) * kh * kw
+    if isinstance(layer, ConvTranspose2d):
+        kh, kw = layer.kernel_size
+        return int(np.prod(in_shape)) * (layer.out_channels // layer.groups) * kh * kw
+    return 0
 
 
 def _note(layer, in_shape):
@@ -74,8 +94,9 @@ def _note(layer, in_shape):
     stride = getattr(layer, "stride", (1, 1))
     padding = getattr(layer, "padding", (0, 0))
     dilation = getattr(layer, "dilation", (1, 1))
-    if name.startswith("ConvTranspose") or getattr(layer, "ceil_mode", False):
+    if name.startswith("ConvTranspose") or getattr(layer, "ceil_mode", False) or padding == "same":
         return ""
+    padding = (0, 0) if padding == "valid" else padding
     notes = []
     for axis, what in ((0, "row"), (1, "column")):
         n = in_shape[2 + axis]
@@ -91,6 +112,16 @@ class Summary:
     def __init__(self, rows, input_shape, total):
         self.rows, self.input_shape, self.total = rows, tuple(input_shape), total
 
+    @property
+    def neurons(self):
+        """Outputs of the conv and fully connected layers, per example (AlexNet's "650K neurons")."""
+        return sum(int(np.prod(r.output_shape[1:])) for r in self.rows if r.connections)
+
+    @property
+    def connections(self):
+        """Weight x input products per example (AlexNet's "630M connections"): multiply-adds."""
+        return sum(r.connections for r in self.rows) // max(1, self.input_shape[0])
+
     def __str__(self):
         head = ("layer (type)", "output shape", "params")
         cells = [(f"{r.name} ({r.kind})", str(r.output_shape), f"{r.parameters:,}") for r in self.rows]
@@ -102,6 +133,9 @@ class Summary:
             out.append(f"{c[0]:<{w[0]}}  {c[1]:>{w[1]}}  {c[2]:>{w[2]}}"
                        + (f"   ! {r.note}" if r.note else ""))
         out += [line, f"total parameters: {self.total:,}"]
+        if self.connections:
+            out.append(f"per example: {self.neurons:,} conv/fc outputs (neurons), "
+                       f"{self.connections:,} connections (multiply-adds)")
         return "\n".join(out)
 
     def __repr__(self):
@@ -113,10 +147,14 @@ def _leaves(model):
     return [(n or type(m).__name__, m) for n, m in model.named_modules() if not m.children()]
 
 
-def summary(model, input_shape, dtype=np.float32):
-    """Run ``model`` once on zeros of ``input_shape`` (N, C, H, W) under no_grad and list
-    each computing layer's output shape and parameter count, noting where a stride leaves
-    pixels unvisited (torch floors silently)."""
+def summary(model, input_shape, dtype=np.float32, run=True):
+    """List each computing layer's output shape and parameter count for an input of
+    ``input_shape`` (N, C, H, W), noting where a stride leaves pixels unvisited (torch floors
+    silently).
+
+    run=True runs ``model`` once on zeros under no_grad. run=False runs nothing: shapes
+    follow from the layer formulas (nn/shape_rules.py), so a model built inside
+    ``nn.meta()`` is summarised without memory or arithmetic."""
     if not isinstance(model, Module):
         raise TypeError(f"summary: expected an nn.Module, got {type(model).__name__}")
     shape = tuple(input_shape)
@@ -124,14 +162,30 @@ def summary(model, input_shape, dtype=np.float32):
         raise ValueError(f"summary: input_shape must be positive ints, got {input_shape!r}")
     rows = []
 
+    def row(name, layer, in_shape, out_shape):
+        params = sum(p.data.size for p in layer.parameters())
+        rows.append(Row(name, type(layer).__name__, tuple(out_shape), params, _note(layer, tuple(in_shape)),
+                        _connections(layer, tuple(in_shape), tuple(out_shape))))
+
+    if not run:
+        from .shape_rules import output_shape
+        names = {id(m): n or type(m).__name__ for n, m in model.named_modules()}
+
+        def visit(layer, in_shape):
+            out = output_shape(layer, in_shape, visit)
+            if not layer.children():
+                row(names.get(id(layer), type(layer).__name__), layer, in_shape, out)
+            return tuple(int(d) for d in out)
+
+        visit(model, shape)
+        return Summary(rows, shape, model.num_parameters())
+
     def watch(name, layer):
         inner = layer.forward
 
         def forward(x, *args, **kwargs):
             out = inner(x, *args, **kwargs)
-            params = sum(p.data.size for p in layer.parameters())
-            rows.append(Row(name, type(layer).__name__, tuple(out.shape), params,
-                            _note(layer, tuple(x.shape))))
+            row(name, layer, x.shape, out.shape)
             return out
         return forward
 

@@ -85,20 +85,90 @@ def test_lecture_numbers_from_the_demo():
     assert rows[0].note == "last 1 row of 224 left over; last 1 column of 224 left over"
 
 
+def test_demo_shows_the_lecture_alexnet_and_the_slides_stride_slip():
+    r = layer_arithmetic.main(["--quick"], log=lambda *a: None)
+    params, seconds, rows = r["AlexNet lecture"]
+    assert params == 60_965_224 and seconds is None
+    assert next(r.output_shape for r in rows if r.kind == "Conv2d") == (1, 96, 55, 55)
+    assert [r.output_shape for r in rows if r.kind == "Flatten"] == [(1, 9216)]
+    assert r["conv2 stride 2"][0] == (1, 256, 14, 14) and r["conv2 stride 2"][-1] == (1, 1024)
+
+
 def test_classic_models_check_their_input():
-    model = nn.AlexNet(num_classes=10, dtype=np.float32)
+    with nn.meta():
+        model = nn.AlexNet(num_classes=10, dtype=np.float32)
     with pytest.raises(ValueError, match=r"AlexNet: expects input \(N, 3, 224, 224\)"):
         model(autograd.Tensor(np.zeros((1, 3, 227, 227), np.float32)))
 
 
-@pytest.mark.slow
-def test_vgg16_has_torchvisions_138_million_parameters():
-    assert nn.VGG16().num_parameters() == 138_357_544     # the demo's full mode runs it too
+# ---------------------------------------------------------------- summary(run=False)
+
+def run_and_shape_rows(model, shape):
+    ran = nn.summary(model, shape).rows
+    shaped = nn.summary(model, shape, run=False).rows
+    return ran, shaped
 
 
-def test_classic_layouts_match_torchvision():
-    torchvision = pytest.importorskip("torchvision")
-    for ours, theirs in ((nn.AlexNet, torchvision.models.alexnet), (nn.VGG16, torchvision.models.vgg16)):
-        t = theirs(weights=None)
-        shapes = [tuple(p.shape) for p in t.parameters()]
-        assert [p.shape for p in ours().parameters()] == shapes
+@settings(max_examples=60, deadline=None)
+@given(n=st.integers(3, 11), k=st.integers(1, 4), s=st.integers(1, 3), p=st.integers(0, 2),
+       d=st.integers(1, 2), g=st.sampled_from([1, 2]), ceil=st.booleans(), same=st.booleans())
+def test_shape_rules_equal_the_layers_run_on_zeros(n, k, s, p, d, g, ceil, same):
+    span = d * (k - 1) + 1
+    if span > n + 2 * p or p > span // 2:
+        return
+    layers = [nn.Conv2d(2, 4, k, stride=s, padding=p, dilation=d, groups=g, dtype=np.float64),
+              nn.MaxPool2d(k, stride=s, padding=p, dilation=d, ceil_mode=ceil),
+              nn.AvgPool2d(k, stride=s, padding=p, ceil_mode=ceil),
+              nn.ConvTranspose2d(2, 4, k, stride=s, padding=min(p, k - 1), dilation=d, groups=g,
+                                 output_padding=(s - 1 if s > 1 and d > 1 else 0), dtype=np.float64),
+              nn.InvariantConv2d(2, 3, k, stride=s, padding=p, keep="all" if same else "max")]
+    if same:
+        layers.append(nn.Conv2d(2, 3, k, padding="same", dilation=d, dtype=np.float64))
+    for layer in layers:
+        if isinstance(layer, nn.AvgPool2d) and d > 1:
+            continue
+        ran, shaped = run_and_shape_rows(nn.Sequential(layer), (1, 2, n, n + 1))
+        assert ran == shaped, layer
+
+
+@pytest.mark.parametrize("layer, shape", [
+    (nn.AdaptiveAvgPool2d((3, None)), (2, 3, 7, 5)), (nn.AdaptiveAvgPool2d(1), (2, 3, 7, 5)),
+    (nn.Flatten(), (2, 3, 4, 5)), (nn.Flatten(1, 2), (2, 3, 4, 5)), (nn.Linear(5, 2), (2, 3, 5)),
+    (nn.Conv1d(3, 4, 3, stride=2, padding=1), (2, 3, 9)), (nn.Conv1d(3, 4, 3, padding="same"), (2, 3, 9)),
+    (nn.BatchNorm2d(3), (2, 3, 4, 4)), (nn.BatchNorm1d(3), (2, 3)), (nn.LayerNorm(4), (2, 3, 4)),
+    (nn.Softmax(), (2, 5)), (nn.Dropout(), (2, 5)), (nn.GELU(), (2, 5)),
+    (nn.DenseBlock(2, 3, 2), (1, 2, 5, 5)), (nn.ResidualBlock(2, 4, stride=2), (1, 2, 6, 6)),
+    (nn.LeNet5(), (1, 1, 32, 32)), (nn.ResNet((1, 1), (4, 8)), (1, 3, 8, 8)),
+])
+def test_shape_path_equals_the_run_path(layer, shape):
+    ran, shaped = run_and_shape_rows(nn.Sequential(layer) if not layer.children() else layer, shape)
+    assert ran == shaped
+
+
+def test_shape_path_names_what_it_cannot_follow():
+    class Twice(nn.Module):
+        def __init__(self):
+            self.conv = nn.Conv2d(1, 1, 1)
+
+        def forward(self, x):
+            return self.conv(x) + self.conv(x)
+
+    with pytest.raises(ValueError, match=r"no shape rule for Twice; give it an output_shape"):
+        nn.summary(Twice(), (1, 1, 3, 3), run=False)
+    with pytest.raises(ValueError, match=r"Conv2d: expected input \(N, C=2, H, W\), got shape \(1, 3, 4, 4"):
+        nn.summary(nn.Sequential(nn.Conv2d(2, 1, 1)), (1, 3, 4, 4), run=False)
+    with pytest.raises(ValueError, match=r"Linear\(4, 2\): input has shape \(1, 3\)"):
+        nn.summary(nn.Sequential(nn.Linear(4, 2)), (1, 3), run=False)
+
+
+def test_meta_models_count_without_memory_and_refuse_training():
+    with nn.meta():
+        layer = nn.Linear(1000, 1000)
+        conv = nn.Conv2d(3, 8, 3)
+    plain = nn.Linear(2, 2)
+    assert layer.num_parameters() == 1_001_000
+    assert all(nn.init.is_placeholder(p.data) and p.data.base.nbytes <= 8 for p in layer.parameters())
+    assert not any(nn.init.is_placeholder(p.data) for p in plain.parameters())
+    assert nn.summary(nn.Sequential(conv), (1, 3, 5, 5)).rows[0].output_shape == (1, 8, 3, 3)  # runs, zeros
+    with pytest.raises(ValueError, match=r"SGD: parameter 0 \(1000, 1000\) is a placeholder"):
+        nn.optim.SGD(layer.parameters(), lr=0.1)

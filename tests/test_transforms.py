@@ -1,5 +1,7 @@
 """nn.transforms: numpy-only shifts, rotations and scalings for data augmentation."""
 
+import math
+
 import numpy as np
 import pytest
 from hypothesis import given, settings
@@ -74,13 +76,94 @@ def test_bad_arguments_are_named():
         RandomAffine(degrees=-1)
 
 
-def test_demo_draws_random_copies(tmp_path):
-    copies = augmentation.main(["--quick", "--out", str(tmp_path)], log=lambda *a: None)
-    assert copies.shape[0] == 7 and len({c.tobytes() for c in copies}) == 7
-    assert (tmp_path / "augmentation.svg").read_text().count("random ") == 7
+def test_demo_draws_the_lecture_ranges_and_random_copies(tmp_path):
+    r = augmentation.main(["--quick", "--out", str(tmp_path)], log=lambda *a: None)
+    names = [name for name, _ in r["ends"]]
+    assert names[:3] == ["flipped", "sheared -20 deg", "sheared +20 deg"]
+    ends = {"stretched 1/1.3", "stretched 1.3", "scaled 1/1.6", "scaled 1.6", "shifted (10, -10)"}
+    assert ends <= set(names)
+    for copies in (r["lecture"], r["narrow"]):
+        assert len(copies) == 5 and len({c.tobytes() for c in copies}) == 5
+    svg = (tmp_path / "augmentation.svg").read_text()
+    assert svg.count("random ") == 5 and "sheared +20 deg" in svg and "stretch " in svg
 
 
 def test_train_lenet_augment_one_epoch(tmp_path, capsys):
     pytest.importorskip("sklearn")
     acc = train_lenet.main(["--epochs", "1", "--augment", "--out", str(tmp_path)])
     assert 0.3 < acc <= 1.0
+
+
+# ---------------------------------------------------------------- the lecture's recipe
+
+def dot(h=9, w=9, r=4, c=4):
+    x = np.zeros((1, 1, h, w))
+    x[0, 0, r, c] = 1.0
+    return x
+
+
+def test_flip_mirrors_left_to_right_and_comes_first():
+    x = images(4)
+    np.testing.assert_array_equal(affine(x, flip=True), x[..., ::-1])
+    np.testing.assert_allclose(affine(x, flip=True, angle=90), np.rot90(x[..., ::-1], axes=(2, 3)), atol=1e-6)
+    y = affine(x, flip=[True, False, True])
+    np.testing.assert_array_equal(y[1], x[1])
+    np.testing.assert_array_equal(y[2], x[2, :, :, ::-1])
+
+
+def test_shear_slides_each_row_by_tan_angle_times_its_height():
+    # 2 rows below the centre (4, 4): at 45 degrees the row slides 2 pixels right
+    y = affine(dot(r=6), shear=45)
+    assert y[0, 0, 6, 6] == pytest.approx(1.0) and y.sum() == pytest.approx(1.0)
+    y = affine(dot(r=2), shear=45)                             # above the centre: to the left
+    assert y[0, 0, 2, 2] == pytest.approx(1.0)
+    assert affine(dot(r=4, c=7), shear=20)[0, 0, 4, 7] == pytest.approx(1.0)   # the centre row stays
+
+
+def test_stretch_widens_and_flattens_keeping_the_area():
+    y = affine(dot(c=5), stretch=4.0)                          # columns x 2: 1 right of centre -> 2
+    assert y[0, 0, 4, 6] == pytest.approx(1.0)
+    y = affine(dot(r=8), stretch=4.0)                          # rows / 2: 4 below centre -> 2
+    assert y[0, 0, 6, 4] == pytest.approx(1.0)
+    # stretch comes before the rotation: the stretched image turned equals turning after
+    x = images(5)
+    np.testing.assert_allclose(affine(x, stretch=1.3, angle=90),
+                               np.rot90(affine(x, stretch=1.3), axes=(2, 3)), atol=1e-6)
+
+
+def test_lecture_ranges():
+    aug = RandomAffine.lecture(seed=0)
+    p = aug.draw(4000)
+    assert np.abs(p["angle"]).max() <= 180 and np.abs(p["angle"]).max() > 170          # the whole circle
+    assert np.abs(p["shift"]).max() <= 10 and np.abs(p["shift"]).max() > 9.9
+    for name, top in (("scale", 1.6), ("stretch", 1.3)):
+        logs = np.log(p[name])
+        assert np.abs(logs).max() <= math.log(top) + 1e-12
+        assert abs(logs.mean()) < 0.02 and np.abs(logs).max() > 0.99 * math.log(top)   # log-uniform
+        # uniform in log space: half the draws lie within half the log range
+        assert abs((np.abs(logs) < math.log(top) / 2).mean() - 0.5) < 0.04
+    assert np.abs(p["shear"]).max() <= 20 and np.abs(p["shear"]).max() > 19.9
+    assert abs(p["flip"].mean() - 0.5) < 0.04
+    assert "flip=True, shear=20, stretch=(0.769, 1.3)" in repr(aug)
+
+
+def test_defaults_draw_the_same_stream_as_before():
+    """Flips, shears and stretches off draw nothing, so older runs (train_lenet --augment) repeat."""
+    x = images(6, (4, 1, 8, 8))
+    ours = RandomAffine(seed=3)(x)
+    rng = np.random.default_rng(3)
+    angle = rng.uniform(-10, 10, 4)
+    scale = np.exp(rng.uniform(math.log(0.9), math.log(1.1), 4))
+    shift = rng.uniform(-2, 2, (4, 2))
+    np.testing.assert_array_equal(ours, affine(x, angle, scale, shift))
+
+
+def test_bad_shear_stretch_and_flip_are_named():
+    with pytest.raises(ValueError, match="stretch must be positive"):
+        affine(images(), stretch=0)
+    with pytest.raises(ValueError, match=r"shear must be within \(-90, 90\)"):
+        affine(images(), shear=90)
+    with pytest.raises(ValueError, match="RandomAffine: stretch must be"):
+        RandomAffine(stretch=(1.3, 1 / 1.3))
+    with pytest.raises(ValueError, match=r"shear in \[0, 90\)"):
+        RandomAffine(shear=-5)
