@@ -158,6 +158,14 @@ class Playback:
     def _repr_html_(self):
         return self.fragment()
 
+    def deck_frames(self):
+        """(svgs, captions) for a slide deck: the network at each recorded step, its numbers
+        under it."""
+        recs, total = self.rec.records, self.rec.steps
+        svgs = [self.templates[r["collapsed"][0]].fill(r["collapsed"][1]) for r in recs]
+        captions = [_counter(r, i, len(recs), total) for i, r in enumerate(recs)]
+        return svgs, captions
+
     def page(self):
         """The whole self-contained HTML page (no network)."""
         text = "\n".join(["<!DOCTYPE html>", '<html lang="en"><head><meta charset="utf-8">',
