@@ -72,7 +72,7 @@ def test_conv_and_pool_decks(tmp_path, route):
 
 
 def test_train_deck_has_a_page_per_recorded_step(tmp_path, route):
-    code, out, err = run("train", "--model", "moons", "--steps", "6", "--every", "2", "--deck",
+    code, _, err = run("train", "--model", "moons", "--steps", "6", "--every", "2", "--deck",
                          "--out", str(tmp_path))
     assert code == 0, err
     assert pages(tmp_path / "deck.pdf") == 4                      # steps 1, 3, 5 and the last, 6
@@ -84,7 +84,8 @@ def test_without_a_pdf_route_deck_is_one_line_and_nothing_is_written(tmp_path, m
     monkeypatch.setattr(viz.pdf, "find_chromium", lambda: None)
     monkeypatch.setattr(pdf_lib, "available", lambda: False)
     for argv in (["explain", "x*y", "x=1", "y=2"], ["conv", "--input", "1 2; 3 4", "--filter", "1"],
-                 ["pool", "--input", "1 2; 3 4", "--kernel", "2"], ["train", "--model", "moons", "--steps", "2"]):
+                 ["pool", "--input", "1 2; 3 4", "--kernel", "2"],
+                 ["train", "--model", "moons", "--steps", "2"]):
         out = tmp_path / argv[0]
         code, stdout, err = run(*argv, "--deck", "--out", str(out))
         assert code == 2 and stdout == "" and err.count("\n") == 1, (argv, err)

@@ -38,7 +38,7 @@ def test_a_refilled_template_reads_like_the_drawing_made_directly():
         made[-1] += (render_svgs([direct])[0],)
     assert len(templates) == 1                    # one layout for every step
     (template,) = templates.render()
-    for k, filled, direct in made:
+    for _, filled, direct in made:
         assert texts(template.fill(filled)) == texts(direct)   # the same words and numbers
     assert made[0][1] != made[-1][1]              # and the numbers did change
 

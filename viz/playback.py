@@ -90,6 +90,8 @@ class Recorder:
 class Playback:
     """The page of a recorded run: ``fragment()`` (notebooks), ``page()``, ``save(path)``."""
 
+    live_updates = 0   # how often viz.playback showed it while training ran
+
     def __init__(self, recorder, title=None):
         if not recorder.records:
             raise ValueError("playback: no recorded steps")
@@ -206,24 +208,27 @@ def playback(model="moons", steps=100, every=None, *, out=None, seed=0, digits=3
     out: also write the page there (an .html path). live: in a notebook, show the page while
     training runs, updated at each recorded step (at most every ``interval`` seconds, and at
     the end), and leave the finished page as the output. task: an nn.training.Task instead of
-    a named model.
+    a named model. The Playback's ``live_updates`` counts the updates shown.
     """
     every = default_every(steps) if every is None else every
     check_training(task.name if task is not None else model, steps, every, ValueError)
     task = task or make_task(model, steps, seed)
     handle = _display_handle() if live else None
-    shown = [0.0]
+    shown, updates = [0.0], [0]
 
     def update(rec, step):
         now = time.monotonic()
         if handle is not None and (now - shown[0] >= interval or step.index == steps - 1):
             handle.update(_html(Playback(rec)))
             shown[0] = time.monotonic()
+            updates[0] += 1
 
     rec = record_run(task, steps, every, digits, on_record=update)
     page = Playback(rec)
     if handle is not None:
         handle.update(_html(page))
+        updates[0] += 1
+    page.live_updates = updates[0]
     if out is not None:
         page.save(out)
     return page
