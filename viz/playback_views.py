@@ -9,7 +9,6 @@ boundary as one letter per grid cell (its score's side and confidence), the digi
 from __future__ import annotations
 
 import base64
-import html
 import struct
 import zlib
 
@@ -107,7 +106,3 @@ def predictions(model, images):
     p /= p.sum(axis=1, keepdims=True)
     best = p.argmax(axis=1)
     return [(int(b), float(p[i, b])) for i, b in enumerate(best)]
-
-
-def caption(text):
-    return html.escape(text)
