@@ -16,7 +16,7 @@ $(VENV)/.base: pyproject.toml
 	touch $@
 
 $(VENV)/.test: $(VENV)/.base
-	$(PY) -m pip install -q -e '.[test,dev,demos,notebooks]'
+	$(PY) -m pip install -q -e '.[test,dev,demos,notebooks,pdf]'
 	touch $@
 
 $(VENV)/.demos: $(VENV)/.base

@@ -1,5 +1,6 @@
-"""Two moons with the tensor engine: nn.MLP(2, [16, 16, 1]) trained with a max-margin loss,
-then the same model timed on both engines (scalar Values vs numpy Tensors).
+"""Two moons with the tensor engine: an MLP 2-16-16-1 trained with a max-margin loss (the
+training loop of nn.training, which `chainrule train --model moons` runs too), then the same
+model timed on both engines (scalar Values vs numpy Tensors).
 
     python demos/moons_tensor.py [--steps 100] [--seed 0]
 """
@@ -17,32 +18,25 @@ import numpy as np
 import nn
 from autograd import Tensor
 from demos.timing import best_of
+from nn import training
 from nn.data import make_moons
 
 
 def margin_loss(scores, y, params, alpha=1e-4):
     """mean(relu(1 - y * score)) + alpha * sum(w^2), micrograd's max-margin loss; y in {-1, +1}."""
-    data_loss = (1 - scores * y).relu().mean()
     reg = sum((p * p).sum() for p in params)
-    return data_loss + alpha * reg
+    return training.margin_loss(scores, y) + alpha * reg
 
 
 def train(x, y, steps, seed):
-    nn.manual_seed(seed)
-    model = nn.MLP(2, [16, 16, 1], dtype=np.float64)
-    opt = nn.optim.SGD(model.parameters(), lr=1.0)
-    xt, yt = Tensor(x), y[:, None]
-    for k in range(steps):
-        opt.lr = 1.0 - 0.9 * k / steps                    # the lecture's decaying rate
-        opt.zero_grad()
-        scores = model(xt)
-        loss = margin_loss(scores, yt, model.parameters())
-        loss.backward()
-        opt.step()
-        acc = np.mean((scores.data[:, 0] > 0) == (y > 0))
-        if k % 10 == 0 or k == steps - 1:
-            print(f"step {k:3d}  loss {loss.item():.4f}  accuracy {acc:.0%}")
-    return model, acc
+    """nn.training's moons task on these points: the loop the CLI's playback runs too."""
+    task = training.moons_task(steps, n=len(x), seed=seed)
+    task.batches = iter(lambda: (Tensor(x), y), None)   # these points, every step
+    for step in task.steps(steps):
+        acc = training.accuracy(step.out, y)
+        if step.index % 10 == 0 or step.index == steps - 1:
+            print(f"step {step.index:3d}  loss {step.loss.item():.4f}  accuracy {acc:.0%}")
+    return task.model, acc
 
 
 def ascii_boundary(model, x, y, width=64, height=24):

@@ -21,10 +21,10 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 import numpy as np
-from numpy.lib.stride_tricks import sliding_window_view
 
 import autograd
 import nn
+from nn import training
 from viz.flow import draw_flow, layer_flow, save_flow
 from viz.linechart import line_chart
 from viz.safe_files import write_file
@@ -42,14 +42,7 @@ def progress(done, total, text="", width=30, stream=None):
         stream.write(line + "\n")
 
 
-def jitter(x, rng, shift=2):
-    """Shift each image by up to ``shift`` pixels in each direction (zero fill): cheap data
-    augmentation that keeps a small training set from being memorised."""
-    n, _, h, w = x.shape
-    padded = np.pad(x, ((0, 0), (0, 0), (shift, shift), (shift, shift)))
-    windows = sliding_window_view(padded, (h, w), axis=(2, 3))   # (n, c, 2s+1, 2s+1, h, w)
-    dy, dx = rng.integers(0, 2 * shift + 1, size=(2, n))
-    return windows[np.arange(n), :, dy, dx]
+jitter = training.random_shift   # shifts each image by up to 2 pixels: cheap augmentation
 
 
 def accuracy(model, x, y, batch_size=500):
@@ -92,20 +85,14 @@ def train(split, epochs, batch_size, lr, seed, shift=2, log=print, norms=None, a
     for epoch in range(1, epochs + 1):
         opt.lr = lr * 0.5 * (1 + math.cos(math.pi * (epoch - 1) / epochs))   # cosine decay
         total, seen, hits = 0.0, 0, 0
-        for i, (xb, yb) in enumerate(loader, 1):
-            if augment is not None:
-                xb = autograd.Tensor(augment(xb.data))
-            elif shift:
-                xb = autograd.Tensor(jitter(xb.data, rng, shift))
-            opt.zero_grad()
-            out, trace = model.forward_trace(xb)
-            loss = loss_fn(out, yb)
-            loss.backward()
-            opt.step()
-            total += loss.item() * len(yb)
+        batches = ((autograd.Tensor(augment(xb.data)), yb) for xb, yb in loader) if augment is not None \
+            else training.shifted(loader, rng, shift)
+        for step in training.train_steps(model, loss_fn, opt, batches, forward=model.forward_trace):
+            trace, yb = step.trace, step.y
+            total += step.loss.item() * len(yb)
             seen += len(yb)
-            hits += int((out.data.argmax(axis=1) == yb).sum())
-            progress(i, len(loader), f"loss {total / seen:.4f}")
+            hits += int((step.out.data.argmax(axis=1) == yb).sum())
+            progress(step.index + 1, len(loader), f"loss {total / seen:.4f}")
         if norms is not None:
             for name, _, norm in layer_flow(trace):
                 norms.setdefault(name, []).append(norm)

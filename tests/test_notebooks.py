@@ -71,6 +71,14 @@ def test_notebooks_run_and_show_steppers_and_drawings(executed):
         assert svgs or any("<svg" in h for h in htmls), name
         if name != "04_lenet_gradient_flow.ipynb":
             assert any('class="chainrule-stepper' in h for h in htmls), name
+    lenet = executed["04_lenet_gradient_flow.ipynb"]   # the live playback, finished: the whole page
+    last = lenet.cells[-1].outputs
+    pages = [o["data"]["text/html"] for o in last if "text/html" in o.get("data", {})]
+    assert len(pages) == 1 and 'class="chainrule-playback"' in pages[0]
+    assert 'data-training-step="40"' in pages[0] and 'class="chainrule-stepper' in pages[0]
+    printed = "".join(o.get("text", "") for o in last)
+    updates = int(printed.split(" live updates")[0].split()[-1])
+    assert "11 recorded steps" in printed and updates == 11 + 1   # each record, then the finished page
     scalar = executed["01_scalar_backprop.ipynb"]
     text = "".join(o.get("text", "") for c in scalar.cells if c.cell_type == "code" for o in c.outputs)
     assert "[upstream 1] x [local -4] = [downstream -4]  -> q" in text

@@ -140,3 +140,25 @@ def test_out_that_is_a_file_is_refused(tmp_path):
     (tmp_path / "f").write_text("")
     code, _, err = run("quiz", "--level", "pool", "--out", str(tmp_path / "f"))
     assert code == 2 and "not a folder" in err
+
+
+def test_without_chromium_the_missing_pdfs_are_one_line(tmp_path, monkeypatch):
+    import viz.cli_quiz
+    monkeypatch.setattr(viz.cli_quiz, "find_chromium", lambda: None)
+    code, out, err = run("quiz", "--level", "scalar", "--count", "1", "--out", str(tmp_path))
+    assert code == 0 and "sheet.html" in out and ".pdf" not in out
+    assert err.count("\n") == 1 and "sheet.pdf, answers.pdf not made: printing the sheets to PDF needs " \
+        "Chromium" in err
+    assert not list(tmp_path.glob("*.pdf"))
+
+
+def test_a_sheet_chromium_fails_to_print_is_named(tmp_path, monkeypatch):
+    import viz.cli_quiz
+
+    def fail(*_args, **_kw):
+        raise RuntimeError("chromium could not print the PDF (exit 1)")
+    monkeypatch.setattr(viz.cli_quiz, "find_chromium", lambda: "/bin/false")
+    monkeypatch.setattr(viz.cli_quiz, "print_html", fail)
+    code, _, err = run("quiz", "--level", "scalar", "--count", "1", "--out", str(tmp_path))
+    assert code == 0 and err.count("\n") == 1
+    assert "sheet.pdf, answers.pdf not made: chromium could not print the PDF (exit 1)" in err

@@ -13,6 +13,7 @@ import pytest
 
 import viz
 import viz.pdf
+import viz.pdf_lib
 from autograd import Value
 from viz import cli
 from viz.render import pipe
@@ -60,12 +61,18 @@ def _pure():
     return str(found) if Path(found).is_file() else None
 
 
+def _no_chromium_no_extra(monkeypatch):
+    monkeypatch.setattr(viz.pdf, "find_chromium", lambda: None)
+    monkeypatch.setattr(viz.pdf_lib, "available", lambda: False)
+
+
 @pytest.mark.skipif(_pure() is None, reason="graphviz-pure is not installed")
 def test_graphviz_pure_without_chromium_cannot_write_pdf_and_says_so(tmp_path, monkeypatch):
     monkeypatch.setenv("CHAINRULE_DOT", _pure())
-    monkeypatch.setattr(viz.pdf, "find_chromium", lambda: None)
-    with pytest.raises(viz.RenderError, match=r"PDF needs the system Graphviz dot or Chromium "
-                       r".*apt install graphviz\) or Chromium \(e.g. apt install chromium\)$"):
+    _no_chromium_no_extra(monkeypatch)
+    with pytest.raises(viz.RenderError, match=r"PDF needs the system Graphviz dot, Chromium or the pdf "
+                       r"extra .*apt install graphviz\), Chromium \(e.g. apt install chromium\) or "
+                       r"pip install 'chainrule\[pdf\]'$"):
         viz.render(viz.draw(lecture()), tmp_path / "g", "pdf")
     assert (tmp_path / "g.gv").is_file()  # the DOT text is still written
 
@@ -74,12 +81,12 @@ def test_graphviz_pure_without_chromium_cannot_write_pdf_and_says_so(tmp_path, m
 def test_cli_pdf_with_graphviz_pure_without_chromium_exits_2_before_printing(tmp_path, monkeypatch,
                                                                              capsys):
     monkeypatch.setenv("CHAINRULE_DOT", _pure())
-    monkeypatch.setattr(viz.pdf, "find_chromium", lambda: None)
+    _no_chromium_no_extra(monkeypatch)
     out = tmp_path / "o"
     code = cli.main(["explain", "x * y", "x=2", "y=3", "--format", "pdf", "--out", str(out)])
     printed = capsys.readouterr()
     assert code == 2 and printed.out == "" and printed.err.count("\n") == 1
-    assert "--format pdf: PDF needs the system Graphviz dot or Chromium" in printed.err
+    assert "--format pdf: PDF needs the system Graphviz dot, Chromium or the pdf extra" in printed.err
     assert not out.exists()  # nothing written: no half run with DOT files only
     assert cli.main(["explain", "x * y", "x=2", "y=3", "--format", "png", "--out", str(out)]) == 0
 
@@ -155,6 +162,27 @@ def test_cli_pdf_with_graphviz_pure_and_chromium(tmp_path, monkeypatch, capsys):
         data = pdf.read_bytes()
         assert data.startswith(b"%PDF") and len(re.findall(rb"/Type\s*/Page\b", data)) == 1
     assert "graph.pdf" in capsys.readouterr().out
+
+
+@pytest.mark.skipif(_pure() is None or not viz.pdf_lib.available(),
+                    reason="needs graphviz-pure and the pdf extra")
+def test_graphviz_pure_without_chromium_prints_pdf_with_the_pdf_extra(tmp_path, monkeypatch):
+    monkeypatch.setenv("CHAINRULE_DOT", _pure())
+    monkeypatch.setattr(viz.pdf, "find_chromium", lambda: None)
+    f = lecture()
+    f.backward()
+    drawing = viz.draw(f)
+    out = viz.render(drawing, tmp_path / "graph", "pdf")
+    svg = Path(viz.render(drawing, tmp_path / "graph", "svg")).read_text(encoding="utf-8")
+    pdf = Path(out).read_bytes()
+    assert pdf.startswith(b"%PDF") and len(re.findall(rb"/Type\s*/Page\b", pdf)) == 1
+    (box,) = re.findall(rb"/MediaBox\s*\[([^\]]*)\]", pdf)
+    assert [float(v) for v in box.split()[2:]] == pytest.approx(viz.pdf.svg_size(svg), abs=1)
+    if shutil.which("pdftotext"):   # text stays text: the words read back
+        text = subprocess.run(["pdftotext", out, "-"], capture_output=True, text=True, check=True).stdout
+        assert "swap multiplier" in text and "-12" in text
+    code = cli.main(["explain", "x * y", "x=2", "y=3", "--format", "pdf", "--out", str(tmp_path / "o")])
+    assert code == 0 and (tmp_path / "o" / "frames" / "step-1.pdf").read_bytes().startswith(b"%PDF")
 
 
 def test_svg_size_reads_pt_px_and_in_and_refuses_none():

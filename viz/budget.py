@@ -90,3 +90,43 @@ def check(tree, source, error):
                     f"(the limit is {MAX_LABEL_CHARS}; every frame redraws every label: "
                     "use shorter names)")
     return work
+
+
+# ---------------------------------------------------------------- training playback (chainrule train)
+# Counted before any training: the steps to train and the steps the page records. Every
+# recorded step costs the page a few kB of numbers (viz.slots) and its drawings a moment.
+MAX_RECORDED = 500          # recorded steps: 500 of two moons make a page of a few MB
+MAX_PAGE_BYTES = 30_000_000  # the page's hard ceiling (the limits above keep far below it)
+MAX_TRAIN_STEPS = {"moons": 20_000,   # full batch of 100 points: about 1 ms a step
+                   "lenet": 3_000}    # batches of 64 digits through LeNet-5: tens of ms a step
+DEFAULT_RECORDED = 100
+
+
+def default_every(steps):
+    """Record every step up to DEFAULT_RECORDED steps, else every k-th to record about that many."""
+    return max(1, -(-int(steps) // DEFAULT_RECORDED))
+
+
+def recorded(steps, every):
+    """How many steps a run of ``steps`` records with ``every``: each every-th, and the last."""
+    return -(-steps // every) + (1 if (steps - 1) % every else 0)
+
+
+def check_training(model, steps, every, error):
+    """Raise ``error`` (an exception class) with one line when a training playback is over
+    budget; returns the number of recorded steps."""
+    top = MAX_TRAIN_STEPS.get(model)
+    if top is None:
+        raise error(f"--model must be one of {', '.join(MAX_TRAIN_STEPS)}, got '{str(model)[:20]}'")
+    for name, v in (("steps", steps), ("every", every)):
+        if isinstance(v, bool) or not isinstance(v, int) or v < 1:
+            raise error(f"--{name} must be a whole number of at least 1, got {v!r}")
+    if steps > top:
+        raise error(f"--steps {steps} is too many for {model} (the limit is {top:,}: the training "
+                    "runs before anything is written)")
+    n = recorded(steps, every)
+    if n > MAX_RECORDED:
+        raise error(f"--steps {steps} with --every {every} records {n} steps (the limit is "
+                    f"{MAX_RECORDED}, which keeps the page small): use --every "
+                    f"{-(-steps // (MAX_RECORDED - 1))} or more")
+    return n

@@ -1,6 +1,6 @@
 """chainrule: explain backprop through an expression, step by step.
 
-    chainrule explain "(x + y) * z" x=-2 y=5 z=-4 [--out DIR] [--format svg|png|pdf] [--digits N]
+    chainrule explain "(x + y) * z" x=-2 y=5 z=-4 [--out DIR] [--format svg|png|pdf] [--digits N] [--deck]
 
 Prints the forward values, every backward step as the lecture writes it and the final
 gradients, and writes the graph, one frame per step and stepper.html into DIR. Bad input
@@ -27,8 +27,10 @@ from .render import RenderError, check_format, render_many
 from .safe_files import OutDir, UnsafePath
 from .stepper import Stepper, story
 
-USAGE = ('usage: chainrule explain "EXPR" name=value ... [--out DIR] [--format svg|png|pdf] [--digits N]\n'
+USAGE = ('usage: chainrule explain "EXPR" name=value ... [--out DIR] [--format svg|png|pdf] [--digits N]'
+         " [--deck]\n"
          "       chainrule conv|pool --help\n"
+         "       chainrule train --model moons|lenet --steps N [--every K] --out DIR [--deck]\n"
          "       chainrule quiz --level scalar|vector|matmul|conv|pool [--count K] [--seed N] --out DIR\n"
          "       chainrule --version | --help")
 HELP = f"""{USAGE}
@@ -46,6 +48,8 @@ Explain backpropagation through a small expression, gate by gate.
   --format   svg (default), png or pdf: the format of graph and frames, the only one
              written (the stepper always inlines SVG)
   --digits N significant digits of every number (default 3; 3.35e-4, never 0.00)
+  --deck     also write deck.pdf: one slide per frame, in order, the step's text under
+             each (needs Chromium or the pdf extra: pip install 'chainrule[pdf]')
 
 example:
   chainrule explain "(x + y) * z" x=-2 y=5 z=-4
@@ -83,6 +87,8 @@ def parse_args(argv):
         name, eq, value = arg[2:].partition("=")
         if name == "help":
             opts["help"] = True
+        elif name == "deck" and not eq:
+            opts["deck"] = True
         elif name in ("out", "format", "digits"):
             if not eq:
                 value = next(it, None)
@@ -108,7 +114,7 @@ def _digits(text):
     return int(text)
 
 
-def explain(expr, pairs, out_dir, format, stdout, digits=3):
+def explain(expr, pairs, out_dir, format, stdout, digits=3, deck=False):
     _n = lambda v: step_fmt(v, digits)
     built = build(expr, parse_values(pairs))
     if not built.leaves:
@@ -127,7 +133,9 @@ def explain(expr, pairs, out_dir, format, stdout, digits=3):
         check_format(format)
     except RenderError as e:
         raise Usage(f"--format {format}: {e}") from None
-    out = _prepare_out(out_dir, len(steps), format)  # before printing: one line, nothing else
+    if deck:  # no PDF route: refused before any output, like --format pdf
+        _check_deck()
+    out = _prepare_out(out_dir, len(steps), format, deck)  # before printing: one line, nothing else
 
     p = lambda line="": print(line, file=stdout)
     given = ", ".join(f"{n}={_n(leaf.data)}" for n, leaf in built.leaves.items())
@@ -155,7 +163,19 @@ def explain(expr, pairs, out_dir, format, stdout, digits=3):
     for name, g in grads.items():
         p(f"  d{f}/d{name} = {_n(g)}")
     p()
-    return _pictures(root, steps, out, format, stdout, f"{f} = {' '.join(expr.split())}", digits)
+    code = _pictures(root, steps, out, format, stdout, f"{f} = {' '.join(expr.split())}", digits)
+    if deck:
+        from .deck import explain_deck
+        print(f"slide deck: {explain_deck(root, out / 'deck.pdf', digits)}", file=stdout)
+    return code
+
+
+def _check_deck():
+    from .deck import DeckUnavailable, check_route
+    try:
+        check_route()
+    except DeckUnavailable as e:
+        raise Usage(str(e)) from None
 
 
 class _Unreached(float):
@@ -200,11 +220,12 @@ def _frame_names(n_steps):
     return ["forward", "seed", *(f"step-{k:0{width}d}" for k in range(1, n_steps + 1))]
 
 
-def _prepare_out(out_dir, n_frames, format):
+def _prepare_out(out_dir, n_frames, format, deck=False):
     """Create ``out_dir`` and its frames/ and try every file a run writes there (no links
     followed, no folder where a file goes, names the system accepts): a Usage error if not."""
     names = [f"frames/{name}" for name in _frame_names(n_frames)]
     files = ["stepper.html"] + [f"{n}.{ext}" for n in ["graph", *names] for ext in ("gv", format)]
+    files += ["deck.pdf"] if deck else []
     try:
         return OutDir(out_dir).check(files).path
     except UnsafePath as e:
@@ -264,6 +285,12 @@ def main(argv=None, stdout=None, stderr=None):
             return 0
         if argv[0] == "quiz":
             return cli_quiz.main(argv[1:], stdout, stderr)
+        if argv[0] == "train":  # the training playback: viz/cli_train.py
+            from . import cli_train
+            try:
+                return cli_train.main(argv[1:], stdout, stderr)
+            except cli_train.TrainUsage as e:
+                raise Usage(str(e)) from None
         if argv[0] in ("conv", "pool"):  # pixel-level derivations: viz/cli_derive.py
             from .cli_derive import main as derive_main
             return derive_main(argv, stdout, stderr)
@@ -274,7 +301,7 @@ def main(argv=None, stdout=None, stderr=None):
             print(HELP, file=stdout)
             return 0
         return explain(positional[0], positional[1:], opts["out"], opts["format"], stdout,
-                       opts["digits"])
+                       opts["digits"], opts.get("deck", False))
     except (Usage, ExprError, UnsafePath, cli_quiz.QuizUsage) as e:
         err(e)
         return 2

@@ -33,9 +33,9 @@ MAX_TEXT = 2000
 NUMBER = re.compile(r"[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d{1,3})?")
 USAGE = {
     "conv": 'usage: chainrule conv --input "1 2 3; 4 5 6; 7 8 9" --filter "1 2; 3 4" '
-            "[--upstream M] [--stride S] [--padding P] [--dilation D] [--digits N] [--out DIR]",
+            "[--upstream M] [--stride S] [--padding P] [--dilation D] [--digits N] [--out DIR] [--deck]",
     "pool": 'usage: chainrule pool --input "1 1 2 4; 5 6 7 8; 3 2 1 0; 1 2 3 4" --kernel K '
-            "[--stride S] [--padding P] [--mode max|avg] [--upstream M] [--digits N] [--out DIR]",
+            "[--stride S] [--padding P] [--mode max|avg] [--upstream M] [--digits N] [--out DIR] [--deck]",
 }
 OPTIONS = {
     "conv": {"input", "filter", "upstream", "stride", "padding", "dilation", "digits", "out"},
@@ -46,7 +46,8 @@ HELP = """{usage}
 Matrices: rows separated by ';', numbers by spaces, at most {n}x{n} (e.g. "1 2; 3 4").
 --upstream is dE/dO (default: ones, always printed). --digits: significant digits (3).
 --out DIR (default ./chainrule-out) receives frames/frame-NNN.svg, stepper.html and
-stepper-derivation.html (the graph beside the pixel frames).
+stepper-derivation.html (the graph beside the pixel frames). --deck also writes deck.pdf:
+a page per frame, its text under it (needs Chromium or pip install 'chainrule[pdf]').
 """
 
 
@@ -99,6 +100,11 @@ def parse_args(cmd, argv):
         if not arg.startswith("--"):
             raise Usage(f"unexpected argument '{arg[:30]}' (options start with --)")
         name, eq, value = arg[2:].partition("=")
+        if name == "deck" and not eq:   # a flag: a slide deck of the frames (viz/deck.py)
+            if name in opts:
+                raise Usage("--deck is given twice")
+            opts[name] = True
+            continue
         if name not in OPTIONS[cmd]:
             raise Usage(f"unknown option '--{name[:30]}' for chainrule {cmd}")
         if not eq:
@@ -180,7 +186,13 @@ def run(cmd, opts, stdout):
         up = np.ones(o.shape[-2:])
     o.backward(up[None, None])
     d = _engine(lambda: derive(o, digits=digits))
-    out = prepare_out(Path(opts.get("out", "chainrule-out")), len(d.frames))
+    if opts.get("deck"):   # no PDF route: refused before any output
+        from .deck import DeckUnavailable, check_route
+        try:
+            check_route()
+        except DeckUnavailable as e:
+            raise Usage(str(e)) from None
+    out = prepare_out(Path(opts.get("out", "chainrule-out")), len(d.frames), bool(opts.get("deck")))
     p = lambda line="": print(line, file=stdout)
     x = leaves[0]
     p(f"chainrule {cmd} ({geometry})")
@@ -225,17 +237,22 @@ def run(cmd, opts, stdout):
         p("  " + final.text.replace("dE/dx[0]", "dE/dX").replace("\n", "\n  "))
         p("dE/dX =\n" + grid_text(x.grad.data[0, 0], number))
     p()
-    return pictures(o, d, up[None, None], out, stdout)
+    code = pictures(o, d, up[None, None], out, stdout)
+    if opts.get("deck"):
+        from .deck import derivation_deck
+        print(f"slide deck: {derivation_deck(d, out / 'deck.pdf')} ({len(d.frames)} pages)", file=stdout)
+    return code
 
 
 def _values(panel):
     return np.array(panel.values, dtype=float)
 
 
-def prepare_out(out, n_frames):
+def prepare_out(out, n_frames, deck=False):
     """Create ``out`` and frames/ and try every file a run writes there (no links followed, no
     folder where a file goes) before anything is printed: a Usage error if not."""
     names = [f"frames/frame-{k:03d}.{ext}" for k in range(1, n_frames + 1) for ext in ("gv", "svg")]
+    names += ["deck.pdf"] if deck else []
     try:
         return OutDir(out).check(["stepper.html", "stepper-derivation.html", *names]).path
     except UnsafePath as e:

@@ -4,7 +4,8 @@
 
 Writes DIR/quiz.html (interactive: type each downstream gradient), DIR/sheet.html (printable
 exercise sheet) and DIR/answers.html (the answer key); with Chromium installed, also
-sheet.pdf and answers.pdf. Bad options exit 2 with one line.
+sheet.pdf and answers.pdf (without it, one line on stderr says they were not made). Bad
+options exit 2 with one line.
 """
 
 from __future__ import annotations
@@ -65,20 +66,27 @@ def parse(argv):
 
 
 def print_pdfs(paths):
-    """PDFs of printable pages with headless Chromium, when it is installed; returns the PDFs.
-    A page Chromium fails to print is left without its PDF."""
+    """PDFs of printable pages with headless Chromium; returns (the PDFs made, a one-line note
+    naming those not made and why, or None). The sheets are HTML pages: only a browser lays
+    them out, so without Chromium there are no PDFs, and the note says so."""
+    names = ", ".join(Path(p).with_suffix(".pdf").name for p in paths)
     exe = find_chromium()
     if exe is None:
-        return []
-    made = []
+        return [], (f"{names} not made: printing the sheets to PDF needs Chromium (e.g. apt install "
+                    "chromium); or print the .html pages from a browser")
+    made, failed = [], []
     with tempfile.TemporaryDirectory(prefix="chainrule-pdf-") as tmp:
         for page in paths:   # Chromium writes in our folder; the PDF is copied without links
             try:
                 pdf = print_html(exe, Path(page).read_text(encoding="utf-8"), tmp)
-            except RuntimeError:
+            except RuntimeError as e:
+                failed.append((Path(page).with_suffix(".pdf").name, str(e)))
                 continue
             made.append(write_file(Path(page).with_suffix(".pdf"), pdf))
-    return made
+    note = None
+    if failed:
+        note = f"{', '.join(n for n, _ in failed)} not made: {failed[0][1]}"
+    return made, note
 
 
 def main(argv, stdout, stderr):
@@ -88,8 +96,10 @@ def main(argv, stdout, stderr):
         return 0
     exercises = generate(opts["level"], opts["count"], opts["seed"])
     pages = write_quiz(exercises, opts["out"], opts["level"], opts["seed"])
-    pdfs = print_pdfs(pages[1:])
+    pdfs, note = print_pdfs(pages[1:])
     names = ", ".join(Path(p).name for p in pages + pdfs)
     print(f"{len(exercises)} {opts['level']} exercises (seed {opts['seed']}) in {opts['out']}/ ({names})",
           file=stdout)
+    if note:
+        print(f"chainrule: note: {note}", file=stderr)
     return 0

@@ -94,11 +94,28 @@ def _norm(t):
     return float(np.linalg.norm(np.asarray(getattr(g, "data", g), dtype=np.float64)))
 
 
-def draw_modules(root, names=None, *, rankdir="LR", digits=3, title=None, per_row=4):
+def _stats(t):
+    """(mean, std) of a node's values (float64)."""
+    a = np.asarray(t.data, dtype=np.float64)
+    return float(a.mean()), float(a.std())
+
+
+def _param_numbers(p, num):
+    w = float(np.linalg.norm(np.asarray(p.data, dtype=np.float64)))
+    g = _norm(p)
+    return (S.font(f"  |w| {num(w)}", S.VALUE_COLOR, 10)
+            + (S.font(f"  |dw| {num(g)}", S.GRAD_COLOR, 10) if g is not None else ""))
+
+
+def draw_modules(root, names=None, *, rankdir="LR", digits=3, title=None, per_row=4, fmt=None,
+                 details=False):
     """One box per module (parameters inside, named), one per run of gates between modules.
 
     rankdir "LR" lays the boxes out in rows of ``per_row``, read like text, so that a whole
     network keeps a slide's 16:9 shape; "TB" draws one column.
+    fmt: a function float -> str for every number (default: ``digits`` significant digits).
+    details: also the norm of each parameter and of its gradient (|w|, |dw|) and the mean and
+    spread of each box's output (its activations), as a training playback shows them.
     """
     pnames = parameter_names(names)
     parts, group_of = groups(root, pnames)
@@ -108,7 +125,7 @@ def draw_modules(root, names=None, *, rankdir="LR", digits=3, title=None, per_ro
                              "margin": "0.08,0.04"},
                   edge_attr={"arrowsize": "0.6"})
     ids = {key: f"m{k}" for k, (key, _, _) in enumerate(parts)}
-    num = lambda v: format_number(v, digits)
+    num = fmt or (lambda v: format_number(v, digits))
     for key, kind, members in parts:
         last = members[-1]
         shape = str(tuple(last.data.shape))
@@ -116,7 +133,8 @@ def draw_modules(root, names=None, *, rankdir="LR", digits=3, title=None, per_ro
             params = [m for m in members if _trainable(m)]
             rows = [S.font(key[1], bold=True, size=14)]
             rows += [S.font(f"{(pnames.get(id(p)) or p.label or 'param').rsplit('.', 1)[-1]} "
-                            f"{tuple(p.data.shape)}", "#444444", 10) for p in params]
+                            f"{tuple(p.data.shape)}", "#444444", 10)
+                     + (_param_numbers(p, num) if details else "") for p in params]
             gates = [m for m in members if not m.is_leaf and id(m) not in {id(p) for p in params}]
             main = next((g for g in gates if g.pattern not in (Pattern.DISTRIBUTOR, Pattern.RESHAPE)),
                         gates[-1] if gates else last)
@@ -135,6 +153,9 @@ def draw_modules(root, names=None, *, rankdir="LR", digits=3, title=None, per_ro
                 rows.insert(0, S.font(last.label, bold=True, size=12))
             outline, fill = S.pattern_style(members[0].pattern)
             node = last
+        if details and node is not None:
+            mean, std = _stats(node)
+            rows.append(S.font(f"out mean {num(mean)}  std {num(std)}", S.VALUE_COLOR, 10))
         norm = _norm(node) if node is not None else None
         if norm is not None:
             rows.append(S.font(f"|grad| {num(norm)}", S.GRAD_COLOR, 10))
@@ -155,6 +176,9 @@ def draw_modules(root, names=None, *, rankdir="LR", digits=3, title=None, per_ro
               "that apply them; other boxes: gates between modules (a > b: b applied to a's output)",
               "fill: the gate pattern of the main gate; |grad|: norm of the gradient of the box's output",
               "(viz.draw(..., collapse=False) draws every node)"]
+    if details:
+        legend[-1:-1] = ["|w|, |dw|: norm of a parameter and of its gradient; out mean, std: the box's "
+                         "output (activations)"]
     lines = ([title] if title else []) + legend
     dot.attr(label="<" + "".join(S.font(t, "#444444", 10) + '<BR ALIGN="LEFT"/>' for t in lines) + ">",
              labelloc="b", labeljust="l")

@@ -19,12 +19,15 @@ from .style import NumberFormat
 
 
 def draw_steps(root, *, grad=None, rankdir="LR", values=True, fmt=None, digits=DIGITS, legend=True,
-               caption=True, quiz=False):
+               caption=True, quiz=False, grads=True, names=None):
     """One graphviz.Digraph per backward step of ``root`` (same length as backprop_steps), as a
     Frames list (a notebook displays it as a stepper).
 
     caption: write the step's text (`upstream x local = downstream` lines) under each frame.
     quiz: the current step's downstream gradients are drawn as '?'.
+    names: a model or {name: tensor}: parameters drawn by their names (conv1.weight), as in draw.
+    grads: False draws no gradients (with values=False: where backprop is, without numbers,
+        e.g. for frames whose numbers are written elsewhere, as a training playback does).
     """
     scene = Scene(root)
     steps = backprop_steps(root, grad)
@@ -39,7 +42,9 @@ def draw_steps(root, *, grad=None, rankdir="LR", values=True, fmt=None, digits=D
             lines = step.lines(digits)
             lines = [hide_downstream(line) for line in lines] if quiz else lines
             state.caption = [f"backward step {k + 1} of {len(steps)}", *lines]
-        out.append(build(scene, state, rankdir=rankdir, values=values, fmt=fmt, legend=legend))
+        if not grads:
+            state.grads, state.notes = {}, {}
+        out.append(build(scene, state, rankdir=rankdir, values=values, fmt=fmt, legend=legend, names=names))
     return out
 
 

@@ -17,10 +17,17 @@ W, H = 720, 360
 LEFT, RIGHT, TOP, BOTTOM = 70, 130, 40, 50
 
 
-def line_chart(series, *, title="", xlabel="epoch", ylabel="gradient norm", log=True):
-    """SVG text for {name: [y per x]} (x = 1, 2, ...); log=True puts y on a log10 scale.
+MAX_TICKS = 12  # x labels: more would run together; longer runs get every k-th
+
+
+def line_chart(series, *, title="", xlabel="epoch", ylabel="gradient norm", log=True, xs=None,
+               cursor=False):
+    """SVG text for {name: [y per x]} (x = 1, 2, ..., or the labels ``xs``); log=True puts y on
+    a log10 scale.
 
     Non-positive or non-finite values are left out of a log chart (a gap in the line).
+    cursor: also a vertical line (class "cursor") at the last x, with the x position of every
+    point in its data-x attribute (JSON), for a page that moves it (a training playback).
     """
     series = {str(k): [float(v) for v in vs] for k, vs in dict(series).items()}
     if not series or not any(series.values()):
@@ -48,8 +55,13 @@ def line_chart(series, *, title="", xlabel="epoch", ylabel="gradient norm", log=
         y = py(v)
         out.append(f'<line x1="{LEFT}" x2="{W - RIGHT}" y1="{y:.1f}" y2="{y:.1f}" stroke="#e4e4e4"/>')
         out.append(f'<text x="{LEFT - 6}" y="{y + 4:.1f}" text-anchor="end">{format_number(v)}</text>')
-    for i in range(n):
-        out.append(f'<text x="{px(i):.1f}" y="{H - BOTTOM + 18}" text-anchor="middle">{i + 1}</text>')
+    labels = [str(v) for v in xs] if xs is not None else [str(i + 1) for i in range(n)]
+    if len(labels) != n:
+        raise ValueError(f"line_chart: {len(labels)} x labels for {n} points")
+    every = -(-n // MAX_TICKS)
+    for i in range(0, n, every):
+        out.append(f'<text x="{px(i):.1f}" y="{H - BOTTOM + 18}" text-anchor="middle">'
+                   f"{html.escape(labels[i])}</text>")
     out.append(f'<line x1="{LEFT}" x2="{LEFT}" y1="{TOP}" y2="{H - BOTTOM}" stroke="#444"/>')
     out.append(f'<line x1="{LEFT}" x2="{W - RIGHT}" y1="{H - BOTTOM}" y2="{H - BOTTOM}" stroke="#444"/>')
     out.append(f'<text x="{(LEFT + W - RIGHT) / 2}" y="{H - 12}" text-anchor="middle">'
@@ -77,5 +89,10 @@ def line_chart(series, *, title="", xlabel="epoch", ylabel="gradient norm", log=
         out.append(f'<line x1="{W - RIGHT + 12}" x2="{W - RIGHT + 32}" y1="{y}" y2="{y}" '
                    f'stroke="{colour}" stroke-width="2"/>')
         out.append(f'<text x="{W - RIGHT + 38}" y="{y + 4}">{html.escape(name)}</text>')
+    if cursor:
+        where = ",".join(f"{px(i):.1f}" for i in range(n))
+        out.append(f'<line class="cursor" data-x="[{where}]" x1="{px(n - 1):.1f}" x2="{px(n - 1):.1f}" '
+                   f'y1="{TOP}" y2="{H - BOTTOM}" stroke="#c0262d" stroke-width="1.5" '
+                   'stroke-dasharray="4 3"/>')
     out.append("</svg>")
     return "\n".join(out) + "\n"

@@ -3,8 +3,8 @@
 Order of choice: $CHAINRULE_DOT (a renderer with dot's flags), the system `dot` on PATH,
 then the `graphviz-pure` executable (on PATH or next to this Python, for venvs that are not
 activated). graphviz-pure has no PDF output: its SVG is printed to PDF by headless Chromium
-(viz/pdf.py) when one is installed. Nothing here puts anything named `dot` on PATH, so a
-system dot is never shadowed.
+(viz/pdf.py) when one is installed, else by the optional pdf extra (viz/pdf_lib.py).
+Nothing here puts anything named `dot` on PATH, so a system dot is never shadowed.
 """
 
 from __future__ import annotations
@@ -21,6 +21,7 @@ from pathlib import Path
 import graphviz
 
 from . import pdf as _pdf
+from . import pdf_lib
 from .safe_files import check_destination, write_file
 
 FORMATS = ("svg", "png", "pdf")  # pdf: vector, fonts embedded; system dot, or Chromium (viz.pdf)
@@ -93,17 +94,23 @@ def render(digraph, path, format="svg"):
     return render_many([digraph], [path], format)[0]
 
 
+PDF_EXTRA = "pdf extra"  # _pdf_check's answer when svglib + reportlab print the PDF (viz/pdf_lib.py)
+
+
 def _pdf_check(exe, format):
-    """The Chromium that prints graphviz-pure's SVG as PDF, or None when ``exe`` writes the
-    format itself; RenderError (one line) when neither can."""
+    """What turns graphviz-pure's SVG into PDF: the Chromium to print it, else PDF_EXTRA when
+    the optional pdf extra is installed; None when ``exe`` writes the format itself;
+    RenderError (one line) when nothing can."""
     if format != "pdf" or not Path(exe).name.startswith("graphviz-pure"):
         return None
     chromium = _pdf.find_chromium()
-    if chromium is None:
-        raise RenderError("PDF needs the system Graphviz dot or Chromium (graphviz-pure renders "
-                          "svg and png only): install Graphviz (e.g. apt install graphviz) "
-                          "or Chromium (e.g. apt install chromium)")
-    return chromium
+    if chromium is not None:
+        return chromium
+    if pdf_lib.available():
+        return PDF_EXTRA
+    raise RenderError("PDF needs the system Graphviz dot, Chromium or the pdf extra (graphviz-pure "
+                      "renders svg and png only): install Graphviz (e.g. apt install graphviz), "
+                      f"Chromium (e.g. apt install chromium) or {pdf_lib.HINT}")
 
 
 def check_format(format):
@@ -192,6 +199,8 @@ def render_many(digraphs, paths, format="svg"):
 
 def _print_pdf(chromium, svg, tmp):
     try:
+        if chromium == PDF_EXTRA:
+            return pdf_lib.tight_pdf(strip_prolog(svg.decode("utf-8")))
         return _pdf.print_pdf(chromium, strip_prolog(svg.decode("utf-8")), tmp)
     except (RuntimeError, ValueError) as e:
         raise RenderError(f"PDF from graphviz-pure's SVG: {e}") from None

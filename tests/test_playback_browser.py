@@ -1,0 +1,59 @@
+"""The training playback in headless Chromium: scrubbing changes what is shown."""
+
+import re
+
+import pytest
+from helpers import CHROMIUM, chromium, run
+
+from viz.render import find_renderer
+
+pytestmark = [
+    pytest.mark.slow,
+    pytest.mark.skipif(CHROMIUM is None, reason="Chromium is not installed (apt install chromium)"),
+    pytest.mark.skipif(find_renderer() is None, reason="no Graphviz renderer installed"),
+]
+
+
+@pytest.fixture(scope="module")
+def page(tmp_path_factory):
+    out = tmp_path_factory.mktemp("playback")
+    code, _, err = run("train", "--model", "moons", "--steps", "20", "--out", str(out))
+    assert code == 0, err
+    return out / "playback.html"
+
+
+def shown(dom):
+    """What the page shows: (training step, counter, network texts, boundary colours, stepper texts)."""
+    step = re.search(r'class="chainrule-playback"[^>]*data-training-step="(\d+)"', dom).group(1)
+    counter = re.search(r'<span class="pb-counter">([^<]*)</span>', dom).group(1)
+    view = re.search(r'<div class="pb-view">(.*?)</div></div>', dom, re.S).group(1)
+    cells = re.findall(r'<rect x="\d+" y="\d+" width="10" height="10" fill="([^"]+)"', dom)
+    pres = re.findall(r"<pre>(.*?)</pre>", dom, re.S)
+    return int(step), counter, re.findall(r"<text[^>]*>([^<]*)</text>", view), cells, pres
+
+
+def test_scrubbing_changes_what_is_shown(page, tmp_path):
+    url = page.as_uri()
+    first = shown(chromium(tmp_path, "--dump-dom", url + "#at=1"))
+    last = shown(chromium(tmp_path, "--dump-dom", url + "#at=last"))
+    middle = shown(chromium(tmp_path, "--dump-dom", url + "#at=7"))
+    assert (first[0], middle[0], last[0]) == (1, 7, 20)
+    assert first[1].startswith("training step 1 of 20") and last[1].startswith("training step 20 of 20")
+    for a, b in [(first, last), (first, middle), (middle, last)]:
+        assert a[2] != b[2]                   # the network's numbers
+        assert a[3] != b[3]                   # the decision boundary
+        assert a[4] != b[4]                   # this step's backward pass
+    assert len(first[2]) == len(last[2])      # the same drawing, refilled
+    assert len(first[3]) == 48 * 32 and "#ffffff" not in first[3]
+
+
+def test_expand_shows_every_gate(page, tmp_path):
+    collapsed = shown(chromium(tmp_path, "--dump-dom", page.as_uri() + "#at=3"))
+    expanded = shown(chromium(tmp_path, "--dump-dom", page.as_uri() + "#at=3&expand"))
+    assert len(expanded[2]) > len(collapsed[2]) and "transpose" in expanded[2]
+
+
+def test_screenshot(page, tmp_path):
+    shot = tmp_path / "playback.png"
+    chromium(tmp_path, f"--screenshot={shot}", "--window-size=1300,1600", page.as_uri() + "#at=5")
+    assert shot.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
