@@ -9,7 +9,7 @@ import pytest
 from helpers import run
 
 import viz.budget as budget
-from autograd.display import format_number
+from autograd.teaching.display import format_number
 from nn import training
 from viz.collapse import draw_modules
 from viz.playback import Playback, record_run, steps_recorded

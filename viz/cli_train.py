@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 import time
 
-from autograd.display import MAX_DIGITS
+from autograd.teaching.display import MAX_DIGITS
 
 from . import deck
 from .budget import MAX_RECORDED, MAX_TRAIN_STEPS, check_training, default_every

@@ -20,7 +20,7 @@ import time
 import uuid
 
 from autograd import backprop_steps
-from autograd.display import format_number
+from autograd.teaching.display import format_number
 
 from . import playback_views as views
 from .budget import MAX_PAGE_BYTES, check_training, default_every

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import re
 
-from autograd.display import format_number
+from autograd.teaching.display import format_number
 
 from .render import inline_svg, render_svgs
 
