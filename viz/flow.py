@@ -18,10 +18,12 @@ import numpy as np
 
 from autograd.display import format_number
 
+from .fonts import FONT, text_width
 from .render import Drawing, RenderError, render
-from .style import PATTERNS, esc, stack_rows
+from .style import PATTERNS, SWATCH, lines_table, pattern_name, spans, stack_rows
 
 GRAD_RED = (192, 38, 45)
+TITLE_PT = 14
 
 
 def layer_flow(trace):
@@ -90,6 +92,9 @@ def _chain(g, rows, prefix, lo, hi, patterns=None, wrap=None):
                    for s in range(0, len(rows), wrap)])
 
 
+BAR_CELL, BAR_PT, BAR_TITLE = 44, 9, "gradient norm (log scale)"
+
+
 def colour_bar(lo, hi, cells=5):
     """An HTML-like label row: the fill scale from 10^lo (pale) to 10^hi (red), labelled."""
     if hi <= lo:
@@ -97,28 +102,29 @@ def colour_bar(lo, hi, cells=5):
     row = ""
     for k in range(cells):
         e = lo + (hi - lo) * k / (cells - 1)
-        row += (f'<TD BGCOLOR="{_fill(10 ** e, lo, hi)}" WIDTH="44"><FONT POINT-SIZE="9" COLOR="'
-                f'{"black" if k < cells - 2 else "white"}">{_fmt(10 ** e)}</FONT></TD>')
+        row += (f'<TD BGCOLOR="{_fill(10 ** e, lo, hi)}" WIDTH="{BAR_CELL}">'
+                f'<FONT POINT-SIZE="{BAR_PT}" COLOR="{"black" if k < cells - 2 else "white"}">'
+                f"{_fmt(10 ** e)}</FONT></TD>")
     return (f'<TABLE BORDER="0" CELLBORDER="1" CELLSPACING="0" CELLPADDING="2"><TR>'
-            f'<TD BORDER="0"><FONT POINT-SIZE="9">gradient norm (log scale)</FONT></TD>{row}</TR></TABLE>')
+            f'<TD BORDER="0"><FONT POINT-SIZE="{BAR_PT}">{BAR_TITLE}</FONT></TD>{row}</TR></TABLE>')
 
 
 def _new(title, rankdir, patterns=None, scale=None):
     g = Drawing("flow")
-    g.attr(rankdir=rankdir, fontname="Helvetica", labelloc="t")
+    g.attr(rankdir=rankdir, fontname=FONT, labelloc="t")
     used = [p for p in dict.fromkeys((patterns or {}).values()) if p]
     bar = colour_bar(*scale) if scale else ""
-    rows = ["<BR/>".join(esc(t) for t in title.split("\n"))] if title else []  # HTML labels ignore newlines
+    lines = [spans((t, None, TITLE_PT)) for t in title.split("\n")] if title else []
     if bar:
-        rows.append(bar)
-    if used:  # a legend of the outline colours
-        legend = "  ".join(f'<FONT COLOR="{_outline(p)}">{esc(p)}</FONT>' for p in used)
-        rows.append(f"<FONT POINT-SIZE=\"10\">fill: gradient norm, log scale "
-                    f"(pale = little); outline: gate pattern: {legend}</FONT>")
-    if rows:
-        g.attr(label="<" + "".join(f"<TR><TD>{r}</TD></TR>" for r in rows).join(
-            ['<TABLE BORDER="0" CELLSPACING="2">', "</TABLE>"]) + ">")
-    g.attr("node", shape="box", style="rounded,filled", fontname="Helvetica", fontsize="11")
+        lines.append((bar, text_width(BAR_TITLE, BAR_PT) + 5 * (BAR_CELL + 1) + 8))
+    if used:  # a legend of the outline colours: a line of its own, one name after the other
+        lines.append(spans(("fill: gradient norm, log scale (pale = little)", None, 10)))
+        names = [part for p in used for part in ((SWATCH + " ", _outline(p), 10),
+                                                 (pattern_name(p), _outline(p), 10), ("    ", None, 10))]
+        lines.append(spans(("outline: gate pattern:    ", None, 10), *names))
+    if lines:
+        g.attr(label=f"<{lines_table(lines)}>")
+    g.attr("node", shape="box", style="rounded,filled", fontname=FONT, fontsize="11")
     g.attr("edge", color="#888888", arrowsize="0.7")
     return g
 
