@@ -92,7 +92,8 @@ def _chain(g, rows, prefix, lo, hi, patterns=None, wrap=None):
                    for s in range(0, len(rows), wrap)])
 
 
-BAR_CELL, BAR_PT, BAR_TITLE = 44, 9, "gradient norm (log scale)"
+BAR_CELL, BAR_PT, BAR_TITLE = 48, 10, "gradient norm (log scale)"
+LEGEND_PT = 11
 
 
 def colour_bar(lo, hi, cells=5):
@@ -118,14 +119,15 @@ def _new(title, rankdir, patterns=None, scale=None):
     if bar:
         lines.append((bar, text_width(BAR_TITLE, BAR_PT) + 5 * (BAR_CELL + 1) + 8))
     if used:  # a legend of the outline colours: a line of its own, one name after the other
-        lines.append(spans(("fill: gradient norm, log scale (pale = little)", None, 10)))
-        names = [part for p in used for part in ((SWATCH + " ", _outline(p), 10),
-                                                 (pattern_name(p), _outline(p), 10), ("    ", None, 10))]
-        lines.append(spans(("outline: gate pattern:    ", None, 10), *names))
+        lines.append(spans(("fill: gradient norm, log scale (pale = little)", None, LEGEND_PT)))
+        names = [part for p in used for part in ((SWATCH + " ", _outline(p), LEGEND_PT),
+                                                 (pattern_name(p), _outline(p), LEGEND_PT),
+                                                 ("    ", None, LEGEND_PT))]
+        lines.append(spans(("outline: gate pattern:    ", None, LEGEND_PT), *names))
     if lines:
         g.attr(label=f"<{lines_table(lines)}>")
     g.attr("node", shape="box", style="rounded,filled", fontname=FONT, fontsize="11")
-    g.attr("edge", color="#888888", arrowsize="0.7")
+    g.attr("edge", color="#888888", arrowsize="0.7", fontname=FONT)
     return g
 
 

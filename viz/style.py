@@ -168,11 +168,17 @@ SWATCH = "\u25a0"   # a filled square: the legend's colour sample, set inline wi
 def spans(*parts):
     """One line of text in several looks -> (HTML-like fragment, width in points).
 
-    parts: (text, colour, size) or (text, colour, size, bold); colour None is the default."""
+    parts: (text, colour, size) or (text, colour, size, bold); colour None is the default.
+    Spaces that start a part become a part of their own: an SVG viewer drops the leading
+    blanks of a text element (the system dot writes no xml:space), and the words would touch;
+    a text element of blanks alone shows nothing, and the next one starts after its width."""
     html, width = "", 0.0
     for text, color, size, *bold in parts:
         bold = bool(bold and bold[0])
-        html += font(text, color, size, bold=bold)
+        words = text.lstrip(" ")
+        if len(words) < len(text):
+            html += font(text[:len(text) - len(words)], None, size)
+        html += font(words, color, size, bold=bold) if words else ""
         width += text_width(text, size, bold)
     return html, width
 

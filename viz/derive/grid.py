@@ -11,7 +11,7 @@ import math
 
 from ..fonts import FONT, text_width
 from ..render import Drawing
-from ..style import GRAD_COLOR, esc
+from ..style import GRAD_COLOR, SLACK, esc
 from .model import Frame, Numbers, Panel
 
 # mark -> (fill, text colour, bold, border width, border colour)
@@ -77,7 +77,11 @@ def _item(item, number):
 
 def frame_html(frame: Frame, number: Numbers, text=True):
     """The whole frame as one HTML-like label (title, rows of panels, the text)."""
-    out = [f'<TR><TD ALIGN="LEFT"><FONT POINT-SIZE="16"><B>{esc(frame.title)}</B></FONT></TD></TR>']
+    lines = [text_width(frame.title, 16, bold=True)]
+    lines += [text_width(line, 13) for line in frame.text.splitlines()] if text and frame.text else []
+    spare = math.ceil(SLACK * max(lines)) + 2   # room for a renderer that measures text short
+    out = [f'<TR><TD ALIGN="LEFT"><FONT POINT-SIZE="16"><B>{esc(frame.title)}</B></FONT></TD>'
+           f'<TD WIDTH="{spare}"> </TD></TR>']
     for row in frame.rows:
         items = "".join(_item(i, number) for i in row)
         out.append(f'<TR><TD ALIGN="LEFT"><TABLE BORDER="0" CELLSPACING="6"><TR>{items}</TR>'
