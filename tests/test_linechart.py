@@ -77,3 +77,12 @@ def test_too_many_series_to_tell_apart():
     line_chart({str(k): [1.0] for k in range(MAX_SERIES)})
     with pytest.raises(ValueError, match="too many"):
         line_chart({str(k): [1.0] for k in range(MAX_SERIES + 1)})
+
+
+def test_a_narrow_log_range_gets_ticks_a_reader_can_place_points_by():
+    narrow = line_chart({"a": [0.09, 0.02]})              # one decade, 0.01 to 0.1
+    labels = re.findall(r'text-anchor="end">([^<]+)</text>', narrow)
+    assert labels == ["0.01", "0.02", "0.05", "0.1"]
+    wide = line_chart({"a": [1e-5, 1.0]})                  # five decades: the decades alone
+    assert re.findall(r'text-anchor="end">([^<]+)</text>', wide) == ["1e-5", "1e-4", "0.001", "0.01",
+                                                                      "0.1", "1"]

@@ -139,18 +139,24 @@ def _check(rows, where):
     return rows
 
 
-def draw_flow(rows, title=None, rankdir="LR", patterns=None):
+def draw_flow(rows, title=None, rankdir="LR", patterns=None, per_row=6):
     """A graphviz.Digraph with one node per layer, forward arrows between them (left to right,
     like the network diagrams of the lectures), with a colour bar for the fill's log scale.
 
     rows: [(name, output shape, grad norm[, param grad norm])], input side first.
     patterns: optional {layer name: gate pattern} ("swap multiplier", "router", ...).
+    per_row: left to right, at most this many layers a line, the lines stacked and read like
+        text, so a deep network (LeNet-5 has 12 layers) keeps a slide's shape instead of one
+        strip ten times as wide as it is tall; None: one line.
     """
+    if per_row is not None and (isinstance(per_row, bool) or not isinstance(per_row, int) or per_row < 1):
+        raise ValueError(f"draw_flow: per_row must be a positive integer or None, got {per_row!r}")
     rows = _check(rows, "draw_flow")
     scale = _log_range(rows)
-    g = _new(title or "gradient flow: |d loss / d layer output| at the last step", rankdir, patterns,
-             scale)
-    _chain(g, rows, "n", *scale, patterns=patterns)
+    wrap = per_row if rankdir == "LR" and per_row is not None and len(rows) > per_row else None
+    g = _new(title or "gradient flow: |d loss / d layer output| at the last step",
+             "TB" if wrap else rankdir, patterns, scale)
+    _chain(g, rows, "n", *scale, patterns=patterns, wrap=wrap)
     return g
 
 

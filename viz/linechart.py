@@ -64,9 +64,13 @@ def line_chart(series, *, title="", xlabel="epoch", ylabel="gradient norm", log=
            f'<rect width="{width}" height="{height}" fill="white"/>',
            f'<text x="{width / 2}" y="22" text-anchor="middle" font-size="{TITLE_PX}">'
            f"{html.escape(title)}</text>"]
-    ticks = range(int(lo), int(hi) + 1) if log else [lo + (hi - lo) * k / 4 for k in range(5)]
-    for tk in ticks:
-        v = 10.0 ** tk if log else tk
+    if log:   # decades; over at most two, also 2x and 5x each, so a reader can place a point
+        steps = (1, 2, 5) if hi - lo <= 2 else (1,)
+        values = [m * 10.0 ** e for e in range(int(lo), int(hi) + 1) for m in steps
+                  if m * 10.0 ** e <= 10.0 ** hi * (1 + 1e-9)]
+    else:
+        values = [lo + (hi - lo) * k / 4 for k in range(5)]
+    for v in values:
         y = py(v)
         out.append(f'<line x1="{LEFT}" x2="{width - right}" y1="{y:.1f}" y2="{y:.1f}" stroke="#e4e4e4"/>')
         out.append(f'<text x="{LEFT - 6}" y="{y + 4:.1f}" text-anchor="end">{format_number(v)}</text>')
