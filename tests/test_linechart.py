@@ -86,3 +86,10 @@ def test_a_narrow_log_range_gets_ticks_a_reader_can_place_points_by():
     wide = line_chart({"a": [1e-5, 1.0]})                  # five decades: the decades alone
     assert re.findall(r'text-anchor="end">([^<]+)</text>', wide) == ["1e-5", "1e-4", "0.001", "0.01",
                                                                       "0.1", "1"]
+
+
+def test_a_line_hidden_under_a_later_one_says_so_in_the_legend():
+    # a max-pool passes its input's gradient norm on unchanged: relu1's line lies under pool1's
+    svg = line_chart({"conv1": [0.3, 0.2], "relu1": [0.5, 0.25], "pool1": [0.5, 0.25]})
+    labels = re.findall(r'<text x="[\d.]+" y="[\d.]+">([^<]+)</text>', svg)
+    assert labels == ["conv1", "relu1 (under pool1)", "pool1"]

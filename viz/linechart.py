@@ -31,6 +31,21 @@ def series_style(k):
     return COLOURS[k % len(COLOURS)], DASHES[k // len(COLOURS) % len(DASHES)]
 
 
+def _keys(series):
+    """Legend text per series: its name, and where a later series has the same values (so is
+    drawn over it), which one hides it: 'relu1 (under pool1)'."""
+    keys = {}
+    names = list(series)
+    for k, name in enumerate(names):
+        over = next((later for later in names[k + 1:] if _same(series[name], series[later])), None)
+        keys[name] = name if over is None else f"{name} (under {over})"
+    return keys
+
+
+def _same(a, b):
+    return len(a) == len(b) and all(x == y or math.isclose(x, y, rel_tol=1e-9) for x, y in zip(a, b))
+
+
 def line_chart(series, *, title="", xlabel="epoch", ylabel="gradient norm", log=True):
     """SVG text for {name: [y per x]} (x = 1, 2, ...); log=True puts y on a log10 scale.
 
@@ -53,7 +68,8 @@ def line_chart(series, *, title="", xlabel="epoch", ylabel="gradient norm", log=
         lo, hi = math.floor(lo), math.ceil(hi)
     if hi == lo:
         lo, hi = lo - 1, hi + 1
-    right = max(RIGHT, 12 + 28 + 6 + math.ceil(max(text_width(n, FONT_PX) for n in series)) + 10)
+    keys = _keys(series)
+    right = max(RIGHT, 12 + 28 + 6 + math.ceil(max(text_width(k, FONT_PX) for k in keys.values())) + 10)
     width = max(W, LEFT + 200 + right, math.ceil(text_width(title, TITLE_PX)) + 40)
     height = max(H, TOP + BOTTOM + ROW * len(series) + 8)
     n = max(len(vs) for vs in series.values())
@@ -105,6 +121,6 @@ def line_chart(series, *, title="", xlabel="epoch", ylabel="gradient norm", log=
         y = TOP + 8 + ROW * k
         out.append(f'<line class="key" data-name="{html.escape(name)}" x1="{width - right + 12}" '
                    f'x2="{width - right + 40}" y1="{y}" y2="{y}" {look}/>')
-        out.append(f'<text x="{width - right + 46}" y="{y + 4}">{html.escape(name)}</text>')
+        out.append(f'<text x="{width - right + 46}" y="{y + 4}">{html.escape(keys[name])}</text>')
     out.append("</svg>")
     return "\n".join(out) + "\n"
