@@ -14,6 +14,7 @@ from pathlib import Path
 
 import numpy as np
 
+from viz.fonts import FALLBACK
 from viz.safe_files import write_file
 
 CELL = 8          # pixels per array cell at the default size
@@ -77,7 +78,7 @@ def save_grid(panels, path, title="", columns=4, cell=CELL):
     rows = -(-len(panels) // cols)
     head = 28 if title else 0
     parts = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{cols * w + 8}" height="{rows * h + head + 8}" '
-             'font-family="Helvetica, Arial, sans-serif">',
+             f'font-family="{FALLBACK}">',
              '<rect width="100%" height="100%" fill="white"/>']
     if title:
         parts.append(f'<text x="8" y="20" font-size="14" font-weight="bold">{escape(title)}</text>')

@@ -2,12 +2,25 @@
 
 import io
 import re
+import shutil
 import subprocess
+import sys
+from pathlib import Path
 
 from viz import cli
 from viz.pdf import HEADLESS, find_chromium
 
 CHROMIUM = find_chromium()
+
+
+def _graphviz_pure():
+    found = shutil.which("graphviz-pure")
+    here = Path(sys.executable).parent / "graphviz-pure"
+    return found or (str(here) if here.is_file() else None)
+
+
+PURE = _graphviz_pure()            # the graphviz-pure renderer, also when the venv is not on PATH
+SYSTEM_DOT = shutil.which("dot")   # the system Graphviz
 FLAGS = [*HEADLESS, "--hide-scrollbars"]
 
 

@@ -8,7 +8,7 @@ import pytest
 
 import nn
 from autograd import Tensor
-from viz.flow import draw_flow, draw_flow_comparison, layer_flow
+from viz.flow import BAR_CELL, draw_flow, draw_flow_comparison, layer_flow
 
 
 def _trace(rng):
@@ -79,7 +79,7 @@ def test_flow_runs_left_to_right_with_a_colour_bar():
     rows = [("a", (1,), 1e-4), ("b", (1,), 1e-2), ("c", (1,), 1.0)]
     src = draw_flow(rows).source
     assert "rankdir=LR" in src and "gradient norm (log scale)" in src
-    ticks = re.findall(r'<TD BGCOLOR="(#[0-9a-f]{6})" WIDTH="44"><FONT[^>]*>([^<]+)<', src)
+    ticks = re.findall(rf'<TD BGCOLOR="(#[0-9a-f]{{6}})" WIDTH="{BAR_CELL}"><FONT[^>]*>([^<]+)<', src)
     assert [t for _, t in ticks] == ["1e-4", "0.001", "0.01", "0.1", "1"]  # 10^lo ... 10^hi
     fills = re.findall(r'fillcolor="(#[0-9a-f]{6})"', src)
     assert fills[0] == ticks[0][0] and fills[-1] == ticks[-1][0]  # the bar is the nodes' scale
@@ -93,3 +93,17 @@ def test_comparison_wraps_each_panel_into_lines_and_stacks_the_panels():
     assert re.search(r"p0_6 -> p1_0 \[style=invis\]", src)  # panel b starts under a's last line
     with pytest.raises(ValueError, match="per_row must be a positive integer"):
         draw_flow_comparison({"a": rows}, per_row=0)
+
+
+def test_a_deep_network_wraps_into_lines_of_a_slide_shape():
+    # LeNet-5's twelve layers: two lines of six, read like text, instead of one long strip
+    rows = [(f"l{i}", (2,), 10.0 ** -i) for i in range(12)]
+    src = draw_flow(rows).source
+    assert "rankdir=TB" in src
+    lines = re.findall(r"\{\s*rank=same\s*([^}]*)\}", src)
+    assert [re.findall(r"\bn(\d+) ->", body) for body in lines] == [["0", "1", "2", "3", "4"],
+                                                                     ["6", "7", "8", "9", "10"]]
+    assert src.count("->") - src.count("style=invis") == 11     # the forward arrows, all of them
+    assert "rankdir=LR" in draw_flow(rows, per_row=None).source
+    with pytest.raises(ValueError, match="per_row"):
+        draw_flow(rows, per_row=0)

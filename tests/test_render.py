@@ -151,3 +151,51 @@ def test_path_is_not_modified(tmp_path):
     if R.find_renderer() is not None:
         viz.render(lecture_drawing(), tmp_path / "g")
     assert os.environ.get("PATH") == before
+
+
+def png_size(path):
+    data = Path(path).read_bytes()
+    assert data[:8] == PNG_MAGIC
+    return int.from_bytes(data[16:20], "big"), int.from_bytes(data[20:24], "big")
+
+
+RENDERERS = [pytest.param(shutil.which("dot"), id="system-dot",
+                          marks=pytest.mark.skipif(shutil.which("dot") is None, reason="no system dot")),
+             pytest.param(graphviz_pure(), id="graphviz-pure",
+                          marks=pytest.mark.skipif(graphviz_pure() is None, reason="no graphviz-pure"))]
+
+
+@pytest.mark.parametrize("renderer", RENDERERS)
+def test_png_dpi_scales_the_picture_for_a_projector(tmp_path, monkeypatch, renderer):
+    monkeypatch.setenv("CHAINRULE_DOT", renderer)
+    default = png_size(viz.render(lecture_drawing(), tmp_path / "default", "png"))
+    sharp = png_size(viz.render(lecture_drawing(), tmp_path / "sharp", "png", dpi=200))
+    assert sharp[0] >= 1.8 * default[0] and sharp[1] >= 1.8 * default[1]   # 200 / 96 = 2.08
+    many = viz.render_many([lecture_drawing()] * 2, [tmp_path / "a", tmp_path / "b"], "png", dpi=200)
+    assert [png_size(p) for p in many] == [sharp, sharp]
+
+
+def test_dpi_is_for_png_only_and_in_range(tmp_path):
+    for format in ("svg", "pdf"):
+        with pytest.raises(ValueError, match="dpi applies to png only"):
+            viz.render(lecture_drawing(), tmp_path / "g", format, dpi=200)
+    for dpi in (0, 5, 10_000, "200", True, float("nan")):
+        with pytest.raises(ValueError, match="dpi must be a number from 10 to 600"):
+            viz.render(lecture_drawing(), tmp_path / "g", "png", dpi=dpi)
+    assert not list(tmp_path.iterdir())  # refused before anything is written
+
+
+def test_graphviz_pure_draws_png_text_in_its_bundled_arimo(tmp_path, monkeypatch):
+    # graphviz-pure has no DejaVu Sans to draw a PNG with (it would substitute a serif): it gets
+    # the drawing in Arimo, Helvetica's metric twin that it bundles; SVG keeps DejaVu Sans
+    fake = tmp_path / "graphviz-pure"
+    fake.write_text(f"#!{sys.executable}\nimport sys\n"
+                    "src, out = sys.argv[-3], sys.argv[-1]\n"
+                    "open(out, 'w').write(open(src).read())\n")
+    fake.chmod(fake.stat().st_mode | stat.S_IEXEC)
+    monkeypatch.setenv("CHAINRULE_DOT", str(fake))
+    png = Path(viz.render(lecture_drawing(), tmp_path / "p", "png")).read_text()
+    svg = Path(viz.render(lecture_drawing(), tmp_path / "s", "svg")).read_text()
+    assert 'fontname="Arimo"' in png and "DejaVu" not in png
+    assert 'fontname="DejaVu Sans"' in svg and "Arimo" not in svg
+    assert (tmp_path / "p.gv").read_text() == lecture_drawing().source   # the .gv is as drawn

@@ -63,5 +63,6 @@ def test_flow_comparison_checks_its_shortcuts():
         draw_flow_comparison({"a": rows}, skips={"a": [(0, 5, "+")]})
     src = draw_flow_comparison({"a": rows, "b": rows}, title="one\ntwo", skips={"b": [(0, 1, "+ x")]},
                                patterns={"b": {"l2": "distributor"}}).source
-    assert src.count('label="+ x"') == 1 and "one<BR/>two" in src
+    assert src.count('label="+ x"') == 1
+    assert ">one</FONT></TD>" in src and ">two</FONT></TD>" in src  # a line each
     assert src.count('penwidth=2.5') == 1                     # only panel b's l2 is outlined

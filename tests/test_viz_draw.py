@@ -332,7 +332,8 @@ def test_backward_nodes_have_a_fill_of_their_own():
     dashed = [ln for ln in src.splitlines() if 'style="filled,dashed"' in ln]
     assert dashed and all(f'fillcolor="{style.BACKWARD_FILL}"' in ln for ln in dashed)
     legend = src.split("label=<<TABLE")[-1]
-    assert f'BGCOLOR="{style.BACKWARD_FILL}" BORDER="1" STYLE="dashed"' in legend
+    assert (f'<FONT COLOR="{style.BACKWARD_EDGE}" POINT-SIZE="10">{style.SWATCH} </FONT>'
+            '<FONT POINT-SIZE="10"><B>backward</B></FONT>') in legend
 
 
 def test_array_valued_parameters_are_shown_by_kind_and_shape():

@@ -12,13 +12,13 @@ def legend(src):
     return src[src.index("label=<<TABLE"):]
 
 
-def test_signed_distributor_bold_rows_and_copy_points():
+def test_signed_distributor_rows_and_copy_points():
     x, y = Value(2.0, "x"), Value(1.0, "y")
     f = (x - y) * x
     src = legend(viz.draw(f).source)
     assert "signed distributor (sub): upstream to the first input, -upstream to the second" in src
-    assert "bold: the patterns that appear in this drawing" in src
-    assert "<B>swap multiplier</B>" in src and "<B>router</B>" not in src  # bold = used
+    assert "<B>swap multiplier</B>" in src and "<B>adder</B>" in src
+    assert "<B>router</B>" not in src and "<B>distributor</B>" not in src  # only what is drawn
     assert "copy point" in src  # x is used twice
 
 

@@ -9,6 +9,7 @@ from .style import font
 MAX_SIDE = 6       # matrices up to 6x6 per channel are drawn cell by cell
 MAX_CHANNELS = 4   # ... for at most this many channels (product of the leading axes)
 NUMBER_PT = 12     # matrix entries: the main content, readable when a frame is projected
+CELL_LINE = "#b0b0b0"  # the grid between entries: visible, quieter than the numbers
 
 
 def is_small(shape):
@@ -41,7 +42,9 @@ def _table(rows):
 
 
 def _matrix(m, color, fmt):
+    """A grid with a visible cell per entry, so a row 1.75, 2, 2 never reads as '1.752 2'."""
     m = np.atleast_2d(m)
     rows = "".join("<TR>" + "".join(f'<TD ALIGN="RIGHT">{font(fmt(v), color, NUMBER_PT)}</TD>' for v in row)
                    + "</TR>" for row in m)
-    return f'<TABLE BORDER="1" CELLBORDER="0" CELLSPACING="0" CELLPADDING="2" COLOR="#999999">{rows}</TABLE>'
+    return (f'<TABLE BORDER="1" CELLBORDER="1" CELLSPACING="0" CELLPADDING="3" COLOR="{CELL_LINE}">'
+            f"{rows}</TABLE>")

@@ -1,6 +1,7 @@
 """chainrule: explain backprop through an expression, step by step.
 
-    chainrule explain "(x + y) * z" x=-2 y=5 z=-4 [--out DIR] [--format svg|png|pdf] [--digits N] [--deck]
+    chainrule explain "(x + y) * z" x=-2 y=5 z=-4 [--out DIR] [--format svg|png|pdf] [--dpi N]
+                      [--digits N] [--deck]
 
 Prints the forward values, every backward step as the lecture writes it and the final
 gradients, and writes the graph, one frame per step and stepper.html into DIR. Bad input
@@ -23,12 +24,12 @@ from .budget import MAX_LABEL_CHARS
 from .draw import draw
 from .input_text import visible
 from .parse import MAX_OPS, MAX_USES, ExprError, build, clip, one_line, parse_values
-from .render import RenderError, check_format, render_many
+from .render import MAX_DPI, MIN_DPI, RenderError, check_format, render_many
 from .safe_files import OutDir, UnsafePath
 from .stepper import Stepper, story
 
-USAGE = ('usage: chainrule explain "EXPR" name=value ... [--out DIR] [--format svg|png|pdf] [--digits N]'
-         " [--deck]\n"
+USAGE = ('usage: chainrule explain "EXPR" name=value ... [--out DIR] [--format svg|png|pdf] [--dpi N]\n'
+         "                         [--digits N] [--deck]\n"
          "       chainrule conv|pool --help\n"
          "       chainrule train --model moons|lenet --steps N [--every K] --out DIR [--deck]\n"
          "       chainrule quiz --level scalar|vector|matmul|conv|pool [--count K] [--seed N] --out DIR\n"
@@ -47,6 +48,8 @@ Explain backpropagation through a small expression, gate by gate.
              links inside DIR are never followed
   --format   svg (default), png or pdf: the format of graph and frames, the only one
              written (the stepper always inlines SVG)
+  --dpi N    resolution of a PNG, {MIN_DPI} to {MAX_DPI} (default 96; 200 for a projector
+             or a slide: about twice as wide and tall)
   --digits N significant digits of every number (default 3; 3.35e-4, never 0.00)
   --deck     also write deck.pdf: one slide per frame, in order, the step's text under
              each (needs Chromium or the pdf extra: pip install 'chainrule[pdf]')
@@ -89,7 +92,7 @@ def parse_args(argv):
             opts["help"] = True
         elif name == "deck" and not eq:
             opts["deck"] = True
-        elif name in ("out", "format", "digits"):
+        elif name in ("out", "format", "digits", "dpi"):
             if not eq:
                 value = next(it, None)
                 if value is None:
@@ -102,9 +105,21 @@ def parse_args(argv):
     if opts["format"] not in ("svg", "png", "pdf"):
         raise Usage(f"--format must be svg, png or pdf, got '{opts['format']}'")
     opts["digits"] = _digits(opts.get("digits", "3"))
+    opts["dpi"] = parse_dpi(opts.get("dpi"), opts["format"])
     if not opts.get("help") and not positional:
         raise Usage('missing the expression (e.g. chainrule explain "(x + y) * z" x=-2 y=5 z=-4)')
     return positional, opts
+
+
+def parse_dpi(text, format):
+    """--dpi N: a PNG's resolution, a whole number from MIN_DPI to MAX_DPI; None if not given."""
+    if text is None:
+        return None
+    if format != "png":
+        raise Usage(f"--dpi applies to --format png only (the format is {format})")
+    if not re.fullmatch(r"[+]?[0-9]{1,5}", str(text)) or not MIN_DPI <= int(text) <= MAX_DPI:
+        raise Usage(f"--dpi must be a whole number from {MIN_DPI} to {MAX_DPI}, got '{str(text)[:20]}'")
+    return int(text)
 
 
 def _digits(text):
@@ -114,7 +129,7 @@ def _digits(text):
     return int(text)
 
 
-def explain(expr, pairs, out_dir, format, stdout, digits=3, deck=False):
+def explain(expr, pairs, out_dir, format, stdout, digits=3, deck=False, dpi=None):
     _n = lambda v: step_fmt(v, digits)
     built = build(expr, parse_values(pairs))
     if not built.leaves:
@@ -163,7 +178,7 @@ def explain(expr, pairs, out_dir, format, stdout, digits=3, deck=False):
     for name, g in grads.items():
         p(f"  d{f}/d{name} = {_n(g)}")
     p()
-    code = _pictures(root, steps, out, format, stdout, f"{f} = {' '.join(expr.split())}", digits)
+    code = _pictures(root, steps, out, format, stdout, f"{f} = {' '.join(expr.split())}", digits, dpi)
     if deck:
         from .deck import explain_deck
         print(f"slide deck: {explain_deck(root, out / 'deck.pdf', digits)}", file=stdout)
@@ -236,7 +251,7 @@ def _gates_in_order(root, texts):
     return [(n, texts.get(id(n), n.label or n.op)) for n in topological_order(root) if not n.is_leaf]
 
 
-def _pictures(root, steps, out, format, stdout, title, digits=3):
+def _pictures(root, steps, out, format, stdout, title, digits=3, dpi=None):
     """Writes graph.FORMAT, frames/forward, frames/seed, frames/step-K (.FORMAT, each with its
     .gv; one file per frame, captioned, for slide overlays) and stepper.html.
 
@@ -259,7 +274,7 @@ def _pictures(root, steps, out, format, stdout, title, digits=3):
         svg_at = paths if format == "svg" else [Path(tmp) / "graph", *(Path(tmp) / m for m in names)]
         svg_paths = render_many([graph, *drawings], svg_at, "svg")
         if format != "svg":
-            render_many([graph, *drawings], paths, format)
+            render_many([graph, *drawings], paths, format, dpi)
         svgs = [Path(s).read_text(encoding="utf-8") for s in svg_paths]
     OutDir(out).write("stepper.html", Stepper(svgs[1:], texts, f"chainrule: {title}").page())
     written = ", ".join(f"frames/{m}.{format}" for m in names[:2])
@@ -301,7 +316,7 @@ def main(argv=None, stdout=None, stderr=None):
             print(HELP, file=stdout)
             return 0
         return explain(positional[0], positional[1:], opts["out"], opts["format"], stdout,
-                       opts["digits"], opts.get("deck", False))
+                       opts["digits"], opts.get("deck", False), opts["dpi"])
     except (Usage, ExprError, UnsafePath, cli_quiz.QuizUsage) as e:
         err(e)
         return 2

@@ -2,8 +2,9 @@
 
     chainrule conv --input "1 2 3; 4 5 6; 7 8 9" --filter "1 2; 3 4" [--upstream "..."]
                    [--stride S] [--padding P] [--dilation D] [--digits N] [--out DIR]
+                   [--format svg|png|pdf] [--dpi N]
     chainrule pool --input "..." --kernel K [--stride S] [--padding P] [--mode max|avg]
-                   [--upstream "..."] [--digits N] [--out DIR]
+                   [--upstream "..."] [--digits N] [--out DIR] [--format svg|png|pdf] [--dpi N]
 
 Prints the forward result, the upstream (ones unless given), the gradients and the lecture's
 derivation, and writes the frames and the derivation stepper into DIR. Matrices: rows
@@ -23,9 +24,11 @@ from autograd import Tensor
 from autograd import functional as F
 from autograd.teaching.display import MAX_DIGITS, format_number
 
+from .cli import Usage as ExplainUsage
+from .cli import parse_dpi
 from .derive import derive, drawings
 from .derive.model import MAX_SIZE
-from .render import RenderError, render_many
+from .render import FORMATS, RenderError, check_format, render_many
 from .safe_files import OutDir, UnsafePath
 from .stepper import save_stepper
 
@@ -33,20 +36,26 @@ MAX_TEXT = 2000
 NUMBER = re.compile(r"[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d{1,3})?")
 USAGE = {
     "conv": 'usage: chainrule conv --input "1 2 3; 4 5 6; 7 8 9" --filter "1 2; 3 4" '
-            "[--upstream M] [--stride S] [--padding P] [--dilation D] [--digits N] [--out DIR] [--deck]",
+            "[--upstream M] [--stride S] [--padding P] [--dilation D] [--digits N] [--out DIR] "
+            "[--format svg|png|pdf] [--dpi N] [--deck]",
     "pool": 'usage: chainrule pool --input "1 1 2 4; 5 6 7 8; 3 2 1 0; 1 2 3 4" --kernel K '
-            "[--stride S] [--padding P] [--mode max|avg] [--upstream M] [--digits N] [--out DIR] [--deck]",
+            "[--stride S] [--padding P] [--mode max|avg] [--upstream M] [--digits N] [--out DIR] "
+            "[--format svg|png|pdf] [--dpi N] [--deck]",
 }
 OPTIONS = {
-    "conv": {"input", "filter", "upstream", "stride", "padding", "dilation", "digits", "out"},
-    "pool": {"input", "kernel", "upstream", "stride", "padding", "mode", "digits", "out"},
+    "conv": {"input", "filter", "upstream", "stride", "padding", "dilation", "digits", "out",
+             "format", "dpi"},
+    "pool": {"input", "kernel", "upstream", "stride", "padding", "mode", "digits", "out",
+             "format", "dpi"},
 }
 HELP = """{usage}
 
 Matrices: rows separated by ';', numbers by spaces, at most {n}x{n} (e.g. "1 2; 3 4").
 --upstream is dE/dO (default: ones, always printed). --digits: significant digits (3).
 --out DIR (default ./chainrule-out) receives frames/frame-NNN.svg, stepper.html and
-stepper-derivation.html (the graph beside the pixel frames). --deck also writes deck.pdf:
+stepper-derivation.html (the graph beside the pixel frames).
+--format svg (default), png or pdf: the frames' format (the steppers always inline SVG);
+--dpi N: a PNG's resolution (default 96; 200 for a slide). --deck also writes deck.pdf:
 a page per frame, its text under it (needs Chromium or pip install 'chainrule[pdf]').
 """
 
@@ -170,8 +179,25 @@ def build_pool(opts):
     return o, (x,), f"{mode}, kernel {k}x{k}, stride {s}, padding {p}"
 
 
+def picture_options(opts):
+    """(format, dpi) from --format and --dpi; a Usage error for what this machine cannot write
+    (PDF with neither the system dot nor Chromium), before anything is printed."""
+    format = opts.get("format", "svg")
+    if format not in FORMATS:
+        raise Usage(f"--format must be svg, png or pdf, got '{format[:20]}'")
+    try:
+        dpi = parse_dpi(opts.get("dpi"), format)
+        check_format(format)
+    except ExplainUsage as e:
+        raise Usage(str(e)) from None
+    except RenderError as e:
+        raise Usage(f"--format {format}: {e}") from None
+    return format, dpi
+
+
 def run(cmd, opts, stdout):
     digits = parse_int(opts, "digits", 3, 1, MAX_DIGITS)
+    format, dpi = picture_options(opts)
     number = lambda v: format_number(v, digits)
     o, leaves, geometry = build_conv(opts) if cmd == "conv" else build_pool(opts)
     if max(o.shape[-2:]) > MAX_SIZE:
@@ -192,7 +218,8 @@ def run(cmd, opts, stdout):
             check_route()
         except DeckUnavailable as e:
             raise Usage(str(e)) from None
-    out = prepare_out(Path(opts.get("out", "chainrule-out")), len(d.frames), bool(opts.get("deck")))
+    out = prepare_out(Path(opts.get("out", "chainrule-out")), len(d.frames), format,
+                      bool(opts.get("deck")))
     p = lambda line="": print(line, file=stdout)
     x = leaves[0]
     p(f"chainrule {cmd} ({geometry})")
@@ -237,7 +264,7 @@ def run(cmd, opts, stdout):
         p("  " + final.text.replace("dE/dx[0]", "dE/dX").replace("\n", "\n  "))
         p("dE/dX =\n" + grid_text(x.grad.data[0, 0], number))
     p()
-    code = pictures(o, d, up[None, None], out, stdout)
+    code = pictures(o, d, up[None, None], out, stdout, format, dpi)
     if opts.get("deck"):
         from .deck import derivation_deck
         print(f"slide deck: {derivation_deck(d, out / 'deck.pdf')} ({len(d.frames)} pages)", file=stdout)
@@ -248,10 +275,10 @@ def _values(panel):
     return np.array(panel.values, dtype=float)
 
 
-def prepare_out(out, n_frames, deck=False):
+def prepare_out(out, n_frames, format="svg", deck=False):
     """Create ``out`` and frames/ and try every file a run writes there (no links followed, no
     folder where a file goes) before anything is printed: a Usage error if not."""
-    names = [f"frames/frame-{k:03d}.{ext}" for k in range(1, n_frames + 1) for ext in ("gv", "svg")]
+    names = [f"frames/frame-{k:03d}.{ext}" for k in range(1, n_frames + 1) for ext in ("gv", format)]
     names += ["deck.pdf"] if deck else []
     try:
         return OutDir(out).check(["stepper.html", "stepper-derivation.html", *names]).path
@@ -259,16 +286,16 @@ def prepare_out(out, n_frames, deck=False):
         raise Usage(str(e)) from None
 
 
-def pictures(o, d, up, out, stdout):
-    """frames/frame-NNN.svg (each with its .gv), stepper.html and stepper-derivation.html."""
+def pictures(o, d, up, out, stdout, format="svg", dpi=None):
+    """frames/frame-NNN.FORMAT (each with its .gv), stepper.html and stepper-derivation.html."""
     frames = out / "frames"
     for old in frames.glob("frame-*.*"):
-        if old.suffix in (".gv", ".svg"):
-            old.unlink()
+        if old.suffix in (".gv", *(f".{f}" for f in FORMATS)):
+            old.unlink()   # a frame of an earlier run, in any format: stale
     dots = drawings(d)
-    render_many(dots, [frames / f"frame-{k:03d}" for k in range(1, len(dots) + 1)])
+    render_many(dots, [frames / f"frame-{k:03d}" for k in range(1, len(dots) + 1)], format, dpi)
     save_stepper(o, out / "stepper.html", grad=up, derivation=True)
-    print(f"pictures in {out}/ (frames/frame-001.svg ... frame-{len(dots):03d}.svg, "
+    print(f"pictures in {out}/ (frames/frame-001.{format} ... frame-{len(dots):03d}.{format}, "
           "stepper.html, stepper-derivation.html)", file=stdout)
     return 0
 

@@ -16,6 +16,7 @@ from autograd import Pattern
 from autograd.teaching.display import format_number
 
 from . import style as S
+from .fonts import FONT
 from .render import Drawing
 
 COLLAPSE_ABOVE = 30  # nodes: a larger network graph is drawn one box per module by default
@@ -119,10 +120,10 @@ def draw_modules(root, names=None, *, rankdir="LR", digits=3, title=None, per_ro
     """
     pnames = parameter_names(names)
     parts, group_of = groups(root, pnames)
-    dot = Drawing("chainrule", graph_attr={"rankdir": "TB", "fontname": "Helvetica",
+    dot = Drawing("chainrule", graph_attr={"rankdir": "TB", "fontname": FONT,
                                            "nodesep": "0.3", "ranksep": "0.3"},
-                  node_attr={"fontname": "Helvetica", "shape": "box", "style": "rounded,filled",
-                             "margin": "0.08,0.04"},
+                  node_attr={"fontname": FONT, "shape": "box", "style": "rounded,filled",
+                             "margin": "0.14,0.05"},   # room to spare: see style.SLACK
                   edge_attr={"arrowsize": "0.6"})
     ids = {key: f"m{k}" for k, (key, _, _) in enumerate(parts)}
     num = fmt or (lambda v: format_number(v, digits))
@@ -180,6 +181,6 @@ def draw_modules(root, names=None, *, rankdir="LR", digits=3, title=None, per_ro
         legend[-1:-1] = ["|w|, |dw|: norm of a parameter and of its gradient; out mean, std: the box's "
                          "output (activations)"]
     lines = ([title] if title else []) + legend
-    dot.attr(label="<" + "".join(S.font(t, "#444444", 10) + '<BR ALIGN="LEFT"/>' for t in lines) + ">",
-             labelloc="b", labeljust="l")
+    table = S.lines_table([S.spans((t, "#444444", 10)) for t in lines], 'BORDER="0" CELLSPACING="0"')
+    dot.attr(label=f"<{table}>", labelloc="b", labeljust="l")
     return dot

@@ -2,12 +2,15 @@
 
 Value graphs are circuits: a node per gate (its op symbol, coloured by gate pattern), leaves
 by name, and on every wire the forward value (green, above) and the gradient (red, below).
-Tensor graphs are boxes: op, hyper-parameters, shape, and small arrays drawn as matrices.
+Tensor graphs are boxes: op, hyper-parameters, shape, and small arrays drawn as grids of
+cells, the value (green) left of the gradient (red). In both, a node used several times
+flows through a copy point (a dot: the adder), as in the lecture.
 """
 
 from __future__ import annotations
 
 import math
+import textwrap
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -19,11 +22,14 @@ from autograd.teaching.display import DIGITS
 from . import style as S
 from .arrays import array_html
 from .collapse import COLLAPSE_ABOVE, draw_modules, parameter_names
+from .fonts import FONT
 from .render import Drawing
 from .roles import constant_roles
 from .scene import Scene
 
 WIRE_PT = 13   # values and gradients on a circuit's wires: the numbers the lesson is about
+CAPTION_PT = 11
+WRAP = 100     # characters per caption line: a tensor step's arrays must not widen a slide
 
 
 @dataclass
@@ -123,22 +129,31 @@ def build(scene, state, *, rankdir="LR", values=True, fmt=None, forward=None, le
         raise ValueError(f"draw: rankdir must be 'LR' or 'TB', got {rankdir!r}")
     fmt = fmt if isinstance(fmt, S.NumberFormat) else S.NumberFormat(fmt)
     backward = _backward_nodes(scene, forward)
-    dot = Drawing("chainrule", graph_attr={"rankdir": rankdir, "fontname": "Helvetica",
+    dot = Drawing("chainrule", graph_attr={"rankdir": rankdir, "fontname": FONT,
                                            "nodesep": "0.35", "ranksep": "0.3"},
-                  node_attr={"fontname": "Helvetica"}, edge_attr={"fontname": "Helvetica"})
+                  node_attr={"fontname": FONT}, edge_attr={"fontname": FONT})
     roles = constant_roles(scene.root, forward)
     if scene.scalar:
         _circuit(dot, scene, state, values, fmt, backward, roles)
     else:
         _boxes(dot, scene, state, values, fmt, backward, parameter_names(names), defaults, roles)
-    lines = ([title] if title else []) + list(state.caption)
-    rows = "".join(f'<TR><TD ALIGN="LEFT">{S.font(line, size=11)}</TD></TR>' for line in lines)
+    lines = [S.spans((text, None, CAPTION_PT)) for text in _wrapped([title] if title else [])]
+    lines += [S.spans((text, None, CAPTION_PT)) for text in _wrapped(state.caption)]
     if legend:  # in the graph label, under the drawing: it never disturbs the layout
-        rows += f'<TR><TD ALIGN="LEFT">{_legend(scene, backward, state.grads or state.notes)}</TD></TR>'
-    if rows:
-        dot.attr(label=f'<<TABLE BORDER="0" CELLSPACING="2">{rows}</TABLE>>', labelloc="b",
-                 labeljust="l")
+        table, width = _legend(scene, backward, state.grads or state.notes)
+        lines.append((table, width))
+    if lines:
+        dot.attr(label=f"<{S.lines_table(lines)}>", labelloc="b", labeljust="l")
     return dot
+
+
+def _wrapped(lines, width=WRAP):
+    """Caption lines of at most ``width`` characters, broken at spaces; continuations indented."""
+    out = []
+    for line in lines:
+        out += textwrap.wrap(line, width, subsequent_indent="    ", break_long_words=False,
+                             break_on_hyphens=False) or [line]
+    return out
 
 
 def _backward_nodes(scene, forward):
@@ -173,16 +188,7 @@ def _circuit(dot, scene, state, values, fmt, backward, roles=None):
         dot.node(name, f"<{S.font(sym, size=16 if len(sym) <= 2 else 12, bold=True)}>",
                  shape="circle" if len(sym) <= 2 else "ellipse", margin="0.04",
                  **_gate_attrs(n, name, state, backward))
-    for n in scene.nodes:
-        copy = scene.copies.get(id(n))
-        if copy is not None:
-            outline, _ = S.pattern_style(Pattern.ADDER)
-            color = S.GREY if copy in state.grey else outline
-            if copy in state.current:  # the current gate: a dot must grow to be seen as one
-                dot.node(copy, "", shape="point", width="0.24", color=S.HIGHLIGHT, fillcolor=color,
-                         style="filled", penwidth="3.5")
-            else:
-                dot.node(copy, "", shape="point", width="0.12", color=color, penwidth="1")
+    _copy_points(dot, scene, state)
     root_text = scene.root.label or "out"
     dot.node("out", f"<{S.font(root_text, bold=True)}>", shape="plaintext")
     for k, w in enumerate(scene.wires):
@@ -207,6 +213,21 @@ def _circuit(dot, scene, state, values, fmt, backward, roles=None):
             attrs.update(style="dashed", color=S.GREY if grey else S.BACKWARD_EDGE)
         label = _stack(rows) if rows else None
         dot.edge(w.src, w.dst, label=label, **attrs)
+
+
+def _copy_points(dot, scene, state):
+    """A dot for every node used several times: the copy gate, whose backward is the adder."""
+    outline, _ = S.pattern_style(Pattern.ADDER)
+    for n in scene.nodes:
+        copy = scene.copies.get(id(n))
+        if copy is None:
+            continue
+        color = S.GREY if copy in state.grey else outline
+        if copy in state.current:  # the current gate: a dot must grow to be seen as one
+            dot.node(copy, "", shape="point", width="0.24", color=S.HIGHLIGHT, fillcolor=color,
+                     style="filled", penwidth="3.5")
+        else:
+            dot.node(copy, "", shape="point", width="0.14", color=color, penwidth="1")
 
 
 def _stack(rows):
@@ -265,15 +286,18 @@ def _boxes(dot, scene, state, values, fmt, backward, pnames=None, defaults=False
         if name in state.current:
             attrs.update(penwidth="3.5", color=S.HIGHLIGHT)
         dot.node(name, label, shape="box", margin="0.05", **attrs)
+    _copy_points(dot, scene, state)
     for k, w in enumerate(scene.wires):
         attrs = {"arrowsize": "0.6"}
         if k in state.grey_wires:
             attrs["color"] = S.GREY
         if k in state.hot_wires:
             attrs["penwidth"] = "2.5"
-        if id(w.consumer) in backward:
+        if w.kind == "trunk":
+            attrs["arrowhead"] = "none"
+        if id(w.consumer) in backward or (w.kind == "trunk" and id(w.node) in backward):
             attrs.update(style="dashed", color=S.BACKWARD_EDGE)
-        if len(w.consumer.parents) > 1:
+        if w.kind != "trunk" and len(w.consumer.parents) > 1:
             attrs["label"] = f"<{S.font(str(w.index), '#777777', 10)}>"
         dot.edge(w.src, w.dst, **attrs)
 
@@ -285,44 +309,42 @@ OTHER_PATTERNS = {Pattern.SIGNED_DISTRIBUTOR:
 
 
 def _legend(scene, backward, have_grads):
+    """The patterns this drawing shows (exactly those), its marks, and where its numbers are
+    -> (a bordered table, its width in points)."""
     present = {n.pattern for n in scene.nodes if not n.is_leaf}
     if scene.copies:
         present.add(Pattern.ADDER)
-    rows = []
-    for pattern, (outline, fill, text) in S.PATTERNS.items():
-        rows.append((outline, fill, pattern, text, pattern in present))
-    others = sorted(present - set(S.PATTERNS))
+    rows = [(outline, str(p), text)
+            for p, (outline, _, text) in S.PATTERNS.items() if p in present]
+    others = sorted((p for p in present if p not in S.PATTERNS), key=str)
     if others:
         ops = {p: sorted({n.op for n in scene.nodes if not n.is_leaf and n.pattern == p}) for p in others}
-        text = "; ".join(OTHER_PATTERNS.get(p, f"{p}: {', '.join(ops[p])}") for p in others)
-        rows.append((*S.OTHER[:2], "other", text, True))
-    body = ""
-    for outline, fill, name, text, used in rows:
-        if used:
-            body += (f'<TR><TD BGCOLOR="{fill}" BORDER="1" COLOR="{outline}" WIDTH="14"> </TD>'
-                     f'<TD ALIGN="LEFT">{S.font(name, bold=True, size=10)}</TD>'
-                     f'<TD ALIGN="LEFT">{S.font(text, "#444444", 9)}</TD></TR>')
-    absent = [r for r in rows if not r[4]]
-    if absent:  # one line, not one row each: a legend as tall as the graph shrinks it on a slide
-        names = "   ".join(S.font(name, outline, 10) for outline, _, name, _, _ in absent)
-        body += (f'<TR><TD COLSPAN="3" ALIGN="LEFT">{S.font("not in this drawing: ", "#444444", 9)}'
-                 f"{names}</TD></TR>")
-    notes = ["bold: the patterns that appear in this drawing"]
-    if not scene.scalar and any(len(n.parents) > 1 for n in scene.nodes):
-        notes.append("0, 1 on an edge: which input of the gate it feeds (first, second)")
-    if scene.copies:
-        notes.append("dot: a copy point, where a value used several times sums its gradients")
-    body += "".join(f'<TR><TD COLSPAN="3" ALIGN="LEFT">{S.font(t, "#444444", 9)}</TD></TR>' for t in notes)
+        text = "; ".join(OTHER_PATTERNS.get(p, f"{p}: {', '.join(ops[p])}")
+                         for p in others)
+        rows.append((S.OTHER[0], "other", text))
     if backward:
-        body += (f'<TR><TD BGCOLOR="{S.BACKWARD_FILL}" BORDER="1" STYLE="dashed" '
-                 f'COLOR="{S.BACKWARD_EDGE}"> </TD>'
-                 f'<TD ALIGN="LEFT">{S.font("backward", bold=True, size=10)}</TD>'
-                 f'<TD ALIGN="LEFT">{S.font("nodes derived by create_graph=True", "#444444", 9)}</TD></TR>')
-    key = S.font("value", S.VALUE_COLOR, 10, bold=True)
+        rows.append((S.BACKWARD_EDGE, "backward", "nodes derived by create_graph=True (dashed)"))
+    lines = [S.spans((S.SWATCH + " ", outline, 10), (name, None, 10, True), ("   " + text, "#444444", 9))
+             for outline, name, text in rows]
+    if not scene.scalar and any(len(n.parents) > 1 for n in scene.nodes):
+        lines.append(S.spans(("0, 1 on an edge: which input of the gate it feeds (first, second)",
+                              "#444444", 9)))
+    if scene.copies:
+        lines.append(S.spans(("dot: a copy point, where a value used several times sums its gradients",
+                              "#444444", 9)))
+    lines.append(_key(scene.scalar, have_grads))
+    table = S.lines_table(lines, 'BORDER="1" COLOR="#dddddd" CELLBORDER="0" CELLSPACING="1" CELLPADDING="2"')
+    return table, max(w for _, w in lines) * (1 + S.SLACK) + 12
+
+
+def _key(scalar, have_grads):
+    """Where the numbers are: on a wire (value above, gradient below) or in a box (value left,
+    gradient right) -> (HTML-like fragment, width in points)."""
+    value = ("value", S.VALUE_COLOR, 10, True)
+    grad = ("gradient", S.GRAD_COLOR, 10, True)
     if not have_grads:
-        key += S.font(" (forward; gradients appear once backward has run)", size=10)
-    else:
-        key += S.font(" above,  ", size=10) + S.font("gradient", S.GRAD_COLOR, 10, bold=True) + \
-            S.font(" below", size=10)
-    body += f'<TR><TD COLSPAN="3" ALIGN="LEFT">{key}</TD></TR>'
-    return f'<TABLE BORDER="1" COLOR="#dddddd" CELLBORDER="0" CELLSPACING="1" CELLPADDING="2">{body}</TABLE>'
+        where = " on each wire" if scalar else " in each box"
+        return S.spans(value, (where + " (gradients appear once backward has run)", None, 10))
+    if scalar:
+        return S.spans(value, (" above,  ", None, 10), grad, (" below the wire", None, 10))
+    return S.spans(value, (" left,  ", None, 10), grad, (" right, in each box", None, 10))

@@ -19,10 +19,12 @@ import numpy as np
 from autograd import Pattern
 from autograd.teaching.display import format_number
 
+from .fonts import FONT, text_width
 from .render import Drawing, RenderError, render
-from .style import PATTERNS, esc, stack_rows
+from .style import PATTERNS, SWATCH, lines_table, spans, stack_rows
 
 GRAD_RED = (192, 38, 45)
+TITLE_PT = 14
 
 
 def layer_flow(trace):
@@ -91,6 +93,10 @@ def _chain(g, rows, prefix, lo, hi, patterns=None, wrap=None):
                    for s in range(0, len(rows), wrap)])
 
 
+BAR_CELL, BAR_PT, BAR_TITLE = 48, 10, "gradient norm (log scale)"
+LEGEND_PT = 11
+
+
 def colour_bar(lo, hi, cells=5):
     """An HTML-like label row: the fill scale from 10^lo (pale) to 10^hi (red), labelled."""
     if hi <= lo:
@@ -98,29 +104,31 @@ def colour_bar(lo, hi, cells=5):
     row = ""
     for k in range(cells):
         e = lo + (hi - lo) * k / (cells - 1)
-        row += (f'<TD BGCOLOR="{_fill(10 ** e, lo, hi)}" WIDTH="44"><FONT POINT-SIZE="9" COLOR="'
-                f'{"black" if k < cells - 2 else "white"}">{_fmt(10 ** e)}</FONT></TD>')
+        row += (f'<TD BGCOLOR="{_fill(10 ** e, lo, hi)}" WIDTH="{BAR_CELL}">'
+                f'<FONT POINT-SIZE="{BAR_PT}" COLOR="{"black" if k < cells - 2 else "white"}">'
+                f"{_fmt(10 ** e)}</FONT></TD>")
     return (f'<TABLE BORDER="0" CELLBORDER="1" CELLSPACING="0" CELLPADDING="2"><TR>'
-            f'<TD BORDER="0"><FONT POINT-SIZE="9">gradient norm (log scale)</FONT></TD>{row}</TR></TABLE>')
+            f'<TD BORDER="0"><FONT POINT-SIZE="{BAR_PT}">{BAR_TITLE}</FONT></TD>{row}</TR></TABLE>')
 
 
 def _new(title, rankdir, patterns=None, scale=None):
     g = Drawing("flow")
-    g.attr(rankdir=rankdir, fontname="Helvetica", labelloc="t")
+    g.attr(rankdir=rankdir, fontname=FONT, labelloc="t")
     used = [p for p in dict.fromkeys((patterns or {}).values()) if p]
     bar = colour_bar(*scale) if scale else ""
-    rows = ["<BR/>".join(esc(t) for t in title.split("\n"))] if title else []  # HTML labels ignore newlines
+    lines = [spans((t, None, TITLE_PT)) for t in title.split("\n")] if title else []
     if bar:
-        rows.append(bar)
-    if used:  # a legend of the outline colours
-        legend = "  ".join(f'<FONT COLOR="{_outline(p)}">{esc(p)}</FONT>' for p in used)
-        rows.append(f"<FONT POINT-SIZE=\"10\">fill: gradient norm, log scale "
-                    f"(pale = little); outline: gate pattern: {legend}</FONT>")
-    if rows:
-        g.attr(label="<" + "".join(f"<TR><TD>{r}</TD></TR>" for r in rows).join(
-            ['<TABLE BORDER="0" CELLSPACING="2">', "</TABLE>"]) + ">")
-    g.attr("node", shape="box", style="rounded,filled", fontname="Helvetica", fontsize="11")
-    g.attr("edge", color="#888888", arrowsize="0.7")
+        lines.append((bar, text_width(BAR_TITLE, BAR_PT) + 5 * (BAR_CELL + 1) + 8))
+    if used:  # a legend of the outline colours: a line of its own, one name after the other
+        lines.append(spans(("fill: gradient norm, log scale (pale = little)", None, LEGEND_PT)))
+        names = [part for p in used for part in ((SWATCH + " ", _outline(p), LEGEND_PT),
+                                                 (str(p), _outline(p), LEGEND_PT),
+                                                 ("    ", None, LEGEND_PT))]
+        lines.append(spans(("outline: gate pattern:    ", None, LEGEND_PT), *names))
+    if lines:
+        g.attr(label=f"<{lines_table(lines)}>")
+    g.attr("node", shape="box", style="rounded,filled", fontname=FONT, fontsize="11")
+    g.attr("edge", color="#888888", arrowsize="0.7", fontname=FONT)
     return g
 
 
@@ -132,18 +140,24 @@ def _check(rows, where):
     return rows
 
 
-def draw_flow(rows, title=None, rankdir="LR", patterns=None):
+def draw_flow(rows, title=None, rankdir="LR", patterns=None, per_row=6):
     """A graphviz.Digraph with one node per layer, forward arrows between them (left to right,
     like the network diagrams of the lectures), with a colour bar for the fill's log scale.
 
     rows: [(name, output shape, grad norm[, param grad norm])], input side first.
     patterns: optional {layer name: gate pattern} ("swap multiplier", "router", ...).
+    per_row: left to right, at most this many layers a line, the lines stacked and read like
+        text, so a deep network (LeNet-5 has 12 layers) keeps a slide's shape instead of one
+        strip ten times as wide as it is tall; None: one line.
     """
+    if per_row is not None and (isinstance(per_row, bool) or not isinstance(per_row, int) or per_row < 1):
+        raise ValueError(f"draw_flow: per_row must be a positive integer or None, got {per_row!r}")
     rows = _check(rows, "draw_flow")
     scale = _log_range(rows)
-    g = _new(title or "gradient flow: |d loss / d layer output| at the last step", rankdir, patterns,
-             scale)
-    _chain(g, rows, "n", *scale, patterns=patterns)
+    wrap = per_row if rankdir == "LR" and per_row is not None and len(rows) > per_row else None
+    g = _new(title or "gradient flow: |d loss / d layer output| at the last step",
+             "TB" if wrap else rankdir, patterns, scale)
+    _chain(g, rows, "n", *scale, patterns=patterns, wrap=wrap)
     return g
 
 

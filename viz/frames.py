@@ -122,7 +122,8 @@ def _leaf_done(scene, leaf, st):
 
 
 def tensor_states(scene, steps, quiz=False):
-    """Per frame: each node's gradient once all its parts have arrived."""
+    """Per frame: each node's gradient once all its parts have arrived; a copy step highlights
+    the copy point, where the parts are summed."""
     expected, arrivals = {}, []
     for k, s in enumerate(steps):
         if s.gate is COPY:
@@ -131,7 +132,8 @@ def tensor_states(scene, steps, quiz=False):
             if d is not None:
                 expected[id(x)] = expected.get(id(x), 0) + 1
                 arrivals.append((k, x, d))
-    op_at, _ = _step_index(steps)
+    op_at, copy_at = _step_index(steps)
+    never = len(steps)
     states = []
     for k, step in enumerate(steps):
         st = State()
@@ -146,14 +148,29 @@ def tensor_states(scene, steps, quiz=False):
             name = scene.name(n)
             if id(n) in expected and got.get(id(n), 0) == expected[id(n)]:  # all parts in
                 st.grads[id(n)] = total[id(n)]
-            if step.output is n:
+            if step.output is n and step.op != "copy":
                 st.current.add(name)
             elif op_at.get(id(n), -1) > k or (n.is_leaf and id(n) not in st.grads):
                 st.grey.add(name)
+            copy = scene.copies.get(id(n))
+            if copy is not None:
+                at = copy_at.get(id(n), never)
+                if at == k:
+                    st.current.add(copy)
+                elif at > k:
+                    st.grey.add(copy)
         for j, w in enumerate(scene.wires):
-            if op_at.get(id(w.consumer), len(steps)) > k:
+            copy_step = copy_at.get(id(w.node), never)
+            if w.kind == "trunk":
+                if copy_step > k:
+                    st.grey_wires.add(j)
+                elif copy_step == k:
+                    st.hot_wires.add(j)
+                continue
+            into_gate = step.output is w.consumer and step.gate is not COPY
+            if op_at.get(id(w.consumer), never) > k:
                 st.grey_wires.add(j)
-            elif step.output is w.consumer and step.gate is not COPY:
+            elif into_gate or (w.kind == "branch" and copy_step == k):
                 st.hot_wires.add(j)
         states.append(st)
     return states

@@ -21,6 +21,7 @@ from autograd.ops.routers import MAX, RELU
 from autograd.teaching.display import format_value
 
 from .draw import draw
+from .fonts import FALLBACK
 from .parse import build
 from .render import RenderError, render_svgs, strip_prolog
 from .safe_files import OutDir
@@ -130,7 +131,7 @@ def generate(level, count=5, seed=0):
 
 _PAGE = """<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8"><title>{title}</title><style>
-body {{ font-family: Helvetica, Arial, sans-serif; margin: 1.2em; color: #222; }}
+body {{ font-family: {font}; margin: 1.2em; color: #222; }}
 .exercise {{ page-break-inside: avoid; margin-bottom: 1.5em; }}
 .exercise svg {{ max-width: 100%; height: auto; }}
 .blank {{ display: inline-block; min-width: 14em; border-bottom: 1px solid #444; }}
@@ -192,7 +193,7 @@ def write_quiz(exercises, out, level, seed):
              "Wrong answers show the expected value and why: upstream x local.</p>")
     pages = [(head, intro + "\n".join(interactive)), (head + " (exercise sheet)", "\n".join(sheet)),
              (head + " (answer key)", "\n".join(key))]
-    return [out.write(fname, _PAGE.format(title=html.escape(title), body=body))
+    return [out.write(fname, _PAGE.format(title=html.escape(title), body=body, font=FALLBACK))
             for fname, (title, body) in zip(files, pages)]
 
 

@@ -5,6 +5,11 @@ then the `graphviz-pure` executable (on PATH or next to this Python, for venvs t
 activated). graphviz-pure has no PDF output: its SVG is printed to PDF by headless Chromium
 (viz/pdf.py) when one is installed, else by the optional pdf extra (viz/pdf_lib.py).
 Nothing here puts anything named `dot` on PATH, so a system dot is never shadowed.
+
+Fonts (viz/fonts.py): drawings name DejaVu Sans; an SVG is given narrower fallbacks after it,
+so a viewer without DejaVu never draws it in a serif. graphviz-pure draws PNG text with its
+bundled fonts only, which lack DejaVu Sans: its PNGs are laid out and drawn in Arimo, the
+metric twin of Arial and Helvetica that it bundles, rather than in a substitute serif.
 """
 
 from __future__ import annotations
@@ -22,10 +27,13 @@ import graphviz
 
 from . import pdf as _pdf
 from . import pdf_lib
+from .fonts import FALLBACK, FONT
 from .safe_files import check_destination, write_file
 
 FORMATS = ("svg", "png", "pdf")  # pdf: vector, fonts embedded; system dot, or Chromium (viz.pdf)
 INSTALL_HINT = "pip install graphviz-pure, or install Graphviz (e.g. apt install graphviz)"
+MIN_DPI, MAX_DPI = 10, 600      # a PNG's resolution (Graphviz's default: 96 dots per inch)
+_FONT_ATTR = f'font-family="{FONT}"'
 
 
 class RenderError(RuntimeError):
@@ -71,9 +79,38 @@ def _run(args, timeout=120, **kw):
     return done.stdout
 
 
-def _check_format(format):
+def _check_format(format, dpi=None):
     if format not in FORMATS:
         raise ValueError(f"render: format must be one of {', '.join(FORMATS)}, got {format!r}")
+    if dpi is None:
+        return
+    if format != "png":
+        raise ValueError(f"render: dpi applies to png only, not to {format}")
+    if isinstance(dpi, bool) or not isinstance(dpi, (int, float)) or not MIN_DPI <= dpi <= MAX_DPI:
+        raise ValueError(f"render: dpi must be a number from {MIN_DPI} to {MAX_DPI}, got {dpi!r}")
+
+
+def _args(format, dpi):
+    """The renderer's flags for one format: -Tpng -Gdpi=200."""
+    return [f"-T{format}", *([f"-Gdpi={dpi:g}"] if dpi is not None else [])]
+
+
+def _is_pure(exe):
+    return Path(exe).name.startswith("graphviz-pure")
+
+
+def _for_renderer(source, exe, format):
+    """The DOT text the renderer gets: graphviz-pure's PNG in Arimo (see the module's doc)."""
+    if format == "png" and _is_pure(exe):
+        return source.replace(f'fontname="{FONT}"', 'fontname="Arimo"')
+    return source
+
+
+def with_fallback_fonts(svg):
+    """SVG text (str or bytes) whose text asks for DejaVu Sans, then narrower fonts only."""
+    if isinstance(svg, bytes):
+        return with_fallback_fonts(svg.decode("utf-8")).encode("utf-8")
+    return svg.replace(_FONT_ATTR, f'font-family="{FALLBACK}"')
 
 
 def _split(path, format):
@@ -84,14 +121,15 @@ def _split(path, format):
     return path.with_name(path.name + ".gv"), path.with_name(path.name + "." + format)
 
 
-def render(digraph, path, format="svg"):
+def render(digraph, path, format="svg", dpi=None):
     """Write ``path`` as DOT (.gv) and render it to ``path`` with the format's extension.
 
     path: 'out/graph', 'out/graph.svg' or 'out/graph.gv' all give out/graph.gv and
-    out/graph.svg. Returns the output path (str). Raises RenderError (one line, the .gv kept)
-    when there is no renderer.
+    out/graph.svg. dpi: a PNG's resolution (default 96; 192 doubles its width and height,
+    for a projector). Returns the output path (str). Raises RenderError (one line, the .gv
+    kept) when there is no renderer.
     """
-    return render_many([digraph], [path], format)[0]
+    return render_many([digraph], [path], format, dpi)[0]
 
 
 PDF_EXTRA = "pdf extra"  # _pdf_check's answer when svglib + reportlab print the PDF (viz/pdf_lib.py)
@@ -101,7 +139,7 @@ def _pdf_check(exe, format):
     """What turns graphviz-pure's SVG into PDF: the Chromium to print it, else PDF_EXTRA when
     the optional pdf extra is installed; None when ``exe`` writes the format itself;
     RenderError (one line) when nothing can."""
-    if format != "pdf" or not Path(exe).name.startswith("graphviz-pure"):
+    if format != "pdf" or not _is_pure(exe):
         return None
     chromium = _pdf.find_chromium()
     if chromium is not None:
@@ -122,18 +160,19 @@ def check_format(format):
         _pdf_check(exe, format)
 
 
-def pipe(source, format="svg"):
+def pipe(source, format="svg", dpi=None):
     """Render DOT text in memory; returns bytes."""
-    _check_format(format)
+    _check_format(format, dpi)
     exe = find_renderer()
     if exe is None:
         raise RenderError(f"no Graphviz renderer found ({INSTALL_HINT})")
     chromium = _pdf_check(exe, format)
     if chromium:  # graphviz-pure: SVG, then Chromium prints the PDF in a private folder
-        svg = _run([exe, "-Tsvg"], input=source.encode("utf-8"))
+        svg = with_fallback_fonts(_run([exe, "-Tsvg"], input=source.encode("utf-8")))
         with tempfile.TemporaryDirectory(prefix="chainrule-pdf-") as tmp:
             return _print_pdf(chromium, svg, tmp)
-    return _run([exe, f"-T{format}"], input=source.encode("utf-8"))
+    data = _run([exe, *_args(format, dpi)], input=_for_renderer(source, exe, format).encode("utf-8"))
+    return with_fallback_fonts(data) if format == "svg" else data
 
 
 def svg_text(source):
@@ -155,14 +194,14 @@ def inline_svg(svg, prefix):
     return re.sub(r'(xlink:href|href)="#', rf'\1="#{prefix}', svg)
 
 
-def render_many(digraphs, paths, format="svg"):
+def render_many(digraphs, paths, format="svg", dpi=None):
     """Render several drawings with one renderer process per batch (the same files as render).
 
-    paths: output paths as for render(); returns the output paths (str). The renderer only
-    ever sees files in a private temporary folder (so no user path can read as one of its
-    options); the results are then written without following links (viz.safe_files).
+    paths: output paths as for render(); dpi as for render(); returns the output paths (str).
+    The renderer only ever sees files in a private temporary folder (so no user path can read
+    as one of its options); the results are then written without following links (viz.safe_files).
     """
-    _check_format(format)
+    _check_format(format, dpi)
     pairs = [_split(p, format) for p in paths]
     for gv, out in pairs:  # every destination checked before anything is written
         check_destination(gv)
@@ -182,15 +221,18 @@ def render_many(digraphs, paths, format="svg"):
     with tempfile.TemporaryDirectory(prefix="chainrule-render-") as tmp:
         tmp_gvs = [Path(tmp).resolve() / f"g{k:05d}.gv" for k in range(len(sources))]
         for gv, source in zip(tmp_gvs, sources):
-            gv.write_text(source, encoding="utf-8")
+            gv.write_text(_for_renderer(source, exe, format), encoding="utf-8")
+        flags = _args(format, dpi)
         if len(tmp_gvs) == 1:  # -o: all a renderer named by $CHAINRULE_DOT must support
             gv = tmp_gvs[0]
-            _run([exe, f"-T{format}", str(gv), "-o", str(gv.with_name(gv.name + "." + format))])
+            _run([exe, *flags, str(gv), "-o", str(gv.with_name(gv.name + "." + format))])
         for start in range(0, len(tmp_gvs) if len(tmp_gvs) > 1 else 0, 100):
             batch = tmp_gvs[start:start + 100]
-            _run([exe, f"-T{format}", "-O", *map(str, batch)], timeout=120 + 10 * len(batch))
+            _run([exe, *flags, "-O", *map(str, batch)], timeout=120 + 10 * len(batch))
         for gv, (_, out) in zip(tmp_gvs, pairs):  # -O wrote name.gv.FORMAT
             data = gv.with_name(gv.name + "." + format).read_bytes()
+            if format == "svg":
+                data = with_fallback_fonts(data)
             if chromium:
                 data = _print_pdf(chromium, data, tmp)
             write_file(out, data)

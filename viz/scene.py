@@ -17,8 +17,7 @@ class Wire:
     """An edge of the drawing. ``node`` is the autograd node whose value flows along it.
 
     kind: "in" (node -> its only consumer), "trunk" (node -> its copy point),
-    "branch" (copy point -> one consumer), "out" (root -> the output name), "edge" (tensor
-    graphs: node -> consumer).
+    "branch" (copy point -> one consumer), "out" (Value graphs: root -> the output name).
     """
 
     src: str
@@ -32,9 +31,9 @@ class Wire:
 class Scene:
     """Graphviz names and wires for the graph ending at ``root``.
 
-    Value graphs are drawn as lecture circuits: gates are nodes, values travel on wires,
-    a node used twice or more gets a copy point (the adder). Tensor graphs are drawn as
-    boxes holding the arrays, one box per node.
+    Value graphs are drawn as lecture circuits: gates are nodes, values travel on wires.
+    Tensor graphs are drawn as boxes holding the arrays, one box per node. In both, a node
+    used twice or more gets a copy point (the adder), where its gradients are summed.
     """
 
     def __init__(self, root):
@@ -50,17 +49,6 @@ class Scene:
                 self.uses[id(p)].append((c, i))
         self.copies = {}
         self.wires = []
-        if self.scalar:
-            self._circuit()
-        else:
-            for c in self.nodes:
-                for i, p in enumerate(c.parents):
-                    self.wires.append(Wire(self.name(p), self.name(c), p, c, i, "edge"))
-
-    def name(self, node):
-        return self.names[id(node)]
-
-    def _circuit(self):
         k = 0
         for n in self.nodes:
             if len(self.uses[id(n)]) >= 2:
@@ -77,4 +65,8 @@ class Scene:
             copy = self.copies.get(id(n))
             if copy is not None:
                 self.wires.append(Wire(self.name(n), copy, n, None, 0, "trunk"))
-        self.wires.append(Wire(self.name(self.root), "out", self.root, None, 0, "out"))
+        if self.scalar:
+            self.wires.append(Wire(self.name(self.root), "out", self.root, None, 0, "out"))
+
+    def name(self, node):
+        return self.names[id(node)]

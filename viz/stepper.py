@@ -26,6 +26,7 @@ from autograd import backprop_steps
 from autograd.core import COPY
 from autograd.teaching.display import DIGITS, format_product, format_sum, format_value
 
+from .fonts import FALLBACK
 from .frames import draw_steps, forward_frame, hide_downstream, seed_frame
 from .render import inline_svg, render_svgs
 from .safe_files import check_destination, write_file
@@ -34,7 +35,7 @@ TITLE = "chainrule: backprop step by step"
 
 # Every rule is under .chainrule-stepper: the page (or notebook) around it is left alone.
 _STYLE = """
-.chainrule-stepper { font-family: Helvetica, Arial, sans-serif; color: #222; margin: .6em 0; }
+.chainrule-stepper { font-family: FONT_STACK; color: #222; margin: .6em 0; }
 .chainrule-stepper h1 { font-size: 1.2em; margin: 0 0 .5em 0; }
 .chainrule-stepper .controls { display: flex; flex-wrap: wrap; gap: .5em; align-items: center;
   margin-bottom: .6em; }
@@ -55,7 +56,7 @@ _STYLE = """
 .chainrule-stepper .ok { color: #1b7a2e; } .chainrule-stepper .bad { color: #c0262d; }
 @media print { .chainrule-stepper .controls { display: none; }
   .chainrule-stepper .frame { display: block !important; page-break-inside: avoid; } }
-"""
+""".replace("FONT_STACK", FALLBACK)
 
 # Runs once per stepper and touches only the elements inside its own root.
 _SCRIPT = """

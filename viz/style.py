@@ -14,6 +14,8 @@ import numpy as np
 from autograd import Pattern
 from autograd.teaching.display import DIGITS, check_digits, format_number
 
+from .fonts import text_width
+
 VALUE_COLOR = "#1b7a2e"     # forward values (green, above)
 GRAD_COLOR = "#c0262d"      # gradients (red, below)
 GREY = "#8f8f8f"            # not yet visited in a step frame: recedes, yet its numbers
@@ -138,6 +140,45 @@ def font(text, color=None, size=None, bold=False, italic=False):
     if size:
         attrs += f' POINT-SIZE="{size}"'
     return f"<FONT{attrs}>{s}</FONT>" if attrs else s
+
+
+# The system dot (Graphviz 2.43 with pango) measures text up to 5% narrower than it is drawn
+# (glyph widths rounded at small sizes); graphviz-pure measures DejaVu Sans exactly. Lines
+# of text in a table get this much room to spare at their right, so neither clips.
+SLACK = 0.06
+SWATCH = "\u25a0"   # a filled square: the legend's colour sample, set inline with its name
+
+
+def spans(*parts):
+    """One line of text in several looks -> (HTML-like fragment, width in points).
+
+    parts: (text, colour, size) or (text, colour, size, bold); colour None is the default.
+    Spaces that start a part become a part of their own: an SVG viewer drops the leading
+    blanks of a text element (the system dot writes no xml:space), and the words would touch;
+    a text element of blanks alone shows nothing, and the next one starts after its width."""
+    html, width = "", 0.0
+    for text, color, size, *bold in parts:
+        bold = bool(bold and bold[0])
+        words = text.lstrip(" ")
+        if len(words) < len(text):
+            html += font(text[:len(text) - len(words)], None, size)
+        html += font(words, color, size, bold=bold) if words else ""
+        width += text_width(text, size, bold)
+    return html, width
+
+
+def lines_table(lines, attrs='BORDER="0" CELLSPACING="2"'):
+    """A table of left-aligned lines [(html, width in points)], each on its own row, with
+    SLACK to spare at the right: a renderer that measures text narrower than it is drawn
+    (and the wider drawn text) still stays inside. When the table is stretched (by a wider
+    neighbour), its one column of text just gets wider."""
+    if not lines:
+        return ""
+    spare = math.ceil(SLACK * max(w for _, w in lines)) + 2
+    rows = "".join(f'<TR><TD ALIGN="LEFT" BALIGN="LEFT">{html}</TD>'
+                   + (f'<TD WIDTH="{spare}"> </TD>' if k == 0 else "") + "</TR>"
+                   for k, (html, _) in enumerate(lines))
+    return f"<TABLE {attrs}>{rows}</TABLE>"
 
 
 def stack_rows(dot, rows):

@@ -7,8 +7,11 @@ ASCII so every renderer draws them.
 
 from __future__ import annotations
 
+import math
+
+from ..fonts import FONT, text_width
 from ..render import Drawing
-from ..style import GRAD_COLOR, esc
+from ..style import GRAD_COLOR, SLACK, esc
 from .model import Frame, Numbers, Panel
 
 # mark -> (fill, text colour, bold, border width, border colour)
@@ -46,9 +49,10 @@ def _cell(value, mark, number, width):
 def panel_html(panel: Panel, number: Numbers):
     """A titled grid of cells."""
     rows = []
-    longest = max((len(_text(v, panel.marks.get((r, c)), number))
-                   for r, line in enumerate(panel.values) for c, v in enumerate(line)), default=1)
-    width = max(CELL_W, 9 * longest + 10)      # fixed: a wide title must not stretch the grid
+    widest = max((text_width(_text(v, panel.marks.get((r, c)), number), CELL_PT, bold=True)
+                  for r, line in enumerate(panel.values) for c, v in enumerate(line)), default=0)
+    # fixed: a wide title must not stretch the grid; room for the widest number set in bold
+    width = max(CELL_W, math.ceil(widest) + 12)
     for r, line in enumerate(panel.values):
         cells = "".join(_cell(v, panel.marks.get((r, c)), number, width) for c, v in enumerate(line))
         rows.append(f"<TR>{cells}</TR>")
@@ -73,7 +77,11 @@ def _item(item, number):
 
 def frame_html(frame: Frame, number: Numbers, text=True):
     """The whole frame as one HTML-like label (title, rows of panels, the text)."""
-    out = [f'<TR><TD ALIGN="LEFT"><FONT POINT-SIZE="16"><B>{esc(frame.title)}</B></FONT></TD></TR>']
+    lines = [text_width(frame.title, 16, bold=True)]
+    lines += [text_width(line, 13) for line in frame.text.splitlines()] if text and frame.text else []
+    spare = math.ceil(SLACK * max(lines)) + 2   # room for a renderer that measures text short
+    out = [f'<TR><TD ALIGN="LEFT"><FONT POINT-SIZE="16"><B>{esc(frame.title)}</B></FONT></TD>'
+           f'<TD WIDTH="{spare}"> </TD></TR>']
     for row in frame.rows:
         items = "".join(_item(i, number) for i in row)
         out.append(f'<TR><TD ALIGN="LEFT"><TABLE BORDER="0" CELLSPACING="6"><TR>{items}</TR>'
@@ -86,8 +94,8 @@ def frame_html(frame: Frame, number: Numbers, text=True):
 
 def frame_dot(frame: Frame, number: Numbers, text=True) -> Drawing:
     """A Digraph holding the frame (``text=False`` leaves the text to the page under it)."""
-    dot = Drawing("derivation", graph_attr={"fontname": "Helvetica", "margin": "0.1",
+    dot = Drawing("derivation", graph_attr={"fontname": FONT, "margin": "0.1",
                                             "bgcolor": "white"},
-                  node_attr={"fontname": "Helvetica", "shape": "plaintext", "margin": "0"})
+                  node_attr={"fontname": FONT, "shape": "plaintext", "margin": "0"})
     dot.node("frame", f"<{frame_html(frame, number, text)}>")
     return dot

@@ -15,6 +15,7 @@ from pathlib import Path
 from autograd import topological_order
 
 from ..draw import draw
+from ..fonts import FALLBACK
 from ..render import inline_svg, render_many, render_svgs
 from ..safe_files import check_destination, write_file
 from ..scene import Scene
@@ -23,7 +24,7 @@ from .grid import frame_dot
 from .model import DERIVABLE, Numbers
 
 STYLE = """
-.chainrule-derive { font-family: Helvetica, Arial, sans-serif; color: #222; margin: .6em; outline: none; }
+.chainrule-derive { font-family: FONT_STACK; color: #222; margin: .6em; outline: none; }
 .chainrule-derive h1 { font-size: 1.15em; margin: 0 0 .4em 0; }
 .chainrule-derive .controls { display: flex; gap: .6em; align-items: center; margin-bottom: .5em; }
 .chainrule-derive .controls button { font-size: 1em; padding: .25em .8em; }
@@ -41,7 +42,7 @@ STYLE = """
 .chainrule-derive g.node.current > title + path, .chainrule-derive g.node.current > title + polygon,
 .chainrule-derive g.node.current > title + ellipse { stroke: #c0262d; stroke-width: 6px; }
 .chainrule-derive .hint { color: #777; font-size: .85em; }
-"""
+""".replace("FONT_STACK", FALLBACK)
 
 SCRIPT = """
 (function (root) {
