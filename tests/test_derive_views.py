@@ -17,7 +17,7 @@ from test_derive import assert_frames_match, small_ints
 from autograd import Tensor
 from autograd import functional as F
 from demos import lecture_feature_maps as L
-from viz.derive import derive
+from viz.derive import derive, drawings
 from viz.derive.channels import kind_of
 
 X = np.array([[1.0, 2, 3], [4, 5, 6], [7, 8, 9]])
@@ -231,3 +231,69 @@ def test_channel_views_by_kind(c, o, groups, k, kind):
         assert sum(v != "." for row in table.values for v in row) == o * (c // groups)
     assert_frames_match(d, {"input": x.grad.data, "weight": w.grad.data,
                             "bias": np.ones(o) * y.data[0, 0].size, "output": y.data}, partial=())
+
+
+# ---------------------------------------------------------------- 1-D: TDNN and bars
+
+def test_tdnn_frames_of_a_conv1d():
+    """conv1d records a conv2d on one-row maps; its frames read time left to right, channels
+    in rows. By hand, output time 1: 2*1 + 0*0 + (-1)*(-1) + 1*2 + 2*1 + 1*0 = 7."""
+    x = Tensor(np.array([[[1.0, 2, 0, -1, 3, 1], [0, 1, 2, 1, 0, -1]]]), requires_grad=True)
+    w = Tensor(np.array([[[1.0, 0, -1], [2, 1, 0]], [[0, 1, 1], [1, -1, 0]]]), requires_grad=True)
+    y = F.conv1d(x, w)
+    y.backward(np.ones(y.shape))
+    conv = y.parents[0]
+    d = derive(conv)
+    bars, *scan = kinds(d, "forward")
+    assert bars.draw is not None and bars.title.startswith("conv1d as bars")
+    assert len(scan) == 4 and scan[1].title.startswith("TDNN: output time 1 reads input times 1 to 3")
+    hand = 2 * 1 + 0 * 0 + (-1) * (-1) + 1 * 2 + 2 * 1 + 1 * 0
+    assert scan[1].text.splitlines()[0] == f"O[0][1] = 2*1 + 0*0 - 1*(-1) + 1*2 + 2*1 + 1*0 = {hand}"
+    assert hand == 7 == y.data[0, 0, 1]
+    source = drawings(d)[0].source
+    assert source.count("->") >= 12 and 'rankdir=BT' in source      # 4 outputs x 3 taps
+    assert_frames_match(d, {"input": x.grad.data[:, :, None], "weight": w.grad.data[:, :, None],
+                            "output": conv.data, "bias": np.full(2, 4.0)}, partial=())
+
+
+def test_transposed_1d_bars_stamp_in_stride_steps():
+    x = Tensor(np.array([[[1.0, 2, -1]]]), requires_grad=True)
+    w = Tensor(np.array([[[1.0, 2, 3]]]), requires_grad=True)
+    t = F.conv_transpose1d(x, w, stride=2)
+    t.backward(np.ones(t.shape))
+    node = t.parents[0]
+    d = derive(node)
+    bars = [f for f in kinds(d, "forward") if f.draw is not None]
+    assert len(bars) == 4                                         # the layers, then each input bar
+    assert bars[2].text.startswith("x at time 1 = 2 sends 2*1 to time 2, 2*2 to time 3, 2*3 to time 4")
+    # by hand: time 2 gets 1*3 from x[0] and 2*1 from x[1]
+    assert t.data[0, 0].tolist() == [1, 2, 3 + 2, 4, 6 - 1, -2, -3]
+    assert_frames_match(d, {"input": x.grad.data[:, :, None], "output": node.data}, partial=())
+
+
+@settings(max_examples=25, deadline=None)
+@given(st.integers(1, 3), st.integers(1, 3), st.integers(2, 7), st.integers(1, 3), st.integers(1, 3),
+       st.integers(0, 1), st.integers(1, 2), st.booleans(), st.integers(0, 10_000))
+def test_one_d_frames_equal_the_engine(c, o, length, k, s, p, d, transposed, seed):
+    rng = np.random.default_rng(seed)
+    x = Tensor(small_ints(rng, (1, c, length)), requires_grad=True)
+    if transposed:
+        p = min(p, ((length - 1) * s + d * (k - 1)) // 2)
+        w = Tensor(small_ints(rng, (c, o, k)), requires_grad=True)
+        y = F.conv_transpose1d(x, w, stride=s, padding=p, dilation=d)
+    else:
+        assume(length + 2 * p >= d * (k - 1) + 1)
+        w = Tensor(small_ints(rng, (o, c, k)), requires_grad=True)
+        y = F.conv1d(x, w, stride=s, padding=p, dilation=d)
+    assume(0 < y.shape[-1] <= 8)
+    y.backward(small_ints(rng, y.shape))
+    node = y.parents[0]
+    derived = derive(node)
+    expected = {"input": x.grad.data[:, :, None], "output": node.data}
+    if not transposed:
+        expected.update(weight=w.grad.data[:, :, None], bias=y.grad.data.sum(axis=(0, 2)))
+    assert_frames_match(derived, expected, partial=())
+    for dot in drawings(derived):
+        assert dot.source.isascii()
+
+

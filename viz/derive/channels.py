@@ -84,6 +84,13 @@ def channel_frames(node, engine, number):
         maps = [(g * Cg + cl, cl, convolved(node, g * Cg + cl, o, cl)) for cl in range(Cg)]
         total = np.sum([m for _, _, m in maps], axis=0)
         checks += [("output", (0, o, a, b), float(total[a, b])) for a, b in cells(*total.shape)]
+        if kind == "depthwise":      # one map, one filter: show what was convolved
+            (c, cl, _), = maps
+            picture.append([Panel(f"X[{c}]", rows(x.data[0, c])), "*",
+                            Panel(f"{name}[{o}][{cl}]", rows(W[o, cl])), "=",
+                            Panel(f"O[{o}]", rows(out[o]))])
+            lines.append(f"O[{o}] = X[{c}] * {name}[{o}][{cl}]")
+            continue
         row = []
         for c, cl, m in maps:
             row += [Panel(f"X[{c}] * {name}[{o}][{cl}]" if kind != "pointwise"
@@ -97,9 +104,10 @@ def channel_frames(node, engine, number):
         lines.append(f"O[{o}][0,0] = {first} = {number(total[0, 0])}")
     why = {"conventional": f"every output channel sums the {Cg} convolved channels",
            "grouped": f"each output channel sums the {Cg} convolved channels of its group",
-           "depthwise": "one channel in, one channel out: no sum",
+           "depthwise": "one channel in, one channel out, no sum over channels: a 1x1 conv "
+                        "after it collapses them, with weights",
            "pointwise": "a weighted sum of the channels at each pixel (1x1 filters)"}[kind]
-    star = "" if kind == "pointwise" else "; * is the correlation of the forward scan"
+    star = "" if kind == "pointwise" else "; * is the forward scan's correlation"
     frames.append(Frame(HEADLINES[kind], picture, "\n".join([*lines, f"({why}{star})"]),
                         checks, kind="channels"))
     return frames

@@ -9,6 +9,7 @@ import numpy as np
 import autograd
 from autograd import Tensor
 
+from .bars import is_one_d, stamp_bar_frames, tdnn_frames
 from .channels import channel_frames
 from .conv_input import input_frames
 from .conv_weight import weight_frames
@@ -50,7 +51,7 @@ def derive(node, upstream=None, digits=3, symbolic=False):
     if symbolic and op in SYMBOLIC:
         return Derivation(node, op, symbolic_frames(node, up, number), engine, up, digits)
     if op == "conv2d":
-        frames += conv_scan_frames(node, engine, number)
+        frames += (tdnn_frames if is_one_d(node) else conv_scan_frames)(node, engine, number)
         frames += channel_frames(node, engine, number)
         gather = _tag(input_frames(node, up, engine, number), "gather")
         scatter, sums, texts = scatter_frames(node, up, engine, number)
@@ -61,7 +62,8 @@ def derive(node, upstream=None, digits=3, symbolic=False):
         frames += _tag(weight_frames(node, up, engine, number), "weight")
         frames[-1].kind = "bias"
     elif op == "conv_transpose2d":
-        frames += _tag(stamp_frames(node, up, engine, number), "forward")
+        stamps = _tag(stamp_frames(node, up, engine, number), "forward")
+        frames += [*stamp_bar_frames(node, engine, number), stamps[-1]] if is_one_d(node) else stamps
         frames += _tag(backward_frames(node, up, engine, number), "gather")
     elif op in ("max_pool2d", "avg_pool2d"):
         frames += pool_scan_frames(node, engine, number)

@@ -153,6 +153,6 @@ def save_derivation(root, path, *, digits=3, title=None, frames_dir=None, symbol
         frames_dir = Path(frames_dir)
         render_many(full, [frames_dir / f"frame-{k + 1:03d}" for k in range(len(full))])
     entries = [(name, k, op, svg, text) for (name, k, op, text), svg in zip(meta, svgs[1:])]
-    title = title or "chainrule: conv and pool backward, pixel by pixel"
+    title = title or "chainrule: conv and pool, forward and backward, pixel by pixel"
     write_file(path, page(derivation_html(svgs[0], entries, title), title))
     return nodes

@@ -111,12 +111,13 @@ def both_ways_frame(node, engine, scatter_sums, scatter_texts, gather_frames, nu
     for (c, i, j), _ in np.ndenumerate(scatter_sums):
         checks += [("input", (0, c, i, j), float(scatter_sums[c, i, j])),
                    ("input", (0, c, i, j), float(G[c, i, j]))]
-    picture = [[Panel(f"dE/dX[{c}] by scatter", rows(scatter_sums[c])), "=",
-                Panel(f"dE/dX[{c}] by gather", rows(G[c])), "=",
-                Panel(f"dE/dX[{c}] (the engine)", rows(engine["input"][0, c]))] for c in range(C)]
     geo = Geometry.of(node)
     busiest = max(np.ndindex(*scatter_sums.shape), key=lambda idx: len(geo.feeds(*idx[1:])))
     c, i, j = busiest
+    mark = {(i, j): "current"}
+    picture = [[Panel(f"dE/dX[{k}] by scatter", rows(scatter_sums[k]), mark if k == c else {}), "=",
+                Panel(f"dE/dX[{k}] by gather", rows(G[k]), mark if k == c else {}), "=",
+                Panel(f"dE/dX[{k}] (the engine)", rows(engine["input"][0, k]))] for k in range(C)]
     text = (f"dE/dX[{c}][{i},{j}] both ways:\n  scatter: {scatter_texts[busiest]}\n"
             f"  gather:  {gather_texts[busiest]}\n"
             "The gather view also multiplies the zeros of the padding (and of the stride); "
