@@ -305,11 +305,11 @@ def print_conv(p, d, short, x, w, o, up, number, strided, given):
     p()
     p("dE/dX, the scatter view: follow each X pixel to the outputs it fed, and add what they send back")
     for f in frames_of(d, "scatter")[1:]:
-        feeds, formula, numbers = (short(line) for line in f.text.split("\n"))
-        lhs = formula.split(" = ")[0]
+        feeds, formula, *numbers = (short(line) for line in f.text.split("\n"))
         p("  " + feeds)
         p("    " + formula)
-        p("    " + " " * (len(lhs) + 1) + numbers.strip())
+        for line in numbers:        # under the formula's '='
+            p("    " + " " * (len(formula.split(" = ")[0]) + 1) + line.strip())
     p()
     p("dE/dX, the gather view: dE/dO zero-padded"
       + (" (upsampled first, for the stride)" if strided else "")

@@ -65,13 +65,13 @@ def conv_scan_frames(node, engine, number):
     Xp = pad_or_crop(X, p)
     pad = border(Xp.shape[-2:], p)
     out = engine["output"][0]
-    title = "X padded" if p != (0, 0) else "X"
+    padded = " padded" if p != (0, 0) else ""
     span = tuple((k - 1) * dd + 1 for k, dd in zip(geo.kernel, d))
     sizes = ", ".join(f"{what} ({n} + 2*{q} - {e}) / {st} + 1 = {m}" for what, n, q, e, st, m in
                       zip(("rows", "columns"), geo.size, p, span, geo.stride, geo.out))
     frames = [Frame(
-        f"conv2d forward: slide the filter over {title}, one output pixel at a time",
-        [[Panel(f"{title}[{c}]", rows(Xp[c]), pad) for c in range(C)],
+        f"conv2d forward: slide the filter over X{padded}, one output pixel at a time",
+        [[Panel(f"X[{c}]{padded}", rows(Xp[c]), pad) for c in range(C)],
          [Panel(f"{name}[{o}][{cl}]", *dilated(W[o, cl], d)) for o in range(Co) for cl in range(Cg)]],
         f"Each output pixel is the sum of the products of the filter and the window under it.\n"
         f"Output size (input + 2*padding - span) / stride + 1: {sizes}.",
@@ -84,7 +84,7 @@ def conv_scan_frames(node, engine, number):
         for cl in range(Cg):
             c = g * Cg + cl
             pairs = []
-            products_row(picture, pairs, Xp[c], f"{title}[{c}]", marks, W[o, cl],
+            products_row(picture, pairs, Xp[c], f"X[{c}]{padded}", marks, W[o, cl],
                          Panel(f"{name}[{o}][{cl}]", *dilated(W[o, cl], d)),
                          (a * geo.stride[0], b * geo.stride[1]), d)
             groups_of_pairs.append(pairs)

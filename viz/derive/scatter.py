@@ -23,7 +23,8 @@ def feeds_text(c, i, j, o_taps, name):
     """'X[0][1,1] feeds O[0][0,0] (x F[0][0][1,1]), ...' from (o, cl, taps) groups."""
     parts = [f"O[{o}][{t.a},{t.b}] (x {name}[{o}][{cl}][{t.u},{t.v}])"
              for o, cl, taps in o_taps for t in taps]
-    return f"X[{c}][{i},{j}] feeds " + (", ".join(parts) if parts else "no output (the stride skips it)")
+    return f"X[{c}][{i},{j}] feeds " + (", ".join(parts) if parts else
+                                         "no output: every window steps over it (stride, dilation)")
 
 
 def scatter_frames(node, up, engine, number):
@@ -83,7 +84,8 @@ def scatter_frames(node, up, engine, number):
         picture.append(["sum ->", Panel(f"dE/dX[{c}] (scatter)", values, fmarks)])
         line = feeds_text(c, i, j, o_taps, name)
         formula = " + ".join(symbols) or "0"
-        text = f"{line}\ndE/dX[{c}][{i},{j}] = {formula}\n    = {number.sum_text(pairs, total)}"
+        text = (f"{line}\ndE/dX[{c}][{i},{j}] = {formula}\n    = {number.sum_text(pairs, total)}"
+                if pairs else f"{line}\ndE/dX[{c}][{i},{j}] = 0: nothing comes back")
         texts[(c, i, j)] = number.sum_text(pairs, total)
         frames.append(Frame(f"X[{c}][{i},{j}]: the outputs it fed send their gradients back",
                             picture, text, [("input", (0, c, i, j), total)], kind="scatter"))
