@@ -76,3 +76,17 @@ def test_field_box_is_centred_on_the_unit():
     assert am.field_box(model, "conv1") == (14, 14, 5, 5)
     assert am.field_box(model, "conv2") == (10, 10, 14, 14)
     assert am.field_box(model, "fc1") is None
+
+
+def test_the_derivations_page_examples_run(capsys):
+    """docs/derivations.md: every python block runs on its own and prints what its comments say."""
+    import re
+    from pathlib import Path
+    page = (Path(__file__).parents[1] / "docs" / "derivations.md").read_text(encoding="utf-8")
+    blocks = re.findall(r"```python\n(.*?)```", page, re.S)
+    assert len(blocks) == 5
+    for code in blocks:
+        exec(compile(code, "derivations.md", "exec"), {"__name__": "__docs__"})
+        printed = capsys.readouterr().out
+        for said in re.findall(r"print\(.*\)\s+# (.*)", code):
+            assert said.split(" ...")[0].strip() in printed, said
