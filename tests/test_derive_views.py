@@ -298,3 +298,22 @@ def test_one_d_frames_equal_the_engine(c, o, length, k, s, p, d, transposed, see
         assert dot.source.isascii()
 
 
+
+
+@settings(max_examples=15, deadline=None)
+@given(geometry)
+def test_scatter_sums_equal_torch(g):
+    """The scatter view's dE/dX and the forward scan's O against PyTorch's conv2d."""
+    torch = pytest.importorskip("torch")
+    x, wt, y = build(g)
+    d = derive(y)
+    prm = dict(y.params)
+    tx = torch.tensor(x.data, requires_grad=True)
+    ty = torch.nn.functional.conv2d(tx, torch.tensor(wt.data), **prm)
+    ty.backward(torch.tensor(np.asarray(y.grad.data)))
+    for frame in d.frames:
+        for _, index, value in frame.checks:
+            if frame.kind == "scatter":
+                assert value == pytest.approx(float(tx.grad[index]), abs=1e-9)
+            if frame.kind == "forward":
+                assert value == pytest.approx(float(ty.detach()[index]), abs=1e-9)
