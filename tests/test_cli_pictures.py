@@ -65,7 +65,7 @@ def test_conv_writes_pdf_frames(tmp_path):
      "--dpi must be a whole number from 10 to 600"),
     (["explain", "x", "x=1", "--format", "png", "--dpi", "1e3"], "--dpi must be a whole number"),
     (["explain", "x", "x=1", "--format", "png", "--dpi"], "--dpi needs a value"),
-    (["conv", *CONV, "--format", "jpeg"], "--format must be svg, png or pdf, got 'jpeg'"),
+    (["conv", *CONV, "--format", "jpeg"], "--format must be svg, png, pdf or tex, got 'jpeg'"),
     (["conv", *CONV, "--dpi", "200"], "--dpi applies to --format png only (the format is svg)"),
     (["pool", *POOL, "--format", "png", "--dpi", "x"], "--dpi must be a whole number from 10 to 600"),
 ])

@@ -29,3 +29,13 @@ def visible(text):
     """``text`` with every refused character written as an escape (for echoing in errors)."""
     return "".join(c if c == "\t" or unicodedata.category(c) not in _REFUSED
                    else ascii(c)[1:-1] for c in str(text))
+
+
+CHANNEL_SEPARATOR = "|"
+
+
+def split_channels(text):
+    """One matrix text per channel: '1 2; 3 4 | 5 6; 7 8' -> ['1 2; 3 4 ', ' 5 6; 7 8'].
+
+    '|' separates channels, as ';' separates rows and spaces separate numbers."""
+    return text.split(CHANNEL_SEPARATOR)

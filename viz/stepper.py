@@ -315,13 +315,15 @@ def save_stepper(root, path, *, grad=None, title=None, digits=DIGITS, quiz=False
     (a str that also displays the stepper in a notebook).
 
     derivation=True also writes PATH-derivation.html (viz.derive) and links each conv,
-    pool or resampling step to that op's pixel-level frames.
+    pool or resampling step to that op's pixel-level frames; a dict instead of True passes
+    its options on (e.g. {"symbolic": True, "digits": 4}).
     """
     check_destination(path)  # before the work, not after it
     page = stepper(root, grad=grad, title=title, digits=digits, quiz=quiz, notes=notes, **options)
     if derivation:
         steps = backprop_steps(root, grad)
-        page.links = [None] * (len(page) - len(steps)) + derivation_links(root, steps, path)
+        more = derivation if isinstance(derivation, dict) else {}
+        page.links = [None] * (len(page) - len(steps)) + derivation_links(root, steps, path, **more)
     return page.save(path)
 
 

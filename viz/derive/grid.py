@@ -33,6 +33,8 @@ CELL_W, CELL_H, CELL_PT = 40, 28, 14
 def _text(value, mark, number):
     if mark == "hole":
         return "."
+    if isinstance(value, str):      # a symbol (X11, dE/dO12) or a word
+        return value
     return "" if value is None else number(value)
 
 
@@ -94,6 +96,8 @@ def frame_html(frame: Frame, number: Numbers, text=True):
 
 def frame_dot(frame: Frame, number: Numbers, text=True) -> Drawing:
     """A Digraph holding the frame (``text=False`` leaves the text to the page under it)."""
+    if frame.draw is not None:      # a picture of its own (the 1-D bars)
+        return frame.draw(number, text)
     dot = Drawing("derivation", graph_attr={"fontname": FONT, "margin": "0.1",
                                             "bgcolor": "white"},
                   node_attr={"fontname": FONT, "shape": "plaintext", "margin": "0"})

@@ -1,10 +1,14 @@
 """What a derivation is made of: panels (grids of numbers), frames, and the engine's answer.
 
 A Panel is one grid: a title, values (None draws an empty cell: a dilation hole, a cell
-not yet filled) and marks (cell -> a style name from grid.MARKS). A Frame is one picture:
-rows of panels and glyphs ("x", "=", ...), the text written under it, and ``checks``: the
-sums this frame shows, as (gradient name, index, value), which tests compare with the
-engine's gradient elements.
+not yet filled; a string is drawn as it is: a symbol such as X11) and marks (cell -> a
+style name from grid.MARKS). A Frame is one picture: rows of panels and glyphs ("x", "=",
+...), the text written under it, and ``checks``: the sums this frame shows, as (gradient
+name, index, value), which tests compare with the engine's gradient elements. ``kind``
+says which part of the story a frame tells ("forward", "scatter view", "gather view", ...), so the
+CLI and the tests can pick frames without reading titles; ``draw``, when set, is a
+function (numbers, text) -> Drawing for a picture that is not a row of grids (the 1-D
+bars).
 """
 
 from __future__ import annotations
@@ -24,7 +28,7 @@ from .maps import filled, rows
 
 DERIVABLE = (CONV2D, CONV_TRANSPOSE2D, MAX_POOL2D, AVG_POOL2D, UPSAMPLE2D, DOWNSAMPLE2D)
 MAX_SIZE = 8        # maps up to 8x8
-MAX_CHANNELS = 3    # up to 3 channels, batch 1
+MAX_CHANNELS = 4    # up to 4 channels (the fewest a grouped, not depthwise, conv needs), batch 1
 
 
 @dataclass
@@ -45,6 +49,8 @@ class Frame:
     rows: list
     text: str = ""
     checks: list = field(default_factory=list)   # (gradient name, index tuple, shown value)
+    kind: str = ""
+    draw: object = None
 
 
 @dataclass
@@ -73,10 +79,25 @@ class Numbers:
         text = self(v)
         return f"({text})" if text.startswith("-") else text
 
+    def terms(self, pairs):
+        """'1*4 + 2*3' from (a, b) factor pairs ('0' when there are none)."""
+        text = " + ".join(f"{self(a)}*{self._paren(b)}" for a, b in pairs) or "0"
+        return text.replace("+ -", "- ")
+
     def sum_text(self, pairs, total):
         """'1*4 + 2*3 = 10' from (a, b) factor pairs and their sum."""
-        terms = " + ".join(f"{self(a)}*{self._paren(b)}" for a, b in pairs) or "0"
-        return f"{terms} = {self(total)}".replace("+ -", "- ")
+        return f"{self.terms(pairs)} = {self(total)}"
+
+    def channel_sum_text(self, groups):
+        """One sum over several channels: groups is a list of pair lists, one per channel.
+        One channel reads like sum_text; more read '(1*1 + 4*1) + (6*1 + 7*1) = 5 + 13 = 18'."""
+        totals = [products_sum(g) for g in groups]
+        total = float(np.sum(totals))
+        if len(groups) == 1:
+            return self.sum_text(groups[0], total), total
+        parts = " + ".join(f"({self.terms(g)})" for g in groups)
+        subtotals = " + ".join(self(t) for t in totals).replace("+ -", "- ")
+        return f"{parts} = {subtotals} = {self(total)}", total
 
 
 def products_sum(pairs):

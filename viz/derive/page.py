@@ -127,18 +127,19 @@ def page(body, title):
                       "<body>", body, "</body></html>"])
 
 
-def save_derivation(root, path, *, digits=3, title=None, frames_dir=None):
+def save_derivation(root, path, *, digits=3, title=None, frames_dir=None, symbolic=False):
     """Derive every conv/pool/resampling node of root's graph (after backward) and write the
     derivation stepper to ``path``; returns the list of derived nodes, in page order.
 
     frames_dir: also keep each frame's SVG (with its text) there, as frame-KKK.svg.
+    symbolic: conv2d and pooling in the lectures' notation (derive(..., symbolic=True)).
     """
     check_destination(path)  # before the work, not after it
     nodes = [n for n in derivable_nodes(root) if n.grad is not None]   # on backward's path
     if not nodes:
         raise ValueError("derive: the graph has no conv2d, conv_transpose2d, pooling or "
                          "resampling node with a gradient (call backward() first)")
-    derivations = [derive(n, digits=digits) for n in nodes]
+    derivations = [derive(n, digits=digits, symbolic=symbolic) for n in nodes]
     number = Numbers(digits)
     scene = Scene(root)
     # tall and narrow, no legend (the page is about pixels, not gate patterns): the frames get
@@ -153,6 +154,6 @@ def save_derivation(root, path, *, digits=3, title=None, frames_dir=None):
         frames_dir = Path(frames_dir)
         render_many(full, [frames_dir / f"frame-{k + 1:03d}" for k in range(len(full))])
     entries = [(name, k, op, svg, text) for (name, k, op, text), svg in zip(meta, svgs[1:])]
-    title = title or "chainrule: conv and pool backward, pixel by pixel"
+    title = title or "chainrule: conv and pool, forward and backward, pixel by pixel"
     write_file(path, page(derivation_html(svgs[0], entries, title), title))
     return nodes
