@@ -15,6 +15,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 import numpy as np
 
 import nn
+from autograd.display import format_number
 from demos.pictures import save_grid
 
 
@@ -48,7 +49,7 @@ def main(argv=None, log=print):
                      title=f"{augment}: every epoch sees new copies")
     moved = np.abs(copies - x).mean(axis=(1, 2, 3))
     log(f"{augment}: mean |change| per pixel of 7 random copies: "
-        + ", ".join(f"{m:.3f}" for m in moved))
+        + ", ".join(format_number(m) for m in moved))
     log(f"drew {path}")
     return copies
 

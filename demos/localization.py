@@ -25,6 +25,7 @@ import autograd
 import nn
 from autograd import Tensor
 from autograd import functional as F
+from autograd.display import format_number
 from demos.drawing import render_or_gv
 
 CANVAS = 24
@@ -174,9 +175,10 @@ def main(argv=None, log=print):
     log(f"\nloss = cross-entropy + {args.box_weight:g} x L2(box); {len(xtr)} training, {n_test} test "
         f"canvases of 24x24, an 8x8 digit at a random place")
     for name, m in (("at initialisation", before), ("after training", after)):
-        log(f"  {name}: |grad from classifier| {m['ce']:.3g}, |grad from box head| {m['l2']:.3g} at the "
-            f"shared features, cosine {m['cos']:+.3f}; their sum = what the trunk gets "
-            f"(max error {m['sum_error']:.1e})")
+        log(f"  {name}: |grad from classifier| {format_number(m['ce'])}, "
+            f"|grad from box head| {format_number(m['l2'])} at the "
+            f"shared features, cosine {format_number(m['cos'])}; their sum = what the trunk gets "
+            f"(max error {format_number(m['sum_error'], 2)})")
     if step is not None:
         log(f"  backprop_steps: the features' step is '{step.op} ({step.pattern})' with "
             f"{len(step.upstream)} incoming parts, one per head")

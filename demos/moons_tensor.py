@@ -16,6 +16,7 @@ import numpy as np
 
 import nn
 from autograd import Tensor
+from autograd.display import format_number
 from demos.timing import best_of
 from nn.data import make_moons
 
@@ -41,7 +42,7 @@ def train(x, y, steps, seed):
         opt.step()
         acc = np.mean((scores.data[:, 0] > 0) == (y > 0))
         if k % 10 == 0 or k == steps - 1:
-            print(f"step {k:3d}  loss {loss.item():.4f}  accuracy {acc:.0%}")
+            print(f"step {k:3d}  loss {format_number(loss.item()):<7}  accuracy {acc:.0%}")
     return model, acc
 
 

@@ -7,7 +7,7 @@
 
 Prints the forward result, the upstream (ones unless given), the gradients and the lecture's
 derivation, and writes the frames and the derivation stepper into DIR. Matrices: rows
-separated by ';', numbers by spaces; nothing is evaluated. Bad input exits with status 2
+separated by ';', numbers by spaces or commas; nothing is evaluated. Bad input exits with status 2
 and one line on stderr.
 """
 
@@ -30,6 +30,7 @@ from .safe_files import OutDir, UnsafePath
 from .stepper import save_stepper
 
 MAX_TEXT = 2000
+SEPARATORS = re.compile(r"[\s,]+")  # between the numbers of a row: spaces, commas or both
 NUMBER = re.compile(r"[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d{1,3})?")
 USAGE = {
     "conv": 'usage: chainrule conv --input "1 2 3; 4 5 6; 7 8 9" --filter "1 2; 3 4" '
@@ -43,7 +44,8 @@ OPTIONS = {
 }
 HELP = """{usage}
 
-Matrices: rows separated by ';', numbers by spaces, at most {n}x{n} (e.g. "1 2; 3 4").
+Matrices: rows separated by ';', numbers by spaces or commas, at most {n}x{n}
+(e.g. "1 2; 3 4" or "1, 2; 3, 4").
 --upstream is dE/dO (default: ones, always printed). --digits: significant digits (3).
 --out DIR (default ./chainrule-out) receives frames/frame-NNN.svg, stepper.html and
 stepper-derivation.html (the graph beside the pixel frames).
@@ -55,10 +57,11 @@ class Usage(Exception):
 
 
 def parse_matrix(text, name):
-    """A 2-D float array from 'a b; c d' (no eval): rows by ';', numbers by whitespace."""
+    """A 2-D float array from 'a b; c d' or 'a, b; c, d' (no eval): rows by ';', numbers by
+    spaces or commas (the separators a quiz answer takes too)."""
     if len(text) > MAX_TEXT:
         raise Usage(f"--{name} is too long ({len(text)} characters, at most {MAX_TEXT})")
-    rows = [r.split() for r in text.split(";")]
+    rows = [[t for t in SEPARATORS.split(r) if t] for r in text.split(";")]
     if not any(rows):
         raise Usage(f"--{name} is empty (write rows like \"1 2; 3 4\")")
     for k, row in enumerate(rows, 1):

@@ -1,10 +1,10 @@
 """A whitelist parser for the CLI: arithmetic expressions -> a graph of Values. Never eval.
 
-Allowed: numbers, names, + - * / **, unary - and +, parentheses, and calls to exp, log,
-tanh, sigmoid, relu (one argument), max, min (two or more). The exponent of ** must be a
-number (a constant expression such as 2, -1 or (1/2)). Anything else is refused with an
-ExprError naming the construct and its column. The walk over the tree is iterative, and
-size limits keep Python's own parser away from its recursion limits.
+Allowed: numbers, names, + - * / **, unary - and +, parentheses, and calls to the functions
+the op registry declares (exp, log, ... take one argument; max, min two or more). The
+exponent of ** must be a number (a constant expression such as 2, -1 or (1/2)). Anything
+else is refused with an ExprError naming the construct and its column. The walk over the
+tree is iterative, and size limits keep Python's own parser away from its recursion limits.
 """
 
 from __future__ import annotations
