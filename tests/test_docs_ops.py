@@ -1,24 +1,28 @@
-"""The README's op tables list every op with its pattern (issue 12 acceptance): each `Op`
-declared in `autograd/` is named in a table row that also names its declared pattern, and each
-public function of `autograd.functional` is named in some table row."""
+"""The hand-written op tables of docs/ (the teaching pages, not the generated docs/ops.md) list
+every op with its pattern: each `Op` declared in `autograd/` is named in a table row that also
+names its declared pattern, and each public function of `autograd.functional` is named in some
+table row."""
 
-import importlib
+import enum
 import inspect
-import pkgutil
 import re
+import sys
 from pathlib import Path
 
-import autograd
 from autograd import functional as F
-from autograd.graph import Op
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / "docs" / "tools"))
+import ops_page  # noqa: E402  (the op list the generated reference uses)
+
+sys.path.remove(str(ROOT / "docs" / "tools"))
 HELPERS = {"as_node", "check_axis"}     # imported into functional for its own use, not ops
 
 
 def table_rows():
-    text = (ROOT / "README.md").read_text(encoding="utf-8")
-    return [line for line in text.splitlines() if line.startswith("|")]
+    pages = [p for p in sorted((ROOT / "docs").glob("*.md")) if p.name != "ops.md"]
+    return [line for p in pages for line in p.read_text(encoding="utf-8").splitlines()
+            if line.startswith("|")]
 
 
 def names(name, row):
@@ -27,11 +31,9 @@ def names(name, row):
 
 def declared_ops():
     ops = {}
-    for info in pkgutil.iter_modules(autograd.__path__):
-        module = importlib.import_module(f"autograd.{info.name}")
-        for value in vars(module).values():
-            if isinstance(value, Op):
-                ops.setdefault(value.name, set()).add(value.pattern)
+    for op in ops_page.declared_ops():
+        pattern = op.pattern.value if isinstance(op.pattern, enum.Enum) else op.pattern
+        ops.setdefault(op.name, set()).add(str(pattern))
     return ops
 
 
@@ -41,7 +43,7 @@ def test_every_declared_op_has_a_table_row_naming_its_pattern():
     rows = table_rows()
     missing = [f"{name} ({'/'.join(sorted(patterns))})" for name, patterns in sorted(ops.items())
                if not any(names(name, row) and any(p in row for p in patterns) for row in rows)]
-    assert not missing, f"README op tables lack a row with the op and its pattern: {missing}"
+    assert not missing, f"the op tables of docs/ lack a row with the op and its pattern: {missing}"
 
 
 def test_every_functional_function_is_in_a_table():
@@ -50,7 +52,7 @@ def test_every_functional_function_is_in_a_table():
     assert len(functions) >= 30 and "conv_transpose1d" in functions
     rows = table_rows()
     missing = [n for n in functions if not any(names(n, row) for row in rows)]
-    assert not missing, f"README op tables do not list: {missing}"
+    assert not missing, f"the op tables of docs/ do not list: {missing}"
 
 
 def test_a_name_counts_only_as_a_whole_word():
