@@ -19,7 +19,7 @@ $(VENV)/.base: pyproject.toml
 	touch $@
 
 $(VENV)/.test: $(VENV)/.base
-	$(PY) -m pip install -q -e '.[test,dev,demos,notebooks]'
+	$(PY) -m pip install -q -e '.[test,dev,demos,notebooks,docs]'
 	touch $@
 
 $(VENV)/.demos: $(VENV)/.base
@@ -56,9 +56,10 @@ docs: $(VENV)/.docs
 	NO_MKDOCS_2_WARNING=1 $(VENV)/bin/mkdocs build --strict --site-dir site
 	@echo "The site is in site/: open site/index.html"
 
-# JupyterLab (the `lab` extra) on the lecture notebooks
+# JupyterLab (the `lab` extra) on the lecture notebooks (as root, e.g. in a container, Jupyter
+# asks for --allow-root)
 lab: $(VENV)/.lab
-	$(VENV)/bin/jupyter lab --notebook-dir=demos/notebooks
+	$(VENV)/bin/jupyter lab --notebook-dir=demos/notebooks $(if $(filter 0,$(shell id -u)),--allow-root)
 
 bench: $(VENV)/.base
 	$(PY) benchmarks/scalar_bench.py

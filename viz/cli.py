@@ -38,9 +38,9 @@ Explain backpropagation through a small expression, gate by gate.
 
   EXPR       numbers, names, + - * / **, unary -, parentheses and calls to
 {functions}
-             Work budget, checked before anything is computed: at most {max_ops}
-             gates (max/min of n arguments are n - 1), {max_uses} uses in all of names
-             used more than once, and {max_labels} characters of labels
+             Work budget, checked before anything is computed: at most {max_ops} gates
+             (max/min of n arguments are n - 1), {max_uses} uses in all of names used
+             more than once, and {max_labels} characters of labels
   name=value a finite number for every name in EXPR (e.g. x=-2 y=5 z=-4)
   --out DIR  where to write graph.svg, frames/ and stepper.html (default ./chainrule-out);
              links inside DIR are never followed

@@ -18,7 +18,7 @@ import warnings
 from autograd import Value, registry
 
 from . import budget
-from .budget import MAX_OPS, MAX_USES  # noqa: F401 - the limits, documented in the CLI help
+from .budget import MAX_OPS, MAX_USES, constant_label  # noqa: F401 - the limits, documented in the CLI help
 from .input_text import check_printable
 
 MAX_CHARS = 2000   # longer input is refused before parsing; what it may cost: viz/budget.py
@@ -232,11 +232,6 @@ def label_for(segment):
     if len(segment) <= LABEL_CHARS:
         return segment
     return segment[: LABEL_CHARS - 3].rstrip() + "..."
-
-
-def constant_label(v):
-    """A constant's label: its value, short ('1', '0.5', '1e-08')."""
-    return str(int(v)) if v.is_integer() and abs(v) < 1e15 else repr(v)
 
 
 def output_name(used, preferred="f"):
