@@ -28,7 +28,6 @@ import autograd  # noqa: E402
 from autograd import Tensor  # noqa: E402
 from autograd import functional as F  # noqa: E402
 
-SPINE = ["distributor", "swap multiplier", "router", "adder"]   # the four patterns, in the lecture's order
 OPERATORS = {"__add__": "a + b", "__sub__": "a - b", "__mul__": "a * b", "__truediv__": "a / b",
              "__pow__": "a ** b", "__matmul__": "a @ b", "__neg__": "-a", "__abs__": "abs(a)",
              "__getitem__": "a[index]"}
@@ -51,6 +50,12 @@ def declared_ops():
 def pattern_name(pattern) -> str:
     """'swap multiplier' for the string or for an Enum member whose value it is."""
     return str(pattern.value if isinstance(pattern, enum.Enum) else pattern)
+
+
+def spine() -> list[str]:
+    """The four gate patterns, in the lecture's order, as the engine names them."""
+    source = getattr(autograd, "Pattern", autograd)     # an Enum, or the module's constants
+    return [pattern_name(getattr(source, n)) for n in ("DISTRIBUTOR", "SWAP_MULTIPLIER", "ROUTER", "ADDER")]
 
 
 def jacobians(op) -> list[str]:
@@ -102,7 +107,8 @@ def render(ops) -> str:
     groups = {}
     for op in ops:
         groups.setdefault(pattern_name(op.pattern), []).append(op)
-    order = [p for p in SPINE if p in groups] + sorted(p for p in groups if p not in SPINE)
+    first = spine()
+    order = [p for p in first if p in groups] + sorted(p for p in groups if p not in first)
     one, two = cli_functions(ops)
     lines = [
         "# Op reference",
