@@ -3,8 +3,11 @@ PYTHON ?= python3
 VENV   := .venv
 PY     := $(VENV)/bin/python
 OUT    ?= chainrule-out
+# What `make demo` tells a newcomer to type next, exactly as README.md shows it (a test checks both)
+NEXT_ACTIVATE := . $(VENV)/bin/activate
+NEXT_EXPLAIN  := chainrule explain "x * y + exp(x)" x=1 y=2
 
-.PHONY: demo test test-lesson lint bench diagrams train clean
+.PHONY: demo test test-lesson lint docs lab bench diagrams train clean
 
 $(VENV)/.base: pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 10))' || \
@@ -16,17 +19,29 @@ $(VENV)/.base: pyproject.toml
 	touch $@
 
 $(VENV)/.test: $(VENV)/.base
-	$(PY) -m pip install -q -e '.[test,dev,demos,notebooks,pdf]'
+	$(PY) -m pip install -q -e '.[test,dev,demos,notebooks,pdf,docs]'
 	touch $@
 
 $(VENV)/.demos: $(VENV)/.base
 	$(PY) -m pip install -q -e '.[demos]'
 	touch $@
 
+$(VENV)/.docs: $(VENV)/.base
+	$(PY) -m pip install -q -e '.[docs]'
+	touch $@
+
+$(VENV)/.lab: $(VENV)/.base
+	$(PY) -m pip install -q -e '.[lab]'
+	touch $@
+
 demo: $(VENV)/.base
 	$(VENV)/bin/chainrule explain "(x + y) * z" x=-2 y=5 z=-4 --out $(OUT)
 	$(PY) demos/lecture_backprop.py --out $(OUT)
 	@echo "Pictures in $(OUT)/: graph.svg, frames/forward.svg, frames/seed.svg, frames/step-*.svg, stepper.html (chainrule explain); circuit_graph.svg, circuit_stepper.html, sigmoid_graph.svg, sigmoid_stepper.html (the walk-through); each .svg with its .gv"
+	@echo ""
+	@echo "chainrule is installed in .venv. Next, in this or any new shell (README.md, Two commands):"
+	@echo "  $(NEXT_ACTIVATE)"
+	@echo '  $(NEXT_EXPLAIN)'
 
 test: $(VENV)/.test
 	$(PY) -m pytest -q
@@ -38,6 +53,18 @@ test-lesson: $(VENV)/.test
 
 lint: $(VENV)/.test
 	$(VENV)/bin/ruff check .
+
+# The documentation site from docs/ (MkDocs + Material, the `docs` extra) into site/; the op
+# reference is regenerated from the op declarations first, the live steppers while building.
+docs: $(VENV)/.docs
+	$(PY) docs/tools/ops_page.py
+	NO_MKDOCS_2_WARNING=1 $(VENV)/bin/mkdocs build --strict --site-dir site
+	@echo "The site is in site/: open site/index.html"
+
+# JupyterLab (the `lab` extra) on the lecture notebooks (as root, e.g. in a container, Jupyter
+# asks for --allow-root)
+lab: $(VENV)/.lab
+	$(VENV)/bin/jupyter lab --notebook-dir=demos/notebooks $(if $(filter 0,$(shell id -u)),--allow-root)
 
 bench: $(VENV)/.base
 	$(PY) benchmarks/scalar_bench.py
@@ -54,4 +81,4 @@ train: $(VENV)/.demos
 	$(PY) demos/train_lenet.py
 
 clean:
-	rm -rf $(VENV) $(OUT) .pytest_cache .hypothesis .ruff_cache
+	rm -rf $(VENV) $(OUT) site .pytest_cache .hypothesis .ruff_cache

@@ -22,6 +22,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 import numpy as np
 
 import nn
+from autograd.teaching.display import format_number
 from demos.pictures import save_grid
 from nn.transforms import LECTURE_RANGES, RandomAffine, affine
 
@@ -86,10 +87,10 @@ def main(argv=None, log=print):
     for i in range(5):
         down, right = drawn["shift"][i]
         what = caption(drawn, i).replace("\n", ", ")
-        log(f"  copy {i + 1}: {what}, shifted ({down:+.1f}, {right:+.1f})")
+        log(f"  copy {i + 1}: {what}, shifted ({format_number(down)}, {format_number(right)})")
     moved = np.abs(narrow_copies - x).mean(axis=(1, 2, 3))
     log(f"{narrow} (train_lenet --augment): mean |change| per pixel of 5 random copies: "
-        + ", ".join(f"{m:.3f}" for m in moved))
+        + ", ".join(format_number(m) for m in moved))
     log(f"drew {path}")
     return {"ends": ends, "lecture": lecture_copies, "drawn": drawn, "narrow": narrow_copies}
 

@@ -23,7 +23,9 @@ import autograd
 import viz
 from autograd import Tensor, topological_order
 from autograd import functional as F
+from autograd.teaching.display import format_number
 from demos.drawing import screenshot
+from demos.number_text import array_text
 
 ROOT = Path(__file__).resolve().parent.parent
 EPS = 1e-5
@@ -171,14 +173,14 @@ def main(argv=None):
     for name, text, value in hand_derivation(x.data, gamma.data, dy):
         diff = float(np.max(np.abs(value - got[name])))
         worst = max(worst, diff)
-        print(f"  d{name:<8} = {text}   (|hand - engine| {diff:.1e})")
-        print("      " + np.array2string(got[name], precision=4, suppress_small=True, prefix="      "))
+        print(f"  d{name:<8} = {text}   (|hand - engine| {format_number(diff, 2)})")
+        print("      " + array_text(got[name], prefix="      "))
     dx, dg, db = closed_form(x.data, gamma.data, dy)
     closed = max(float(np.max(np.abs(a - got[k]))) for a, k in ((dx, "x"), (dg, "gamma"), (db, "beta")))
     print(f"\nclosed form dx = gamma / (N std) (N dy - sum dy - xhat sum(dy xhat)): "
-          f"|closed form - engine| {closed:.1e}; worst step {worst:.1e}")
+          f"|closed form - engine| {format_number(closed, 2)}; worst step {format_number(worst, 2)}")
 
-    drawings = {"batchnorm-graph": viz.draw(y, rankdir="TB", fmt=".3g",
+    drawings = {"batchnorm-graph": viz.draw(y, rankdir="TB",
                                             title="batch norm as nine gates, after backward"),
                 "batchnorm-backward": gradient_graph(*example())}
     images = ROOT / "demos" / "images"
@@ -195,7 +197,7 @@ def main(argv=None):
         x, gamma, beta, dy = example()
         y, _ = named_graph(x, gamma, beta)
         title = "batch norm backward, the classic derivation step by step"
-        page = viz.save_stepper(y, out / "batchnorm-stepper.html", grad=dy, notes=note, fmt=".3g",
+        page = viz.save_stepper(y, out / "batchnorm-stepper.html", grad=dy, notes=note,
                                 title=title)
         print("wrote", page)
         if args.images:     # the divide step (frame 5), as the README shows it

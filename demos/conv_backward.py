@@ -26,8 +26,10 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 import autograd
 from autograd import Tensor, topological_order
 from autograd import functional as F
+from autograd.teaching.display import format_number
 from demos import naive_loops as NL
 from demos.drawing import draw_all
+from demos.number_text import array_text
 
 X = np.array([[1.0, 2, 3], [4, 5, 6], [7, 8, 9]])
 FILTER = np.array([[1.0, 2], [3, 4]])
@@ -35,14 +37,14 @@ UPSTREAM = np.array([[1.0, 2], [-1, 1]])
 
 
 def show(name, a):
-    body = np.array2string(np.asarray(a), precision=2, suppress_small=True, separator="  ")
+    body = array_text(a, separator="  ")
     print(f"{name} =\n" + "\n".join("    " + line for line in body.splitlines()))
 
 
 def check(name, lecture, engine):
     ok = np.allclose(lecture, engine)
     print(f"  {name}: loops and engine {'agree' if ok else 'DISAGREE'} "
-          f"(max |diff| {np.max(np.abs(lecture - engine)):.1e})")
+          f"(max |diff| {format_number(np.max(np.abs(lecture - engine)), 2)})")
     return ok
 
 
@@ -88,7 +90,7 @@ def derived_graph():
     loss = (o * Tensor(UPSTREAM[None, None], label="dE/dO")).sum()
     loss.label = "E"
     print("  loss E = sum(O * dE/dO), so dE/dO is the upstream given above:")
-    print("  " + np.array2string(UPSTREAM, separator=", ").replace("\n", ""))
+    print("  " + array_text(UPSTREAM).replace("\n", ""))
     gx, gf = autograd.grad(loss, [x, f], create_graph=True)
     print(f"  the drawn graph's dE/dX = {gx.data[0, 0].tolist()} and dE/dF = {gf.data[0, 0].tolist()}"
           " (the printed ones)")

@@ -31,6 +31,7 @@ import autograd
 from autograd import Op, Pattern, Tensor
 from autograd import functional as F
 from autograd.ops.arguments import pair
+from autograd.teaching.display import format_number
 from demos.timing import best_of
 
 
@@ -152,7 +153,7 @@ def main(argv=None, log=print):
 
     worst = agreement(rng, GRID)
     log(f"fft_conv2d vs conv2d over {len(GRID)} geometries (batch, channels, sizes, kernels, "
-        f"paddings): max difference {worst:.1e}")
+        f"paddings): max difference {format_number(worst, 2)}")
 
     x = Tensor(rng.standard_normal((2, 2, 6, 7)), requires_grad=True)
     w = Tensor(rng.standard_normal((3, 2, 3, 2)), requires_grad=True)
@@ -161,8 +162,8 @@ def main(argv=None, log=print):
     log(f"gradcheck {ok}, gradgradcheck {ok2} (backward: conv_transpose2d and conv2d_weight)")
 
     as_corr, as_conv = without_conj(rng)
-    log(f"without conj: differs from the correlation by {as_corr:.2f}; equals conv2d with the "
-        f"flipped filter (read from the last rows and columns) to {as_conv:.1e}")
+    log(f"without conj: differs from the correlation by {format_number(as_corr)}; equals conv2d with the "
+        f"flipped filter (read from the last rows and columns) to {format_number(as_conv, 2)}")
 
     m, sizes = (64, (3, 9, 27)) if args.quick else (256, (3, 5, 9, 15, 25, 41, 63))
     rows = cost_table(m, sizes)

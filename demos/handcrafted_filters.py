@@ -17,6 +17,7 @@ import numpy as np
 
 import autograd
 from autograd import functional as F
+from autograd.teaching.display import format_number
 from demos.augmentation import a_digit
 from demos.pictures import save_grid
 
@@ -72,7 +73,8 @@ def main(argv=None, log=print):
     maps = feature_maps(x, masks)
     log("hand-crafted 3x3 masks (strongest response on the digit):")
     for name, m in masks.items():
-        log(f"  {name:>17}: {m.astype(int).tolist()}  max |response| {np.abs(maps[name]).max():.2f}")
+        strongest = format_number(np.abs(maps[name]).max())
+        log(f"  {name:>17}: {m.astype(int).tolist()}  max |response| {strongest}")
     panels = [("digit", x[0, 0], "gray")]
     for name in list(masks)[:2]:
         panels += [(f"{name} mask", np.kron(masks[name], np.ones((4, 4))), "signed"),

@@ -24,6 +24,7 @@ import autograd
 import nn
 from autograd import Tensor, concat
 from autograd import functional as F
+from autograd.teaching.display import format_number
 from demos.drawing import render_or_gv
 from demos.pictures import save_grid
 from nn.invariant import TRANSFORMS, InvariantConv2d, flip, rot90, transformed
@@ -152,8 +153,8 @@ def main(argv=None, log=print):
 
     layer, inv, plain = invariance(rng)
     log("pooled features of the 'F' glyph and of the glyph turned by 90 degrees differ by:")
-    log(f"  invariant conv (4 orientations + max): {inv:.1e}")
-    log(f"  plain conv, same filters:              {plain:.3f}")
+    log(f"  invariant conv (4 orientations + max): {format_number(inv, 2)}")
+    log(f"  plain conv, same filters:              {format_number(plain)}")
 
     checks = gradchecks(rng)
     log(f"\ngradcheck of the derived backward (float64): {checks}")
@@ -163,7 +164,8 @@ def main(argv=None, log=print):
     log("\nbackward of loss = sum(y^2): the max routes each pixel's upstream to one orientation;")
     log("  share of the upstream each orientation won: "
         + ", ".join(f"{name} {s:.0%}" for (name, _, _), s in zip(TRANSFORMS["rot90"], share)))
-    log(f"  adder: weight.grad = sum of the 4 copies' gradients turned back (max difference {diff:.1e})")
+    log("  adder: weight.grad = sum of the 4 copies' gradients turned back "
+        f"(max difference {format_number(diff, 2)})")
 
     panels = [("input: the 'F' glyph", x[0, 0], "gray")]
     win = np.asarray(layer.responses(Tensor(x)).data).argmax(axis=1)[0, 0]

@@ -21,6 +21,7 @@ import numpy as np
 import autograd
 import nn
 from autograd import functional as F
+from autograd.teaching.display import format_number
 
 
 def sizes_7x7():
@@ -130,10 +131,10 @@ def main(argv=None, log=print):
     params, diff = one_by_one_is_a_perceptron(rng)
     results["1x1"] = (params, diff)
     log(f"1x1 conv, 56x56x64 -> 32 filters: {params:,} parameters (64 weights + 1 bias per filter); "
-        f"same as a perceptron on each pixel's 64-deep column (max difference {diff:.1e})")
+        f"same as a perceptron on each pixel's 64-deep column (max difference {format_number(diff, 2)})")
     results["fc"] = linear_as_conv(rng)
     log(f"Linear(400, 120) = Conv2d(16, 120, 5) on the 16x5x5 volume, weights reshaped "
-        f"(max difference {results['fc']:.1e})\n")
+        f"(max difference {format_number(results['fc'], 2)})\n")
 
     log("torchvision's AlexNet (nn.AlexNet()):")
     results["AlexNet"] = classic(nn.AlexNet, 224, log, run=not args.quick)

@@ -33,6 +33,7 @@ import autograd
 import nn
 from autograd import Tensor
 from autograd import functional as F
+from autograd.teaching.display import format_number
 from demos.drawing import render_or_gv
 
 CANVAS = 24
@@ -215,9 +216,10 @@ def main(argv=None, log=print):
     log(f"\nloss = {args.class_weight:g} x cross-entropy + {args.box_weight:g} x L2(8 corner coordinates); "
         f"{len(xtr)} training, {n_test} test canvases of 24x24, an 8x8 digit at a random place")
     for name, m in (("at initialisation", before), ("after training", after)):
-        log(f"  {name}: losses {m['losses'][0]:.3g} + {m['losses'][1]:.3g}; |grad from classifier| "
-            f"{m['ce']:.3g}, |grad from box head| {m['l2']:.3g} at the shared features, cosine "
-            f"{m['cos']:+.3f}; their sum = what the trunk gets (max error {m['sum_error']:.1e})")
+        log(f"  {name}: losses {format_number(m['losses'][0])} + {format_number(m['losses'][1])}; "
+            f"|grad from classifier| {format_number(m['ce'])}, |grad from box head| "
+            f"{format_number(m['l2'])} at the shared features, cosine {format_number(m['cos'])}; "
+            f"their sum = what the trunk gets (max error {format_number(m['sum_error'], 2)})")
     if step is not None:
         log(f"  backprop_steps: the features' step is '{step.op} ({step.pattern})' with "
             f"{len(step.upstream)} incoming parts, one per head")

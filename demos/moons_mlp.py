@@ -14,6 +14,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from autograd.teaching.display import format_number
 from nn.data import make_moons
 from nn.scalar import MLP
 
@@ -40,7 +41,7 @@ def train(steps=100, n=100, seed=0, verbose=True):
         for p in model.parameters():
             p.data -= lr * p.grad
         if verbose and (k % 10 == 0 or k == steps - 1):
-            print(f"step {k:3d}  loss {loss.data:.4f}  accuracy {accuracy:.0%}")
+            print(f"step {k:3d}  loss {format_number(loss.data):<7}  accuracy {accuracy:.0%}")
     _, accuracy = loss_and_accuracy(model, X, y)
     return model, accuracy
 

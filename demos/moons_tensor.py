@@ -17,6 +17,7 @@ import numpy as np
 
 import nn
 from autograd import Tensor
+from autograd.teaching.display import format_number
 from demos.timing import best_of
 from nn import training
 from nn.data import make_moons
@@ -35,7 +36,7 @@ def train(x, y, steps, seed):
     for step in task.steps(steps):
         acc = training.accuracy(step.out, y)
         if step.index % 10 == 0 or step.index == steps - 1:
-            print(f"step {step.index:3d}  loss {step.loss.item():.4f}  accuracy {acc:.0%}")
+            print(f"step {step.index:3d}  loss {format_number(step.loss.item()):<7}  accuracy {acc:.0%}")
     return task.model, acc
 
 

@@ -24,6 +24,7 @@ import autograd
 import nn
 from autograd import Pattern, Tensor
 from autograd import functional as F
+from autograd.teaching.display import format_number
 from demos.augmentation import a_digit
 from demos.handcrafted_filters import robinson
 
@@ -134,7 +135,7 @@ def main(argv=None, log=print):
     spread = time_shift_invariance(model)
     log(f"\nTDNN (conv1d 3->8 over 5 frames, ReLU, conv1d 8->2 over 3, max over time): rising vs "
         f"falling pattern at a random time in noise, test accuracy {acc:.1%}")
-    log(f"  one pattern placed at 23 different times: scores differ by at most {spread:.1e}")
+    log(f"  one pattern placed at 23 different times: scores differ by at most {format_number(spread, 2)}")
     return {"s_change": ds, "c_change": dc, "c4_change": dc4, "tdnn_accuracy": acc, "time_spread": spread}
 
 

@@ -23,6 +23,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 import autograd
 from autograd import Tensor, topological_order
 from autograd import functional as F
+from autograd.teaching.display import format_number
 from demos import naive_loops as NL
 from demos.drawing import draw_all
 
@@ -32,7 +33,9 @@ UPSTREAM = np.array([[1.0, 2], [3, 4]])
 
 def grid(name, a):
     a = np.asarray(a, dtype=float) + 0.0
-    rows = ["    " + "  ".join(f"{v:5.2f}" for v in row) for row in a]
+    cells = [[format_number(v) for v in row] for row in a]
+    width = max(len(c) for row in cells for c in row)
+    rows = ["    " + "  ".join(c.rjust(width) for c in row) for row in cells]
     print(f"{name}:\n" + "\n".join(rows))
 
 
@@ -49,8 +52,8 @@ def max_pool_router():
     for a in range(2):
         for b in range(2):
             r, c = where[0, 0, a, b]
-            print(f"  window ({a},{b}): max {y.data[0, 0, a, b]:.0f} at ({r},{c}) "
-                  f"receives upstream {UPSTREAM[a, b]:.0f}; its other 3 cells get 0")
+            print(f"  window ({a},{b}): max {format_number(y.data[0, 0, a, b])} at ({r},{c}) "
+                  f"receives upstream {format_number(UPSTREAM[a, b])}; its other 3 cells get 0")
     grid("dL/dx (the router's output)", x.grad.data[0, 0])
     loops = NL.max_pool2d_backward(UPSTREAM[None, None], (1, 1, 4, 4), where)
     print(f"  the lecture's loop gives the same: {np.array_equal(loops, x.grad.data)}")
@@ -82,12 +85,12 @@ def strided_conv_is_conv_then_downsample():
     composed = F.downsample2d(full, 2)
     print(f"  conv2d(x, w, stride=2): shape {strided.shape}")
     print(f"  downsample2d(conv2d(x, w), 2): shape {composed.shape} (from {full.shape})")
-    print(f"  same outputs: max |diff| {np.max(np.abs(strided.data - composed.data)):.1e}")
+    print(f"  same outputs: max |diff| {format_number(np.max(np.abs(strided.data - composed.data)), 2)}")
     up = rng.standard_normal(strided.shape)
     a = autograd.grad(strided, [x, w], grad_output=up)
     b = autograd.grad(composed, [x, w], grad_output=up)
     for name, p, q in zip(("dL/dx", "dL/dw"), a, b):
-        print(f"  same {name}: max |diff| {np.max(np.abs(p.data - q.data)):.1e}")
+        print(f"  same {name}: max |diff| {format_number(np.max(np.abs(p.data - q.data)), 2)}")
     grid("  upsample2d(upstream, 2): zeros where downsampling dropped outputs",
          F.upsample2d(up, 2, size=full.shape[2:]).data[0, 0])
     loss = (strided * strided).sum() * 0.5

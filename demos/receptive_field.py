@@ -24,6 +24,7 @@ import numpy as np
 
 import autograd
 import nn
+from autograd.teaching.display import format_number
 from demos.pictures import save_grid
 
 LAYERS = ("conv1", "pool1", "conv2", "pool2")
@@ -127,8 +128,8 @@ def main(argv=None, log=print):
     for name, (box, filled, size, g) in fields.items():
         h, w = box[2:]
         log(f"  {name:>5}: {h}x{w} (formula 1 + sum (k-1) * jump = {size}; "
-            f"{'a full rectangle' if filled else 'holes!'}); gradient {g[g > 0].min():.3g} at its "
-            f"corners, {g.max():.3g} at its centre")
+            f"{'a full rectangle' if filled else 'holes!'}); gradient {format_number(g[g > 0].min())} at its "
+            f"corners, {format_number(g.max())} at its centre")
         panels.append((f"{name}: {h}x{w}\n|gradient| (paths)", g, "heat", box))
 
     result = {"fields": {k: v[:3] for k, v in fields.items()}}
@@ -146,7 +147,7 @@ def main(argv=None, log=print):
         outside = float(erf.sum() - inside.sum())
         log(f"\ntrained LeNet-5 ({epochs} epochs, {seconds:.0f} s, test accuracy {acc:.1%}): mean |gradient| "
             f"of the pool2 centre units over {count} test digits")
-        log(f"  gradient outside the 16x16 field: {outside:.1e}; the central {h // 2}x{w // 2} "
+        log(f"  gradient outside the 16x16 field: {format_number(outside, 2)}; the central {h // 2}x{w // 2} "
             f"(a quarter of the field) holds {share:.0%} of it")
         result.update(acc=acc, erf_share=share, erf_outside=outside)
         panels.append(("trained, pool2 centre\nmean |gradient| (ERF)", erf, "heat", box))

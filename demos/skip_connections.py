@@ -26,6 +26,7 @@ import numpy as np
 import nn
 from autograd import Tensor
 from autograd import functional as F
+from autograd.teaching.display import format_number
 from viz.flow import draw_flow_comparison, save_flow
 
 FULL = {"blocks": (9, 9, 9), "size": 8, "batch": 64, "steps": 10}    # ResNet-56 and plain-56
@@ -107,13 +108,14 @@ def report(results, steps):
     columns = [results[n][w][2] for w in ("init", "trained") for n in ("plain", "skip")]
     for k, (name, _) in enumerate(columns[1]):
         a, b, c, d = (col[k][1] for col in columns)
-        print(f"{name:>16}  {a:10.2e} {b:10.2e}  {c:10.2e} {d:10.2e}")
+        print(f"{name:>16}  " + "  ".join(f"{format_number(v):>10}" for v in (a, b, c, d)))
     for when in ("init", "trained"):
         label = "at initialisation" if when == "init" else f"after {steps} SGD steps"
         p, s = (ratio(results[n][when][2]) for n in ("plain", "skip"))
         lp, ls = (results[n][when][0] for n in ("plain", "skip"))
-        print(f"{label}: first conv's gradient / last conv's: plain {p:.3g}, with skips {s:.3g} "
-              f"(loss {lp:.3f} / {ls:.3f})")
+        print(f"{label}: first conv's gradient / last conv's: plain {format_number(p)}, "
+              f"with skips {format_number(s)} "
+              f"(loss {format_number(lp)} / {format_number(ls)})")
 
 
 def drawing(results, steps):

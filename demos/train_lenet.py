@@ -24,6 +24,7 @@ import numpy as np
 
 import autograd
 import nn
+from autograd.teaching.display import format_number
 from nn import training
 from viz.flow import draw_flow, layer_flow, save_flow
 from viz.linechart import line_chart
@@ -92,13 +93,14 @@ def train(split, epochs, batch_size, lr, seed, shift=2, log=print, norms=None, a
             total += step.loss.item() * len(yb)
             seen += len(yb)
             hits += int((step.out.data.argmax(axis=1) == yb).sum())
-            progress(step.index + 1, len(loader), f"loss {total / seen:.4f}")
+            progress(step.index + 1, len(loader), f"loss {format_number(total / seen)}")
         if norms is not None:
             for name, _, norm in layer_flow(trace):
                 norms.setdefault(name, []).append(norm)
         test_acc = accuracy(model, split.x_test, split.y_test)
         history.append((epoch, total / seen, hits / seen, test_acc))
-        log(f"epoch {epoch:2d}/{epochs}  loss {total / seen:.4f}  train accuracy {hits / seen:6.2%}  "
+        log(f"epoch {epoch:2d}/{epochs}  loss {format_number(total / seen):<7}  "
+            f"train accuracy {hits / seen:6.2%}  "
             f"test accuracy {test_acc:6.2%}  ({time.perf_counter() - start:5.1f} s)")
     return model, trace, history, time.perf_counter() - start
 
@@ -140,8 +142,8 @@ def main(argv=None):
     rows = flow_rows(model, trace)
     print("\ngradient that reached each layer's output at the last step:")
     for name, shape, norm, pnorm in rows:
-        extra = f"   parameters {pnorm:.2e}" if pnorm is not None else ""
-        print(f"  {name:>8} {shape!s:>18}  {norm:.2e}{extra}")
+        extra = f"   parameters {format_number(pnorm)}" if pnorm is not None else ""
+        print(f"  {name:>8} {shape!s:>18}  {format_number(norm):>8}{extra}")
     title = f"LeNet-5 gradient flow at the last step (test accuracy {final:.1%})"
     patterns = {name: layer.pattern for name, layer in model.named_children()}
     print(save_flow(draw_flow(rows, title=title, patterns=patterns), out / "lenet_flow", args.format))

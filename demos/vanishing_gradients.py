@@ -18,6 +18,7 @@ import numpy as np
 
 import nn
 from autograd import Tensor
+from autograd.teaching.display import format_number
 from viz.flow import draw_flow_comparison, save_flow
 
 
@@ -87,9 +88,11 @@ def main(argv=None):
     print("weight-gradient norm per layer (input side first), log scale 1e-9 .. 1:")
     print(f"{'layer':>9}  {'sigmoid':>9} {'':30}  {'relu':>9} {'':30}  {'sig+skip':>9}")
     for a, b, c in zip(sig, rel, res):
-        print(f"{a[0]:>9}  {a[3]:9.2e} {bar(a[3]):30}  {b[3]:9.2e} {bar(b[3]):30}  {c[3]:9.2e} {bar(c[3])}")
+        print(f"{a[0]:>9}  {format_number(a[3]):>9} {bar(a[3]):30}  {format_number(b[3]):>9} {bar(b[3]):30}  "
+              f"{format_number(c[3]):>9} {bar(c[3])}")
     for name, rows in panels.items():
-        print(f"{name}: first layer gets {rows[0][3] / rows[-1][3]:.1e} of the last layer's gradient")
+        share = format_number(rows[0][3] / rows[-1][3], 2)
+        print(f"{name}: first layer gets {share} of the last layer's gradient")
     skips = {"sigmoid MLP + skips": [(i - 1, i, "+ h") for i in range(1, len(res) - 1)]}
     g = draw_flow_comparison(panels, skips=skips,
                              title="gradient norms per layer: 10-layer sigmoid vs ReLU MLP vs sigmoid "

@@ -19,11 +19,13 @@ import numpy as np
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 from autograd import Tensor, backprop_steps, jacobian
+from autograd.teaching.display import format_number
 from autograd.teaching.expand import compare
+from demos.number_text import array_text
 
 
 def show(name, array):
-    text = np.array2string(np.asarray(array) + 0.0, precision=2, separator=", ", suppress_small=True)
+    text = array_text(array)
     print(f"  {name} = " + text.replace("\n", "\n" + " " * (len(name) + 5)))
 
 
@@ -104,7 +106,7 @@ def scalar_expansion():
     check("tensor and scalar gradients equal, number for number", r.max_difference(), 0.0)
     mlp = compare(lambda a, b: (a @ b).relu().sum(), [x, w])
     print(f"  relu(x W).sum() as scalars: {dict(mlp.gates)}; largest difference "
-          f"{mlp.max_difference():.1e}")
+          f"{format_number(mlp.max_difference(), 2)}")
 
 
 def main(argv=()):

@@ -1,6 +1,12 @@
 """Neural-network building blocks on chainrule's autograd: modules, layers, losses,
 optimizers, models, saving and datasets (PyTorch's names and semantics)."""
 
+# ruff: noqa: E402 (the engine check runs before the imports that need chainrule's autograd)
+from .engine_check import require_chainrule_autograd
+
+require_chainrule_autograd()  # before anything imports from autograd: one line if it is not ours
+
+
 from . import data, init, optim, scalar, transforms
 from .activation import ELU, GELU, Hardtanh, LeakyReLU, ReLU, Sigmoid, SiLU, Softplus, Tanh
 from .classic import AlexNet, ZFNet

@@ -114,7 +114,7 @@ POOL_BAD = [
     ([*POOL_IN, "--kernel", "2", "--filter", "1"], "unknown option '--filter' for chainrule pool"),
     ([*POOL_IN, "--kernel", "2", "--upstream", "1 2; 3"], "--upstream: rows have different"),
     (["--input", "1 2; 3 4 5", "--kernel", "1"], "rows have different lengths"),
-    (["--input", "1,2; 3,4", "--kernel", "1"], "'1,2' in row 1 is not a number"),
+    (["--input", "1 2; 3:4", "--kernel", "1"], "'3:4' in row 2 is not a number"),  # (commas separate too)
     (["--input", "1 2; inf 4", "--kernel", "1"], "'inf' in row 2 is not a number"),
     (["--input", "; ".join(["0 " * 8] * 10), "--kernel", "1"], "10x8: too large"),
     ([*POOL_IN, "--kernel", "2", "--digits", "x"], "--digits must be a whole number"),

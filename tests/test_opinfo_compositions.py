@@ -4,7 +4,7 @@ padding strings and unbatched inputs. Forward, gradient and double gradient must
 
 Optional: needs torch and its internal test database (``pip install expecttest``).
 Samples of what chainrule knowingly does not do are skipped by the rules in ``UNSUPPORTED``
-(and listed in the README).
+(and listed in docs/parity.md).
 """
 
 import numpy as np

@@ -9,7 +9,7 @@ cross_entropy, mse_loss, conv1d and conv2d run in test_opinfo_compositions.py; t
 issue 12's first part in test_opinfo_samples.py.
 
 Optional: needs torch and ``pip install expecttest``. Samples that use what chainrule knowingly
-lacks are skipped by ``KNOWINGLY_DIFFERENT`` (op -> reason), the list the README mirrors.
+lacks are skipped by ``KNOWINGLY_DIFFERENT`` (op -> reason), the list docs/parity.md mirrors.
 """
 
 from pathlib import Path
@@ -136,7 +136,7 @@ def _numbers(s):
 
 
 # What chainrule knowingly does not do, in ONE place: (op, variant) -> (reason, which samples;
-# None = all of them). The README's "Knowingly different from torch" mirrors these reasons.
+# None = all of them). docs/parity.md, "Knowingly different from PyTorch", mirrors these reasons.
 KNOWINGLY_DIFFERENT = {
     ("pow", ""): ("pow takes a number exponent, not a Tensor (write (b * a.log()).exp())", _tensor_arg),
     ("div", "trunc_rounding"): ("div has no rounding_mode= (a step function)", None),
@@ -272,7 +272,7 @@ def test_opinfo_samples_match_torch(info, dtype):
         pytest.skip(reason)
 
 
-def test_the_readme_lists_every_knowingly_different_reason():
-    readme = " ".join((Path(__file__).parents[1] / "README.md").read_text().split())
+def test_the_parity_page_lists_every_knowingly_different_reason():
+    page = " ".join((Path(__file__).parents[1] / "docs" / "parity.md").read_text().split())
     for reason, _ in KNOWINGLY_DIFFERENT.values():
-        assert f"- {reason}" in readme, reason
+        assert f"- {reason}" in page, reason

@@ -2,7 +2,7 @@
 ``sample_inputs`` in torch/testing/_internal/common_methods_invocations.py) for the ops of
 issue 12: forward, gradient and double gradient against torch in float64. Skipped without torch.
 
-Not covered because chainrule knowingly differs (README, "Knowingly different from torch"):
+Not covered because chainrule knowingly differs (docs/parity.md, "Knowingly different from PyTorch"):
 einsum's '...' and repeated letters ('iji->j'), and tensordot pairing a size-1 axis with a
 longer one (torch broadcasts it)."""
 

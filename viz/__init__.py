@@ -1,5 +1,10 @@
 """Drawings of autograd graphs and of backprop, step by step (Graphviz), and the CLI's helpers."""
 
+# ruff: noqa: E402 (the engine check runs before the imports that need chainrule's autograd)
+from .engine_check import require_chainrule_autograd
+
+require_chainrule_autograd()  # before anything imports from autograd: one line if it is not ours
+
 from . import derive as derive  # pixel-level derivations: viz.derive.derive(node)
 from .draw import draw
 from .frames import Frames, draw_steps

@@ -17,6 +17,8 @@ import ast
 import contextlib
 from dataclasses import dataclass
 
+from autograd.teaching.display import MAX_DIGITS, format_number
+
 MAX_OPS = 60          # gates: each becomes a frame; larger circuits are unreadable and slow to lay out
 MAX_USES = 20         # dot's layout of copy wires grows steeply: x*...*x with 61 uses took
                       # 6 minutes; with 60 gates, 30 uses took 7-11 s, 20 uses about half
@@ -37,9 +39,16 @@ class Work:
         return self.gates + len(self.shared)
 
 
-def _constant_label_len(v):
+def constant_label(v):
+    """A constant's label: its value by the one number policy, with the fewest significant
+    digits that read back exactly ('1', '0.5', '1e-8', '1e5'). parse.py draws it; the budget
+    counts its length."""
     v = float(v)
-    return len(str(int(v)) if v.is_integer() and abs(v) < 1e15 else repr(v))
+    for digits in range(1, MAX_DIGITS + 1):
+        text = format_number(v, digits)
+        if float(text) == v:
+            return text
+    return format_number(v, MAX_DIGITS)
 
 
 def count(tree, source):
@@ -59,7 +68,7 @@ def count(tree, source):
             labels += min(len(segment), LABEL_CHARS)
         elif isinstance(node, ast.Constant) and isinstance(node.value, (int, float)):
             with contextlib.suppress(OverflowError):  # refused when built (float(10**400))
-                labels += _constant_label_len(node.value)
+                labels += len(constant_label(node.value))
         elif isinstance(node, ast.Name) and id(node) not in callees:
             if node.id not in uses:
                 order.append((node.col_offset, node.id))

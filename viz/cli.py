@@ -13,6 +13,7 @@ from __future__ import annotations
 import re
 import sys
 import tempfile
+import textwrap
 from pathlib import Path
 
 from autograd import backprop_steps, topological_order
@@ -23,7 +24,7 @@ from . import cli_quiz
 from .budget import MAX_LABEL_CHARS
 from .draw import draw
 from .input_text import visible
-from .parse import MAX_OPS, MAX_USES, ExprError, build, clip, one_line, parse_values
+from .parse import MAX_OPS, MAX_USES, UNARY, VARIADIC, ExprError, build, clip, one_line, parse_values
 from .render import MAX_DPI, MIN_DPI, RenderError, check_format, render_many
 from .safe_files import OutDir, UnsafePath
 from .stepper import Stepper, story
@@ -34,15 +35,15 @@ USAGE = ('usage: chainrule explain "EXPR" name=value ... [--out DIR] [--format s
          "       chainrule train --model moons|lenet --steps N [--every K] --out DIR [--deck]\n"
          "       chainrule quiz --level scalar|vector|matmul|conv|pool [--count K] [--seed N] --out DIR\n"
          "       chainrule --version | --help")
-HELP = f"""{USAGE}
+HELP = """{usage}
 
 Explain backpropagation through a small expression, gate by gate.
 
   EXPR       numbers, names, + - * / **, unary -, parentheses and calls to
-             exp, log, tanh, sigmoid, relu, max, min. Work budget, checked before
-             anything is computed: at most {MAX_OPS} gates (max/min of n arguments
-             are n - 1), {MAX_USES} uses in all of names used more than once, and
-             {MAX_LABEL_CHARS} characters of labels
+{functions}
+             Work budget, checked before anything is computed: at most {max_ops} gates
+             (max/min of n arguments are n - 1), {max_uses} uses in all of names used
+             more than once, and {max_labels} characters of labels
   name=value a finite number for every name in EXPR (e.g. x=-2 y=5 z=-4)
   --out DIR  where to write graph.svg, frames/ and stepper.html (default ./chainrule-out);
              links inside DIR are never followed
@@ -57,6 +58,15 @@ Explain backpropagation through a small expression, gate by gate.
 example:
   chainrule explain "(x + y) * z" x=-2 y=5 z=-4
 """
+
+
+def help_text():
+    """The help, with every function the parser accepts, read from the op registry now."""
+    names = [*(f"{n}(x)" for n in UNARY), *(f"{n}(a, b, ...)" for n in VARIADIC)]
+    lines = textwrap.wrap(", ".join(names), width=75, initial_indent=" " * 13,
+                          subsequent_indent=" " * 13, break_on_hyphens=False)
+    return HELP.format(usage=USAGE, functions="\n".join(lines), max_ops=MAX_OPS,
+                       max_uses=MAX_USES, max_labels=MAX_LABEL_CHARS, MIN_DPI=MIN_DPI, MAX_DPI=MAX_DPI)
 
 
 class Usage(Exception):
@@ -293,7 +303,7 @@ def main(argv=None, stdout=None, stderr=None):
     err = lambda msg: print(f"chainrule: error: {visible(msg)}", file=stderr)
     try:
         if not argv or argv[0] in ("-h", "--help", "help"):
-            print(HELP, file=stdout)
+            print(help_text(), file=stdout)
             return 0 if argv else 2
         if argv[0] in ("--version", "-V"):
             print(f"chainrule {_version()}", file=stdout)
@@ -313,7 +323,7 @@ def main(argv=None, stdout=None, stderr=None):
             raise Usage(f"unknown command '{argv[0]}' (try: chainrule explain \"(x + y) * z\" x=-2 y=5 z=-4)")
         positional, opts = parse_args(argv[1:])
         if opts.get("help"):
-            print(HELP, file=stdout)
+            print(help_text(), file=stdout)
             return 0
         return explain(positional[0], positional[1:], opts["out"], opts["format"], stdout,
                        opts["digits"], opts.get("deck", False), opts["dpi"])

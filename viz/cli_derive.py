@@ -11,8 +11,8 @@ Prints the forward scan (every output written out), the upstream (ones unless gi
 gradients and the lecture's derivation (for conv: the scatter view, the gather view and the
 two side by side), and writes the frames and the derivation stepper into DIR. --symbolic
 writes it in the lectures' notation (X11, F11, dE/dO11); --format tex also writes that as
-DIR/derivation.tex. Matrices: rows separated by ';', numbers by spaces, channels by '|';
-nothing is evaluated. Bad input exits with status 2 and one line on stderr.
+DIR/derivation.tex. Matrices: rows separated by ';', numbers by spaces or commas, channels
+by '|'; nothing is evaluated. Bad input exits with status 2 and one line on stderr.
 """
 
 from __future__ import annotations
@@ -41,6 +41,7 @@ from .safe_files import OutDir, UnsafePath, write_file
 from .stepper import save_stepper
 
 MAX_TEXT = 2000
+SEPARATORS = re.compile(r"[\s,]+")  # between the numbers of a row: spaces, commas or both
 NUMBER = re.compile(r"[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d{1,3})?")
 USAGE = {
     "conv": 'usage: chainrule conv --input "1 2 3; 4 5 6; 7 8 9" --filter "1 2; 3 4" '
@@ -60,9 +61,10 @@ FLAGS = {"symbolic", "deck"}  # options without a value (--deck: a slide deck, v
 TEX = "tex"                   # --format tex: the symbolic derivation as LaTeX, beside SVG frames
 HELP = """{usage}
 
-Matrices: rows separated by ';', numbers by spaces, at most {n}x{n} (e.g. "1 2; 3 4");
-channels separated by '|', at most {c} (e.g. --input "1 2; 3 4 | 5 6; 7 8" with one filter
-slice per input channel in --filter; for pool, --upstream has one map per channel).
+Matrices: rows separated by ';', numbers by spaces or commas, at most {n}x{n} (e.g. "1 2; 3 4"
+or "1, 2; 3, 4"); channels separated by '|', at most {c} (e.g. --input "1 2; 3 4 | 5 6; 7 8"
+with one filter slice per input channel in --filter; for pool, --upstream has one map per
+channel).
 --upstream is dE/dO (default: ones, always printed). --digits: significant digits (3).
 --symbolic: the derivation in the lectures' notation (X11, F11, O11, dE/dO11), each
 equation followed by its numbers. --format tex: also write DIR/derivation.tex (LaTeX).
@@ -79,10 +81,11 @@ class Usage(Exception):
 
 
 def parse_matrix(text, name):
-    """A 2-D float array from 'a b; c d' (no eval): rows by ';', numbers by whitespace."""
+    """A 2-D float array from 'a b; c d' or 'a, b; c, d' (no eval): rows by ';', numbers by
+    spaces or commas (the separators a quiz answer takes too)."""
     if len(text) > MAX_TEXT:
         raise Usage(f"--{name} is too long ({len(text)} characters, at most {MAX_TEXT})")
-    rows = [r.split() for r in text.split(";")]
+    rows = [[t for t in SEPARATORS.split(r) if t] for r in text.split(";")]
     if not any(rows):
         raise Usage(f"--{name} is empty (write rows like \"1 2; 3 4\")")
     for k, row in enumerate(rows, 1):

@@ -1,10 +1,10 @@
 """A whitelist parser for the CLI: arithmetic expressions -> a graph of Values. Never eval.
 
-Allowed: numbers, names, + - * / **, unary - and +, parentheses, and calls to exp, log,
-tanh, sigmoid, relu (one argument), max, min (two or more). The exponent of ** must be a
-number (a constant expression such as 2, -1 or (1/2)). Anything else is refused with an
-ExprError naming the construct and its column. The walk over the tree is iterative, and
-size limits keep Python's own parser away from its recursion limits.
+Allowed: numbers, names, + - * / **, unary - and +, parentheses, and calls to the functions
+the op registry declares (exp, log, ... take one argument; max, min two or more). The
+exponent of ** must be a number (a constant expression such as 2, -1 or (1/2)). Anything
+else is refused with an ExprError naming the construct and its column. The walk over the
+tree is iterative, and size limits keep Python's own parser away from its recursion limits.
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ from autograd import Value
 from autograd.core import registry
 
 from . import budget
-from .budget import MAX_OPS, MAX_USES  # noqa: F401 - the limits, documented in the CLI help
+from .budget import MAX_OPS, MAX_USES, constant_label  # noqa: F401 - the limits, documented in the CLI help
 from .input_text import check_printable
 
 MAX_CHARS = 2000   # longer input is refused before parsing; what it may cost: viz/budget.py
@@ -233,11 +233,6 @@ def label_for(segment):
     if len(segment) <= LABEL_CHARS:
         return segment
     return segment[: LABEL_CHARS - 3].rstrip() + "..."
-
-
-def constant_label(v):
-    """A constant's label: its value, short ('1', '0.5', '1e-08')."""
-    return str(int(v)) if v.is_integer() and abs(v) < 1e15 else repr(v)
 
 
 def output_name(used, preferred="f"):
