@@ -7,6 +7,8 @@ from .engine_check import require_chainrule_autograd
 require_chainrule_autograd()  # before anything imports from autograd: one line if it is not ours
 
 
+from autograd.core.watch import hide_frames_of
+
 from . import data, init, optim, scalar, transforms
 from .activation import ELU, GELU, Hardtanh, LeakyReLU, ReLU, Sigmoid, SiLU, Softplus, Tanh
 from .classic import AlexNet, ZFNet
@@ -32,6 +34,9 @@ from .serialization import load, save
 from .shapes import fit, output_size, summary
 from .softmax import LogSoftmax, Softmax
 from .vgg import VGG, VGG11, VGG13, VGG16, VGG19
+
+# under autograd.detect_anomaly, the line that made a node is the user's, not a layer's
+hide_frames_of(__path__[0])
 
 __all__ = [
     "ELU", "GELU", "MLP", "VGG", "VGG11", "VGG13", "VGG16", "VGG19", "AdaptiveAvgPool2d", "AlexNet",

@@ -84,7 +84,7 @@ def test_the_derivations_page_examples_run(capsys):
     from pathlib import Path
     page = (Path(__file__).parents[1] / "docs" / "derivations.md").read_text(encoding="utf-8")
     blocks = re.findall(r"```python\n(.*?)```", page, re.S)
-    assert len(blocks) == 5
+    assert len(blocks) >= 5
     for code in blocks:
         exec(compile(code, "derivations.md", "exec"), {"__name__": "__docs__"})
         printed = capsys.readouterr().out

@@ -6,6 +6,9 @@ Markers, on the line before a ```python block:
     <!-- fragment -->        not standalone: skipped
     <!-- raises NAME -->     its last line shows an error: it must raise NAME (a builtin exception)
     <!-- needs MODULE -->    imports an optional package: skipped without it
+    <!-- from PATH -->       an excerpt of a source file, shown as it stands there: each of its
+                             definitions (separated by two blank lines) must appear verbatim
+                             in PATH (it is not run on its own)
 """
 
 import builtins
@@ -25,6 +28,7 @@ PAGES = [ROOT / "README.md", *sorted(DOCS.glob("*.md"))]
 FRAGMENT = "<!-- fragment -->"
 RAISES = re.compile(r"<!-- raises (\w+) -->")
 NEEDS = re.compile(r"<!-- needs (\w+) -->")
+FROM = re.compile(r"<!-- from ([\w/.-]+) -->")
 FENCE = re.compile(r"^(```|~~~).*?^\1[ \t]*$", flags=re.S | re.M)
 LINK = re.compile(r"!?\[(?:[^\]\[]|\[[^\]]*\])*\]\(\s*<?([^)\s>]+)>?(?:\s+\"[^\"]*\")?\s*\)")
 # 7 to 40 hex digits with at least one letter and one digit: how a commit is quoted
@@ -42,6 +46,8 @@ def python_blocks():
         for m in re.finditer(r"(?P<before>[^\n]*)\n```python\n(?P<code>.*?)```", text, flags=re.S):
             line = text.count("\n", 0, m.start("code"))
             before = m.group("before").strip()
+            if FROM.fullmatch(before):
+                continue                # an excerpt of the source: test_excerpts_are_the_source
             raises, needs = RAISES.fullmatch(before), NEEDS.fullmatch(before)
             blocks.append(pytest.param(m.group("code"), before == FRAGMENT,
                                        raises.group(1) if raises else None,
@@ -193,3 +199,51 @@ def test_the_site_builds(tmp_path):
     assert 'src="live/lecture.html"' in (site / "steppers.html").read_text(encoding="utf-8")
     assert (site / "repo" / "demos" / "images" / "tensor.svg").is_file()   # pictures travel along
     assert 'src="repo/demos/images/tensor.svg"' in (site / "tensors.html").read_text(encoding="utf-8")
+
+
+def excerpts():
+    found = []
+    for page in PAGES:
+        text = page.read_text(encoding="utf-8")
+        for m in re.finditer(r"<!-- from ([\w/.-]+) -->\n```python\n(?P<code>.*?)```", text, flags=re.S):
+            line = text.count("\n", 0, m.start("code"))
+            found.append(pytest.param(m.group(1), m.group("code"), id=f"{name(page)}:{line}"))
+    return found
+
+
+@pytest.mark.parametrize("path, code", excerpts())
+def test_excerpts_are_the_source(path, code):
+    """Code a page shows as it stands in a lesson file is that file's code, to the character."""
+    source = (ROOT / path).read_text(encoding="utf-8")
+    for chunk in code.strip("\n").split("\n\n\n"):
+        assert chunk.strip("\n") in source, f"{path} no longer holds:\n{chunk[:300]}"
+
+
+def test_the_readme_shows_mul_relu_and_conv2d_as_declared():
+    shown = " ".join(code for _, code in (p.values for p in excerpts()))
+    for declaration in ("MUL = Op(", "RELU = Op(", "CONV2D = Op("):
+        assert declaration in shown
+
+
+
+def test_the_reading_order_names_what_exists():
+    """docs/engine.md's reading order (and the README's short one) name only folders and
+    files that exist in autograd/."""
+    page = (DOCS / "engine.md").read_text(encoding="utf-8")
+    block = page.split("## Reading order", 1)[1].split("```", 2)[1]
+    named, folder = [], None
+    for line in block.splitlines():
+        word = line.strip().split(" ")[0]
+        indent = len(line) - len(line.lstrip())
+        if indent == 2 and word:
+            folder = word if word.endswith("/") else None
+            named.append("autograd/" + word)
+        elif indent == 4 and word and folder:
+            named.append(f"autograd/{folder}{word}")
+    assert len(named) >= 15
+    missing = [p for p in named if not (ROOT / p).exists()]
+    assert not missing, missing
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    order = readme.split("Read `autograd/` in this order:", 1)[1].split("[inside", 1)[0]
+    short = re.findall(r"`([\w.]+/?)`", order)
+    assert len(short) >= 5 and all((ROOT / "autograd" / p).exists() for p in short), short
