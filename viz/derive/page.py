@@ -14,6 +14,7 @@ from pathlib import Path
 
 from autograd import topological_order
 
+from .. import budget
 from ..draw import draw
 from ..render import inline_svg, render_many, render_svgs
 from ..safe_files import check_destination, write_file
@@ -137,18 +138,27 @@ def save_derivation(root, path, *, digits=3, title=None, frames_dir=None):
     if not nodes:
         raise ValueError("derive: the graph has no conv2d, conv_transpose2d, pooling or "
                          "resampling node with a gradient (call backward() first)")
-    derivations = [derive(n, digits=digits) for n in nodes]
     number = Numbers(digits)
     scene = Scene(root)
     # tall and narrow, no legend (the page is about pixels, not gate patterns): the frames get
     # the width and the graph's numbers stay readable in its narrow pane
     graph = draw(root, rankdir="TB", legend=False)
-    dots = [frame_dot(f, number, text=False) for d in derivations for f in d.frames]
+    derivations, dots, full = [], [], []
+    drawn = len(graph.source)
+    for n in nodes:  # node by node: the page budget stops a long graph before the rest is derived
+        d = derive(n, digits=digits)
+        derivations.append(d)
+        new = [frame_dot(f, number, text=False) for f in d.frames]
+        kept = [frame_dot(f, number) for f in d.frames] if frames_dir is not None else []
+        dots += new
+        full += kept
+        drawn += sum(len(x.source) for x in new + kept)
+        frames = 1 + len(dots) + len(full)
+        budget.check_page("viz.derive", frames, -(-drawn // frames))
     meta = [(scene.name(d.node), k, d.op, f"{d.op} ({k + 1}/{len(nodes)}): {f.title}\n{f.text}")
             for k, d in enumerate(derivations) for f in d.frames]
     svgs = render_svgs([graph, *dots])
     if frames_dir is not None:
-        full = [frame_dot(f, number) for d in derivations for f in d.frames]
         frames_dir = Path(frames_dir)
         render_many(full, [frames_dir / f"frame-{k + 1:03d}" for k in range(len(full))])
     entries = [(name, k, op, svg, text) for (name, k, op, text), svg in zip(meta, svgs[1:])]
