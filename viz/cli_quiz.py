@@ -4,17 +4,25 @@
 
 Writes DIR/quiz.html (interactive: type each downstream gradient), DIR/sheet.html (printable
 exercise sheet) and DIR/answers.html (the answer key); with Chromium installed, also
-sheet.pdf and answers.pdf. Bad options exit 2 with one line.
+sheet.pdf and answers.pdf. Bad options exit 2 with one line; PDFs Chromium could not print
+within PDF_SECONDS are named in one line, exit 1 (the HTML pages are written).
 """
 
 from __future__ import annotations
 
 import tempfile
+import time
 from pathlib import Path
 
+from autograd.safe_files import _kind
+
+from .cli_errors import Usage, quote, whole_number
 from .pdf import find_chromium, print_html
 from .quiz import LEVELS, MAX_COUNT, generate, write_quiz
-from .safe_files import write_file
+from .render import RenderError
+from .safe_files import OutDir, write_file
+
+PDF_SECONDS = 30   # for all the PDFs of a run: Chromium prints a page in 1-4 s
 
 USAGE = ("usage: chainrule quiz --level scalar|vector|matmul|conv|pool [--count K] [--seed N] "
          "--out DIR")
@@ -26,8 +34,12 @@ answers.html the key (and PDFs of both when Chromium is installed).
 """
 
 
-class QuizUsage(ValueError):
+class QuizUsage(Usage):
     """Bad command line (exit 2, one line)."""
+
+
+class PdfFailed(RenderError):
+    """Chromium did not print a page (exit 1, one line; the HTML pages are written)."""
 
 
 def parse(argv):
@@ -38,7 +50,7 @@ def parse(argv):
             return {"help": True}
         name, eq, value = arg.partition("=")
         if name not in ("--level", "--count", "--seed", "--out"):
-            raise QuizUsage(f"unknown option '{arg}' ({USAGE})")
+            raise QuizUsage(f"unknown option '{quote(arg)}' ({USAGE})")
         if not eq:
             value = next(it, None)
             if value is None:
@@ -50,33 +62,42 @@ def parse(argv):
     if "level" not in opts:
         raise QuizUsage(f"--level is required: one of {', '.join(LEVELS)}")
     if opts["level"] not in LEVELS:
-        raise QuizUsage(f"--level must be one of {', '.join(LEVELS)}, got '{opts['level']}'")
+        raise QuizUsage(f"--level must be one of {', '.join(LEVELS)}, got '{quote(opts['level'])}'")
     if "out" not in opts:
         raise QuizUsage("--out DIR is required (where to write quiz.html, sheet.html, answers.html)")
-    for key, top in (("count", MAX_COUNT), ("seed", 2**32 - 1)):
-        if not opts[key].isdigit() or not (1 if key == "count" else 0) <= int(opts[key]) <= top:
-            low = 1 if key == "count" else 0
-            raise QuizUsage(f"--{key} must be a whole number from {low} to {top}, got '{opts[key]}'")
-        opts[key] = int(opts[key])
-    out = Path(opts["out"])
-    if out.exists() and not out.is_dir():
-        raise QuizUsage(f"--out {out}: exists and is not a folder")
+    opts["count"] = whole_number(opts["count"], "count", 1, MAX_COUNT)
+    opts["seed"] = whole_number(opts["seed"], "seed", 0, 2**32 - 1)
+    OutDir(opts["out"])  # empty or unprintable: refused now (the folder is checked when written)
     return opts
 
 
-def print_pdfs(paths):
+def print_pdfs(paths, seconds=None):
     """PDFs of printable pages with headless Chromium, when it is installed; returns the PDFs.
-    A page Chromium fails to print is left without its PDF."""
+
+    Chromium gets ``seconds`` (default PDF_SECONDS) for all the pages together; a page it
+    fails to print raises PdfFailed naming it, after the PDFs already printed are written.
+    A stale PDF of a page is removed first, so no PDF is ever older than its page."""
     exe = find_chromium()
+    for page in paths:
+        old = Path(page).with_suffix(".pdf")
+        if _kind(old) == "file":
+            old.unlink()
     if exe is None:
         return []
+    seconds = PDF_SECONDS if seconds is None else seconds
+    deadline = time.monotonic() + seconds
     made = []
     with tempfile.TemporaryDirectory(prefix="chainrule-pdf-") as tmp:
         for page in paths:   # Chromium writes in our folder; the PDF is copied without links
+            left = deadline - time.monotonic()
             try:
-                pdf = print_html(exe, Path(page).read_text(encoding="utf-8"), tmp)
-            except RuntimeError:
-                continue
+                if left <= 0:
+                    raise RuntimeError(f"the {seconds:g} s for printing PDFs ran out")
+                pdf = print_html(exe, Path(page).read_text(encoding="utf-8"), tmp, timeout=left)
+            except RuntimeError as e:
+                missing = ", ".join(Path(p).with_suffix(".pdf").name for p in paths[len(made):])
+                raise PdfFailed(f"no {missing}: {e} (printing {Path(page).name}); the HTML pages "
+                                "are written") from None
             made.append(write_file(Path(page).with_suffix(".pdf"), pdf))
     return made
 
@@ -88,8 +109,13 @@ def main(argv, stdout, stderr):
         return 0
     exercises = generate(opts["level"], opts["count"], opts["seed"])
     pages = write_quiz(exercises, opts["out"], opts["level"], opts["seed"])
-    pdfs = print_pdfs(pages[1:])
+    try:
+        pdfs, failed = print_pdfs(pages[1:]), None
+    except PdfFailed as e:
+        pdfs, failed = [p for p in (Path(q).with_suffix(".pdf") for q in pages[1:]) if p.is_file()], e
     names = ", ".join(Path(p).name for p in pages + pdfs)
-    print(f"{len(exercises)} {opts['level']} exercises (seed {opts['seed']}) in {opts['out']}/ ({names})",
-          file=stdout)
+    print(f"{len(exercises)} {opts['level']} exercises (seed {opts['seed']}) in "
+          f"{quote(opts['out'], 200)}/ ({names})", file=stdout)
+    if failed is not None:
+        raise failed
     return 0
