@@ -11,6 +11,9 @@ The page budget, counted from the graph before any frame is laid out:
                Graphviz's layout of those wires grows steeply (x used 40 times: 11 s;
                six nodes used 8 times each, interleaved: 30 s)
 
+  PNG          a frame is scaled down to at most MAX_PNG_SIDE pixels a side: rasterising
+               costs by the pixel (a 60-gate circuit at 96 dpi: 15,000 x 3,000, 2.5 s a frame)
+
 The CLI's work budget is tighter than the page budget, so what the CLI accepts always fits.
 
 A syntax budget alone is not enough: `max(x, 1, 1, ..., 1)` is one call but n - 1 gates, and
@@ -31,6 +34,7 @@ from dataclasses import dataclass
 
 MAX_PAGE_BYTES = 6_000_000   # DOT text of all the frames of one page: ~15 s to lay out and render
 MAX_PAGE_USES = 32           # uses of nodes used more than once: 32 uses of one x took 7 s
+MAX_PNG_SIDE = 1920          # pixels (a full-HD projector): larger PNG frames are scaled to fit
 MAX_OPS = 60          # gates: each becomes a frame; larger circuits are unreadable and slow to lay out
 MAX_USES = 20         # dot's layout of copy wires grows steeply: x*...*x with 61 uses took
                       # 6 minutes; with 60 gates, 30 uses took 7-11 s, 20 uses about half
@@ -43,14 +47,14 @@ class TooLarge(ValueError):
     """Drawing work over the page budget, refused before it is done (one line)."""
 
 
-def check_page(what, frames, frame_bytes, uses=0):
+def check_page(what, frames, frame_bytes, uses=0, hint="draw a smaller graph, or fewer steps"):
     """Raise TooLarge unless ``frames`` frames of about ``frame_bytes`` of DOT text each, with
     ``uses`` wires out of copy points, fit the page budget. ``what`` names the writer."""
     total = frames * frame_bytes
     if total > MAX_PAGE_BYTES:
         raise TooLarge(f"{what}: too large to draw: {frames} frames of about {_size(frame_bytes)} "
                        f"each, {_size(total)} of drawing in all (the limit is {_size(MAX_PAGE_BYTES)}: "
-                       "draw a smaller graph, or fewer steps)")
+                       f"{hint})")
     if uses > MAX_PAGE_USES:
         raise TooLarge(f"{what}: too large to draw: nodes used more than once are used {uses} times "
                        f"in all (the limit is {MAX_PAGE_USES}: each use is a wire out of a copy "

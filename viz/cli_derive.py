@@ -25,6 +25,7 @@ from autograd.display import MAX_DIGITS, format_number
 from .cli_errors import Usage, quote, run_command, whole_number
 from .derive import derive, drawings
 from .derive.model import MAX_SIZE
+from .derive.page import check_derivation
 from .render import render_many
 from .safe_files import OutDir, UnsafePath
 from .stepper import save_stepper
@@ -169,6 +170,7 @@ def run(cmd, opts, stdout):
         up = np.ones(o.shape[-2:])
     o.backward(up[None, None])
     d = _engine(lambda: derive(o, digits=digits))
+    check_derivation(o, digits=digits, frames=True)  # the page budget, before anything is printed
     out = prepare_out(opts.get("out", "chainrule-out"), len(d.frames))  # "" stays empty: refused
     p = lambda line="": print(line, file=stdout)
     x = leaves[0]

@@ -21,6 +21,7 @@ from pathlib import Path
 import graphviz
 
 from . import pdf as _pdf
+from .budget import MAX_PNG_SIDE
 from .safe_files import check_destination, write_file
 
 FORMATS = ("svg", "png", "pdf")  # pdf: vector, fonts embedded; system dot, or Chromium (viz.pdf)
@@ -176,18 +177,29 @@ def render_many(digraphs, paths, format="svg"):
         tmp_gvs = [Path(tmp).resolve() / f"g{k:05d}.gv" for k in range(len(sources))]
         for gv, source in zip(tmp_gvs, sources):
             gv.write_text(source, encoding="utf-8")
+        flags = [f"-T{format}", *_raster_flags(format)]
         if len(tmp_gvs) == 1:  # -o: all a renderer named by $CHAINRULE_DOT must support
             gv = tmp_gvs[0]
-            _run([exe, f"-T{format}", str(gv), "-o", str(gv.with_name(gv.name + "." + format))])
+            _run([exe, *flags, str(gv), "-o", str(gv.with_name(gv.name + "." + format))])
         for start in range(0, len(tmp_gvs) if len(tmp_gvs) > 1 else 0, 100):
             batch = tmp_gvs[start:start + 100]
-            _run([exe, f"-T{format}", "-O", *map(str, batch)], timeout=120 + 10 * len(batch))
+            _run([exe, *flags, "-O", *map(str, batch)], timeout=120 + 10 * len(batch))
         for gv, (_, out) in zip(tmp_gvs, pairs):  # -O wrote name.gv.FORMAT
             data = gv.with_name(gv.name + "." + format).read_bytes()
             if chromium:
                 data = _print_pdf(chromium, data, tmp)
             write_file(out, data)
     return [str(out) for _, out in pairs]
+
+
+def _raster_flags(format, dpi=96):
+    """A PNG larger than budget.MAX_PNG_SIDE pixels a side is scaled down to fit (Graphviz's
+    size attribute, in inches): a 60-gate circuit at 96 dpi is 15,000 x 3,000 pixels, 2.5 s
+    of rasterising per frame, and a slide shows no more."""
+    if format != "png":
+        return []
+    inches = MAX_PNG_SIDE / dpi
+    return [f"-Gsize={inches:g},{inches:g}"]
 
 
 def _print_pdf(chromium, svg, tmp):

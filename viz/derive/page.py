@@ -132,29 +132,11 @@ def save_derivation(root, path, *, digits=3, title=None, frames_dir=None):
     derivation stepper to ``path``; returns the list of derived nodes, in page order.
 
     frames_dir: also keep each frame's SVG (with its text) there, as frame-KKK.svg.
+    Over the page budget (viz/budget.py) budget.TooLarge is raised before anything is rendered.
     """
     check_destination(path)  # before the work, not after it
-    nodes = [n for n in derivable_nodes(root) if n.grad is not None]   # on backward's path
-    if not nodes:
-        raise ValueError("derive: the graph has no conv2d, conv_transpose2d, pooling or "
-                         "resampling node with a gradient (call backward() first)")
-    number = Numbers(digits)
+    nodes, graph, derivations, dots, full = _derive_all(root, digits, frames_dir is not None)
     scene = Scene(root)
-    # tall and narrow, no legend (the page is about pixels, not gate patterns): the frames get
-    # the width and the graph's numbers stay readable in its narrow pane
-    graph = draw(root, rankdir="TB", legend=False)
-    derivations, dots, full = [], [], []
-    drawn = len(graph.source)
-    for n in nodes:  # node by node: the page budget stops a long graph before the rest is derived
-        d = derive(n, digits=digits)
-        derivations.append(d)
-        new = [frame_dot(f, number, text=False) for f in d.frames]
-        kept = [frame_dot(f, number) for f in d.frames] if frames_dir is not None else []
-        dots += new
-        full += kept
-        drawn += sum(len(x.source) for x in new + kept)
-        frames = 1 + len(dots) + len(full)
-        budget.check_page("viz.derive", frames, -(-drawn // frames))
     meta = [(scene.name(d.node), k, d.op, f"{d.op} ({k + 1}/{len(nodes)}): {f.title}\n{f.text}")
             for k, d in enumerate(derivations) for f in d.frames]
     svgs = render_svgs([graph, *dots])
@@ -165,3 +147,37 @@ def save_derivation(root, path, *, digits=3, title=None, frames_dir=None):
     title = title or "chainrule: conv and pool backward, pixel by pixel"
     write_file(path, page(derivation_html(svgs[0], entries, title), title))
     return nodes
+
+
+def check_derivation(root, *, digits=3, frames=False):
+    """Raise budget.TooLarge (one line) if save_derivation(root, ...) would be over the page
+    budget (``frames``: with frames_dir). Builds the DOT text, renders nothing: the CLI asks
+    before it prints anything."""
+    _derive_all(root, digits, frames)
+
+
+def _derive_all(root, digits, keep_frames):
+    """(nodes, graph, derivations, page frames, kept frames), derived node by node: the page
+    budget stops a long graph before the rest is derived."""
+    nodes = [n for n in derivable_nodes(root) if n.grad is not None]   # on backward's path
+    if not nodes:
+        raise ValueError("derive: the graph has no conv2d, conv_transpose2d, pooling or "
+                         "resampling node with a gradient (call backward() first)")
+    number = Numbers(digits)
+    # tall and narrow, no legend (the page is about pixels, not gate patterns): the frames get
+    # the width and the graph's numbers stay readable in its narrow pane
+    graph = draw(root, rankdir="TB", legend=False)
+    derivations, dots, full = [], [], []
+    drawn = len(graph.source)
+    for n in nodes:
+        d = derive(n, digits=digits)
+        derivations.append(d)
+        new = [frame_dot(f, number, text=False) for f in d.frames]
+        kept = [frame_dot(f, number) for f in d.frames] if keep_frames else []
+        dots += new
+        full += kept
+        drawn += sum(len(x.source) for x in new + kept)
+        frames = 1 + len(dots) + len(full)
+        budget.check_page("viz.derive", frames, -(-drawn // frames),
+                          hint="smaller maps, kernels or padding, or fewer derived ops")
+    return nodes, graph, derivations, dots, full
