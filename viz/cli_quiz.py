@@ -114,8 +114,8 @@ def main(argv, stdout, stderr):
     except PdfFailed as e:
         pdfs, failed = [p for p in (Path(q).with_suffix(".pdf") for q in pages[1:]) if p.is_file()], e
     names = ", ".join(Path(p).name for p in pages + pdfs)
-    print(f"{len(exercises)} {opts['level']} exercises (seed {opts['seed']}) in "
-          f"{quote(opts['out'], 200)}/ ({names})", file=stdout)
+    print(f"{len(exercises)} {opts['level']} exercises (seed {opts['seed']}) in {opts['out']}/ "
+          f"({names})", file=stdout)  # --out is printable: OutDir refused anything else
     if failed is not None:
         raise failed
     return 0
