@@ -14,7 +14,7 @@ import numpy as np
 from autograd import Tensor
 from autograd.ops.arguments import flag, positive_int
 
-from .idx import read_idx
+from .idx import data_bytes, read_header, read_idx
 
 
 class Split(NamedTuple):
@@ -103,40 +103,77 @@ def _find(directory, stem):
     raise FileNotFoundError(f"load_mnist: no {stem}[.gz] in {directory}")
 
 
-def load_mnist(directory, limit=None):
+MAX_BYTES = 1 << 30   # what load_mnist may allocate: MNIST itself takes 335 MB
+SIDE = 32             # returned images are float32 (N, 1, 32, 32): 28x28 zero-padded by 2
+
+
+def mnist_bytes(headers, limit=None):
+    """What load_mnist allocates for files with these headers ({key: (shape, dtype)}),
+    decided from what it returns: float32 (n, 1, 32, 32) images and int64 (n,) labels for
+    each split (n = min(N, limit)), plus the first n items of the largest file while it is
+    read (each file is converted and dropped before the next is read)."""
+    returned, largest = 0, 0
+    for key, (shape, dtype) in headers.items():
+        n = shape[0] if limit is None else min(shape[0], limit)
+        returned += n * (SIDE * SIDE * 4 if key.startswith("x") else 8)
+        largest = max(largest, data_bytes((n, *shape[1:]), dtype))
+    return returned + largest
+
+
+def load_mnist(directory, limit=None, max_bytes=MAX_BYTES):
     """MNIST from the four IDX files in ``directory`` (plain or .gz), 28x28 zero-padded to
     32x32 as LeNet expects, scaled to [0, 1]. ``limit`` (a positive integer) keeps the first
     n of each split; 0 is refused rather than read as "everything" or as an empty set.
-    Labels must be whole numbers in 0..9, images finite: every error names the file."""
+    Labels must be whole numbers in 0..9, pixels numbers in 0..255 (of the items returned):
+    every error names the file. The headers are read first: what the call would allocate
+    (mnist_bytes) must be at most ``max_bytes`` before any data is read."""
     if limit is not None and (isinstance(limit, bool) or not isinstance(limit, (int, np.integer))
                               or limit < 1):
         raise ValueError(f"load_mnist: limit must be a positive integer or None, got {limit!r}")
     if not os.path.isdir(directory):
         raise FileNotFoundError(f"load_mnist: {directory} is not a directory")
-    parts, paths = {}, {}
-    for key, stem in MNIST_FILES.items():
-        path = paths[key] = _find(directory, stem)
-        arr = read_idx(path, expect_ndim=3 if key.startswith("x") else 1)
-        if key.startswith("x"):
-            if arr.shape[1:] != (28, 28):
-                raise ValueError(f"load_mnist: {path}: images are {arr.shape[1:]}, expected (28, 28)")
-            if arr.dtype.kind == "f" and not np.isfinite(arr).all():
-                raise ValueError(f"load_mnist: {path}: images hold NaN or inf pixels")
-        else:
-            arr = _labels(arr, path)
-        parts[key] = arr
+    paths = {key: _find(directory, stem) for key, stem in MNIST_FILES.items()}
+    headers = {key: read_header(path, expect_ndim=3 if key.startswith("x") else 1)
+               for key, path in paths.items()}
     for s in ("train", "test"):
-        x, y = parts["x_" + s], parts["y_" + s]
-        if len(x) != len(y):
-            raise ValueError(f"load_mnist: {s} set has {len(x)} images but {len(y)} labels "
+        (xs, _), (ys, _) = headers["x_" + s], headers["y_" + s]
+        if xs[1:] != (28, 28):
+            raise ValueError(f"load_mnist: {paths['x_' + s]}: images are {xs[1:]}, expected (28, 28)")
+        if xs[0] != ys[0]:
+            raise ValueError(f"load_mnist: {s} set has {xs[0]} images but {ys[0]} labels "
                              f"({paths['x_' + s]}, {paths['y_' + s]})")
-    parts = {k: a[:limit] for k, a in parts.items()}
+    need = mnist_bytes(headers, limit)
+    if need > max_bytes:
+        sizes = ", ".join(f"{headers['x_' + s][0][0]} {s}" for s in ("train", "test"))
+        raise ValueError(f"load_mnist: {directory}: the headers declare {sizes} images: loading "
+                         f"them would take {need} bytes, more than max_bytes={max_bytes}")
+    parts = {}
+    for key, path in paths.items():
+        shape, dtype = headers[key]
+        n = shape[0] if limit is None else min(shape[0], limit)
+        arr = read_idx(path, expect_ndim=len(shape), max_bytes=data_bytes((n, *shape[1:]), dtype),
+                       count=n)
+        if arr.shape != (n, *shape[1:]):  # the file changed since its header was read
+            raise ValueError(f"load_mnist: {path}: changed while it was read")
+        parts[key] = _images(arr, path) if key.startswith("x") else _labels(arr, path)
+        del arr
+    return Split(parts["x_train"], parts["y_train"], parts["x_test"], parts["y_test"], "MNIST")
 
-    def images(a):
-        return (pad(a, 2).astype(np.float32) / 255.0)[:, None]
 
-    return Split(images(parts["x_train"]), parts["y_train"],
-                 images(parts["x_test"]), parts["y_test"], "MNIST")
+def _images(a, path, chunk=4096):
+    """float32 (n, 1, 32, 32) in [0, 1] from (n, 28, 28) pixels in 0..255 (any IDX type),
+    converted in chunks: no float64 copy of the whole set."""
+    if a.dtype.kind == "f" and not np.isfinite(a).all():
+        raise ValueError(f"load_mnist: {path}: images hold NaN or inf pixels")
+    if a.size and a.dtype != np.uint8 and (a.min() < 0 or a.max() > 255):  # no temporary arrays
+        k = int(np.argmax(((a < 0) | (a > 255)).reshape(-1)))
+        raise ValueError(f"load_mnist: {path}: pixel {a.reshape(-1)[k].item()} of image {k // 784} "
+                         f"is outside 0..255 (MNIST pixels are bytes, scaled to [0, 1] by /255)")
+    out = np.zeros((len(a), 1, SIDE, SIDE), np.float32)
+    for i in range(0, len(a), chunk):
+        np.divide(a[i:i + chunk], np.float32(255), out=out[i:i + chunk, 0, 2:30, 2:30],
+                  dtype=np.float32, casting="unsafe")
+    return out
 
 
 def _labels(y, path):

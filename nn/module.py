@@ -8,10 +8,7 @@ write ``forward``.
 
 from __future__ import annotations
 
-import numpy as np
-
-from autograd import Tensor
-
+from . import state as state_rules
 from .parameter import Parameter
 from .serialization import load_into, save
 
@@ -106,40 +103,37 @@ class Module:
                 for m_name, m in self.named_modules() for b in m._buffers
                 if getattr(m, b, None) is not None}
 
-    def load_state_dict(self, state, strict=True):
+    def load_state_dict(self, state, strict=True, allow_nonfinite=False):
         """Copy arrays into the Parameters and buffers of the same names (cast to their dtypes).
 
         Values may be ndarrays, Tensors or torch tensors (read with .detach().cpu().numpy():
-        a torch.nn model's state_dict loads into the same architecture). Raises KeyError
-        listing missing/unexpected names (when ``strict``) and ValueError
-        listing every shape mismatch; nothing is changed when it raises.
+        a torch.nn model's state_dict loads into the same architecture). Checked exactly as
+        ``Module.load`` checks a file (nn/state.py): KeyError listing missing/unexpected names
+        (when ``strict``); ValueError for a dtype that is not a real float (integers for
+        integer buffers), listing every shape mismatch, for NaN or inf (unless
+        ``allow_nonfinite``), a value the cast makes inf, or a value the layer refuses (a
+        negative running variance). Every value is checked before any is assigned: nothing
+        is changed when it raises.
         """
-        own = dict(self.named_parameters())
-        slots = self._buffer_slots()
-        own.update((k, getattr(m, b)) for k, (m, b) in slots.items())
-        state = dict(state)
-        missing = [k for k in own if k not in state]
-        unexpected = [k for k in state if k not in own]
         where = type(self).__name__
-        if strict and (missing or unexpected):
-            parts = []
-            if missing:
-                parts.append(f"missing {', '.join(missing)}")
-            if unexpected:
-                parts.append(f"unexpected {', '.join(unexpected)}")
-            raise KeyError(f"load_state_dict: {where}: names do not match: {'; '.join(parts)}")
-        arrays = {k: _array(v) for k, v in state.items() if k in own}
-        bad = [f"{k} expects {own[k].shape} but got {a.shape}"
-               for k, a in arrays.items() if a.shape != own[k].shape]
-        if bad:
-            raise ValueError(f"load_state_dict: {where}: shape mismatch: {'; '.join(bad)}")
-        for k, a in arrays.items():
-            if k in slots:
-                m, b = slots[k]
-                setattr(m, b, np.array(a, dtype=own[k].dtype))
-            else:
-                own[k].data = np.array(a, dtype=own[k].data.dtype)
+
+        def fail(name, why):
+            return ValueError(f"load_state_dict: {where}: " + (f"'{name}' {why}" if name else why))
+
+        spec = state_rules.expected(self)
+        state = dict(state)
+        names = state_rules.check_names(
+            spec, list(state), strict,
+            lambda text: KeyError(f"load_state_dict: {where}: names do not match: {text}"))
+        arrays = {k: state_rules.as_array(state[k], k, fail) for k in names}
+        state_rules.check_members(spec, {k: (a.shape, a.dtype) for k, a in arrays.items()}, fail)
+        state_rules.commit(self, state_rules.stage(self, arrays, fail, allow_nonfinite))
         return self
+
+    def _check_state(self, name, array):
+        """Why this module refuses ``array`` for its parameter or buffer ``name``, or None
+        (layers with rules of their own override it, e.g. batch norm's running variance)."""
+        return None
 
     def save(self, path):
         """Write the parameters to an .npz file (see nn.save)."""
@@ -177,12 +171,3 @@ class Module:
             lines.append(f"  ({name}): {body}")
         lines.append(")")
         return "\n".join(lines)
-
-
-def _array(v):
-    """An ndarray from an ndarray, a Tensor or a torch tensor (never through pickle)."""
-    if isinstance(v, Tensor):
-        return np.asarray(v.data)
-    if hasattr(v, "detach") and hasattr(v, "cpu"):          # a torch.Tensor
-        return v.detach().cpu().numpy()
-    return np.asarray(v)

@@ -54,6 +54,13 @@ class _BatchNorm(Module):
                             self.running_var if (track or not use_batch) else None,
                             self.weight, self.bias, training=use_batch, momentum=momentum, eps=self.eps)
 
+    def _check_state(self, name, array):
+        """A running variance below zero (or a negative batch count) is refused: eval mode
+        would take its square root."""
+        if name in ("running_var", "num_batches_tracked") and np.any(array < 0):
+            return f"holds {array[array < 0].flat[0]}, but a {name.replace('_', ' ')} is never negative"
+        return None
+
     def extra_repr(self):
         return (f"{self.num_features}, eps={self.eps}, momentum={self.momentum}, affine={self.affine}, "
                 f"track_running_stats={self.track_running_stats}")

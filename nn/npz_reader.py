@@ -11,15 +11,17 @@ Every failure is one ValueError naming the file and the member.
 from __future__ import annotations
 
 import os
+import re
 import zipfile
 import zlib
 
 import numpy as np
 
 from .chunked import read_declared
+from .files import open_regular
+from .state import check_member, check_members, check_names
 
 MAX_BYTES = 1 << 30     # default cap on the total declared data of a file read without a model
-_KINDS = {"f": "a real float", "i": "an integer", "u": "an unsigned integer", "b": "a boolean"}
 
 
 def _fail(path, member, why):
@@ -27,22 +29,16 @@ def _fail(path, member, why):
     return ValueError(f"load: {where} {why}")
 
 
-def _open_zip(path):
-    try:
-        with open(path, "rb") as f:
-            head = f.read(6)
-    except FileNotFoundError:
-        raise FileNotFoundError(f"load: no such file: {path}") from None
-    except IsADirectoryError:
-        raise _fail(path, None, "is a folder, not an .npz file") from None
-    except OSError as e:
-        raise _fail(path, None, f"cannot be read ({e.strerror or e})") from None
+def _open_zip(raw, path):
+    """A ZipFile on the open file ``raw`` (opened once: never reopened by name)."""
+    head = raw.read(6)
+    raw.seek(0)
     if head == b"\x93NUMPY":
         raise _fail(path, None, "holds a single .npy array, not an .npz of named arrays")
     if not head.startswith(b"PK"):
         raise _fail(path, None, "is not an .npz file (no zip header)")
     try:
-        return zipfile.ZipFile(path)
+        return zipfile.ZipFile(raw)
     except (zipfile.BadZipFile, zlib.error, OSError, ValueError, EOFError, NotImplementedError) as e:
         raise _fail(path, None, f"is not a readable .npz file ({_one_line(e)})") from None
 
@@ -50,12 +46,6 @@ def _open_zip(path):
 def _one_line(e):
     text = str(e).strip().splitlines()
     return text[0] if text else type(e).__name__
-
-
-def _names(names, shown=8):
-    """'a, b, c' or 'a, b, ... (1000 more)': a zip of many members is still one short line."""
-    more = f", ... ({len(names) - shown} more)" if len(names) > shown else ""
-    return ", ".join(names[:shown]) + more
 
 
 def _members(zf, path):
@@ -90,6 +80,9 @@ def _header(zf, info, path, name):
         msg = _one_line(e)
         if "Header info length" in msg or "large and may not be safe" in msg:
             msg = "its .npy header is too long"
+        elif "malformed node" in msg or " object at 0x" in msg:  # ast's words for a call, a name
+            msg = "the header is not a plain dictionary of literals"
+        msg = re.sub(r"<[\w.]+ object at 0x[0-9a-fA-F]+>", "an expression", msg)
         raise _fail(path, name, f"has a bad .npy header ({msg})") from None
     except (zipfile.BadZipFile, zlib.error, OSError, EOFError, SyntaxError, TypeError,
             NotImplementedError, RuntimeError) as e:
@@ -103,20 +96,6 @@ def _nbytes(shape, dtype):
     for d in shape:
         n *= d
     return n
-
-
-def _check(shape, dtype, expected, kinds):
-    """Why the header is refused, or None. expected: (shape, dtype) or None."""
-    if dtype.hasobject:
-        return "contains pickled objects; refusing to load them"
-    if dtype.fields is not None or dtype.subdtype is not None or dtype.kind not in kinds:
-        allowed = " or ".join(_KINDS[k] for k in kinds)
-        return f"has dtype {dtype}, expected {allowed} array"
-    if not all(isinstance(d, int) and d >= 0 for d in shape):
-        return f"declares an invalid shape {shape}"
-    if expected is not None and tuple(shape) != tuple(expected[0]):
-        return f"expects {tuple(expected[0])} but got {tuple(shape)}"
-    return None
 
 
 def _read_data(fp, info, shape, fortran, dtype, path, name):
@@ -153,31 +132,27 @@ def read_npz(path, expect=None, *, strict=True, allow_nonfinite=False, max_bytes
     NaN or inf in a float array is refused unless ``allow_nonfinite``.
     """
     path = os.fspath(path)
-    with _open_zip(path) as zf:
+    with open_regular(path, "load", "an .npz file") as raw, _open_zip(raw, path) as zf:
         members = _members(zf, path)
         if expect is not None:
-            missing = [k for k in expect if k not in members]
-            unexpected = [k for k in members if k not in expect]
-            if strict and (missing or unexpected):
-                parts = ([f"missing {_names(missing)}"] if missing else []) + \
-                        ([f"unexpected {_names(unexpected)}"] if unexpected else [])
-                raise KeyError(f"load: {path}: names do not match: {'; '.join(parts)}")
-            members = {k: v for k, v in members.items() if k in expect}
-        shape_errors, total = [], 0
+            names = check_names(expect, list(members), strict,
+                                lambda text: KeyError(f"load: {path}: names do not match: {text}"))
+            members = {k: members[k] for k in names}  # unexpected ones: skipped, never read
+        headers = {}
         for name, info in members.items():  # every header first: no data read yet
             fp, shape, _, dtype = _header(zf, info, path, name)
             fp.close()
-            # a model's floats take real floats only; its integer buffers (counters) integers
-            kinds = "fiub" if expect is None else ("f" if expect[name][1].kind == "f" else "iu")
-            why = _check(shape, dtype, expect.get(name) if expect else None, kinds)
-            if why is not None and why.startswith("expects"):
-                shape_errors.append(f"{name} {why}")
-            elif why is not None:
-                raise _fail(path, name, why)
-            else:
-                total += _nbytes(shape, dtype)
-        if shape_errors:
-            raise ValueError(f"load: {path}: shape mismatch: {'; '.join(shape_errors)}")
+            headers[name] = (shape, dtype)
+        fail = lambda name, why: _fail(path, name, why) if name else \
+            ValueError(f"load: {path}: {why}")
+        if expect is not None:
+            check_members(expect, headers, fail)
+        else:
+            for name, (shape, dtype) in headers.items():
+                why = check_member(shape, dtype)
+                if why is not None:
+                    raise fail(name, why)
+        total = sum(_nbytes(shape, dtype) for shape, dtype in headers.values())
         if expect is None and total > max_bytes:
             raise _fail(path, None, f"declares {total} bytes of arrays, more than "
                                     f"max_bytes={max_bytes}")

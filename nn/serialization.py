@@ -5,12 +5,15 @@ from __future__ import annotations
 
 import io
 import os
+import unicodedata
+import zipfile
 
 import numpy as np
 
 from autograd import Tensor
 from autograd.safe_files import write_file
 
+from . import state
 from .npz_reader import MAX_BYTES, read_npz
 
 
@@ -24,13 +27,27 @@ def save(obj, path):
         raise TypeError(f"save: expected a Module or a dict of arrays, got {type(obj).__name__}")
     arrays = {}
     for k, v in state.items():
+        _check_name(k)
         a = np.asarray(v.data if isinstance(v, Tensor) else v)
         if a.dtype.kind not in "biuf":
             raise TypeError(f"save: {k!r} has dtype {a.dtype}; only numeric arrays are saved")
-        arrays[str(k)] = a
-    buffer = io.BytesIO()                  # a file object: numpy adds no ".npz" suffix
-    np.savez(buffer, **arrays)
+        arrays[k] = a
+    buffer = io.BytesIO()   # what np.savez writes, without its keyword arguments: a name such as
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_STORED) as zf:  # "file" or "allow_pickle" is an array
+        for k, a in arrays.items():
+            with zf.open(k + ".npy", "w", force_zip64=True) as f:
+                np.lib.format.write_array(f, a, allow_pickle=False)
     write_file(os.fspath(path), buffer.getvalue())   # never through a link at path
+
+
+def _check_name(name):
+    """A member name is a file name inside the zip: no folder parts ('../../evil' would be a
+    path for whoever unzips it), nothing a terminal or a file system would act on."""
+    if not isinstance(name, str) or not name or name in (".", "..") or name.startswith(".") \
+            or any(c in "/\\:" or unicodedata.category(c) in ("Cc", "Cf", "Cs", "Co", "Cn")
+                   for c in name) or len(name) > 200:
+        raise ValueError(f"save: {ascii(name)[:60]} is not a safe array name (a non-empty str of at "
+                         "most 200 printable characters, not starting with '.', without / \\ or :)")
 
 
 def load(path, *, allow_nonfinite=False, max_bytes=MAX_BYTES):
@@ -43,19 +60,11 @@ def load(path, *, allow_nonfinite=False, max_bytes=MAX_BYTES):
 
 
 def load_into(module, path, strict=True, allow_nonfinite=False):
-    """Load ``path`` into ``module``'s Parameters and buffers, checking names, shapes and dtype kinds
-    against the model before any array data is decompressed; returns the module."""
-    own = {k: p.data for k, p in module.named_parameters()}
-    own.update(module.named_buffers())          # running statistics travel with the weights
-    spec = {k: (a.shape, a.dtype) for k, a in own.items()}
+    """Load ``path`` into ``module``'s Parameters and buffers: every member checked against the
+    model (names, dtype kind, shape) before its data is decompressed, then every value
+    (nn/state.py, the checks load_state_dict makes), then all assigned; returns the module."""
     path = os.fspath(path)
-    arrays = read_npz(path, spec, strict=strict, allow_nonfinite=allow_nonfinite)
-    for k, a in arrays.items():
-        with np.errstate(over="ignore", invalid="ignore"):
-            cast = a.astype(own[k].dtype)
-        overflow = np.isfinite(a) & ~np.isfinite(cast)
-        if overflow.any():
-            raise ValueError(f"load: {path}, member '{k}' holds {a[overflow].flat[0]:g}, out of "
-                             f"the range of the parameter's {own[k].dtype} (it would become inf)")
-        arrays[k] = cast
-    return module.load_state_dict(arrays, strict=strict)
+    arrays = read_npz(path, state.expected(module), strict=strict, allow_nonfinite=allow_nonfinite)
+    fail = lambda name, why: ValueError(f"load: {path}, member '{name}' {why}")
+    state.commit(module, state.stage(module, arrays, fail, allow_nonfinite))
+    return module

@@ -46,3 +46,30 @@ def frames_of(dom):
         tags = re.findall(r'<div class="frame"[^>]*>', block)
         out.append([(int(re.search(r'data-index="(\d+)"', t).group(1)), "hidden" in t) for t in tags])
     return out
+
+
+def refuses_fifo(load, fifo, seconds=10):
+    """Call ``load()`` on a thread: it must raise (not block in open() waiting for a writer).
+    A blocked loader is freed by opening the FIFO for writing, so the test fails, not hangs.
+    Returns the exception raised."""
+    import os
+    import threading
+
+    caught = []
+
+    def call():
+        try:
+            load()
+        except BaseException as e:
+            caught.append(e)
+
+    t = threading.Thread(target=call, daemon=True)
+    t.start()
+    t.join(seconds)
+    blocked = t.is_alive()
+    if blocked:
+        os.close(os.open(fifo, os.O_WRONLY | os.O_NONBLOCK))  # a writer appears and leaves: EOF
+        t.join(seconds)
+    assert not blocked, f"the loader blocked on the FIFO {fifo}"
+    assert caught, "a FIFO was loaded"
+    return caught[0]

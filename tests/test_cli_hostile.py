@@ -228,3 +228,109 @@ def test_any_text_is_built_or_refused_with_one_expr_error(text):
                 msg = str(e)
                 assert msg and "\n" not in msg
                 assert not any(c in msg for c in ("\x00", "\uffff", "\udcff", "\u202e"))
+
+
+# ---------------------------------------------------------------- every command, one error printer
+
+ESCAPES = ["\x1b[2J", "\x1b]0;owned\x07", "\u202e", "\x9b31m"]   # clear screen, set title, bidi, CSI
+
+
+def _one_safe_line(code, stdout, err):
+    assert (code, stdout) == (2, ""), err
+    assert err.startswith("chainrule: error: ") and err.count("\n") == 1, err
+    assert not any(c in err for c in "\x1b\x07\x9b\u202e"), err
+    assert len(err) <= 401, len(err)
+
+
+@pytest.mark.parametrize("argv", [
+    ["conv", "--input", "1 2; 3 {}", "--filter", "1"],
+    ["conv", "--input", "1 2; 3 4", "--filter", "1", "--stride", "{}"],
+    ["conv", "--input", "1 2; 3 4", "--filter", "1", "--bogus{}", "1"],
+    ["pool", "--input", "1 2; 3 4", "--kernel", "1", "--mode", "{}"],
+    ["pool", "--input", "1 2; 3 4", "--kernel", "{}"],
+    ["pool", "{}"],
+    ["quiz", "--level", "{}", "--out", "q"],
+    ["quiz", "--level", "scalar", "--count", "{}", "--out", "q"],
+    ["quiz", "--level", "scalar", "--bogus{}"],
+    ["explain", "x + 1", "x=1", "--digits", "{}"],
+])
+@pytest.mark.parametrize("escape", ESCAPES)
+def test_no_command_echoes_a_terminal_escape(tmp_path, monkeypatch, argv, escape):
+    monkeypatch.chdir(tmp_path)
+    _one_safe_line(*run(*(a.replace("{}", escape) for a in argv)))
+    assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.parametrize("command", [
+    ["conv", "--input", "1 2; 3 4", "--filter", "1"],
+    ["pool", "--input", "1 2; 3 4", "--kernel", "2"],
+    ["quiz", "--level", "scalar", "--count", "1"],
+    ["explain", "x * 2", "x=1"],
+])
+@pytest.mark.parametrize("out", ["", "  ", "a\x1b[2Jb", "a\x07", "a\u202eb", "x\udcff"])
+def test_every_command_refuses_an_empty_or_unprintable_out(tmp_path, monkeypatch, command, out):
+    """conv and pool took --out "" as the current folder: they overwrote stepper.html there and
+    deleted frames/frame-NNN.svg; a name with escape sequences was echoed raw."""
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "frames").mkdir()
+    (tmp_path / "frames" / "frame-001.svg").write_text("a teacher's own frame")
+    (tmp_path / "stepper.html").write_text("a teacher's own page")
+    for argv in ([*command, "--out", out], [*command, f"--out={out}"]):
+        _one_safe_line(*run(*argv))
+    assert (tmp_path / "frames" / "frame-001.svg").read_text() == "a teacher's own frame"
+    assert (tmp_path / "stepper.html").read_text() == "a teacher's own page"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["frames", "stepper.html"]
+
+
+def test_long_values_are_clipped_in_errors(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    code, stdout, err = run("quiz", "--level", "L" * 100_000, "--out", "q")
+    _one_safe_line(code, stdout, err)
+    assert "L" * 41 not in err and "--level must be one of" in err
+    code, stdout, err = run("quiz", "--level", "scalar", "--out", "n" * 300)   # Errno 36 was exit 1
+    _one_safe_line(code, stdout, err)
+    assert "File name too long" in err and "n" * 201 not in err
+    for cmd in (["conv", "--input", "1 2; 3 4", "--filter", "1"], ["explain", "x", "x=1"]):
+        code, stdout, err = run(*cmd, "--out", "m" * 5000)
+        _one_safe_line(code, stdout, err)
+        assert "File name too long" in err
+    assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.parametrize("text", ["\u00b2", "\u00b9\u00b2", "\u0663", "\uff13", "1_0", "0x3", " 3",
+                                  "3 ", "-3", "3.0", "1e1", "", "9" * 6000, "0" * 6000 + "3"])
+@pytest.mark.parametrize("option", ["--count", "--seed"])
+def test_quiz_numbers_are_ascii_digits_within_a_size(tmp_path, text, option):
+    """quiz --count ² and a 6,000-digit count were "internal error", exit 1; --count ٣ was
+    accepted where the other commands refuse non-ASCII digits."""
+    code, stdout, err = run("quiz", "--level", "scalar", option, text, "--out", str(tmp_path / "q"))
+    _one_safe_line(code, stdout, err)
+    assert err.startswith(f"chainrule: error: {option} must be a whole number from ")
+    assert not (tmp_path / "q").exists()
+
+
+def test_one_whole_number_parser_for_every_command(tmp_path):
+    from viz.cli_errors import Usage, whole_number
+    assert whole_number("+007", "n", 0, 10) == 7 and whole_number("0", "n", 0, 0) == 0
+    for bad in ("\u0663", "\u00b2", "1_0", "11", "-1", "9" * 100_000):
+        with pytest.raises(Usage, match=r"^--n must be a whole number from 0 to 10, got '"):
+            whole_number(bad, "n", 0, 10)
+    for cmd in (["conv", "--input", "1 2; 3 4", "--filter", "1", "--stride"],
+                ["pool", "--input", "1 2; 3 4", "--kernel"], ["explain", "x", "x=1", "--digits"]):
+        code, stdout, err = run(*cmd, "\u0663", "--out", str(tmp_path / "o"))
+        _one_safe_line(code, stdout, err)
+        assert "must be a whole number from" in err
+
+
+def test_an_overflowing_constant_gradient_is_refused_in_one_line(tmp_path):
+    """`x + (1 ** -1e308) ** -1e308` printed [downstream inf] for the constant 1, and numpy's
+    RuntimeWarning leaked into the output."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # a warning that escapes fails here
+        msg = refused("explain", "x + (1 ** -1e308) ** -1e308", "x=1", out_dir=tmp_path / "o")
+    assert msg == "the gradient overflows: backward step 3 (pow) sends inf to '1'"
+    env = dict(os.environ, PYTHONPATH=str(ROOT), PYTHONWARNINGS="default")
+    done = subprocess.run([sys.executable, "-m", "viz.cli", "explain", "x + (1 ** -1e308) ** -1e308",
+                           "x=1", "--out", str(tmp_path / "o")], capture_output=True, text=True, env=env)
+    assert (done.returncode, done.stdout) == (2, "")
+    assert done.stderr == f"chainrule: error: {msg}\n"

@@ -6,6 +6,7 @@ from pathlib import Path
 import pytest
 from helpers import run
 
+from viz.budget import MAX_PNG_SIDE
 from viz.pdf import find_chromium
 from viz.render import find_renderer
 
@@ -43,7 +44,8 @@ def test_conv_and_pool_write_png_frames(tmp_path, cmd, args):
     width = png_width(pngs[0])
     # the same frames at 200 dpi, replacing the old ones
     assert run(cmd, *args, "--format", "png", "--dpi", "200", "--out", str(tmp_path))[0] == 0
-    assert png_width(tmp_path / "frames" / "frame-001.png") >= 1.8 * width
+    # at most budget.MAX_PNG_SIDE pixels a side: a wide frame stops growing there
+    assert png_width(tmp_path / "frames" / "frame-001.png") >= min(1.8 * width, 0.95 * MAX_PNG_SIDE)
     # and back to SVG: no PNG of the earlier run is left behind
     assert run(cmd, *args, "--out", str(tmp_path))[0] == 0
     assert not list((tmp_path / "frames").glob("*.png")) and list((tmp_path / "frames").glob("*.svg"))

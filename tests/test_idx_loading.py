@@ -7,6 +7,7 @@ import tracemalloc
 
 import numpy as np
 import pytest
+from helpers import refuses_fifo
 
 from nn import data
 from nn.idx import MAX_BYTES, read_idx, write_idx
@@ -103,7 +104,7 @@ def test_a_sparse_8_gb_file_is_not_read(tmp_path):
 
 @pytest.mark.skipif(not os.path.exists("/dev/zero"), reason="no /dev/zero")
 def test_devices_and_folders_are_refused(tmp_path):
-    assert refused(lambda: read_idx("/dev/zero"))[1] == "read_idx: /dev/zero is not a regular file"
+    assert refused(lambda: read_idx("/dev/zero"))[1] == "read_idx: /dev/zero is not a regular file (a device)"
     assert refused(lambda: read_idx(tmp_path))[1] == f"read_idx: {tmp_path} is a folder, not an IDX file"
     with pytest.raises(FileNotFoundError, match=r"read_idx: no such file: .*missing"):
         read_idx(tmp_path / "missing")
@@ -181,3 +182,71 @@ def test_limit_keeps_the_first_items(tmp_path):
     s = data.load_mnist(tmp_path, limit=3)
     assert s.y_train.tolist() == [0, 9, 3] and s.y_test.tolist() == [0, 1]
     assert len(data.load_mnist(tmp_path, limit=np.int64(1)).x_train) == 1
+
+
+# ---------------------------------------------------------------- what load_mnist may allocate
+
+def mnist_headers_only(directory, n_train, n_test=2):
+    """Image files that are an honest-looking header and a few bytes of a gzip stream (a bomb's
+    first kilobyte), label files complete (zeros)."""
+    for stem, n in (("train", n_train), ("t10k", n_test)):
+        with gzip.open(directory / f"{stem}-images-idx3-ubyte.gz", "wb") as f:
+            f.write(header(0x08, (n, 28, 28)) + bytes(1024))
+        with gzip.open(directory / f"{stem}-labels-idx1-ubyte.gz", "wb") as f:
+            f.write(header(0x08, (n,)) + bytes(n))
+
+
+def test_load_mnist_decides_from_what_it_returns_before_reading(tmp_path):
+    """1,369,000 images declare 1.07 GB, under read_idx's cap, but padded to 32x32 float32
+    they are 5.6 GB: the headers alone must refuse them, before one image is read."""
+    n = 1_369_000
+    mnist_headers_only(tmp_path, n)
+    peak, msg = refused(lambda: data.load_mnist(tmp_path))
+    need = n * (32 * 32 * 4 + 8) + 2 * (32 * 32 * 4 + 8) + n * 28 * 28   # returned + the raw images
+    assert msg == (f"load_mnist: {tmp_path}: the headers declare {n} train, 2 test images: loading "
+                   f"them would take {need} bytes, more than max_bytes={data.MAX_BYTES}")
+    assert peak < 20
+    # with a limit, only the first images are read: here the stream ends within the first 10
+    peak, msg = refused(lambda: data.load_mnist(tmp_path, limit=10))
+    assert msg == (f"read_idx: {tmp_path / 'train-images-idx3-ubyte.gz'}: shape (10, 28, 28) of uint8 "
+                   "needs 7840 data bytes, found 1024")
+    assert peak < 20
+
+
+def test_mnist_itself_fits_the_budget():
+    headers = {"x_train": ((60000, 28, 28), np.dtype("u1")), "y_train": ((60000,), np.dtype("u1")),
+               "x_test": ((10000, 28, 28), np.dtype("u1")), "y_test": ((10000,), np.dtype("u1"))}
+    assert data.mnist_bytes(headers) == 70000 * (32 * 32 * 4 + 8) + 60000 * 784 <= data.MAX_BYTES
+
+
+def test_int32_pixels_are_refused_outside_0_255_and_scaled_inside(tmp_path):
+    """int32 images came back with pixels down to -1.96e6 from a loader that scales to [0, 1]."""
+    x = np.zeros((4, 28, 28), np.int32)
+    x[1, 3, 4] = -1_960_000
+    fake_mnist(tmp_path, x_train=x)
+    with pytest.raises(ValueError) as e:
+        data.load_mnist(tmp_path)
+    assert str(e.value) == (f"load_mnist: {tmp_path / 'train-images-idx3-ubyte'}: pixel -1960000 of "
+                            "image 1 is outside 0..255 (MNIST pixels are bytes, scaled to [0, 1] by /255)")
+    pixels = np.random.default_rng(1).integers(0, 256, (4, 28, 28))
+    for dtype in (np.uint8, np.int32, np.float64):
+        fake_mnist(tmp_path, x_train=pixels.astype(dtype))
+        s = data.load_mnist(tmp_path)
+        assert s.x_train.dtype == np.float32 and s.x_train.shape == (4, 1, 32, 32)
+        assert s.x_train.min() >= 0 and s.x_train.max() <= 1
+        np.testing.assert_array_equal(s.x_train[:, 0, 2:30, 2:30], (pixels / 255).astype(np.float32))
+        assert not s.x_train[:, :, :2].any() and not s.x_train[:, :, :, 30:].any()
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="no FIFOs here")
+def test_a_fifo_is_refused_by_read_idx_and_load_mnist_without_blocking(tmp_path):
+    """open() on a FIFO waits for a writer: read_idx and load_mnist hung forever."""
+    fifo = tmp_path / "fifo"
+    os.mkfifo(fifo)
+    e = refuses_fifo(lambda: read_idx(fifo), fifo)
+    assert str(e) == f"read_idx: {fifo} is not a regular file (a FIFO)"
+    fake_mnist(tmp_path)
+    (tmp_path / "t10k-labels-idx1-ubyte.gz").unlink()
+    os.mkfifo(tmp_path / "t10k-labels-idx1-ubyte.gz")
+    e = refuses_fifo(lambda: data.load_mnist(tmp_path), tmp_path / "t10k-labels-idx1-ubyte.gz")
+    assert str(e) == f"read_idx: {tmp_path / 't10k-labels-idx1-ubyte.gz'} is not a regular file (a FIFO)"

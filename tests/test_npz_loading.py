@@ -5,11 +5,13 @@ and the member; bombs are refused from their headers, with memory asserted by tr
 """
 
 import io
+import os
 import tracemalloc
 import zipfile
 
 import numpy as np
 import pytest
+from helpers import refuses_fifo
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -302,3 +304,48 @@ def test_valid_files_round_trip_exactly(tmp_path_factory, shape, dtype, fortran)
     back = read_npz(path)
     assert back["a"].dtype == a.dtype and np.array_equal(back["a"], a)
     assert np.array_equal(back["b"], a.T)
+
+
+# ---------------------------------------------------------------- FIFOs, header messages, names
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="no FIFOs here")
+@pytest.mark.parametrize("load", [lambda p: nn.load(p), lambda p: nn.Linear(2, 3).load(p),
+                                  lambda p: read_npz(p)])
+def test_a_fifo_is_refused_without_blocking(tmp_path, load):
+    """open() on a FIFO waits for a writer: every loader hung forever."""
+    fifo = tmp_path / "w.npz"
+    os.mkfifo(fifo)
+    e = refuses_fifo(lambda: load(fifo), fifo)
+    assert isinstance(e, ValueError) and str(e) == f"load: {fifo} is not a regular file (a FIFO)"
+
+
+def test_a_header_that_is_code_is_named_without_python_object_reprs(tmp_path):
+    header = b"{'descr': f(), 'fortran_order': False, 'shape': (2,), }"
+    header += b" " * (63 - 10 - len(header)) + b"\n"
+    raw = b"\x93NUMPY\x01\x00" + len(header).to_bytes(2, "little") + header + bytes(16)
+    path = write_zip(tmp_path / "x.npz", {"x.npy": raw})
+    with pytest.raises(ValueError) as e:
+        nn.load(path)
+    assert str(e.value) == (f"load: {path}, member 'x' has a bad .npy header (the header is not a "
+                            "plain dictionary of literals)")
+    assert "object at 0x" not in str(e.value)
+
+
+@pytest.mark.parametrize("name", ["../../evil", "/etc/evil", "a/b", "a\\b", "c:evil", "..", ".", "",
+                                  ".hidden", "x\x00y", "x\x1b[2J", "x\udcff", "\u202eevil", 5, "n" * 201])
+def test_save_refuses_member_names_that_are_paths(tmp_path, name):
+    """nn.save({"../../evil": a}) wrote a zip member named ../../evil.npy."""
+    with pytest.raises(ValueError, match=r"^save: .* is not a safe array name \("):
+        nn.save({name: np.ones(2)}, tmp_path / "w.npz")
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_save_keeps_names_numpy_would_take_as_its_own_arguments(tmp_path):
+    """np.savez(f, **arrays) takes an array named allow_pickle as its option, and one named
+    file as a second file argument."""
+    arrays = {"file": np.ones(2), "allow_pickle": np.arange(3), "layer1.0.weight": np.eye(2, dtype="f4")}
+    nn.save(arrays, tmp_path / "w.npz")
+    back = nn.load(tmp_path / "w.npz")
+    assert list(back) == list(arrays)
+    for k, a in arrays.items():
+        assert back[k].dtype == a.dtype and np.array_equal(back[k], a)

@@ -1,5 +1,6 @@
 """chainrule quiz / viz.quiz: deterministic per seed, right answers, no kinks, clear errors."""
 
+import html
 import re
 from pathlib import Path
 
@@ -160,5 +161,67 @@ def test_a_sheet_chromium_fails_to_print_is_named(tmp_path, monkeypatch):
     monkeypatch.setattr(viz.cli_quiz, "find_chromium", lambda: "/bin/false")
     monkeypatch.setattr(viz.cli_quiz, "print_html", fail)
     code, _, err = run("quiz", "--level", "scalar", "--count", "1", "--out", str(tmp_path))
-    assert code == 0 and err.count("\n") == 1
-    assert "sheet.pdf, answers.pdf not made: chromium could not print the PDF (exit 1)" in err
+    assert code == 1 and err.count("\n") == 1
+    assert err.startswith("chainrule: error: no sheet.pdf, answers.pdf: chromium could not print "
+                          "the PDF (exit 1)")
+
+# ---------------------------------------------------------------- the answer key, hanging Chromium
+
+_PRODUCT = re.compile(r"\[upstream (\S+)\] x \[local (\S+)\] = \[downstream (\S+)\]  -> (.+)$", re.M)
+_SUM = re.compile(r"\[upstream ([^\]]+)\] = \[downstream (\S+)\]  -> (.+)$", re.M)
+
+
+@needs_renderer
+def test_the_answer_key_shows_every_downstream_value(tmp_path):
+    """answers.html showed every backward step as [downstream ?]. Each step of the key must
+    multiply (or add) out, and the gradient it sends each input must be the derivative found
+    by finite differences."""
+    out = str(tmp_path / "q")
+    code, _, err = run("quiz", "--level", "scalar", "--count", "3", "--seed", "3", "--out", out)
+    assert code == 0, err
+    key = html.unescape((tmp_path / "q" / "answers.html").read_text())
+    assert "?" not in key.replace("<?", "")
+    blocks = re.findall(r"<h2>Exercise \d: f = (.*?)   with (.*?)</h2><pre>.*?</pre><pre>(.*?)</pre>",
+                        key, re.S)
+    assert len(blocks) == 3
+    for expr, given, steps in blocks:
+        values = {k: float(v) for k, v in (p.split("=") for p in given.split(", "))}
+        tree = build(expr, values)
+        gates = [n for n in autograd.topological_order(tree.root) if not n.is_leaf]
+        products, sums = _PRODUCT.findall(steps), _SUM.findall(steps)
+        assert len(products) == sum(len(n.parents) for n in gates)   # one line per input of a gate
+        for u, loc, d, _ in products:
+            assert float(d) == pytest.approx(float(u) * float(loc), rel=2e-2, abs=1e-9)
+        for parts, total, _ in sums:
+            assert float(total) == pytest.approx(sum(float(p) for p in parts.split(" + ")), rel=2e-2)
+        sent = {}
+        for *_, d, to in products:
+            sent.setdefault(to, []).append(float(d))
+        for _, total, to in sums:
+            sent.setdefault(to, []).append(float(total))
+        for name in values:
+            want = _finite_difference(expr, values, name)
+            assert any(g == pytest.approx(want, rel=1e-2, abs=1e-6) for g in sent[name]), (name, sent)
+
+
+@needs_renderer
+def test_a_hanging_chromium_is_stopped_and_named_in_one_line(tmp_path, monkeypatch):
+    """With a Chromium that never returns, quiz waited 2 x 120 s and exited 0 without its PDFs
+    or a word. It must stop at its deadline, say which PDFs are missing, and leave no stale
+    PDF from an earlier run beside the new pages."""
+    import viz.cli_quiz as cli_quiz
+    fake = tmp_path / "bin" / "chromium"
+    fake.parent.mkdir()
+    fake.write_text("#!/bin/sh\nsleep 600 &\nsleep 600\n")   # a child too: the whole group is killed
+    fake.chmod(0o755)
+    monkeypatch.setattr(cli_quiz, "find_chromium", lambda: str(fake))
+    monkeypatch.setattr(cli_quiz, "PDF_SECONDS", 1)
+    out = tmp_path / "q"
+    out.mkdir()
+    (out / "sheet.pdf").write_bytes(b"%PDF- an old sheet")
+    code, stdout, err = run("quiz", "--level", "scalar", "--count", "1", "--out", str(out))
+    assert code == 1, err
+    assert err.count("\n") == 1 and err.startswith("chainrule: error: no sheet.pdf, answers.pdf: "), err
+    assert "took more than 1 s" in err and "the HTML pages are written" in err
+    assert stdout.endswith("(quiz.html, sheet.html, answers.html)\n")
+    assert sorted(p.name for p in out.iterdir()) == ["answers.html", "quiz.html", "sheet.html"]

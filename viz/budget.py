@@ -1,5 +1,20 @@
-"""The CLI's work budget: what an expression will cost to draw, counted from its syntax tree
-before any Value is built or any picture is laid out.
+"""What drawing costs, checked before the work: the page budget every writer of pages and
+frames obeys (viz.stepper, viz.save_stepper, viz.draw_steps, viz.derive.save_derivation,
+the CLI), and the CLI's work budget, counted from an expression's syntax tree before any
+Value is built.
+
+The page budget, counted from the graph before any frame is laid out:
+
+  drawing      frames x the DOT text of one frame (every frame redraws the whole graph):
+               at most MAX_PAGE_BYTES; an 800-gate chain is 802 frames of 437 kB, 351 MB
+  shared wires uses of nodes used more than once: each is a wire out of a copy point, and
+               Graphviz's layout of those wires grows steeply (x used 40 times: 11 s;
+               six nodes used 8 times each, interleaved: 30 s)
+
+  PNG          a frame is scaled down to at most MAX_PNG_SIDE pixels a side: rasterising
+               costs by the pixel (a 60-gate circuit at 96 dpi: 15,000 x 3,000, 2.5 s a frame)
+
+The CLI's work budget is tighter than the page budget, so what the CLI accepts always fits.
 
 A syntax budget alone is not enough: `max(x, 1, 1, ..., 1)` is one call but n - 1 gates, and
 every gate is a frame that redraws the whole graph. So we count what will be drawn:
@@ -19,12 +34,42 @@ from dataclasses import dataclass
 
 from autograd.teaching.display import MAX_DIGITS, format_number
 
+MAX_PAGE_BYTES = 6_000_000   # DOT text of all the frames of one page: ~15 s to lay out and render
+MAX_PAGE_USES = 32           # uses of nodes used more than once: 32 uses of one x took 7 s
+MAX_PNG_SIDE = 1920          # pixels (a full-HD projector): larger PNG frames are scaled to fit
 MAX_OPS = 60          # gates: each becomes a frame; larger circuits are unreadable and slow to lay out
 MAX_USES = 20         # dot's layout of copy wires grows steeply: x*...*x with 61 uses took
                       # 6 minutes; with 60 gates, 30 uses took 7-11 s, 20 uses about half
 MAX_LABEL_CHARS = 2000  # every frame redraws every label: long names cost frames x length
 LABEL_CHARS = 24      # an intermediate's label: its source text, clipped to this length
 VARIADIC = ("max", "min")
+
+
+class TooLarge(ValueError):
+    """Drawing work over the page budget, refused before it is done (one line)."""
+
+
+def check_page(what, frames, frame_bytes, uses=0, hint="draw a smaller graph, or fewer steps"):
+    """Raise TooLarge unless ``frames`` frames of about ``frame_bytes`` of DOT text each, with
+    ``uses`` wires out of copy points, fit the page budget. ``what`` names the writer."""
+    total = frames * frame_bytes
+    if total > MAX_PAGE_BYTES:
+        raise TooLarge(f"{what}: too large to draw: {frames} frames of about {_size(frame_bytes)} "
+                       f"each, {_size(total)} of drawing in all (the limit is {_size(MAX_PAGE_BYTES)}: "
+                       f"{hint})")
+    if uses > MAX_PAGE_USES:
+        raise TooLarge(f"{what}: too large to draw: nodes used more than once are used {uses} times "
+                       f"in all (the limit is {MAX_PAGE_USES}: each use is a wire out of a copy "
+                       "point, and more do not lay out in reasonable time)")
+
+
+def shared_uses(scene):
+    """Uses of the nodes a drawing's scene uses more than once (the wires of copy points)."""
+    return sum(len(u) for u in scene.uses.values() if len(u) >= 2)
+
+
+def _size(n):
+    return f"{n / 1e6:.1f} MB" if n >= 1e6 else f"{n / 1e3:.0f} kB" if n >= 1e3 else f"{n} bytes"
 
 
 @dataclass
@@ -105,7 +150,7 @@ def check(tree, source, error):
 # Counted before any training: the steps to train and the steps the page records. Every
 # recorded step costs the page a few kB of numbers (viz.slots) and its drawings a moment.
 MAX_RECORDED = 500          # recorded steps: 500 of two moons make a page of a few MB
-MAX_PAGE_BYTES = 30_000_000  # the page's hard ceiling (the limits above keep far below it)
+MAX_PLAYBACK_BYTES = 30_000_000  # a playback page's hard ceiling (the limits above keep far below it)
 MAX_TRAIN_STEPS = {"moons": 20_000,   # full batch of 100 points: about 1 ms a step
                    "lenet": 3_000}    # batches of 64 digits through LeNet-5: tens of ms a step
 DEFAULT_RECORDED = 100

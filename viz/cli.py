@@ -10,7 +10,6 @@ exits with status 2 and one line on stderr; nothing is ever evaluated as Python.
 
 from __future__ import annotations
 
-import re
 import sys
 import tempfile
 import textwrap
@@ -22,12 +21,23 @@ from autograd.teaching.steps import fmt as step_fmt
 
 from . import cli_quiz
 from .budget import MAX_LABEL_CHARS
+from .cli_errors import Usage, quote, run_command, whole_number
 from .draw import draw
-from .input_text import visible
-from .parse import MAX_OPS, MAX_USES, UNARY, VARIADIC, ExprError, build, clip, one_line, parse_values
+from .parse import (
+    MAX_OPS,
+    MAX_USES,
+    UNARY,
+    VARIADIC,
+    ExprError,
+    build,
+    check_steps,
+    clip,
+    one_line,
+    parse_values,
+)
 from .render import MAX_DPI, MIN_DPI, RenderError, check_format, render_many
 from .safe_files import OutDir, UnsafePath
-from .stepper import Stepper, story
+from .stepper import Stepper, check_budget, story
 
 USAGE = ('usage: chainrule explain "EXPR" name=value ... [--out DIR] [--format svg|png|pdf] [--dpi N]\n'
          "                         [--digits N] [--deck]\n"
@@ -69,10 +79,6 @@ def help_text():
                        max_uses=MAX_USES, max_labels=MAX_LABEL_CHARS, MIN_DPI=MIN_DPI, MAX_DPI=MAX_DPI)
 
 
-class Usage(Exception):
-    """Bad command line (exit 2, one line)."""
-
-
 def _version():
     try:
         from importlib.metadata import version
@@ -109,11 +115,11 @@ def parse_args(argv):
                     raise Usage(f"--{name} needs a value")
             opts[name] = value
         else:
-            raise Usage(f"unknown option '{arg}'")
+            raise Usage(f"unknown option '{quote(arg)}'")
     if not opts["out"].strip():
         raise Usage("--out needs a folder name (got an empty value)")
     if opts["format"] not in ("svg", "png", "pdf"):
-        raise Usage(f"--format must be svg, png or pdf, got '{opts['format']}'")
+        raise Usage(f"--format must be svg, png or pdf, got '{quote(opts['format'])}'")
     opts["digits"] = _digits(opts.get("digits", "3"))
     opts["dpi"] = parse_dpi(opts.get("dpi"), opts["format"])
     if not opts.get("help") and not positional:
@@ -127,16 +133,12 @@ def parse_dpi(text, format):
         return None
     if format != "png":
         raise Usage(f"--dpi applies to --format png only (the format is {format})")
-    if not re.fullmatch(r"[+]?[0-9]{1,5}", str(text)) or not MIN_DPI <= int(text) <= MAX_DPI:
-        raise Usage(f"--dpi must be a whole number from {MIN_DPI} to {MAX_DPI}, got '{str(text)[:20]}'")
-    return int(text)
+    return whole_number(text, "dpi", MIN_DPI, MAX_DPI)
 
 
 def _digits(text):
     """--digits N: significant digits of every printed number, 1 to MAX_DIGITS (17)."""
-    if not re.fullmatch(r"[+]?[0-9]{1,3}", str(text)) or not 1 <= int(text) <= MAX_DIGITS:
-        raise Usage(f"--digits must be a whole number from 1 to {MAX_DIGITS}, got '{text[:20]}'")
-    return int(text)
+    return whole_number(text, "digits", 1, MAX_DIGITS)
 
 
 def explain(expr, pairs, out_dir, format, stdout, digits=3, deck=False, dpi=None):
@@ -150,6 +152,7 @@ def explain(expr, pairs, out_dir, format, stdout, digits=3, deck=False, dpi=None
     if failed is not None:
         raise ExprError(_backward_error(*failed, built.texts))
     steps = backprop_steps(root)  # the same pass again, recorded gate by gate for printing
+    check_steps(steps, built.texts)  # a constant's gradient can overflow, too
     grads = {name: leaf.grad for name, leaf in built.leaves.items()}
     bad = [n for n, g in grads.items() if g != g or g in (float("inf"), float("-inf"))]
     if bad:
@@ -160,6 +163,7 @@ def explain(expr, pairs, out_dir, format, stdout, digits=3, deck=False, dpi=None
         raise Usage(f"--format {format}: {e}") from None
     if deck:  # no PDF route: refused before any output, like --format pdf
         _check_deck()
+    check_budget(root, digits=digits)  # the page budget too (the syntax budget keeps well under)
     out = _prepare_out(out_dir, len(steps), format, deck)  # before printing: one line, nothing else
 
     p = lambda line="": print(line, file=stdout)
@@ -300,49 +304,36 @@ def main(argv=None, stdout=None, stderr=None):
     argv = sys.argv[1:] if argv is None else list(argv)
     stdout = stdout or sys.stdout
     stderr = stderr or sys.stderr
-    err = lambda msg: print(f"chainrule: error: {visible(msg)}", file=stderr)
-    try:
-        if not argv or argv[0] in ("-h", "--help", "help"):
-            print(help_text(), file=stdout)
-            return 0 if argv else 2
-        if argv[0] in ("--version", "-V"):
-            print(f"chainrule {_version()}", file=stdout)
-            return 0
-        if argv[0] == "quiz":
-            return cli_quiz.main(argv[1:], stdout, stderr)
-        if argv[0] == "train":  # the training playback: viz/cli_train.py
-            from . import cli_train
-            try:
-                return cli_train.main(argv[1:], stdout, stderr)
-            except cli_train.TrainUsage as e:
-                raise Usage(str(e)) from None
-        if argv[0] in ("conv", "pool"):  # pixel-level derivations: viz/cli_derive.py
-            from .cli_derive import main as derive_main
-            return derive_main(argv, stdout, stderr)
-        if argv[0] != "explain":
-            raise Usage(f"unknown command '{argv[0]}' (try: chainrule explain \"(x + y) * z\" x=-2 y=5 z=-4)")
-        positional, opts = parse_args(argv[1:])
-        if opts.get("help"):
-            print(help_text(), file=stdout)
-            return 0
-        return explain(positional[0], positional[1:], opts["out"], opts["format"], stdout,
-                       opts["digits"], opts.get("deck", False), opts["dpi"])
-    except (Usage, ExprError, UnsafePath, cli_quiz.QuizUsage) as e:
-        err(e)
-        return 2
-    except RenderError as e:
-        err(e)
-        return 1
-    except BrokenPipeError:  # piped into a program that stopped reading (| head)
+    return run_command(lambda: _command(argv, stdout, stderr), stdout, stderr)
+
+
+def _command(argv, stdout, stderr):
+    if not argv or argv[0] in ("-h", "--help", "help"):
+        print(help_text(), file=stdout)
+        return 0 if argv else 2
+    if argv[0] in ("--version", "-V"):
+        print(f"chainrule {_version()}", file=stdout)
         return 0
-    except OSError as e:
-        err(f"cannot write the pictures: {e}")
-        return 1
-    except KeyboardInterrupt:
-        return 130
-    except Exception as e:  # never a traceback
-        err(f"internal error: {type(e).__name__}: {str(e).splitlines()[0] if str(e) else ''}")
-        return 1
+    if argv[0] == "quiz":
+        return cli_quiz.main(argv[1:], stdout, stderr)
+    if argv[0] == "train":  # the training playback: viz/cli_train.py
+        from . import cli_train
+        try:
+            return cli_train.main(argv[1:], stdout, stderr)
+        except cli_train.TrainUsage as e:
+            raise Usage(str(e)) from None
+    if argv[0] in ("conv", "pool"):  # pixel-level derivations: viz/cli_derive.py
+        from .cli_derive import main as derive_main
+        return derive_main(argv, stdout, stderr)
+    if argv[0] != "explain":
+        raise Usage(f"unknown command '{quote(argv[0])}' "
+                    '(try: chainrule explain "(x + y) * z" x=-2 y=5 z=-4)')
+    positional, opts = parse_args(argv[1:])
+    if opts.get("help"):
+        print(help_text(), file=stdout)
+        return 0
+    return explain(positional[0], positional[1:], opts["out"], opts["format"], stdout,
+                   opts["digits"], opts.get("deck", False), opts["dpi"])
 
 
 if __name__ == "__main__":

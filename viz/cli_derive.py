@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import re
 import sys
-from pathlib import Path
 
 import numpy as np
 
@@ -29,10 +28,11 @@ from autograd.ops.conv import CONV2D
 from autograd.ops.pool import MAX_POOL2D
 from autograd.teaching.display import MAX_DIGITS, format_number
 
-from .cli import Usage as ExplainUsage
 from .cli import parse_dpi
+from .cli_errors import Usage, quote, run_command, whole_number
 from .derive import derive, drawings
 from .derive.model import MAX_CHANNELS, MAX_SIZE
+from .derive.page import check_derivation
 from .derive.symbolic import equations
 from .derive.symbols import tex_document
 from .input_text import split_channels
@@ -76,10 +76,6 @@ a page per frame, its text under it (needs Chromium or pip install 'chainrule[pd
 """
 
 
-class Usage(Exception):
-    """Bad command line (exit 2, one line)."""
-
-
 def parse_matrix(text, name):
     """A 2-D float array from 'a b; c d' or 'a, b; c, d' (no eval): rows by ';', numbers by
     spaces or commas (the separators a quiz answer takes too)."""
@@ -93,7 +89,7 @@ def parse_matrix(text, name):
             raise Usage(f"--{name}: row {k} is empty")
         for item in row:
             if not NUMBER.fullmatch(item):
-                raise Usage(f"--{name}: '{item[:20]}' in row {k} is not a number")
+                raise Usage(f"--{name}: '{quote(item, 20)}' in row {k} is not a number")
     widths = {len(r) for r in rows}
     if len(widths) > 1:
         raise Usage(f"--{name}: rows have different lengths ({', '.join(str(len(r)) for r in rows)})")
@@ -128,14 +124,7 @@ def parse_channels(text, name):
 
 def parse_int(opts, name, default, low, high):
     text = opts.get(name)
-    if text is None:
-        return default
-    if not re.fullmatch(r"[+-]?[0-9]{1,3}", text):
-        raise Usage(f"--{name} must be a whole number, got '{text[:20]}'")
-    v = int(text)
-    if not low <= v <= high:
-        raise Usage(f"--{name} must be between {low} and {high}, got {v}")
-    return v
+    return default if text is None else whole_number(text, name, low, high)
 
 
 def parse_args(cmd, argv):
@@ -145,10 +134,10 @@ def parse_args(cmd, argv):
         if arg in ("-h", "--help"):
             return {"help": True}
         if not arg.startswith("--"):
-            raise Usage(f"unexpected argument '{arg[:30]}' (options start with --)")
+            raise Usage(f"unexpected argument '{quote(arg, 30)}' (options start with --)")
         name, eq, value = arg[2:].partition("=")
         if name not in OPTIONS[cmd]:
-            raise Usage(f"unknown option '--{name[:30]}' for chainrule {cmd}")
+            raise Usage(f"unknown option '--{quote(name, 30)}' for chainrule {cmd}")
         if name in FLAGS:
             if eq:
                 raise Usage(f"--{name} takes no value")
@@ -174,11 +163,9 @@ def picture_options(opts):
     Chromium), before anything is printed."""
     format = opts.get("format", "svg")
     format = "svg" if format == TEX else format
+    dpi = parse_dpi(opts.get("dpi"), format)
     try:
-        dpi = parse_dpi(opts.get("dpi"), format)
         check_format(format)
-    except ExplainUsage as e:
-        raise Usage(str(e)) from None
     except RenderError as e:
         raise Usage(f"--format {format}: {e}") from None
     return format, dpi
@@ -226,7 +213,7 @@ def build_pool(opts):
     p = parse_int(opts, "padding", 0, 0, MAX_SIZE)
     mode = opts.get("mode", "max")
     if mode not in ("max", "avg"):
-        raise Usage(f"--mode must be max or avg, got '{mode[:20]}'")
+        raise Usage(f"--mode must be max or avg, got '{quote(mode, 20)}'")
     if k > min(X.shape[1:]) + 2 * p:
         raise Usage(f"the kernel {k}x{k} is larger than the padded input "
                     f"({X.shape[1] + 2 * p}x{X.shape[2] + 2 * p})")
@@ -264,7 +251,8 @@ def run(cmd, opts, stdout):
             check_route()
         except DeckUnavailable as e:
             raise Usage(str(e)) from None
-    out = prepare_out(Path(opts.get("out", "chainrule-out")), len(d.frames), format, tex,
+    check_derivation(o, digits=digits, frames=True, symbolic=symbolic)  # the page budget, first
+    out = prepare_out(opts.get("out", "chainrule-out"), len(d.frames), format, tex,  # "": refused
                       bool(opts.get("deck")))
     p = lambda line="": print(line, file=stdout)
     x = leaves[0]
@@ -464,25 +452,12 @@ def main(argv, stdout=None, stderr=None):
     """argv[0] is 'conv' or 'pool'. Returns the exit status."""
     stdout = stdout or sys.stdout
     stderr = stderr or sys.stderr
-    cmd = argv[0]
-    try:
-        opts = parse_args(cmd, argv[1:])
-        if opts.get("help"):
-            print(HELP.format(usage=USAGE[cmd], n=MAX_SIZE, c=MAX_CHANNELS), file=stdout)
-            return 0
-        return run(cmd, opts, stdout)
-    except Usage as e:
-        print(f"chainrule: error: {e}", file=stderr)
-        return 2
-    except RenderError as e:
-        print(f"chainrule: error: {e}", file=stderr)
-        return 1
-    except BrokenPipeError:
+    return run_command(lambda: _command(argv[0], argv[1:], stdout), stdout, stderr)
+
+
+def _command(cmd, argv, stdout):
+    opts = parse_args(cmd, argv)
+    if opts.get("help"):
+        print(HELP.format(usage=USAGE[cmd], n=MAX_SIZE, c=MAX_CHANNELS), file=stdout)
         return 0
-    except OSError as e:
-        print(f"chainrule: error: cannot write the pictures: {e}", file=stderr)
-        return 1
-    except Exception as e:  # never a traceback
-        print(f"chainrule: error: internal error: {type(e).__name__}: "
-              f"{str(e).splitlines()[0] if str(e) else ''}", file=stderr)
-        return 1
+    return run(cmd, opts, stdout)

@@ -13,39 +13,49 @@ from autograd import backprop_steps
 from autograd.core import COPY
 from autograd.teaching.display import DIGITS, format_product, format_sum
 
+from . import budget
 from .draw import State, build, draw
 from .scene import Scene
 from .style import NumberFormat
 
 
 def draw_steps(root, *, grad=None, rankdir="LR", values=True, fmt=None, digits=DIGITS, legend=True,
-               caption=True, quiz=False, grads=True, names=None):
+               caption=True, quiz=False, grads=True, names=None, defaults=False):
     """One graphviz.Digraph per backward step of ``root`` (same length as backprop_steps), as a
     Frames list (a notebook displays it as a stepper).
 
     caption: write the step's text (`upstream x local = downstream` lines) under each frame.
     quiz: the current step's downstream gradients are drawn as '?'.
-    names: a model or {name: tensor}: parameters drawn by their names (conv1.weight), as in draw.
+    names, defaults: as for viz.draw (parameter names, default hyper-parameters).
     grads: False draws no gradients (with values=False: where backprop is, without numbers,
         e.g. for frames whose numbers are written elsewhere, as a training playback does).
+    The page budget (viz/budget.py) is checked on the first frame, before the others are made.
     """
+    return Frames(_step_drawings(root, grad, rankdir, values, fmt, digits, legend, caption, quiz,
+                                 names, defaults, grads=grads))
+
+
+def _step_drawings(root, grad, rankdir="LR", values=True, fmt=None, digits=DIGITS, legend=True,
+                   caption=True, quiz=False, names=None, defaults=False, other_frames=0, grads=True):
+    """The step frames one by one. The page budget is checked on the first, before the others
+    are made: it counts them and ``other_frames`` more on the same page (forward, seed)."""
     scene = Scene(root)
     steps = backprop_steps(root, grad)
     fmt = NumberFormat(fmt, digits)
-    if scene.scalar:
-        frames = scalar_states(scene, steps, fmt, quiz)
-    else:
-        frames = tensor_states(scene, steps, quiz)
-    out = Frames()
-    for k, (step, state) in enumerate(zip(steps, frames)):
+    states = scalar_states(scene, steps, fmt, quiz) if scene.scalar else tensor_states(scene, steps, quiz)
+    for k, (step, state) in enumerate(zip(steps, states)):
         if caption:
             lines = step.lines(digits)
             lines = [hide_downstream(line) for line in lines] if quiz else lines
             state.caption = [f"backward step {k + 1} of {len(steps)}", *lines]
         if not grads:
             state.grads, state.notes = {}, {}
-        out.append(build(scene, state, rankdir=rankdir, values=values, fmt=fmt, legend=legend, names=names))
-    return out
+        drawing = build(scene, state, rankdir=rankdir, values=values, fmt=fmt, legend=legend,
+                        names=names, defaults=defaults)
+        if k == 0:
+            budget.check_page("viz", len(steps) + other_frames, len(drawing.source),
+                              budget.shared_uses(scene))
+        yield drawing
 
 
 def _step_index(steps):
@@ -57,10 +67,10 @@ def _step_index(steps):
 
 
 def scalar_states(scene, steps, fmt, quiz=False):
+    """Per step, what its frame shows (made one at a time, as the frames are drawn)."""
     op_at, copy_at = _step_index(steps)
     never = len(steps)
     seed = steps[0].upstream if steps else None
-    states = []
     for k, step in enumerate(steps):
         st = State()
         for j, w in enumerate(scene.wires):
@@ -112,8 +122,7 @@ def scalar_states(scene, steps, fmt, quiz=False):
                     st.current.add(copy)
                 elif cat > k:
                     st.grey.add(copy)
-        states.append(st)
-    return states
+        yield st
 
 
 def _leaf_done(scene, leaf, st):
@@ -134,7 +143,6 @@ def tensor_states(scene, steps, quiz=False):
                 arrivals.append((k, x, d))
     op_at, copy_at = _step_index(steps)
     never = len(steps)
-    states = []
     for k, step in enumerate(steps):
         st = State()
         got, total = {}, {}
@@ -148,7 +156,7 @@ def tensor_states(scene, steps, quiz=False):
             name = scene.name(n)
             if id(n) in expected and got.get(id(n), 0) == expected[id(n)]:  # all parts in
                 st.grads[id(n)] = total[id(n)]
-            if step.output is n and step.op != "copy":
+            if step.output is n and step.gate is not COPY:
                 st.current.add(name)
             elif op_at.get(id(n), -1) > k or (n.is_leaf and id(n) not in st.grads):
                 st.grey.add(name)
@@ -172,8 +180,7 @@ def tensor_states(scene, steps, quiz=False):
                 st.grey_wires.add(j)
             elif into_gate or (w.kind == "branch" and copy_step == k):
                 st.hot_wires.add(j)
-        states.append(st)
-    return states
+        yield st
 
 
 class Frames(list):
@@ -200,7 +207,8 @@ def forward_frame(root, *, digits=DIGITS, **options):
                 title="forward pass: values flow from the inputs to the output (green)")
 
 
-def seed_frame(root, *, grad=None, digits=DIGITS, rankdir="LR", values=True, fmt=None, legend=True):
+def seed_frame(root, *, grad=None, digits=DIGITS, rankdir="LR", values=True, fmt=None, legend=True,
+               names=None, defaults=False):
     """Backprop starts: dL/dL = 1 (or the given grad_output) on the output, nothing else yet."""
     scene = Scene(root)
     steps = backprop_steps(root, grad)
@@ -217,4 +225,4 @@ def seed_frame(root, *, grad=None, digits=DIGITS, rankdir="LR", values=True, fmt
     state.grey = {scene.name(n) for n in scene.nodes if n is not root}
     state.grey_wires = {j for j, w in enumerate(scene.wires) if w.kind != "out"}
     return build(scene, state, rankdir=rankdir, values=values, fmt=NumberFormat(fmt, digits),
-                 legend=legend)
+                 legend=legend, names=names, defaults=defaults)

@@ -288,6 +288,18 @@ def build(text, values, root_label="f"):
     return Built(root, leaves, texts, output)
 
 
+def check_steps(steps, texts):
+    """Raise ExprError (one line) at the first backward step that sends a gradient that is not
+    finite (1 ** -1e308 is 1, but its gradient overflows): nothing shows [downstream inf]."""
+    for k, step in enumerate(steps, 1):
+        targets = (step.output,) if step.op == "copy" else step.inputs
+        for x, d in zip(targets, step.downstream):
+            if d is not None and not math.isfinite(d):
+                what = texts.get(id(x)) or x.label or "a constant"
+                raise ExprError(f"the gradient overflows: backward step {k} ({step.op}) sends {d} "
+                                f"to '{clip(what)}'")
+
+
 def _children(node):
     if isinstance(node, ast.BinOp):
         return [node.left, node.right]

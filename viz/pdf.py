@@ -7,8 +7,10 @@ Chromium only ever sees files in the caller's private temporary folder.
 
 from __future__ import annotations
 
+import os
 import re
 import shutil
+import signal
 import subprocess
 from pathlib import Path
 
@@ -63,14 +65,41 @@ def print_html(chromium, html, tmp, timeout=120):
     pdf.unlink(missing_ok=True)
     args = [chromium, *HEADLESS, "--no-pdf-header-footer", f"--user-data-dir={tmp / 'profile'}",
             f"--print-to-pdf={pdf}", page.as_uri()]
-    try:
-        done = subprocess.run(args, capture_output=True, timeout=timeout)
-    except OSError as e:
-        raise RuntimeError(f"cannot run {chromium} ({e})") from None
-    except subprocess.TimeoutExpired:
-        raise RuntimeError(f"{Path(chromium).name} took more than {timeout} s to print a PDF") from None
+    done = _run(args, timeout)
+    if done is None:
+        raise RuntimeError(f"{Path(chromium).name} took more than {timeout:.0f} s to print a PDF")
     if done.returncode != 0 or not pdf.is_file():
         err = done.stderr.decode("utf-8", "replace").strip().splitlines()
         raise RuntimeError(f"{Path(chromium).name} could not print the PDF (exit {done.returncode})"
                            + (f": {err[-1]}" if err else ""))
     return pdf.read_bytes()
+
+
+def _run(args, timeout):
+    """Run Chromium in a session of its own -> CompletedProcess, or None after ``timeout``
+    seconds, when the whole session (the browser and the helpers it started) is killed:
+    a hanging Chromium leaves nothing running behind."""
+    try:
+        proc = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                                stdin=subprocess.DEVNULL, start_new_session=True)
+    except OSError as e:
+        raise RuntimeError(f"cannot run {args[0]} ({e})") from None
+    try:
+        out, err = proc.communicate(timeout=max(timeout, 0.01))
+    except subprocess.TimeoutExpired:
+        _kill_session(proc)
+        for pipe in (proc.stdout, proc.stderr):  # not read: a helper outside the group may hold them
+            pipe.close()
+        proc.wait()
+        return None
+    except BaseException:
+        _kill_session(proc)
+        raise
+    return subprocess.CompletedProcess(args, proc.returncode, out, err)
+
+
+def _kill_session(proc):
+    try:
+        os.killpg(proc.pid, signal.SIGKILL)   # the group we started: proc.pid leads it
+    except (ProcessLookupError, PermissionError, AttributeError):
+        proc.kill()

@@ -23,7 +23,7 @@ from autograd import backprop_steps
 from autograd.teaching.display import format_number
 
 from . import playback_views as views
-from .budget import MAX_PAGE_BYTES, check_training, default_every
+from .budget import MAX_PLAYBACK_BYTES, check_training, default_every
 from .collapse import draw_modules
 from .draw import draw
 from .frames import draw_steps
@@ -173,9 +173,9 @@ class Playback:
         text = "\n".join(["<!DOCTYPE html>", '<html lang="en"><head><meta charset="utf-8">',
                           f"<title>{html.escape(self.title)}</title></head><body>", self.fragment(),
                           "</body></html>"])
-        if len(text.encode("utf-8")) > MAX_PAGE_BYTES:   # the budget keeps runs far below this
+        if len(text.encode("utf-8")) > MAX_PLAYBACK_BYTES:   # the budget keeps runs far below this
             raise ValueError(f"playback: the page would be {len(text) / 1e6:.0f} MB (the limit is "
-                             f"{MAX_PAGE_BYTES / 1e6:.0f} MB): record fewer steps (--every)")
+                             f"{MAX_PLAYBACK_BYTES / 1e6:.0f} MB): record fewer steps (--every)")
         return text
 
     def save(self, path):

@@ -25,7 +25,7 @@ from .fonts import FALLBACK
 from .parse import build
 from .render import RenderError, render_svgs, strip_prolog
 from .safe_files import OutDir
-from .stepper import Stepper, story
+from .stepper import Stepper, step_texts, story
 
 LEVELS = ("scalar", "vector", "matmul", "conv", "pool")
 MAX_COUNT = 20
@@ -186,7 +186,8 @@ def write_quiz(exercises, out, level, seed):
                      f"{strip_prolog(question)}{_question(ex)}</div>")
         out_name = "L" if isinstance(ex.root, Tensor) else "f"
         grads = "\n".join(f"d{out_name}/d{n} = {format_value(g)}" for n, g in ex.answers.items())
-        steps = "\n\n".join(t for t in texts[2:])
+        # the key shows every downstream value: the step texts without the quiz's blanks
+        steps = "\n\n".join(step_texts(autograd.backprop_steps(ex.root, ex.grad)))
         key.append(f'<div class="exercise"><h2>{html.escape(name)}</h2>'
                    f"<pre>{html.escape(grads)}</pre><pre>{html.escape(steps)}</pre></div>")
     intro = ('<p class="noprint">Type each downstream gradient and press check (1% tolerance). '

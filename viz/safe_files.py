@@ -11,6 +11,8 @@ from pathlib import Path
 
 from autograd.safe_files import _PREFIX, UnsafePath, _kind, check_destination, write_file
 
+from .input_text import check_printable
+
 __all__ = ["OutDir", "UnsafePath", "check_destination", "write_file"]
 
 
@@ -19,9 +21,14 @@ class OutDir:
 
     def __init__(self, path):
         text = os.fspath(path)
-        if not text.strip():
+        if not text.strip():  # Path("") is ".": the current folder, its files overwritten
             raise UnsafePath("--out needs a folder name (got an empty value)")
+        try:  # a folder name that would put escape sequences on the terminal when echoed
+            check_printable(text, "--out")
+        except ValueError as e:
+            raise UnsafePath(str(e)) from None
         self.path = Path(text)
+        self.shown = text if len(text) <= 200 else text[:197] + "..."   # in messages
 
     def check(self, files):
         """Create the folder (and its sub-folders) and try every destination in ``files``
@@ -30,9 +37,8 @@ class OutDir:
         try:
             return self._check(files)
         except UnsafePath as e:
-            if str(e).startswith("--out "):
-                raise
-            raise UnsafePath(f"--out {self.path}: {e}") from None
+            why = str(e).replace(f"--out {self.path}: ", "", 1).replace(str(self.path), self.shown)
+            raise UnsafePath(f"--out {self.shown}: {why}") from None
 
     def _check(self, files):
         out = self.path

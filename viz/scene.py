@@ -11,6 +11,8 @@ from typing import Any
 
 from autograd import Tensor, Value, topological_order
 
+from .input_text import check_printable
+
 
 @dataclass(frozen=True)
 class Wire:
@@ -42,6 +44,8 @@ class Scene:
         self.root = root
         self.scalar = isinstance(root, Value)
         self.nodes = topological_order(root)  # leaves first, inputs in order, root last
+        for n in self.nodes:
+            check_label(n.label)
         self.names = {id(n): f"n{k}" for k, n in enumerate(self.nodes)}
         self.uses = {id(n): [] for n in self.nodes}
         for c in self.nodes:
@@ -70,3 +74,15 @@ class Scene:
 
     def name(self, node):
         return self.names[id(node)]
+
+
+def check_label(label):
+    """A label is drawn as text: a str of printable characters (no NUL, no control or bidi
+    characters, no lone surrogates), else one TypeError or ValueError naming it."""
+    if not isinstance(label, str):
+        raise TypeError(f"viz: a node's label must be a str, got {type(label).__name__} "
+                        f"{ascii(label)[:40]}")
+    try:
+        check_printable(label, f"viz: the label {label[:30]!a}")
+    except ValueError as e:
+        raise ValueError(str(e)) from None

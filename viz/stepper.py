@@ -17,6 +17,8 @@ from __future__ import annotations
 
 import html
 import json
+import re
+import urllib.parse
 import uuid
 from pathlib import Path
 
@@ -26,8 +28,9 @@ from autograd import backprop_steps
 from autograd.core import COPY
 from autograd.teaching.display import DIGITS, format_product, format_sum, format_value
 
+from . import budget
 from .fonts import FALLBACK
-from .frames import draw_steps, forward_frame, hide_downstream, seed_frame
+from .frames import _step_drawings, forward_frame, hide_downstream, seed_frame
 from .render import inline_svg, render_svgs
 from .safe_files import check_destination, write_file
 
@@ -160,12 +163,15 @@ class Stepper:
             raise ValueError(f"stepper: {len(svgs)} frames but {len(texts)} texts")
         self.svgs, self.texts, self.title = list(svgs), list(texts), title
         self.answers = answers or [[] for _ in svgs]
-        self.links = links or [None] * len(svgs)   # per frame: an href (its derivation) or None
+        self.links = [safe_link(h) for h in links] if links else [None] * len(svgs)  # per frame
         self.id = "chainrule-" + uuid.uuid4().hex[:12]
 
     @classmethod
     def from_drawings(cls, drawings, texts=None, title=TITLE, answers=None):
-        svgs = render_svgs(list(drawings))
+        drawings = list(drawings)
+        sizes = [len(d.source) for d in drawings]
+        budget.check_page("stepper", len(sizes), max(sizes, default=0))
+        svgs = render_svgs(drawings)
         return cls(svgs, texts if texts is not None else [""] * len(svgs), title, answers)
 
     def __len__(self):
@@ -196,7 +202,7 @@ class Stepper:
             if text:
                 body += f"<pre>{html.escape(text)}</pre>"
             body += "".join(_answer_box(f"{k}-{i}", a) for i, a in enumerate(answers))
-            body += _link(self.links[k] if k < len(self.links) else None)
+            body += _link(safe_link(self.links[k]) if k < len(self.links) else None)
             name = html.escape(text.splitlines()[0].split(":")[0]) if text else ""
             parts.append(f'<div class="frame" data-index="{k}"{hidden} data-name="{name}">{body}</div>')
         parts += ["</div>", f"<script>{_SCRIPT.replace('__ROOT_ID__', sid)}</script>", "</div>"]
@@ -234,6 +240,26 @@ def _answer_box(key, a):
             f' data-shown="{html.escape(a["shown"])}" data-why="{html.escape(a["why"])}">'
             f'{html.escape(a["label"])} = <input type="text" aria-label="{html.escape(a["label"])}"> '
             '<button type="button">check</button><span class="verdict"></span></div>')
+
+
+SAFE_SCHEMES = ("http", "https")
+
+
+def safe_link(href):
+    """``href`` if it is None, relative (a file beside the page, a #fragment) or http(s);
+    ValueError otherwise: a javascript: or data: link runs code when a student clicks it."""
+    if href is None:
+        return None
+    if not isinstance(href, str):
+        raise TypeError(f"stepper: a link must be a str or None, got {type(href).__name__}")
+    if any(ord(c) < 0x21 or 0x7F <= ord(c) <= 0x9F for c in href):  # browsers drop tabs: java\tscript:
+        raise ValueError(f"stepper: link {href[:60]!a} holds a space or a control character "
+                         "(percent-encode it)")
+    scheme = re.match(r"([A-Za-z][A-Za-z0-9+.-]*):", href)
+    if scheme and scheme.group(1).lower() not in SAFE_SCHEMES:
+        raise ValueError(f"stepper: link {href[:60]!a} has the scheme '{scheme.group(1)[:20]}'; "
+                         "only relative links and http(s) are kept")
+    return href
 
 
 def _link(href):
@@ -280,24 +306,41 @@ def _answer(node, value, why, digits):
             "shown": format_value(value, digits), "why": why}
 
 
+OPTIONS = ("rankdir", "values", "fmt", "legend", "names", "defaults")  # of a stepper's drawings
+
+
 def story(root, *, grad=None, digits=DIGITS, quiz=False, caption=False, notes=None, **options):
     """(drawings, texts, answers): forward pass, seed, then each backward step.
 
     caption: also draw each step's text under its drawing (for frames used alone, on slides).
     notes: optional function Step -> str or None, shown under that step's text (e.g. the
     lines of a hand derivation, as demos/batchnorm_graph.py does).
+    options: rankdir, values, fmt, legend, names, defaults (as for viz.draw).
+    Over the page budget (viz/budget.py), budget.TooLarge is raised after one step frame.
     """
+    unknown = [k for k in options if k not in OPTIONS]
+    if unknown:
+        raise TypeError(f"stepper: unknown option {unknown[0]!r} (the drawings take "
+                        f"{', '.join(OPTIONS)})")
     steps = backprop_steps(root, grad)
-    drawings = [forward_frame(root, digits=digits, **options)]
-    texts = ["forward pass: each gate computes its value from its inputs"]
     if not steps:
-        return drawings, ["no gates: nothing to backpropagate"], [[]]
-    drawings.append(seed_frame(root, grad=grad, digits=digits, **options))
-    texts.append("seed: backprop starts with d(output)/d(output) = 1 (or the given grad_output)")
-    drawings += draw_steps(root, grad=grad, digits=digits, quiz=quiz, caption=caption, **options)
-    texts += step_texts(steps, digits, quiz, notes)
+        return [forward_frame(root, digits=digits, **options)], ["no gates: nothing to backpropagate"], [[]]
+    frames = _step_drawings(root, grad, digits=digits, quiz=quiz, caption=caption, other_frames=2,
+                            **options)
+    first = next(frames)  # the budget is checked here, before any other frame is made
+    drawings = [forward_frame(root, digits=digits, **options),
+                seed_frame(root, grad=grad, digits=digits, **options), first, *frames]
+    texts = ["forward pass: each gate computes its value from its inputs",
+             "seed: backprop starts with d(output)/d(output) = 1 (or the given grad_output)",
+             *step_texts(steps, digits, quiz, notes)]
     answers = [[], []] + [quiz_answers(s, digits) if quiz else [] for s in steps]
     return drawings, texts, answers
+
+
+def check_budget(root, *, grad=None, digits=DIGITS, **options):
+    """Raise budget.TooLarge (one line) if the stepper of ``root`` is over the page budget;
+    costs one frame (the CLI asks before it prints anything)."""
+    next(_step_drawings(root, grad, digits=digits, other_frames=2, **options), None)
 
 
 def stepper(root, *, grad=None, title=None, digits=DIGITS, quiz=False, notes=None, **options):
@@ -333,6 +376,7 @@ def derivation_links(root, steps, path, **options):
     page = Path(path).with_name(Path(path).stem + "-derivation.html")
     nodes = save_derivation(root, page, **options)
     where = {id(n): k for k, n in enumerate(nodes)}
-    return [f"{page.name}#node={where[id(s.output)] + 1}"
+    href = urllib.parse.quote(page.name)   # relative, whatever the file's name ("javascript:x.html")
+    return [f"{href}#node={where[id(s.output)] + 1}"
             if id(s.output) in where and s.op == s.output.op else None
             for s in steps]

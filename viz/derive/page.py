@@ -14,6 +14,7 @@ from pathlib import Path
 
 from autograd import topological_order
 
+from .. import budget
 from ..draw import draw
 from ..fonts import FALLBACK
 from ..render import inline_svg, render_many, render_svgs
@@ -133,27 +134,52 @@ def save_derivation(root, path, *, digits=3, title=None, frames_dir=None, symbol
 
     frames_dir: also keep each frame's SVG (with its text) there, as frame-KKK.svg.
     symbolic: conv2d and pooling in the lectures' notation (derive(..., symbolic=True)).
+    Over the page budget (viz/budget.py) budget.TooLarge is raised before anything is rendered.
     """
     check_destination(path)  # before the work, not after it
-    nodes = [n for n in derivable_nodes(root) if n.grad is not None]   # on backward's path
-    if not nodes:
-        raise ValueError("derive: the graph has no conv2d, conv_transpose2d, pooling or "
-                         "resampling node with a gradient (call backward() first)")
-    derivations = [derive(n, digits=digits, symbolic=symbolic) for n in nodes]
-    number = Numbers(digits)
+    nodes, graph, derivations, dots, full = _derive_all(root, digits, frames_dir is not None, symbolic)
     scene = Scene(root)
-    # tall and narrow, no legend (the page is about pixels, not gate patterns): the frames get
-    # the width and the graph's numbers stay readable in its narrow pane
-    graph = draw(root, rankdir="TB", legend=False)
-    dots = [frame_dot(f, number, text=False) for d in derivations for f in d.frames]
     meta = [(scene.name(d.node), k, d.op, f"{d.op} ({k + 1}/{len(nodes)}): {f.title}\n{f.text}")
             for k, d in enumerate(derivations) for f in d.frames]
     svgs = render_svgs([graph, *dots])
     if frames_dir is not None:
-        full = [frame_dot(f, number) for d in derivations for f in d.frames]
         frames_dir = Path(frames_dir)
         render_many(full, [frames_dir / f"frame-{k + 1:03d}" for k in range(len(full))])
     entries = [(name, k, op, svg, text) for (name, k, op, text), svg in zip(meta, svgs[1:])]
     title = title or "chainrule: conv and pool, forward and backward, pixel by pixel"
     write_file(path, page(derivation_html(svgs[0], entries, title), title))
     return nodes
+
+
+def check_derivation(root, *, digits=3, frames=False, symbolic=False):
+    """Raise budget.TooLarge (one line) if save_derivation(root, ...) would be over the page
+    budget (``frames``: with frames_dir). Builds the DOT text, renders nothing: the CLI asks
+    before it prints anything."""
+    _derive_all(root, digits, frames, symbolic)
+
+
+def _derive_all(root, digits, keep_frames, symbolic=False):
+    """(nodes, graph, derivations, page frames, kept frames), derived node by node: the page
+    budget stops a long graph before the rest is derived."""
+    nodes = [n for n in derivable_nodes(root) if n.grad is not None]   # on backward's path
+    if not nodes:
+        raise ValueError("derive: the graph has no conv2d, conv_transpose2d, pooling or "
+                         "resampling node with a gradient (call backward() first)")
+    number = Numbers(digits)
+    # tall and narrow, no legend (the page is about pixels, not gate patterns): the frames get
+    # the width and the graph's numbers stay readable in its narrow pane
+    graph = draw(root, rankdir="TB", legend=False)
+    derivations, dots, full = [], [], []
+    drawn = len(graph.source)
+    for n in nodes:
+        d = derive(n, digits=digits, symbolic=symbolic)
+        derivations.append(d)
+        new = [frame_dot(f, number, text=False) for f in d.frames]
+        kept = [frame_dot(f, number) for f in d.frames] if keep_frames else []
+        dots += new
+        full += kept
+        drawn += sum(len(x.source) for x in new + kept)
+        frames = 1 + len(dots) + len(full)
+        budget.check_page("viz.derive", frames, -(-drawn // frames),
+                          hint="smaller maps, kernels or padding, or fewer derived ops")
+    return nodes, graph, derivations, dots, full
