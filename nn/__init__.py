@@ -31,7 +31,8 @@ from .resampling import AdaptiveAvgPool2d, MaxUnpool2d, Upsample
 from .residual import Bottleneck, ResidualBlock, ResNet
 from .resnets import ImageNetResNet, ResNet18, ResNet34, ResNet50, ResNet101, ResNet152
 from .serialization import load, save
-from .shapes import fit, output_size, summary
+from .shapes import summary
+from .sizes import fit, output_size
 from .softmax import LogSoftmax, Softmax
 from .vgg import VGG, VGG11, VGG13, VGG16, VGG19
 

@@ -23,7 +23,7 @@ from .linear import Linear
 from .normalization import BatchNorm1d, BatchNorm2d, LayerNorm
 from .pooling import AvgPool2d, MaxPool2d
 from .resampling import AdaptiveAvgPool2d
-from .shapes import fit
+from .sizes import fit
 from .softmax import Softmax
 
 

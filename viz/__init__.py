@@ -7,10 +7,9 @@ require_chainrule_autograd()  # before anything imports from autograd: one line 
 
 from . import derive as derive  # pixel-level derivations: viz.derive.derive(node)
 from .draw import draw
-from .frames import Frames, draw_steps
 from .playback import Playback, playback
 from .render import Drawing, RenderError, find_renderer, render, render_many
-from .stepper import Stepper, save_stepper, stepper
+from .stepper import Frames, Stepper, draw_steps, save_stepper, stepper
 
 __all__ = ["Drawing", "Frames", "Playback", "RenderError", "Stepper", "draw", "draw_steps", "find_renderer",
            "playback", "render", "render_many", "save_stepper", "stepper"]

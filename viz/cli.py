@@ -21,7 +21,7 @@ from autograd.teaching.steps import fmt as step_fmt
 
 from . import cli_quiz
 from .budget import MAX_LABEL_CHARS
-from .cli_errors import Usage, quote, run_command, whole_number
+from .cli_errors import Usage, parse_dpi, quote, run_command, whole_number
 from .draw import draw
 from .parse import (
     MAX_OPS,
@@ -125,15 +125,6 @@ def parse_args(argv):
     if not opts.get("help") and not positional:
         raise Usage('missing the expression (e.g. chainrule explain "(x + y) * z" x=-2 y=5 z=-4)')
     return positional, opts
-
-
-def parse_dpi(text, format):
-    """--dpi N: a PNG's resolution, a whole number from MIN_DPI to MAX_DPI; None if not given."""
-    if text is None:
-        return None
-    if format != "png":
-        raise Usage(f"--dpi applies to --format png only (the format is {format})")
-    return whole_number(text, "dpi", MIN_DPI, MAX_DPI)
 
 
 def _digits(text):

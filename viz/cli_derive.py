@@ -28,8 +28,7 @@ from autograd.ops.conv import CONV2D
 from autograd.ops.pool import MAX_POOL2D
 from autograd.teaching.display import MAX_DIGITS, format_number
 
-from .cli import parse_dpi
-from .cli_errors import Usage, quote, run_command, whole_number
+from .cli_errors import Usage, parse_dpi, quote, run_command, whole_number
 from .derive import derive, drawings
 from .derive.model import MAX_CHANNELS, MAX_SIZE
 from .derive.page import check_derivation

@@ -18,6 +18,7 @@ import warnings
 import numpy as np
 
 from .input_text import visible
+from .render import MAX_DPI, MIN_DPI
 
 PREFIX = "chainrule: error: "
 MAX_LINE = 400      # characters of one error line (a message is cut in the middle beyond)
@@ -97,3 +98,12 @@ def run_command(body, stdout, stderr):
         first = str(e).splitlines()[0] if str(e) else ""
         say(f"internal error: {type(e).__name__}: {first}")
         return 1
+
+
+def parse_dpi(text, format):
+    """--dpi N: a PNG's resolution, a whole number from MIN_DPI to MAX_DPI; None if not given."""
+    if text is None:
+        return None
+    if format != "png":
+        raise Usage(f"--dpi applies to --format png only (the format is {format})")
+    return whole_number(text, "dpi", MIN_DPI, MAX_DPI)

@@ -19,22 +19,6 @@ from .scene import Scene
 from .style import NumberFormat
 
 
-def draw_steps(root, *, grad=None, rankdir="LR", values=True, fmt=None, digits=DIGITS, legend=True,
-               caption=True, quiz=False, grads=True, names=None, defaults=False):
-    """One graphviz.Digraph per backward step of ``root`` (same length as backprop_steps), as a
-    Frames list (a notebook displays it as a stepper).
-
-    caption: write the step's text (`upstream x local = downstream` lines) under each frame.
-    quiz: the current step's downstream gradients are drawn as '?'.
-    names, defaults: as for viz.draw (parameter names, default hyper-parameters).
-    grads: False draws no gradients (with values=False: where backprop is, without numbers,
-        e.g. for frames whose numbers are written elsewhere, as a training playback does).
-    The page budget (viz/budget.py) is checked on the first frame, before the others are made.
-    """
-    return Frames(_step_drawings(root, grad, rankdir, values, fmt, digits, legend, caption, quiz,
-                                 names, defaults, grads=grads))
-
-
 def _step_drawings(root, grad, rankdir="LR", values=True, fmt=None, digits=DIGITS, legend=True,
                    caption=True, quiz=False, names=None, defaults=False, other_frames=0, grads=True):
     """The step frames one by one. The page budget is checked on the first, before the others
@@ -181,14 +165,6 @@ def tensor_states(scene, steps, quiz=False):
             elif into_gate or (w.kind == "branch" and copy_step == k):
                 st.hot_wires.add(j)
         yield st
-
-
-class Frames(list):
-    """A list of drawings that a notebook displays as a stepper (one frame per drawing)."""
-
-    def _repr_html_(self):
-        from .stepper import Stepper
-        return Stepper.from_drawings(self)._repr_html_() if self else None
 
 
 def hide_downstream(line):

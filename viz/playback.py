@@ -26,13 +26,12 @@ from . import playback_views as views
 from .budget import MAX_PLAYBACK_BYTES, check_training, default_every
 from .collapse import draw_modules
 from .draw import draw
-from .frames import draw_steps
 from .linechart import line_chart
 from .playback_page import SCRIPT, STYLE
 from .render import render_svgs
 from .safe_files import write_file
 from .slots import Slots, Templates
-from .stepper import Stepper, step_texts
+from .stepper import Stepper, draw_steps, step_texts
 
 TASKS = ("moons", "lenet")
 

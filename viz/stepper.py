@@ -380,3 +380,26 @@ def derivation_links(root, steps, path, **options):
     return [f"{href}#node={where[id(s.output)] + 1}"
             if id(s.output) in where and s.op == s.output.op else None
             for s in steps]
+
+
+class Frames(list):
+    """A list of drawings that a notebook displays as a stepper (one frame per drawing)."""
+
+    def _repr_html_(self):
+        return Stepper.from_drawings(self)._repr_html_() if self else None
+
+
+def draw_steps(root, *, grad=None, rankdir="LR", values=True, fmt=None, digits=DIGITS, legend=True,
+               caption=True, quiz=False, grads=True, names=None, defaults=False):
+    """One graphviz.Digraph per backward step of ``root`` (same length as backprop_steps), as a
+    Frames list (a notebook displays it as a stepper).
+
+    caption: write the step's text (`upstream x local = downstream` lines) under each frame.
+    quiz: the current step's downstream gradients are drawn as '?'.
+    names, defaults: as for viz.draw (parameter names, default hyper-parameters).
+    grads: False draws no gradients (with values=False: where backprop is, without numbers,
+        e.g. for frames whose numbers are written elsewhere, as a training playback does).
+    The page budget (viz/budget.py) is checked on the first frame, before the others are made.
+    """
+    return Frames(_step_drawings(root, grad, rankdir, values, fmt, digits, legend, caption, quiz,
+                                 names, defaults, grads=grads))
