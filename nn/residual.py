@@ -29,6 +29,25 @@ def _conv3x3(c_in, c_out, stride, kw):
     return Conv2d(c_in, c_out, 3, stride=stride, padding=1, bias=False, **kw)
 
 
+def _shortcut(block, in_channels, out_channels, stride, kw):
+    """The block's ``downsample``: a 1x1 projection conv with BatchNorm where the shape
+    changes (stride > 1 or C_in != C_out), else None (the identity). A block without its
+    skip has no add gate, so no pattern."""
+    if not block.skip:
+        block.pattern = None
+    if block.skip and (stride != 1 or in_channels != out_channels):
+        project = Conv2d(in_channels, out_channels, 1, stride=stride, bias=False, **kw)
+        return Sequential(project, BatchNorm2d(out_channels, dtype=kw["dtype"]))
+    return None
+
+
+def _joined_forward(block, x, out):
+    """relu(F(x) + shortcut(x)), or relu(F(x)) without the skip."""
+    if block.skip:
+        out = out + (x if block.downsample is None else block.downsample(x))
+    return F.relu(out)
+
+
 class ResidualBlock(Module):
     """x: (N, C_in, H, W) -> (N, C_out, H / stride, W / stride).
 
@@ -49,19 +68,11 @@ class ResidualBlock(Module):
         self.bn1 = BatchNorm2d(out_channels, dtype=dtype)
         self.conv2 = _conv3x3(out_channels, out_channels, 1, kw)
         self.bn2 = BatchNorm2d(out_channels, dtype=dtype)
-        self.downsample = None
-        if self.skip and (stride != 1 or in_channels != out_channels):
-            project = Conv2d(in_channels, out_channels, 1, stride=stride, bias=False, **kw)
-            self.downsample = Sequential(project, BatchNorm2d(out_channels, dtype=dtype))
-        if not self.skip:
-            self.pattern = None
+        self.downsample = _shortcut(self, in_channels, out_channels, stride, kw)
 
     def forward(self, x):
         out = F.relu(self.bn1(self.conv1(x)))
-        out = self.bn2(self.conv2(out))
-        if self.skip:
-            out = out + (x if self.downsample is None else self.downsample(x))
-        return F.relu(out)
+        return _joined_forward(self, x, self.bn2(self.conv2(out)))
 
     def output_shape(self, shape, visit):
         """The shape path of nn.summary(run=False): the same children in forward's order."""
@@ -107,20 +118,12 @@ class Bottleneck(Module):
         self.bn2 = BatchNorm2d(width, dtype=dtype)
         self.conv3 = Conv2d(width, out_channels, 1, bias=False, **kw)
         self.bn3 = BatchNorm2d(out_channels, dtype=dtype)
-        self.downsample = None
-        if self.skip and (stride != 1 or in_channels != out_channels):
-            project = Conv2d(in_channels, out_channels, 1, stride=stride, bias=False, **kw)
-            self.downsample = Sequential(project, BatchNorm2d(out_channels, dtype=dtype))
-        if not self.skip:
-            self.pattern = None
+        self.downsample = _shortcut(self, in_channels, out_channels, stride, kw)
 
     def forward(self, x):
         out = F.relu(self.bn1(self.conv1(x)))
         out = F.relu(self.bn2(self.conv2(out)))
-        out = self.bn3(self.conv3(out))
-        if self.skip:
-            out = out + (x if self.downsample is None else self.downsample(x))
-        return F.relu(out)
+        return _joined_forward(self, x, self.bn3(self.conv3(out)))
 
     def output_shape(self, shape, visit):
         out = shape

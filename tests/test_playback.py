@@ -107,7 +107,7 @@ def test_five_hundred_recorded_steps_of_moons_stay_under_30_mb(tmp_path):
     (["--model", "moons", "--steps", "2000", "--every", "1"], "records 2000 steps (the limit is 500"),
     (["--model", "lenet", "--steps", "5000"], "--steps 5000 is too many for lenet"),
     (["--model", "mnist", "--steps", "5"], "--model must be one of moons, lenet"),
-    (["--model", "moons", "--steps", "0"], "--steps must be from 1"),
+    (["--model", "moons", "--steps", "0"], "--steps must be a whole number from 1"),
     (["--model", "moons", "--steps", "x"], "--steps must be a whole number"),
     (["--model", "moons", "--steps", "5", "--every", "5", "--every", "2"], "--every is given twice"),
     (["--model", "moons", "--steps", "5"], "missing --out"),

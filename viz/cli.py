@@ -309,10 +309,7 @@ def _command(argv, stdout, stderr):
         return cli_quiz.main(argv[1:], stdout, stderr)
     if argv[0] == "train":  # the training playback: viz/cli_train.py
         from . import cli_train
-        try:
-            return cli_train.main(argv[1:], stdout, stderr)
-        except cli_train.TrainUsage as e:
-            raise Usage(str(e)) from None
+        return cli_train.main(argv[1:], stdout, stderr)
     if argv[0] in ("conv", "pool"):  # pixel-level derivations: viz/cli_derive.py
         from .cli_derive import main as derive_main
         return derive_main(argv, stdout, stderr)

@@ -28,7 +28,7 @@ from autograd.ops.conv import CONV2D
 from autograd.ops.pool import MAX_POOL2D
 from autograd.teaching.display import MAX_DIGITS, format_number
 
-from .cli_errors import Usage, parse_dpi, quote, run_command, whole_number
+from .cli_errors import Usage, parse_dpi, parse_options, quote, run_command, whole_number
 from .derive import derive, drawings
 from .derive.model import MAX_CHANNELS, MAX_SIZE
 from .derive.page import check_derivation
@@ -127,27 +127,9 @@ def parse_int(opts, name, default, low, high):
 
 
 def parse_args(cmd, argv):
-    opts = {}
-    it = iter(argv)
-    for arg in it:
-        if arg in ("-h", "--help"):
-            return {"help": True}
-        if not arg.startswith("--"):
-            raise Usage(f"unexpected argument '{quote(arg, 30)}' (options start with --)")
-        name, eq, value = arg[2:].partition("=")
-        if name not in OPTIONS[cmd]:
-            raise Usage(f"unknown option '--{quote(name, 30)}' for chainrule {cmd}")
-        if name in FLAGS:
-            if eq:
-                raise Usage(f"--{name} takes no value")
-            value = True
-        elif not eq:
-            value = next(it, None)
-            if value is None or value.startswith("--"):
-                raise Usage(f"--{name} needs a value")
-        if name in opts:
-            raise Usage(f"--{name} is given twice")
-        opts[name] = value
+    opts = parse_options(argv, OPTIONS[cmd] - FLAGS, FLAGS, cmd)
+    if opts.get("help"):
+        return opts
     for need in ("input", "filter" if cmd == "conv" else "kernel"):
         if need not in opts:
             raise Usage(f"missing --{need} ({USAGE[cmd][7:]})")

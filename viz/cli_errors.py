@@ -107,3 +107,33 @@ def parse_dpi(text, format):
     if format != "png":
         raise Usage(f"--dpi applies to --format png only (the format is {format})")
     return whole_number(text, "dpi", MIN_DPI, MAX_DPI)
+
+
+def parse_options(argv, options, flags=(), command="", extra=""):
+    """A command's options: ``--name VALUE``, ``--name=VALUE`` and the ``flags`` (``--name``)
+    -> {name: value, or True for a flag}; {"help": True} for -h or --help. Every refusal is one
+    line: a stray argument, an unknown option, a missing value, an option given twice.
+    ``extra``: what an unknown option's message adds (the usage)."""
+    opts = {}
+    it = iter(argv)
+    for arg in it:
+        if arg in ("-h", "--help"):
+            return {"help": True}
+        if not arg.startswith("--"):
+            raise Usage(f"unexpected argument '{quote(arg, 30)}' (options start with --)")
+        name, eq, value = arg[2:].partition("=")
+        if name not in options and name not in flags:
+            raise Usage(f"unknown option '--{quote(name, 30)}' for chainrule {command}{extra}")
+        if name in flags:
+            if eq:
+                raise Usage(f"--{name} takes no value")
+            value = True
+        elif not eq:
+            value = next(it, None)
+            if value is None or value.startswith("--"):
+                raise Usage(f"--{name} needs a value")
+        if name in opts:
+            raise Usage(f"--{name} is given twice")
+        opts[name] = value
+    return opts
+

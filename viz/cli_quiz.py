@@ -17,7 +17,7 @@ from pathlib import Path
 
 from autograd.safe_files import _kind
 
-from .cli_errors import Usage, quote, whole_number
+from .cli_errors import Usage, parse_options, quote, whole_number
 from .pdf import find_chromium, print_html
 from .quiz import LEVELS, MAX_COUNT, generate, write_quiz
 from .render import RenderError
@@ -44,22 +44,11 @@ class PdfFailed(RenderError):
 
 
 def parse(argv):
-    opts, given = {"count": "5", "seed": "0"}, set()
-    it = iter(argv)
-    for arg in it:
-        if arg in ("-h", "--help"):
-            return {"help": True}
-        name, eq, value = arg.partition("=")
-        if name not in ("--level", "--count", "--seed", "--out"):
-            raise QuizUsage(f"unknown option '{quote(arg)}' ({USAGE})")
-        if not eq:
-            value = next(it, None)
-            if value is None:
-                raise QuizUsage(f"{name} needs a value")
-        if name in given:  # which one was meant? (the conv and pool commands refuse it too)
-            raise QuizUsage(f"{name} is given twice")
-        given.add(name)
-        opts[name[2:]] = value
+    opts = {"count": "5", "seed": "0"}
+    given = parse_options(argv, ("level", "count", "seed", "out"), (), "quiz", f" ({USAGE})")
+    if given.get("help"):
+        return given
+    opts.update(given)
     if "level" not in opts:
         raise QuizUsage(f"--level is required: one of {', '.join(LEVELS)}")
     if opts["level"] not in LEVELS:

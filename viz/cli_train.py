@@ -9,13 +9,13 @@ options exit 2 with one line.
 
 from __future__ import annotations
 
-import re
 import time
 
 from autograd.teaching.display import MAX_DIGITS
 
 from . import deck
 from .budget import MAX_RECORDED, MAX_TRAIN_STEPS, check_training, default_every
+from .cli_errors import Usage, parse_options, quote, whole_number
 from .playback import Playback, make_task, record_run
 from .safe_files import OutDir, UnsafePath
 
@@ -43,51 +43,26 @@ FLAGS = {"deck"}
 OPTIONS = {"model", "steps", "every", "seed", "digits", "out"}
 
 
-class TrainUsage(ValueError):
-    """Bad command line or over budget (exit 2, one line)."""
+
 
 
 def _whole(opts, name, low, high, default=None):
     text = opts.get(name)
-    if text is None:
-        return default
-    if not re.fullmatch(r"[+]?[0-9]{1,9}", text):
-        raise TrainUsage(f"--{name} must be a whole number, got '{text[:20]}'")
-    value = int(text)
-    if not low <= value <= high:
-        raise TrainUsage(f"--{name} must be from {low} to {high:,}, got {value:,}")
-    return value
+    return default if text is None else whole_number(text, name, low, high)
 
 
 def parse(argv):
-    opts = {}
-    it = iter(argv)
-    for arg in it:
-        if arg in ("-h", "--help"):
-            return {"help": True}
-        if not arg.startswith("--"):
-            raise TrainUsage(f"unexpected argument '{arg[:30]}' ({USAGE})")
-        name, eq, value = arg[2:].partition("=")
-        if name in FLAGS and not eq:
-            value = True
-        elif name in OPTIONS:
-            if not eq:
-                value = next(it, None)
-                if value is None or value.startswith("--"):
-                    raise TrainUsage(f"--{name} needs a value")
-        else:
-            raise TrainUsage(f"unknown option '--{name[:30]}' for chainrule train")
-        if name in opts:
-            raise TrainUsage(f"--{name} is given twice")
-        opts[name] = value
+    opts = parse_options(argv, OPTIONS, FLAGS, "train")
+    if opts.get("help"):
+        return opts
     for need in ("model", "steps", "out"):
         if need not in opts:
-            raise TrainUsage(f"missing --{need} ({USAGE[7:]})")
+            raise Usage(f"missing --{need} ({USAGE[7:]})")
     if opts["model"] not in MAX_TRAIN_STEPS:
-        raise TrainUsage(f"--model must be one of {', '.join(MAX_TRAIN_STEPS)}, got '{opts['model'][:20]}'")
+        raise Usage(f"--model must be one of {', '.join(MAX_TRAIN_STEPS)}, got '{quote(opts['model'], 20)}'")
     steps = _whole(opts, "steps", 1, 10**9)
     every = _whole(opts, "every", 1, 10**9, default_every(steps))
-    check_training(opts["model"], steps, every, TrainUsage)   # the budget, before any work
+    check_training(opts["model"], steps, every, Usage)   # the budget, before any work
     return {"model": opts["model"], "steps": steps, "every": every, "out": opts["out"],
             "seed": _whole(opts, "seed", 0, 2**32 - 1, 0), "digits": _whole(opts, "digits", 1, MAX_DIGITS, 3),
             "deck": bool(opts.get("deck"))}
@@ -102,17 +77,17 @@ def main(argv, stdout, stderr):
         try:
             deck.check_route()
         except deck.DeckUnavailable as e:
-            raise TrainUsage(str(e)) from None
+            raise Usage(str(e)) from None
     files = ["playback.html"] + (["deck.pdf"] if opts["deck"] else [])
     try:
         out = OutDir(opts["out"]).check(files).path
     except UnsafePath as e:
-        raise TrainUsage(str(e)) from None
+        raise Usage(str(e)) from None
     steps, every = opts["steps"], opts["every"]
     try:
         task = make_task(opts["model"], steps, opts["seed"])
     except ImportError as e:   # lenet's digits come from scikit-learn
-        raise TrainUsage(str(e).splitlines()[0]) from None
+        raise Usage(str(e).splitlines()[0]) from None
     p = lambda line="": print(line, file=stdout)
     p(f"training {task.about}: {steps} steps, recording every {every} (and the last)")
     started = time.perf_counter()
