@@ -1,41 +1,112 @@
-"""Activation layers: ReLU (a router), Tanh and Sigmoid (elementwise)."""
+"""Activation layers: each applies one op of autograd/ops to its input, with that op's
+hyper-parameters, checked by the op's own declaration (``parse``) when the layer is made.
+
+    ReLU, LeakyReLU, Hardtanh      routers (relu, leaky_relu, hardtanh)
+    Tanh, Sigmoid, ELU, GELU,      smooth, elementwise (tanh, sigmoid, elu, gelu, silu,
+      SiLU, Softplus                 softplus)
+"""
 
 from __future__ import annotations
 
-from autograd import Pattern
-from autograd import functional as F
+from autograd.compose.tensors import as_node
+from autograd.ops.activations import ELU as ELU_OP
+from autograd.ops.activations import GELU as GELU_OP
+from autograd.ops.activations import SILU, SOFTPLUS
+from autograd.ops.functions import SIGMOID, TANH
+from autograd.ops.routers import HARDTANH, LEAKY_RELU, RELU
 
 from .module import Module
 
 
-class ReLU(Module):
+class Activation(Module):
+    """A layer that is one op: ``op`` applied to the input with ``self.params``. Its gate
+    pattern is the op's."""
+
+    op = None
+
+    def __init__(self, **params):
+        if self.op.parse is not None:           # the op's own check, once, with its message
+            try:
+                _, params = self.op.parse(None, **params)
+            except (TypeError, ValueError) as e:
+                why = str(e).split(": ", 1)[-1] if str(e).startswith(self.op.name) else str(e)
+                raise type(e)(f"{type(self).__name__}: {why}") from None
+        self.params = params
+
+    @property
+    def pattern(self):
+        return self.op.pattern
+
+    def forward(self, x):
+        return self.op(as_node(x), **self.params)
+
+    def extra_repr(self):
+        return ", ".join(f"{k}={v!r}" for k, v in self.params.items())
+
+
+class ReLU(Activation):
     """max(x, 0): routes the upstream to positive inputs."""
 
-    pattern = Pattern.ROUTER
-
-    def forward(self, x):
-        return F.relu(x)
+    op = RELU
 
 
-class Tanh(Module):
-    pattern = Pattern.ELEMENTWISE
-
-    def forward(self, x):
-        return F.tanh(x)
+class Tanh(Activation):
+    op = TANH
 
 
-class Sigmoid(Module):
-    pattern = Pattern.ELEMENTWISE
-
-    def forward(self, x):
-        return F.sigmoid(x)
+class Sigmoid(Activation):
+    op = SIGMOID
 
 
-ACTIVATIONS = {"relu": ReLU, "tanh": Tanh, "sigmoid": Sigmoid}
+class LeakyReLU(Activation):
+    """x where x > 0, else negative_slope * x: relu's router with a leak."""
+
+    op = LEAKY_RELU
+
+    def __init__(self, negative_slope=0.01):
+        super().__init__(negative_slope=negative_slope)
+
+
+class ELU(Activation):
+    op = ELU_OP
+
+    def __init__(self, alpha=1.0):
+        super().__init__(alpha=alpha)
+
+
+class GELU(Activation):
+    op = GELU_OP
+
+    def __init__(self, approximate="none"):
+        super().__init__(approximate=approximate)
+
+
+class SiLU(Activation):
+    op = SILU
+
+
+class Softplus(Activation):
+    op = SOFTPLUS
+
+    def __init__(self, beta=1.0, threshold=20.0):
+        super().__init__(beta=beta, threshold=threshold)
+
+
+class Hardtanh(Activation):
+    """x clipped to [min_val, max_val]: routes the upstream to x where it is inside."""
+
+    op = HARDTANH
+
+    def __init__(self, min_val=-1.0, max_val=1.0):
+        super().__init__(min_val=min_val, max_val=max_val)
+
+
+ACTIVATIONS = {"relu": ReLU, "tanh": Tanh, "sigmoid": Sigmoid, "leaky_relu": LeakyReLU, "elu": ELU,
+               "gelu": GELU, "silu": SiLU, "softplus": Softplus, "hardtanh": Hardtanh}
 
 
 def activation(kind):
-    """A fresh activation module from a name ("relu", "tanh", "sigmoid") or a Module class."""
+    """A fresh activation module from a name ("relu", "tanh", ...) or a Module class."""
     if isinstance(kind, type) and issubclass(kind, Module):
         return kind()
     try:
@@ -43,89 +114,3 @@ def activation(kind):
     except (KeyError, TypeError):
         raise ValueError(f"activation must be one of {sorted(ACTIVATIONS)} or a Module class, "
                          f"got {kind!r}") from None
-
-
-# ---------------------------------------------------------------- issue 12: torch's others
-
-class LeakyReLU(Module):
-    """x where x > 0, else negative_slope * x: relu's router with a leak."""
-
-    pattern = Pattern.LEAKY_ROUTER
-
-    def __init__(self, negative_slope=0.01):
-        self.negative_slope = negative_slope
-
-    def forward(self, x):
-        return F.leaky_relu(x, self.negative_slope)
-
-    def extra_repr(self):
-        return f"negative_slope={self.negative_slope}"
-
-
-class ELU(Module):
-    pattern = Pattern.ELEMENTWISE
-
-    def __init__(self, alpha=1.0):
-        self.alpha = alpha
-
-    def forward(self, x):
-        return F.elu(x, self.alpha)
-
-    def extra_repr(self):
-        return f"alpha={self.alpha}"
-
-
-class GELU(Module):
-    pattern = Pattern.ELEMENTWISE
-
-    def __init__(self, approximate="none"):
-        if approximate not in ("none", "tanh"):
-            raise ValueError(f"GELU: approximate must be 'none' or 'tanh', got {approximate!r}")
-        self.approximate = approximate
-
-    def forward(self, x):
-        return F.gelu(x, self.approximate)
-
-    def extra_repr(self):
-        return f"approximate={self.approximate!r}"
-
-
-class SiLU(Module):
-    pattern = Pattern.ELEMENTWISE
-
-    def forward(self, x):
-        return F.silu(x)
-
-
-class Softplus(Module):
-    pattern = Pattern.ELEMENTWISE
-
-    def __init__(self, beta=1.0, threshold=20.0):
-        self.beta, self.threshold = beta, threshold
-
-    def forward(self, x):
-        return F.softplus(x, self.beta, self.threshold)
-
-    def extra_repr(self):
-        return f"beta={self.beta}, threshold={self.threshold}"
-
-
-class Hardtanh(Module):
-    """x clipped to [min_val, max_val]: routes the upstream to x where it is inside."""
-
-    pattern = Pattern.ROUTER
-
-    def __init__(self, min_val=-1.0, max_val=1.0):
-        if min_val > max_val:
-            raise ValueError(f"Hardtanh: min_val {min_val} is greater than max_val {max_val}")
-        self.min_val, self.max_val = min_val, max_val
-
-    def forward(self, x):
-        return F.hardtanh(x, self.min_val, self.max_val)
-
-    def extra_repr(self):
-        return f"min_val={self.min_val}, max_val={self.max_val}"
-
-
-ACTIVATIONS.update({"leaky_relu": LeakyReLU, "elu": ELU, "gelu": GELU, "silu": SiLU,
-                    "softplus": Softplus, "hardtanh": Hardtanh})
