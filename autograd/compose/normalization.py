@@ -67,7 +67,8 @@ def batch_norm(x, running_mean=None, running_var=None, weight=None, bias=None, t
     training (or no running statistics): normalize with the batch's mean and biased variance
     and, when given, update running_mean / running_var (ndarrays, in place) with
     momentum: r = (1 - momentum) r + momentum * batch (the variance unbiased, as torch).
-    Otherwise normalize with the running statistics (constants of the graph).
+    Otherwise normalize with the running statistics (constants of the graph). An empty
+    batch gives an empty output and leaves the running statistics as they are (torch).
     """
     op = "batch_norm"
     x = _tensor(x)
@@ -82,9 +83,11 @@ def batch_norm(x, running_mean=None, running_var=None, weight=None, bias=None, t
     shape = _channel_shape(x)
     axes = (0, *range(2, x.ndim))
     if training or running_mean is None or running_var is None:
-        n = x.size // c
-        if training and n <= 1:
+        n = x.size // c if c else 0
+        if training and n == 1:
             raise ValueError(f"{op}: training needs more than one value per channel, got input {x.shape}")
+        if n == 0:              # an empty batch: no statistics to take or to track (torch)
+            return _affine(x, weight, bias, shape)
         y, mu, var = _normalize(x, axes, eps)
         if training and running_mean is not None and running_var is not None:
             _update(running_mean, mu.data.reshape(c), momentum)
