@@ -32,7 +32,8 @@ class Op:
                 ``record`` argument is told whether its node will be recorded and returns
                 (output, saved): what its backward needs (max-pool's arg-max), or None.
     backward    one rule per input, rule(g, out, *inputs, **params) -> that input's
-                gradient; for a variadic op one rule(i, g, out, *inputs, **params).
+                gradient; for a variadic op one rule(i, g, out, inputs, **params), the
+                inputs as one tuple (spread out for each of n rules, they would cost n^2).
                 A saving op's rules also get ``saved=``.
     parse       parse(*args, **kwargs) -> (inputs, params): the user-facing arguments of
                 the op's methods and functions, checked (one clear error naming the op)
@@ -129,7 +130,7 @@ class Op:
         if isinstance(rules, tuple):
             return [rule(g, out, *inputs, **params) if need else None
                     for rule, need in zip(rules, needs)]
-        return [rules(i, g, out, *inputs, **params) if need else None
+        return [rules(i, g, out, inputs, **params) if need else None
                 for i, need in enumerate(needs)]
 
     def local_grads(self, out, *inputs, **params) -> tuple:

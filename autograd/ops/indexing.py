@@ -113,10 +113,10 @@ def _slab(axis, start, stop):
 
 CONCAT = Op(
     "concat", Pattern.SPLIT, lambda *xs, axis, starts: np.concatenate(xs, axis=axis),
-    backward=lambda i, g, out, *xs, axis, starts: GETITEM(g, index=_slab(axis, starts[i], starts[i + 1])),
+    backward=lambda i, g, out, xs, axis, starts: GETITEM(g, index=_slab(axis, starts[i], starts[i + 1])),
     jacobian=None)      # steps: "slice of upstream" per input
 
 STACK = Op(
     "stack", Pattern.SPLIT, lambda *xs, axis, starts: np.stack(xs, axis=axis),
-    backward=lambda i, g, out, *xs, axis, starts: GETITEM(g, index=(slice(None),) * axis + (i,)),
+    backward=lambda i, g, out, xs, axis, starts: GETITEM(g, index=(slice(None),) * axis + (i,)),
     jacobian=None)
