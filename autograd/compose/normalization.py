@@ -16,11 +16,10 @@ last axes (layer norm).
 
 from __future__ import annotations
 
-import numbers
-
 import numpy as np
 
 from ..nodes import Tensor
+from ..ops.arguments import finite_number, is_int
 
 
 def _tensor(x):
@@ -78,8 +77,7 @@ def batch_norm(x, running_mean=None, running_var=None, weight=None, bias=None, t
     for name, v in (("running_mean", running_mean), ("running_var", running_var),
                     ("weight", weight), ("bias", bias)):
         _check_vector(op, name, v, c)
-    if not isinstance(eps, numbers.Real) or eps < 0:
-        raise ValueError(f"{op}: eps must be a non-negative number, got {eps!r}")
+    eps = finite_number(eps, "eps", op, minimum=0.0)
     shape = _channel_shape(x)
     axes = (0, *range(2, x.ndim))
     if training or running_mean is None or running_var is None:
@@ -111,7 +109,7 @@ def layer_norm(x, normalized_shape, weight=None, bias=None, eps=1e-5):
     """
     op = "layer_norm"
     x = _tensor(x)
-    norm = (normalized_shape,) if isinstance(normalized_shape, numbers.Integral) else tuple(normalized_shape)
+    norm = (normalized_shape,) if is_int(normalized_shape) else tuple(normalized_shape)
     k = len(norm)
     if k == 0 or x.shape[x.ndim - k:] != norm or x.ndim < k:
         raise ValueError(f"{op}: input {x.shape} must end with normalized_shape {norm}")

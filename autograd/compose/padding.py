@@ -17,6 +17,7 @@ import numbers
 import numpy as np
 
 from ..nodes import Tensor
+from ..ops.arguments import check_size
 from ..ops.indexing import SCATTER_ADD
 
 MODES = ("constant", "reflect", "replicate", "circular")
@@ -56,6 +57,10 @@ def pad(x, pad, mode="constant", value=0.0):
     if mode not in MODES:
         raise ValueError(f"pad: mode must be one of {MODES}, got {mode!r}")
     sides = _amounts(pad, x.ndim)
+    grown = list(x.shape)
+    for axis, before, after in sides:
+        grown[axis] += before + after
+    check_size("pad", [max(n, 0) for n in grown])
     if mode == "constant":
         return _constant(x, sides, value)
     if mode == "circular":                  # torch crops first, then wraps what is left
