@@ -104,13 +104,25 @@ class Op:
         return self(*args, **kwargs)
 
     def run(self, raws, params, record):
-        """(output, saved) of the forward on raw data; a failure is explained by ``check``."""
+        """(output, saved) of the forward on raw data; a failure is explained by ``check``.
+
+        On Python floats (a Value's gate) a result that overflows -- inf from finite
+        inputs -- is refused in one line, as math.exp and ** refuse it: a Value op gives a
+        float or says why not. Arrays follow IEEE (inf), like torch."""
         try:
             if self.saves:
                 return self.forward(*raws, record=record, **params)
-            return self.forward(*raws, **params), None
+            out = self.forward(*raws, **params)
         except (ValueError, IndexError, TypeError) as error:
             raise self._explain(raws, params, error) from None
+        if out.__class__ is float and out - out != 0.0 and all(x - x == 0.0 for x in raws):
+            raise self._overflow(raws)
+        return out, None
+
+    def _overflow(self, raws):
+        if len(raws) == 2 and isinstance(self.symbol, str):
+            return ValueError(f"{self.name}: {raws[0]!r} {self.symbol} {raws[1]!r} overflows a float")
+        return ValueError(f"{self.name}: overflows a float at x={raws[0]!r}")
 
     def _explain(self, raws, params, error):
         if self.check is not None:
