@@ -9,7 +9,8 @@ cross_entropy, mse_loss, conv1d and conv2d run in test_opinfo_compositions.py; t
 issue 12's first part in test_opinfo_samples.py.
 
 Optional: needs torch and ``pip install expecttest``. Samples that use what chainrule knowingly
-lacks are skipped by ``KNOWINGLY_DIFFERENT`` (op -> reason), the list the README mirrors.
+lacks are skipped by ``KNOWINGLY_DIFFERENT`` (op -> reason), the list the README (and
+docs/parity.md) mirrors.
 """
 
 from pathlib import Path
@@ -55,6 +56,17 @@ def _with_arg(x, name, *args):
     if not args:
         return getattr(x, name)()
     return getattr(x, name)(*args), getattr(x, f"arg{name}")(*args)
+
+
+def _spread_of(name):
+    """torch's var/std(dim, correction, keepdim, unbiased), or var/std(unbiased) (the
+    'unbiased' variant): unbiased=False is correction 0, correction=None (or unbiased) 1."""
+    def call(x, dim=None, correction=None, keepdim=False, unbiased=None):
+        if isinstance(dim, bool):
+            dim, unbiased = None, dim
+        correction = (0 if unbiased is False else 1) if correction is None else correction
+        return getattr(x, name)(axis=dim, correction=correction, keepdims=keepdim)
+    return call
 
 
 def _scaled(y, alpha):
@@ -117,6 +129,8 @@ OPS = {
     "clamp": lambda x, lo=None, hi=None: x.clamp(lo, hi),
     "clamp_min": lambda x, lo: x.clamp(lo, None),
     "clamp_max": lambda x, hi: x.clamp(None, hi),
+    "var": _spread_of("var"),
+    "std": _spread_of("std"),
 }
 
 
@@ -148,6 +162,10 @@ KNOWINGLY_DIFFERENT = {
                   lambda s: len({t.ndim for t in s.input}) > 1),
     ("nn.functional.avg_pool2d", ""): ("avg_pool2d's divisor_override must be positive",
                                        lambda s: len(s.args) > 5 and (s.args[5] or 1) <= 0),
+    ("var", ""): ("var/std's correction must be a finite number >= 0 (more degrees of freedom than "
+                  "values has no meaning)", lambda s: (s.kwargs.get("correction") or 0) < 0),
+    ("std", ""): ("var/std's correction must be a finite number >= 0 (more degrees of freedom than "
+                  "values has no meaning)", lambda s: (s.kwargs.get("correction") or 0) < 0),
 }
 
 
@@ -273,6 +291,9 @@ def test_opinfo_samples_match_torch(info, dtype):
 
 
 def test_the_readme_lists_every_knowingly_different_reason():
-    readme = " ".join((Path(__file__).parents[1] / "README.md").read_text().split())
+    """Each reason is a list item of the README or of docs/parity.md (where the list is moving)."""
+    root = Path(__file__).parents[1]
+    pages = [root / "README.md", root / "docs" / "parity.md"]
+    text = " ".join(" ".join(p.read_text().split()) for p in pages if p.exists())
     for reason, _ in KNOWINGLY_DIFFERENT.values():
-        assert f"- {reason}" in readme, reason
+        assert f"- {reason}" in text, reason
