@@ -57,6 +57,17 @@ def _with_arg(x, name, *args):
     return getattr(x, name)(*args), getattr(x, f"arg{name}")(*args)
 
 
+def _spread_of(name):
+    """torch's var/std(dim, correction, keepdim, unbiased), or var/std(unbiased) (the
+    'unbiased' variant): unbiased=False is correction 0, correction=None (or unbiased) 1."""
+    def call(x, dim=None, correction=None, keepdim=False, unbiased=None):
+        if isinstance(dim, bool):
+            dim, unbiased = None, dim
+        correction = (0 if unbiased is False else 1) if correction is None else correction
+        return getattr(x, name)(axis=dim, correction=correction, keepdims=keepdim)
+    return call
+
+
 def _scaled(y, alpha):
     return y if alpha == 1 else y * alpha
 
@@ -117,6 +128,8 @@ OPS = {
     "clamp": lambda x, lo=None, hi=None: x.clamp(lo, hi),
     "clamp_min": lambda x, lo: x.clamp(lo, None),
     "clamp_max": lambda x, hi: x.clamp(None, hi),
+    "var": _spread_of("var"),
+    "std": _spread_of("std"),
 }
 
 
@@ -148,6 +161,10 @@ KNOWINGLY_DIFFERENT = {
                   lambda s: len({t.ndim for t in s.input}) > 1),
     ("nn.functional.avg_pool2d", ""): ("avg_pool2d's divisor_override must be positive",
                                        lambda s: len(s.args) > 5 and (s.args[5] or 1) <= 0),
+    ("var", ""): ("var/std's correction must be a finite number >= 0 (more degrees of freedom than "
+                  "values has no meaning)", lambda s: (s.kwargs.get("correction") or 0) < 0),
+    ("std", ""): ("var/std's correction must be a finite number >= 0 (more degrees of freedom than "
+                  "values has no meaning)", lambda s: (s.kwargs.get("correction") or 0) < 0),
 }
 
 

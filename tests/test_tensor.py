@@ -182,8 +182,11 @@ def test_shape_ops_and_indexing_match_numpy(rng):
     np.testing.assert_array_equal(t.T.data, a.T)
     np.testing.assert_array_equal(t.transpose(1, 0, 2).data, a.transpose(1, 0, 2))
     np.testing.assert_array_equal(t.flatten().data, a.flatten())
-    for index in (1, (slice(None), 2), (0, slice(1, 3), [0, 0, 3]), np.array([1, 1, 0]), a > 0):
+    for index in (1, (slice(None), 2), (0, [0, 0, 2], slice(1, 3)), np.array([1, 1, 0]), a > 0):
         np.testing.assert_array_equal(t[index].data, a[index])
+    # an int and an index array with a slice between: torch's reading (the int selects
+    # first), where numpy would move the array's axis to the front (issue 23, L)
+    np.testing.assert_array_equal(t[0, 1:3, [0, 0, 3]].data, a[0][1:3][:, [0, 0, 3]])
     np.testing.assert_array_equal(autograd.concat([t, t], axis=2).data, np.concatenate([a, a], 2))
     np.testing.assert_array_equal(autograd.stack([t, t], axis=-1).data, np.stack([a, a], -1))
 

@@ -99,18 +99,28 @@ def _batched(x, target, op, what):
 
 
 def _picked(logp, t, weight, ignore_index, reduction):
-    """-w[t] * logp[row, t] per row, reduced like torch (a weighted mean divides by sum w[t])."""
+    """-w[t] * logp[row, t] per row, reduced like torch (a weighted mean divides by sum w[t]).
+    A reduced loss gathers only the counted rows: an ignored row sends no gradient at all
+    (with every row ignored the mean is 0/0 = nan, like torch, and the gradient stays 0)."""
     rows = np.arange(len(t))
     keep = t != ignore_index
     if weight is None and keep.all():       # the plain case: the lecture's gather and mean
         return _reduce(-logp[rows, t], reduction)
     safe = np.where(keep, t, 0)
     w = np.ones(len(t), logp.dtype) if weight is None else weight[safe]
-    w = w * keep
-    loss = -(logp[rows, safe] * w)
-    if reduction == "mean":
-        return loss.sum() / w.sum()
-    return loss.sum() if reduction == "sum" else loss
+    if reduction == "none":
+        return -(logp[rows, safe] * (w * keep))
+    counted = rows[keep]
+    loss = -(logp[counted, t[counted]] * w[counted]).sum()
+    return _mean_over(loss, counted, w[counted].sum()) if reduction == "mean" else loss
+
+
+def _mean_over(total, counted, denominator):
+    """total / denominator. With no row counted it is 0/0 = nan, as in torch, written as
+    total + nan: no numpy divide warnings, and the gradient stays 0 (no row is in the graph)."""
+    if counted.size == 0:
+        return total + np.nan
+    return total / denominator
 
 
 def nll_loss(logp, target, weight=None, ignore_index=-100, reduction="mean"):
@@ -152,7 +162,8 @@ def cross_entropy(logits, targets, weight=None, ignore_index=-100, reduction="me
         raise ValueError(f"{op}: logits must be (C,), (N, C) or (N, C, d1, ...), got shape ()")
     t = _raw(targets)
     if t.dtype.kind == "f" and t.shape == x.shape:      # class probabilities (torch's rule)
-        return _soft_cross_entropy(x, t, weight, reduction, label_smoothing)
+        q = targets if isinstance(targets, Tensor) else t   # a Tensor target gets its gradient
+        return _soft_cross_entropy(x, q, weight, reduction, label_smoothing)
     x, targets, single = _batched(x, targets, op, "logits")
     idx = _indices(targets, x.shape, ignore_index, op)
     classes = x.shape[1]
@@ -160,24 +171,27 @@ def cross_entropy(logits, targets, weight=None, ignore_index=-100, reduction="me
     logp = _class_last(log_softmax(x, axis=1))
     nll = _picked(logp, idx, w, ignore_index, reduction)
     if label_smoothing:
-        keep = (idx != ignore_index).astype(x.dtype)
+        keep = idx != ignore_index
         per_class = logp if w is None else logp * w
-        smooth = -(per_class.sum(axis=1) * keep)
-        if reduction == "mean":
-            denom = keep.sum() if w is None else (w[np.where(keep > 0, idx, 0)] * keep).sum()
-            smooth = smooth.sum() / denom
-        elif reduction == "sum":
-            smooth = smooth.sum()
+        smooth = -per_class.sum(axis=1)
+        if reduction == "none":
+            smooth = smooth * keep.astype(x.dtype)
+        else:                               # the counted rows only, as in _picked
+            counted = np.flatnonzero(keep)
+            smooth = smooth[counted].sum()
+            if reduction == "mean":
+                smooth = _mean_over(smooth, counted, len(counted) if w is None else w[idx[counted]].sum())
         nll = nll * (1.0 - label_smoothing) + smooth * (label_smoothing / classes)
     return _unflatten(nll, x.shape, single, reduction)
 
 
 def _soft_cross_entropy(x, q, weight, reduction, label_smoothing):
     """-sum_c w_c q_c log softmax(x)_c over the class axis (1, or 0 for an unbatched (C,));
-    'mean' divides by the number of positions (torch), not by the weights."""
+    'mean' divides by the number of positions (torch), not by the weights. q may be a Tensor
+    that needs a gradient: d loss / d q_c = -w_c log softmax(x)_c (a swap multiplier)."""
     axis = 0 if x.ndim == 1 else 1
     classes = x.shape[axis]
-    q = q.astype(x.dtype)
+    q = q if isinstance(q, Tensor) else q.astype(x.dtype)
     if label_smoothing:
         q = q * (1.0 - label_smoothing) + label_smoothing / classes
     w = _weight(weight, classes, "cross_entropy", x.dtype)

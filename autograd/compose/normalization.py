@@ -16,11 +16,10 @@ last axes (layer norm).
 
 from __future__ import annotations
 
-import numbers
-
 import numpy as np
 
 from ..nodes import Tensor
+from ..ops.arguments import finite_number, is_int
 
 
 def _tensor(x):
@@ -67,7 +66,8 @@ def batch_norm(x, running_mean=None, running_var=None, weight=None, bias=None, t
     training (or no running statistics): normalize with the batch's mean and biased variance
     and, when given, update running_mean / running_var (ndarrays, in place) with
     momentum: r = (1 - momentum) r + momentum * batch (the variance unbiased, as torch).
-    Otherwise normalize with the running statistics (constants of the graph).
+    Otherwise normalize with the running statistics (constants of the graph). An empty
+    batch gives an empty output and leaves the running statistics as they are (torch).
     """
     op = "batch_norm"
     x = _tensor(x)
@@ -77,14 +77,15 @@ def batch_norm(x, running_mean=None, running_var=None, weight=None, bias=None, t
     for name, v in (("running_mean", running_mean), ("running_var", running_var),
                     ("weight", weight), ("bias", bias)):
         _check_vector(op, name, v, c)
-    if not isinstance(eps, numbers.Real) or eps < 0:
-        raise ValueError(f"{op}: eps must be a non-negative number, got {eps!r}")
+    eps = finite_number(eps, "eps", op, minimum=0.0)
     shape = _channel_shape(x)
     axes = (0, *range(2, x.ndim))
     if training or running_mean is None or running_var is None:
-        n = x.size // c
-        if training and n <= 1:
+        n = x.size // c if c else 0
+        if training and n == 1:
             raise ValueError(f"{op}: training needs more than one value per channel, got input {x.shape}")
+        if n == 0:              # an empty batch: no statistics to take or to track (torch)
+            return _affine(x, weight, bias, shape)
         y, mu, var = _normalize(x, axes, eps)
         if training and running_mean is not None and running_var is not None:
             _update(running_mean, mu.data.reshape(c), momentum)
@@ -108,7 +109,7 @@ def layer_norm(x, normalized_shape, weight=None, bias=None, eps=1e-5):
     """
     op = "layer_norm"
     x = _tensor(x)
-    norm = (normalized_shape,) if isinstance(normalized_shape, numbers.Integral) else tuple(normalized_shape)
+    norm = (normalized_shape,) if is_int(normalized_shape) else tuple(normalized_shape)
     k = len(norm)
     if k == 0 or x.shape[x.ndim - k:] != norm or x.ndim < k:
         raise ValueError(f"{op}: input {x.shape} must end with normalized_shape {norm}")

@@ -17,6 +17,7 @@ import numbers
 import numpy as np
 
 from ..nodes import Tensor
+from ..ops.arguments import check_size
 from ..ops.indexing import SCATTER_ADD
 
 MODES = ("constant", "reflect", "replicate", "circular")
@@ -56,22 +57,28 @@ def pad(x, pad, mode="constant", value=0.0):
     if mode not in MODES:
         raise ValueError(f"pad: mode must be one of {MODES}, got {mode!r}")
     sides = _amounts(pad, x.ndim)
+    grown = list(x.shape)
+    for axis, before, after in sides:
+        grown[axis] += before + after
+    check_size("pad", [max(n, 0) for n in grown])
     if mode == "constant":
         return _constant(x, sides, value)
     if mode == "circular":                  # torch crops first, then wraps what is left
         x = _constant(x, [(a, min(b, 0), min(c, 0)) for a, b, c in sides], 0.0)
         sides = [(a, max(b, 0), max(c, 0)) for a, b, c in sides]
     for axis, before, after in sides:
+        if not (before or after):
+            continue
         n = x.shape[axis]
-        if n + before + after < 1:
-            raise ValueError(f"pad: {mode} padding ({before}, {after}) leaves nothing of axis {axis} "
-                             f"(size {n})")
+        if n + before + after < 0:
+            raise ValueError(f"pad: {mode} padding ({before}, {after}) removes more than axis "
+                             f"{axis}'s {n}")
         limit = {"reflect": n - 1, "circular": n}.get(mode, np.inf)
-        if max(before, after) > limit or n == 0:
+        if max(before, after) > limit or (n == 0 and max(before, after) > 0):
             raise ValueError(f"pad: {mode} padding ({before}, {after}) of axis {axis} must be at most "
                              f"{limit} for its size {n}")
-        if before or after:
-            x = x[(slice(None),) * axis + (_source(n, before, after, mode),)]
+        # a crop to nothing reads no position: an empty axis, as in constant mode (torch)
+        x = x[(slice(None),) * axis + (_source(n, before, after, mode),)]
     return x
 
 
@@ -81,7 +88,7 @@ def _constant(x, sides, value):
         n = x.shape[axis]
         start, stop = max(0, -before), n - max(0, -after)
         if stop < start:
-            raise ValueError(f"pad: cropping ({before}, {after}) removes more than axis {axis}'s {n}")
+            raise ValueError(f"pad: padding ({before}, {after}) removes more than axis {axis}'s {n}")
         crop[axis] = slice(start, stop)
     if any(s != slice(None) for s in crop):
         x = x[tuple(crop)]

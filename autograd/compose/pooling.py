@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..ops.arguments import check_ndim, flag, pair, positive_int, shape_of
+from ..ops.arguments import check_ndim, check_size, flag, pair, positive_int, shape_of
 from ..ops.indexing import SCATTER_ADD
 from ..ops.pool import AVG_POOL2D, MAX_POOL2D, WINDOW_SCATTER2D, pool_args
 from ..ops.windows import effective, lowest
@@ -160,6 +160,7 @@ def max_unpool2d(x, indices, kernel_size, stride=None, padding=0, output_size=No
         if not d - s < n < d + s:
             raise ValueError(f"{op}: output_size {size} along {axis} must lie between "
                              f"{d - s} and {d + s} (exclusive) for this input and geometry")
+    check_size(op, (*xs[:2], *(max(n, d) + 2 * p for n, d, p in zip(size, default, padding))))
     rows, cols = np.divmod(idx.astype(np.int64), size[1])
     ki = rows - _window_starts(xs[2], stride[0], padding[0])[:, None]
     kj = cols - _window_starts(xs[3], stride[1], padding[1])[None, :]

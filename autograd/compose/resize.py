@@ -16,6 +16,7 @@ import numbers
 
 import numpy as np
 
+from ..ops.arguments import check_size, is_int
 from .tensors import as_node
 
 MODES = {"nearest": (3, 4, 5), "linear": (3,), "bilinear": (4,)}
@@ -29,17 +30,30 @@ def _sizes(op, spatial, size, scale_factor):
     if (size is None) == (scale_factor is None):
         raise ValueError(f"{op}: give exactly one of size and scale_factor")
     if size is not None:
-        out = (size,) * k if isinstance(size, numbers.Integral) else tuple(size)
-        if len(out) != k or not all(isinstance(n, numbers.Integral) and n >= 1 for n in out):
+        out = _several(size, k)
+        if len(out) != k or not all(is_int(n) and n >= 1 for n in out):
             raise ValueError(f"{op}: size must be {k} positive int(s), got {size!r}")
         return tuple(int(n) for n in out), tuple(n / o for n, o in zip(spatial, out))
-    factors = (scale_factor,) * k if isinstance(scale_factor, numbers.Real) else tuple(scale_factor)
-    if len(factors) != k or not all(isinstance(f, numbers.Real) and f > 0 for f in factors):
-        raise ValueError(f"{op}: scale_factor must be {k} positive number(s), got {scale_factor!r}")
+    factors = _several(scale_factor, k)
+    if len(factors) != k or not all(_positive_finite(f) for f in factors):
+        raise ValueError(f"{op}: scale_factor must be {k} positive finite number(s), "
+                         f"got {scale_factor!r}")
     out = tuple(math.floor(n * f) for n, f in zip(spatial, factors))
     if min(out) < 1:
         raise ValueError(f"{op}: scale_factor {scale_factor!r} gives an empty output from {spatial}")
     return out, tuple(1.0 / f for f in factors)
+
+
+def _several(value, k):
+    """A size or factor given once for every axis, or per axis (a tuple or list); anything
+    else as a 1-tuple, which the callers refuse by its length or its kind."""
+    if isinstance(value, (tuple, list)):
+        return tuple(value)
+    return (value,) * k
+
+
+def _positive_finite(f):
+    return isinstance(f, numbers.Real) and not isinstance(f, bool) and math.isfinite(f) and f > 0
 
 
 def nearest_source(n_in, n_out, scale):
@@ -65,11 +79,10 @@ def linear_matrix(n_in, n_out, scale, align_corners, dtype):
 
 def average_matrix(n_in, n_out, dtype):
     """P (n_out, n_in): output i is the mean of inputs floor(i n/o) .. ceil((i+1) n/o) - 1."""
-    P = np.zeros((n_out, n_in))
-    for i in range(n_out):
-        start, end = (i * n_in) // n_out, -(-((i + 1) * n_in) // n_out)
-        P[i, start:end] = 1.0 / (end - start)
-    return P.astype(dtype)
+    i = np.arange(n_out)[:, None]
+    start, end = (i * n_in) // n_out, -(-((i + 1) * n_in) // n_out)
+    inside = (np.arange(n_in) >= start) & (np.arange(n_in) < end)
+    return (inside / (end - start)).astype(dtype)
 
 
 def _apply_matrices(x, mats):
@@ -102,6 +115,9 @@ def interpolate(x, size=None, scale_factor=None, mode="nearest", align_corners=N
         raise ValueError(f"{op}: align_corners only applies to the linear modes")
     spatial = x.shape[2:]
     out, scales = _sizes(op, spatial, size, scale_factor)
+    check_size(op, x.shape[:2] + out)
+    for n, o in zip(spatial, out):
+        check_size(op, (o, n), "interpolation matrix")
     if mode == "nearest":
         for k, (n, o, s) in enumerate(zip(spatial, out, scales)):
             if n != o:
@@ -126,15 +142,17 @@ def adaptive_avg_pool2d(x, output_size):
     x = as_node(x)
     if x.ndim not in (3, 4):
         raise ValueError(f"{op}: input must be (N, C, H, W) or (C, H, W), got shape {x.shape}")
-    sizes = (output_size,) * 2 if output_size is None or isinstance(output_size, numbers.Integral) \
-        else tuple(output_size)
-    if len(sizes) != 2 or not all(s is None or (isinstance(s, numbers.Integral) and s >= 1) for s in sizes):
+    sizes = _several(output_size, 2)
+    if len(sizes) != 2 or not all(s is None or (is_int(s) and s >= 1) for s in sizes):
         raise ValueError(f"{op}: output_size must be a positive int or a pair (None keeps an axis), "
                          f"got {output_size!r}")
     spatial = x.shape[-2:]
     out = tuple(n if s is None else int(s) for n, s in zip(spatial, sizes))
     if out == spatial:
         return x
+    check_size(op, x.shape[:-2] + out)
+    for n, o in zip(spatial, out):
+        check_size(op, (o, n), "averaging matrix")
     mats = [average_matrix(n, o, x.dtype) for n, o in zip(spatial, out)]
     return _apply_matrices(x, mats)
 

@@ -32,7 +32,8 @@ class Op:
                 ``record`` argument is told whether its node will be recorded and returns
                 (output, saved): what its backward needs (max-pool's arg-max), or None.
     backward    one rule per input, rule(g, out, *inputs, **params) -> that input's
-                gradient; for a variadic op one rule(i, g, out, *inputs, **params).
+                gradient; for a variadic op one rule(i, g, out, inputs, **params), the
+                inputs as one tuple (spread out for each of n rules, they would cost n^2).
                 A saving op's rules also get ``saved=``.
     parse       parse(*args, **kwargs) -> (inputs, params): the user-facing arguments of
                 the op's methods and functions, checked (one clear error naming the op)
@@ -103,13 +104,25 @@ class Op:
         return self(*args, **kwargs)
 
     def run(self, raws, params, record):
-        """(output, saved) of the forward on raw data; a failure is explained by ``check``."""
+        """(output, saved) of the forward on raw data; a failure is explained by ``check``.
+
+        On Python floats (a Value's gate) a result that overflows -- inf from finite
+        inputs -- is refused in one line, as math.exp and ** refuse it: a Value op gives a
+        float or says why not. Arrays follow IEEE (inf), like torch."""
         try:
             if self.saves:
                 return self.forward(*raws, record=record, **params)
-            return self.forward(*raws, **params), None
+            out = self.forward(*raws, **params)
         except (ValueError, IndexError, TypeError) as error:
             raise self._explain(raws, params, error) from None
+        if out.__class__ is float and out - out != 0.0 and all(x - x == 0.0 for x in raws):
+            raise self._overflow(raws)
+        return out, None
+
+    def _overflow(self, raws):
+        if len(raws) == 2 and isinstance(self.symbol, str):
+            return ValueError(f"{self.name}: {raws[0]!r} {self.symbol} {raws[1]!r} overflows a float")
+        return ValueError(f"{self.name}: overflows a float at x={raws[0]!r}")
 
     def _explain(self, raws, params, error):
         if self.check is not None:
@@ -129,7 +142,7 @@ class Op:
         if isinstance(rules, tuple):
             return [rule(g, out, *inputs, **params) if need else None
                     for rule, need in zip(rules, needs)]
-        return [rules(i, g, out, *inputs, **params) if need else None
+        return [rules(i, g, out, inputs, **params) if need else None
                 for i, need in enumerate(needs)]
 
     def local_grads(self, out, *inputs, **params) -> tuple:

@@ -56,8 +56,20 @@ def _separate(kernel_size, stride, dilation):
     return all(s >= k for s, k in zip(stride, effective(kernel_size, dilation)))
 
 
+def _all_finite(a):
+    """One sum instead of a mask pass: finite unless a holds inf or nan (or its sum
+    overflows, which only sends the caller to the lesson's form: the same numbers)."""
+    with np.errstate(over="ignore", invalid="ignore"):      # inf - inf: nan, quietly
+        return bool(np.isfinite(a.sum()))
+
+
 def window_scatter(g, index, size, kernel_size, stride, padding, dilation):
-    """out (N, C, *size): g[n, c, a, b] added at the chosen offset of window (a, b)."""
+    """out (N, C, *size): g[n, c, a, b] added at the chosen offset of window (a, b).
+
+    The fast forms multiply g by a 0/1 mask; inf x 0 is nan, so an upstream holding inf or
+    nan takes the lesson's selection instead (zeros off the winners, like torch)."""
+    if not _all_finite(g):
+        return lesson.window_scatter(g, index, size, kernel_size, stride, padding, dilation)
     ph, pw = padding
     full = (g.shape[0], g.shape[1], size[0] + 2 * ph, size[1] + 2 * pw)
     separate = _separate(kernel_size, stride, dilation)
@@ -133,7 +145,10 @@ def _laid_like(a, layout, tag):
 
 
 def window_gather(x, index, kernel_size, stride, padding, dilation):
-    """out (N, C, Ho, Wo): x at the chosen offset of each window."""
+    """out (N, C, Ho, Wo): x at the chosen offset of each window (a mask multiply, so x
+    holding inf or nan takes the lesson's take_along_axis, as window_scatter does)."""
+    if not _all_finite(x):
+        return lesson.window_gather(x, index, kernel_size, stride, padding, dilation)
     xp = padded(x, padding, 0.0, "window_gather2d")
     layout = memory_order(index)
     out = empty(index.shape, x.dtype, layout, zero=True)

@@ -19,14 +19,17 @@ _new = object.__new__
 
 def _binary(op):
     """The method self <op> other."""
-    forward = op.forward
+    forward, run = op.forward, op.run
     mode = _mode
 
     def method(self, other):
         if other.__class__ is not Value:
             other = _constant(other, op)
         out = _new(Value)
-        out.data = forward(self.data, other.data)
+        data = forward(self.data, other.data)
+        if data - data != 0.0:          # inf or nan: the lesson decides (refuses an overflow)
+            data = run((self.data, other.data), {}, False)[0]
+        out.data = data
         out.grad = 0.0
         out.label = ""
         out._params = None
@@ -50,12 +53,15 @@ def _reflected(op):
 
 
 def _unary(op):
-    forward = op.forward
+    forward, run = op.forward, op.run
     mode = _mode
 
     def method(self):
         out = _new(Value)
-        out.data = forward(self.data)
+        data = forward(self.data)
+        if data - data != 0.0:          # inf or nan: the lesson decides (refuses an overflow)
+            data = run((self.data,), {}, False)[0]
+        out.data = data
         out.grad = 0.0
         out.label = ""
         out._params = None

@@ -13,7 +13,7 @@ import numpy as np
 
 from ..core import Node, registry
 from ..core.watch import register_hook
-from ..ops.arguments import axes, check_axis, is_int
+from ..ops.arguments import axes, check_axis, finite_number, is_int
 from ..ops.arithmetic import rpow
 from ..ops.reductions import AMAX, AMIN, STD
 from ..ops.routers import MAX, MIN
@@ -252,10 +252,10 @@ class Tensor(Node):
 
     def var(self, axis=None, correction=1, keepdims=False):
         """Variance over ``axis``: sum((x - mean)^2) / (n - correction), torch's default
-        correction=1 (unbiased); correction=0 is the population variance. A composition of
-        mean, sub, mul and sum (drawn as such)."""
-        if isinstance(correction, bool) or not isinstance(correction, numbers.Real):
-            raise TypeError(f"var: correction must be a number, got {type(correction).__name__}")
+        correction=1 (unbiased); correction=0 is the population variance; a negative one
+        (more degrees of freedom than values) is refused. A composition of mean, sub, mul
+        and sum (drawn as such)."""
+        correction = finite_number(correction, "correction", "var", minimum=0.0)
         over = axes(axis, self.ndim, "var", self.shape)
         n = self.data.size if over is None else int(np.prod([self.shape[a] for a in over]))
         dev = self - self.mean(axis=over, keepdims=True)

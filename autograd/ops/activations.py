@@ -19,7 +19,7 @@ import numpy as np
 from ..core import Op, Pattern, raw
 from .arguments import number
 from .functions import ERF, EXP, SIGMOID, TANH
-from .routers import _positive
+from .routers import choose
 
 
 def _elu(x, alpha=1.0):
@@ -28,9 +28,15 @@ def _elu(x, alpha=1.0):
     return np.where(x > 0, x, alpha * np.expm1(np.minimum(x, 0)))
 
 
+def _elu_slope(out, x, alpha):
+    """1 on the linear side (x > 0, and nan: "not x <= 0", like torch), alpha exp(x) =
+    out + alpha below: chosen, not mixed by a mask (at x = inf, out + alpha is inf)."""
+    x = raw(x)
+    return choose(not x <= 0.0 if x.__class__ is float else ~(x <= 0), 1.0, out + alpha)
+
+
 ELU = Op("elu", Pattern.ELEMENTWISE, _elu,
-         backward=(lambda g, out, x, alpha=1.0:
-                   g * (_positive(x) + (1.0 - _positive(x)) * (out + alpha)),),
+         backward=(lambda g, out, x, alpha=1.0: g * _elu_slope(out, x, alpha),),
          parse=lambda x, alpha=1.0: ((x,), {"alpha": number(alpha, "alpha", "elu")}),
          method="elu", function="elu", scalar=True, jacobian=("diag(1 if x > 0 else out + alpha)",))
 

@@ -2,13 +2,33 @@
 
 Each normalizes one argument the way torch does (an int or a pair, a strict bool, an axis)
 or raises one clear error naming the op, the argument and the value it got.
+
+The size budget lives here too: check_size is the one place that decides whether an array
+an op's arguments ask for (a padded input, a broadcast, an output size) is one this engine
+will make. It runs before any work, so a refusal costs nothing.
 """
 
 from __future__ import annotations
 
+import math
 import numbers
 
 import numpy as np
+
+# The most numbers one array may hold: 2 GiB of float64. Larger arrays are not a teaching
+# engine's work, and a few of them fill a shared machine; a broadcast view of (10**6, 10**6)
+# costs no memory but 10**12 numbers of work for the sum that follows.
+MAX_ELEMENTS = 2**28
+
+
+def check_size(op, shape, what="output"):
+    """Refuse, before anything is computed, an array of more than MAX_ELEMENTS numbers."""
+    count = math.prod(int(n) for n in shape)
+    if count > MAX_ELEMENTS:
+        raise ValueError(f"{op}: the {what} would be {tuple(int(n) for n in shape)}: {count:,} numbers, "
+                         f"more than the {MAX_ELEMENTS:,} (2 GiB of float64) one array may hold; "
+                         "refused before computing")
+    return shape
 
 
 class AxisError(np.exceptions.AxisError):
@@ -58,6 +78,9 @@ def pair(value, name, op, minimum=1):
     if min(out) < minimum:
         kind = "positive" if minimum == 1 else "non-negative"
         raise ValueError(f"{op}: {name} must be {kind}, got {value!r}")
+    if max(out) > MAX_ELEMENTS:         # no array here is that long: numpy could not even slice
+        raise ValueError(f"{op}: {name} {value!r} is larger than any size here "
+                         f"(at most {MAX_ELEMENTS:,})")
     return out
 
 
@@ -79,6 +102,15 @@ def number(value, name, op):
     if isinstance(value, bool) or not isinstance(value, numbers.Real):
         raise TypeError(f"{op}: {name} must be a number, got {type(value).__name__}")
     return float(value)
+
+
+def finite_number(value, name, op, minimum=-math.inf, above=False):
+    """A finite real number (not a bool) as a float, at least ``minimum`` (or above it)."""
+    v = number(value, name, op)
+    if not math.isfinite(v) or v < minimum or (above and v == minimum):
+        bound = "" if minimum == -math.inf else f" {'>' if above else '>='} {minimum:g}"
+        raise ValueError(f"{op}: {name} must be a finite number{bound}, got {value!r}")
+    return v
 
 
 def ints(values, name, op, minimum=0):

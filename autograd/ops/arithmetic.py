@@ -73,7 +73,9 @@ def _power(a, exponent):
 
 
 def slope(a, exponent):
-    """d(a^p)/da = p a^(p-1), written with ** so that it records under create_graph."""
+    """d(a^p)/da = p a^(p-1), written with ** so that it records under create_graph.
+    On a float it is refused like pow's value: undefined at 0 for p < 1, or too large for
+    a float (a Value's local gradient is a float or an error, never a raw OverflowError)."""
     if exponent == 0:
         return 0.0              # a ** 0 is the constant 1, also at a = 0 (torch)
     if exponent == 1:
@@ -82,6 +84,14 @@ def slope(a, exponent):
         return 2.0 * a          # no a**1 node in a drawn backward graph
     if raw(a).__class__ is float and raw(a) == 0.0 and exponent < 1:
         raise ValueError(f"pow: gradient of x ** {exponent!r} is undefined at x=0")
+    if a.__class__ is float:    # a plain backward: Python's ** raises OverflowError
+        try:
+            local = exponent * a ** (exponent - 1)
+        except OverflowError:
+            local = math.inf
+        if local - local != 0.0 and a - a == 0.0:
+            raise ValueError(f"pow: gradient of x ** {exponent!r} overflows a float at x={a!r}")
+        return local
     return exponent * a ** (exponent - 1)
 
 

@@ -21,7 +21,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..core import Node, Op, Pattern
-from .arguments import check_ndim, is_int, pair, shape_of
+from .arguments import check_ndim, check_size, is_int, pair, shape_of
 from .indexing import GETITEM, SCATTER_ADD
 from .sampling import UPSAMPLE2D
 from .windows import effective, leftover, offsets, out_size, sliding_windows, strided
@@ -130,9 +130,6 @@ def _transpose_grad_w(g, out, x, w, stride, padding, output_padding, groups, dil
 
 # ---------------------------------------------------------------- argument checks
 
-MAX_PADDED = 2**30   # elements of conv2d's zero-padded input (8 GiB as float64)
-
-
 def check_groups(op, groups, c_in, c_out, what_out="output channels"):
     if not is_int(groups) or groups < 1:
         raise ValueError(f"{op}: groups must be a positive int, got {groups!r}")
@@ -154,14 +151,11 @@ def _conv2d_args(x, w, stride=1, padding=0, dilation=1, groups=1):
     if xs[1] == 0 or ws[0] == 0:
         raise ValueError(f"{op}: input {xs} and weight {ws} need at least one input and one "
                          "output channel")
-    padded = xs[0] * xs[1] * (xs[2] + 2 * padding[0]) * (xs[3] + 2 * padding[1])
-    if padded > MAX_PADDED:
-        raise ValueError(f"{op}: padding {padding} makes a padded input of {padded:,} elements "
-                         f"(limit {MAX_PADDED:,}); refused before allocating")
+    check_size(op, (*xs[:2], xs[2] + 2 * padding[0], xs[3] + 2 * padding[1]), "padded input")
     if ws[1] * groups != xs[1]:
         raise ValueError(f"{op}: weight {ws} expects {ws[1]} x groups={groups} = "
                          f"{ws[1] * groups} input channels, but the input has {xs[1]}")
-    out_size(op, xs[2:], ws[2:], stride, padding, dilation)
+    check_size(op, (xs[0], ws[0], *out_size(op, xs[2:], ws[2:], stride, padding, dilation)))
     return (x, w), {"stride": stride, "padding": padding, "dilation": dilation, "groups": groups}
 
 
@@ -188,6 +182,8 @@ def _conv_transpose2d_args(x, w, stride=1, padding=0, output_padding=0, groups=1
     if min(size) < 1:
         raise ValueError(f"{op}: output size {size} is not positive (input {xs[2:]}, kernel "
                          f"{ws[2:]}, stride {stride}, padding {padding}, dilation {dilation})")
+    # the forward stamps into the output before the padding is cut off
+    check_size(op, (xs[0], ws[1] * groups, *(n + 2 * p for n, p in zip(size, padding))))
     return (x, w), {"stride": stride, "padding": padding, "output_padding": output_padding,
                     "groups": groups, "dilation": dilation}
 
@@ -201,6 +197,7 @@ def _conv2d_weight_args(x, g, kernel_size, stride=1, padding=0, dilation=1, grou
     check_ndim(op, "input", xs, 4, "(N, C, H, W)")
     check_ndim(op, "upstream", gs, 4, "(N, O, Ho, Wo)")
     groups = check_groups(op, groups, xs[1], gs[1], "upstream channels")
+    check_size(op, (*xs[:2], xs[2] + 2 * padding[0], xs[3] + 2 * padding[1]), "padded input")
     out = out_size(op, xs[2:], kernel, stride, padding, dilation)
     if gs[0] != xs[0] or gs[2:] != out:
         raise ValueError(f"{op}: upstream {gs} does not match input {xs}: expected "

@@ -87,7 +87,7 @@ def parse_subscripts(subscripts, shapes):
     return ins, rhs
 
 
-def _einsum_grad(i, g, out, *xs, subscripts):
+def _einsum_grad(i, g, out, xs, subscripts):
     """Operand i's gradient: einsum of the upstream with the other operands (swap
     multiplier); letters only operand i has (summed away in the forward) come back as a
     broadcast, the distributor of that sum."""

@@ -63,15 +63,16 @@ MIN = Op("min", Pattern.ROUTER, lambda a, b: _smaller(a, b) if a.__class__ is fl
 
 
 def _sign(x):
-    """-1, 0 or 1 by the sign of x (a constant of the graph), in x's float type."""
+    """-1, 0 or 1 by the sign of x (a constant of the graph), in x's float type; 0 for nan
+    (neither side wins: torch's choice)."""
     x = raw(x)
     if x.__class__ is float:
         return (x > 0.0) - (x < 0.0) + 0.0
-    return np.sign(x).astype(x.dtype)
+    return (x > 0).astype(x.dtype) - (x < 0)
 
 
 # abs(x) = max(x, -x): the upstream arrives with the winner's sign; at 0 neither wins and it
-# sends 0 (torch's choice)
+# sends 0 (torch's choice, also at nan)
 ABS = Op("abs", Pattern.SIGNED_ROUTER, on(abs, np.abs),
          backward=(lambda g, out, x: g * _sign(x),),
          method=("abs", "__abs__"), scalar=True, jacobian=("diag(sign(x))",))
@@ -98,11 +99,12 @@ LEAKY_RELU = Op(
 
 
 def _inside(x, low, high):
-    """1 where low < x < high else 0 (hardtanh's switch), in x's float type."""
+    """1 where low < x < high else 0 (hardtanh's switch), in x's float type; written "not
+    outside", so a nan passes its upstream on, like torch."""
     x = raw(x)
     if x.__class__ is float:
-        return 1.0 if low < x < high else 0.0
-    return ((x > low) & (x < high)).astype(x.dtype)
+        return 0.0 if x <= low or x >= high else 1.0
+    return (~((x <= low) | (x >= high))).astype(x.dtype)
 
 
 def _hardtanh(x, min_val=-1.0, max_val=1.0):
@@ -182,3 +184,13 @@ WHERE = Op("where", Pattern.ROUTER, lambda a, b, cond: np.where(cond, a, b),
                      lambda g, out, a, b, cond: g * _share(~cond, out)),
            method={"masked_fill": lambda x, mask, value: where_args(mask, value, x)},
            jacobian=("diag(cond)", "diag(not cond)"))
+
+
+def choose(switch, inside, outside):
+    """``inside`` where ``switch`` (raw booleans, or a bool for a Value) holds, else
+    ``outside``: a selection, never a 0/1 mask multiply, so an inf or nan on the side not
+    taken stays out (inf x 0 is nan). On nodes it records a where: a router."""
+    if switch.__class__ is bool:
+        return inside if switch else outside
+    return WHERE(inside, outside, cond=np.broadcast_to(switch, np.broadcast_shapes(
+        np.shape(switch), np.shape(raw(inside)), np.shape(raw(outside)))))

@@ -12,7 +12,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..core import Op, Pattern
-from .arguments import pair, shape_of
+from .arguments import check_size, pair, shape_of
 
 
 def _downsample(x, factor):
@@ -53,6 +53,7 @@ def _upsample_args(x, factor, size=None):
         if not lo <= n <= m * f:
             raise ValueError(f"{op}: size {n} along {axis} must lie in [{lo}, {m * f}] for "
                              f"{m} rows and factor {f}")
+    check_size(op, shape_of(x)[:-2] + tuple(size))
     return (x,), {"factor": factor, "size": tuple(size)}
 
 

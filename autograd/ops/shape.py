@@ -18,7 +18,7 @@ import math
 import numpy as np
 
 from ..core import Op, Pattern
-from .arguments import check_axis, ints, is_int, spread
+from .arguments import check_axis, check_size, ints, is_int, spread
 
 # ---------------------------------------------------------------- broadcasting (the copy gate)
 
@@ -48,8 +48,8 @@ def _check_broadcast(x, shape):
 
 
 def _broadcast_to_args(x, shape):
-    return (x,), {"shape": ints(shape if isinstance(shape, (tuple, list)) else (shape,),
-                                "shape", "broadcast_to")}
+    shape = ints(shape if isinstance(shape, (tuple, list)) else (shape,), "shape", "broadcast_to")
+    return (x,), {"shape": check_size("broadcast_to", shape)}
 
 
 def _expand_args(x, *sizes):
@@ -70,7 +70,7 @@ def _expand_args(x, *sizes):
             raise ValueError(f"expand: cannot expand shape {x.shape} to {sizes} "
                              f"(axis {i} has size {x.shape[i - lead]}, not 1)")
         shape.append(int(n))
-    return (x,), {"shape": tuple(shape)}
+    return (x,), {"shape": check_size("expand", tuple(shape))}
 
 
 BROADCAST_TO = Op(
@@ -217,19 +217,21 @@ def _tile_grad(g, out, x, reps):
     return g.reshape(paired).sum(axis=tuple(range(0, len(paired), 2))).reshape(x.shape)
 
 
-def _repeat_args(x, *reps):
+def _repeat_args(x, *reps, op="repeat"):
     """torch's repeat (numpy's tile): at least one count per axis."""
     reps = spread(reps)
     if len(reps) < x.ndim:
-        raise ValueError(f"repeat: {len(reps)} counts for a {x.ndim}-d tensor "
+        raise ValueError(f"{op}: {len(reps)} counts for a {x.ndim}-d tensor "
                          f"{x.shape}: give at least one per axis")
-    return (x,), {"reps": ints(reps, "counts", "repeat")}
+    reps = ints(reps, "counts", op)
+    check_size(op, [r * n for r, n in zip(reps, (1,) * (len(reps) - x.ndim) + x.shape)])
+    return (x,), {"reps": reps}
 
 
 def _tile_args(x, *reps):
     """numpy's tile: fewer counts than axes repeat the last axes (torch's tile)."""
     reps = spread(reps)
-    return _repeat_args(x, *((1,) * (x.ndim - len(reps)) + tuple(reps)))
+    return _repeat_args(x, *((1,) * (x.ndim - len(reps)) + tuple(reps)), op="tile")
 
 
 TILE = Op(

@@ -109,7 +109,8 @@ def _checks(u, loc, d, operand_digits, digits):
     ru = np.vectorize(lambda x: _shown(format_number(x, operand_digits)), otypes=[float])(u)
     rl = np.vectorize(lambda x: _shown(format_number(x, operand_digits)), otypes=[float])(loc)
     try:
-        prod = np.broadcast_to(ru * rl, d.shape)
+        with np.errstate(over="ignore", invalid="ignore"):  # an inf downstream is printed, not warned
+            prod = np.broadcast_to(ru * rl, d.shape)
     except ValueError:
         return True                                     # shapes do not multiply elementwise
     same = np.vectorize(lambda p, x: _shown(format_number(p, digits)) == _shown(format_number(x, digits)),
@@ -128,6 +129,8 @@ def format_sum(parts, total, digits: int = DIGITS):
     for extra in range(18 - digits):
         shown = [np.vectorize(lambda x, k=digits + extra: _shown(format_number(x, k)),
                               otypes=[float])(a) for a in arrs]
-        if bool(np.all(fn(sum(shown), np.asarray(total, dtype=float)))):
+        with np.errstate(over="ignore", invalid="ignore"):
+            added = sum(shown)
+        if bool(np.all(fn(added, np.asarray(total, dtype=float)))):
             return [format_value(p, digits + extra) for p in parts], tt
     return [format_value(p, 17) for p in parts], tt
