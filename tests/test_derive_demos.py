@@ -78,11 +78,12 @@ def test_field_box_is_centred_on_the_unit():
     assert am.field_box(model, "fc1") is None
 
 
-def test_the_derivations_page_examples_run(capsys):
+def test_the_derivations_page_examples_run(capsys, tmp_path, monkeypatch):
     """docs/derivations.md: every python block runs on its own and prints what its comments say."""
+    monkeypatch.chdir(tmp_path)     # the blocks write their pages where they run
     import re
     from pathlib import Path
-    page = (Path(__file__).parents[1] / "docs" / "derivations.md").read_text(encoding="utf-8")
+    page = (Path(__file__).resolve().parents[1] / "docs" / "derivations.md").read_text(encoding="utf-8")
     blocks = re.findall(r"```python\n(.*?)```", page, re.S)
     assert len(blocks) >= 5
     for code in blocks:
