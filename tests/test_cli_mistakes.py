@@ -1,6 +1,7 @@
 """chainrule mistakes, and --mistake NAME on explain, conv and pool (viz/cli_mistakes.py)."""
 
 import re
+from pathlib import Path
 
 import pytest
 from helpers import run
@@ -115,3 +116,13 @@ def test_unknown_mistake_names_the_known_ones():
 def test_mistake_is_in_the_help(argv):
     code, out, _ = run(*argv)
     assert code == 0 and "--mistake NAME" in out
+
+
+@needs_renderer
+def test_the_output_shown_in_the_docs_is_the_output(tmp_path, monkeypatch):
+    page = (Path(__file__).resolve().parents[1] / "docs" / "cli.md").read_text(encoding="utf-8")
+    command = '$ chainrule explain "x*x + x" x=3 --mistake overwrite --out mistakes-out\n'
+    shown = page[page.index(command) + len(command):]
+    monkeypatch.chdir(tmp_path)
+    code, out, _ = run("explain", "x*x + x", "x=3", "--mistake", "overwrite", "--out", "mistakes-out")
+    assert code == 0 and out == shown[:shown.index("```")]

@@ -293,6 +293,14 @@ def test_a_wrong_engine_that_fails_is_reported_not_raised():
     assert x.grad == 1.0
 
 
+def test_gradcheck_is_not_run_on_float32_inputs_and_says_so():
+    x = Tensor(np.ones(3, np.float32), requires_grad=True, label="x")
+    lab = mistake(x.mean(), "mean-no-divide")
+    assert lab.checks["right"].passed is None
+    assert lab.checks["right"].text == "not run: finite differences need float64 inputs (x is float32)"
+    np.testing.assert_allclose(lab.gradients(x)[1], np.ones(3))    # the lab itself runs
+
+
 def test_unknown_names_are_one_line():
     with pytest.raises(UnknownMistake, match=r"unknown mistake 'nope' \(known: overwrite, no-topo"):
         mistake(Value(1.0) * 2, "nope")

@@ -23,6 +23,7 @@ import numpy as np
 import autograd
 from autograd import Tensor, Value, backprop_steps, topological_order
 from autograd.core import COPY
+from autograd.core import backward as driver
 from autograd.teaching.check import GradcheckError, gradcheck
 
 from .variants import MISTAKES, Swaps
@@ -79,10 +80,22 @@ def wrong_engine(name):
 
 class Run:
     """What one engine did: every node's .grad after ``calls`` backward() calls (id -> value,
-    None where nothing arrived), its steps (one pass), or the error it raised."""
+    None where nothing arrived), its steps (one pass), the order its driver visits the nodes
+    (ids), or the error it raised."""
 
-    def __init__(self, grads, steps, error=None):
-        self.grads, self.steps, self.error = grads, steps, error
+    def __init__(self, grads, steps, visits=(), error=None):
+        self.grads, self.steps, self.visits, self.error = grads, steps, list(visits), error
+
+    def arrivals(self, node):
+        """(parts ``node`` received before the driver visited it, parts received after)."""
+        at = {k: i for i, k in enumerate(self.visits)}
+        before, after = [], []
+        for s in self.steps:
+            if s.gate is not COPY:
+                for x, part in zip(s.inputs, s.downstream):
+                    if x is node and part is not None:
+                        (before if at[id(s.output)] < at[id(node)] else after).append(part)
+        return before, after
 
 
 def _zero(nodes):
@@ -103,10 +116,17 @@ def run_engine(root, nodes, grad=None, calls=1):
     for _ in range(calls):
         root.backward(grad)
     grads = {id(n): _grad_of(n) for n in nodes}
-    return Run(grads, backprop_steps(root, grad))
+    visits = [id(n) for n in reversed(driver.topological_order(root))]   # as the driver visits
+    return Run(grads, backprop_steps(root, grad), visits)
 
 
 WRONG_ENGINE_ERRORS = (ValueError, TypeError, IndexError, ArithmeticError, RecursionError, RuntimeError)
+
+
+def one_line(error):
+    """'RecursionError: maximum recursion depth exceeded' (the first line of the message)."""
+    text = str(error).splitlines()[0] if str(error) else ""
+    return f"{type(error).__name__}: {text}"
 
 
 # ---------------------------------------------------------------- comparing
@@ -182,6 +202,10 @@ def run_gradcheck(root, leaves, names, output):
         return Verdict(None, "not run: no input requires a gradient")
     if numbers > MAX_GRADCHECK:
         return Verdict(None, f"not run: {numbers:,} input numbers (at most {MAX_GRADCHECK:,})")
+    narrow = next((x for x in leaves if isinstance(x, Tensor) and x.dtype != np.float64), None)
+    if narrow is not None:
+        return Verdict(None, f"not run: finite differences need float64 inputs "
+                             f"({names[id(narrow)]} is {narrow.dtype})")
     try:
         gradcheck(replay(root, leaves), leaves)
     except GradcheckError as e:
@@ -195,9 +219,10 @@ def run_gradcheck(root, leaves, names, output):
                 index = index[1:]
             return text + "[" + ", ".join(str(i) for i in index) + "]"
         text = re.sub(r"input (\d+)(?: element \(([\d, ]*)\))?", name, str(e).removeprefix("gradcheck: "))
+        text = re.sub(r" [(][|]diff[|].*", "", text)         # the tolerances: noise here
         return Verdict(False, f"fails: {text}")
     except WRONG_ENGINE_ERRORS as e:
-        return Verdict(False, f"fails: {type(e).__name__}: {str(e).splitlines()[0] if str(e) else ''}")
+        return Verdict(False, f"fails: {one_line(e)}")
     return Verdict(True, "passes")
 
 
@@ -221,7 +246,8 @@ class MistakeLab:
     first         the first node of ``order`` whose gradients differ (None: they agree)
     checks        {"right": Verdict, "wrong": Verdict} from gradcheck (None if not asked)
     names         id(node) -> the name the text uses
-    inputs        the leaves whose gradients the text sums up (default: the labelled ones)
+    inputs        the leaves whose gradients the text sums up and gradcheck moves (default:
+                  the labelled ones; gradcheck moves every leaf if none is labelled)
 
     After the lab, every .grad holds the right engine's gradient.
     """
@@ -241,13 +267,13 @@ class MistakeLab:
         self.output = output or _output_name(root)
         self.inputs = list(inputs) if inputs is not None else \
             [n for n in reversed(self.order) if n.is_leaf and n.label]
-        leaves = check_leaves(root)
+        leaves = [x for x in self.inputs if x.requires_grad] or check_leaves(root)
         self.checks = None
         with wrong_engine(name) as m:
             try:
                 self.wrong = run_engine(root, nodes, grad, m.calls)
             except WRONG_ENGINE_ERRORS as e:
-                self.wrong = Run({}, [], f"{type(e).__name__}: {str(e).splitlines()[0] if str(e) else ''}")
+                self.wrong = Run({}, [], error=one_line(e))
             wrong_check = run_gradcheck(root, leaves, self.names, self.output) if check else None
         right_check = run_gradcheck(root, leaves, self.names, self.output) if check else None
         self.right = run_engine(root, nodes, grad)     # last: .grad keeps the right gradients

@@ -15,7 +15,7 @@ import numpy as np
 
 from autograd import Value
 from autograd.core import COPY
-from autograd.teaching.display import format_number
+from autograd.teaching.display import format_number, format_value
 
 from .. import budget
 from ..draw import State, build
@@ -171,6 +171,25 @@ def _pass_frames(lab, digits, wrong):
         return make()
 
 
+def _late_note(lab, digits):
+    """(index of the wrong pass's step after which the driver visits the first difference,
+    a note) when parts reach that node only after its visit (no-topo), else None."""
+    n = lab.first
+    if n is None or lab.wrong.error is not None:
+        return None
+    before, after = lab.wrong.arrivals(n)
+    if not after:
+        return None
+    at = {k: i for i, k in enumerate(lab.wrong.visits)}
+    earlier = [k for k, s in enumerate(lab.wrong.steps) if at[id(s.output)] < at[id(n)]]
+    if not earlier:
+        return None
+    name = lab.output if n is lab.root else lab.names[id(n)]
+    shown = lambda parts: " + ".join(format_value(p, digits) for p in parts) or "nothing"
+    return earlier[-1], (f"next the driver visits {name}, which has received {shown(before)} so far: "
+                         f"{shown(after)} will arrive after the visit and never be passed on")
+
+
 def side_by_side(lab, digits=3, title=None):
     """The lab's stepper: the verdict, then the two backward passes step by step."""
     from .report import first_difference, verdicts
@@ -183,6 +202,10 @@ def side_by_side(lab, digits=3, title=None):
     results = result_drawings(lab, digits, caption=False)
     right_steps, right_texts = _pass_frames(lab, digits, wrong=False)
     wrong_steps, wrong_texts = ([], []) if lab.wrong.error else _pass_frames(lab, digits, wrong=True)
+    late = _late_note(lab, digits)
+    if late is not None:
+        k, note = late
+        wrong_texts[k] += f"\n\n{note}"
     if m.calls > 1:
         wrong_steps = wrong_steps * m.calls
         again = " (.grad still holds the calls before: this one adds to them)"

@@ -152,6 +152,9 @@ def first_difference(lab, number, digits):
         got, total = parts
         lines.append(f"  {name} is used {len(got)} times; the right engine adds the parts it receives: "
                      f"{' + '.join(format_value(p, digits) for p in got)} = {format_value(total, digits)}")
+        before, after = lab.wrong.arrivals(n)
+        if after:
+            lines.append(late_line(name, before, after, len(got), digits))
         wrong_parts = lab.parts(n, lab.wrong)
         if wrong_parts is not None and not _same_text(wrong_parts, parts, digits):
             w_got, w_total = wrong_parts
@@ -165,6 +168,14 @@ def first_difference(lab, number, digits):
     return [*lines, ""]
 
 
+def late_line(name, before, after, total, digits):
+    """'the wrong engine visited x when 1 of its 3 parts had arrived (1); 3 + 3 came later...'"""
+    shown = lambda parts: " + ".join(format_value(p, digits) for p in parts) or "nothing"
+    return (f"  the wrong engine visited {name} when {len(before)} of its {total} parts had arrived "
+            f"({shown(before)}); {shown(after)} came later and {'was' if len(after) == 1 else 'were'} "
+            "never passed on")
+
+
 def _same_text(a, b, digits):
     return [format_value(p, digits) for p in a[0]] == [format_value(p, digits) for p in b[0]] and \
         format_value(a[1], digits) == format_value(b[1], digits)
@@ -174,10 +185,10 @@ def verdicts(lab):
     if lab.checks is None:
         return []
     right, wrong = lab.checks["right"], lab.checks["wrong"]
-    weighted = "" if isinstance(lab.root, Value) or lab.root.data.size == 1 else \
-        "; the output's entries weighted by fixed random numbers"
-    lines = [f"gradcheck (central differences in float64 on the same graph, recomputed{weighted}):",
-             f"  right engine: {right.text}", f"  wrong engine: {wrong.text}"]
+    lines = ["gradcheck (central differences in float64, the same graph recomputed):"]
+    if not isinstance(lab.root, Value) and lab.root.data.size != 1:
+        lines.append("  (the output's entries weighted by fixed random numbers)")
+    lines += [f"  right engine: {right.text}", f"  wrong engine: {wrong.text}"]
     if right.passed and wrong.passed is False:
         lines.append("  so gradcheck says the right engine is the right one")
     elif right.passed and wrong.passed:
