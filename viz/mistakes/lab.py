@@ -324,10 +324,11 @@ class MistakeLab:
 def mistake(root, name, *, grad=None, names=None, output=None, inputs=None, check=True):
     """Run the wrong engine ``name`` (see ``chainrule mistakes``) beside the right one on the
     graph ending at ``root``: a MistakeLab (prints its report; displays as a side-by-side
-    stepper in a notebook). grad: the upstream gradient of a non-scalar root (ones if not
-    given). names:
-    {node: name} for the text. output: the name of what is differentiated (f, E).
-    inputs: the leaves whose gradients the text sums up. check: run gradcheck on both."""
+    stepper in a notebook).
+
+    grad: the upstream gradient of a non-scalar root (ones if not given). names: {node: name}
+    for the text. output: the name of what is differentiated (f, E). inputs: the leaves whose
+    gradients the text sums up and gradcheck moves. check: run gradcheck on both engines."""
     if names is not None:
         names = {id(k): v for k, v in names.items()}
     return MistakeLab(root, name, grad=grad, names=names, output=output, inputs=inputs, check=check)
