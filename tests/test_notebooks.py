@@ -107,6 +107,20 @@ def test_notebooks_run_and_show_steppers_and_drawings(executed):
     text = "".join(o.get("text", "") for c in scalar.cells if c.cell_type == "code" for o in c.outputs)
     assert "[upstream 1] x [local -4] = [downstream -4]  -> q" in text
     assert "[local 3.35e-4]" in text  # the saturated sigmoid is not printed as 0
+    # the mistakes lab: = instead of += (7 = 3 + 3 + 1 by hand), a recursion that visits x
+    # after the 1 of the add but before the 3 + 3 of x*x, backward twice (x.grad = 2 y = 6)
+    assert "first difference, in backprop order: x (right df/dx = 7, wrong df/dx = 3)" in text
+    assert "first difference, in backprop order: x (right df/dx = 7, wrong df/dx = 1)" in text
+    assert "wrong engine: df/dx = 6, df/dy = 4" in text
+    assert text.count("so gradcheck says the right engine is the right one") == 3
+    conv = executed["03_conv_pool_backward.ipynb"]
+    outputs = [o for c in conv.cells if c.cell_type == "code" for o in c.outputs]
+    text = "".join(o.get("text", "") for o in outputs)
+    htmls = [o["data"]["text/html"] for o in outputs if "text/html" in o.get("data", {})]
+    assert any('class="chainrule-stepper chainrule-mistake' in h and "wrong engine: no-flip" in h
+               for h in htmls)
+    assert "the engines agree on this graph: pool-overwrite" in text      # stride 2: no overlap
+    assert "3 of 16 entries differ; the first, x[1, 1]: right 2, wrong 1" in text   # stride 1
 
 
 @pytest.mark.skipif(CHROMIUM is None, reason="Chromium is not installed (apt install chromium)")
@@ -120,6 +134,8 @@ def test_exported_page_steppers_step_independently(executed, tmp_path):
     def shown(text):
         return [[k for k, (_, hidden) in enumerate(frames) if not hidden] for frames in frames_of(text)]
 
-    assert shown(dom("")) == [[0], [0], [0]]  # three steppers: the lecture, the frames list, the quiz
-    assert shown(dom("click=next@1&click=next@1")) == [[2], [0], [0]]
-    assert shown(dom("click=next@3&click=next@3&step=1@2")) == [[0], [0], [2]]
+    # four steppers: the lecture, the frames list, the quiz, the mistakes lab
+    assert shown(dom("")) == [[0], [0], [0], [0]]
+    assert shown(dom("click=next@1&click=next@1")) == [[2], [0], [0], [0]]
+    assert shown(dom("click=next@3&click=next@3&step=1@2")) == [[0], [0], [2], [0]]
+    assert shown(dom("step=4@4&click=next@1")) == [[1], [0], [0], [3]]

@@ -7,9 +7,10 @@ require_chainrule_autograd()  # before anything imports from autograd: one line 
 
 from . import derive as derive  # pixel-level derivations: viz.derive.derive(node)
 from .draw import draw
+from .mistakes import mistake  # the mistakes lab: a classic wrong backprop beside the right one
 from .playback import Playback, playback
 from .render import Drawing, RenderError, find_renderer, render, render_many
 from .stepper import Frames, Stepper, draw_steps, save_stepper, stepper
 
 __all__ = ["Drawing", "Frames", "Playback", "RenderError", "Stepper", "draw", "draw_steps", "find_renderer",
-           "playback", "render", "render_many", "save_stepper", "stepper"]
+           "mistake", "playback", "render", "render_many", "save_stepper", "stepper"]

@@ -1,7 +1,7 @@
 """chainrule: explain backprop through an expression, step by step.
 
     chainrule explain "(x + y) * z" x=-2 y=5 z=-4 [--out DIR] [--format svg|png|pdf] [--dpi N]
-                      [--digits N] [--deck]
+                      [--digits N] [--deck] [--mistake NAME]
 
 Prints the forward values, every backward step as the lecture writes it and the final
 gradients, and writes the graph, one frame per step and stepper.html into DIR. Bad input
@@ -19,7 +19,7 @@ from autograd import backprop_steps, topological_order
 from autograd.teaching.display import MAX_DIGITS
 from autograd.teaching.steps import fmt as step_fmt
 
-from . import cli_quiz
+from . import cli_mistakes, cli_quiz
 from .budget import MAX_LABEL_CHARS
 from .cli_errors import Usage, parse_dpi, quote, run_command, whole_number
 from .draw import draw
@@ -40,8 +40,9 @@ from .safe_files import OutDir, UnsafePath
 from .stepper import Stepper, check_budget, story
 
 USAGE = ('usage: chainrule explain "EXPR" name=value ... [--out DIR] [--format svg|png|pdf] [--dpi N]\n'
-         "                         [--digits N] [--deck]\n"
+         "                         [--digits N] [--deck] [--mistake NAME]\n"
          "       chainrule conv|pool --help\n"
+         "       chainrule mistakes [NAME]\n"
          "       chainrule train --model moons|lenet --steps N [--every K] --out DIR [--deck]\n"
          "       chainrule quiz --level scalar|vector|matmul|conv|pool [--count K] [--seed N] --out DIR\n"
          "       chainrule --version | --help")
@@ -64,9 +65,15 @@ Explain backpropagation through a small expression, gate by gate.
   --digits N significant digits of every number (default 3; 3.35e-4, never 0.00)
   --deck     also write deck.pdf: one slide per frame, in order, the step's text under
              each (needs Chromium or the pdf extra: pip install 'chainrule[pdf]')
+  --mistake NAME
+             the mistakes lab: run a classic wrong backprop (chainrule mistakes lists
+             them) beside the right engine; print both gradients, the first node where
+             they differ and gradcheck's verdict on each; write mistake.html (the two
+             backward passes side by side), right.FORMAT and wrong.FORMAT
 
-example:
+examples:
   chainrule explain "(x + y) * z" x=-2 y=5 z=-4
+  chainrule explain "x*x + x" x=3 --mistake overwrite
 """
 
 
@@ -108,7 +115,7 @@ def parse_args(argv):
             opts["help"] = True
         elif name == "deck" and not eq:
             opts["deck"] = True
-        elif name in ("out", "format", "digits", "dpi"):
+        elif name in ("out", "format", "digits", "dpi", "mistake"):
             if not eq:
                 value = next(it, None)
                 if value is None:
@@ -122,6 +129,11 @@ def parse_args(argv):
         raise Usage(f"--format must be svg, png or pdf, got '{quote(opts['format'])}'")
     opts["digits"] = _digits(opts.get("digits", "3"))
     opts["dpi"] = parse_dpi(opts.get("dpi"), opts["format"])
+    if "mistake" in opts:
+        opts["mistake"] = cli_mistakes.mistake_name(opts["mistake"])
+        if opts.get("deck"):
+            raise Usage("--deck and --mistake do not go together (the mistakes lab writes "
+                        "mistake.html, its own side-by-side stepper)")
     if not opts.get("help") and not positional:
         raise Usage('missing the expression (e.g. chainrule explain "(x + y) * z" x=-2 y=5 z=-4)')
     return positional, opts
@@ -132,7 +144,7 @@ def _digits(text):
     return whole_number(text, "digits", 1, MAX_DIGITS)
 
 
-def explain(expr, pairs, out_dir, format, stdout, digits=3, deck=False, dpi=None):
+def explain(expr, pairs, out_dir, format, stdout, digits=3, deck=False, dpi=None, mistake=None):
     _n = lambda v: step_fmt(v, digits)
     built = build(expr, parse_values(pairs))
     if not built.leaves:
@@ -152,24 +164,15 @@ def explain(expr, pairs, out_dir, format, stdout, digits=3, deck=False, dpi=None
         check_format(format)
     except RenderError as e:
         raise Usage(f"--format {format}: {e}") from None
+    if mistake is not None:
+        return _explain_mistake(built, expr, mistake, out_dir, format, stdout, digits, dpi)
     if deck:  # no PDF route: refused before any output, like --format pdf
         _check_deck()
     check_budget(root, digits=digits)  # the page budget too (the syntax budget keeps well under)
     out = _prepare_out(out_dir, len(steps), format, deck)  # before printing: one line, nothing else
 
     p = lambda line="": print(line, file=stdout)
-    given = ", ".join(f"{n}={_n(leaf.data)}" for n, leaf in built.leaves.items())
-    p(f"{f} = {' '.join(expr.split())}" + (f"   with {given}" if given else ""))
-    p()
-    p("forward")
-    for name, leaf in built.leaves.items():
-        p(f"  {name} = {_n(leaf.data)}")
-    for node, text in _gates_in_order(root, built.texts):
-        prefix = f"{f} = " if node is root else ""
-        p(f"  {prefix}{text} = {_n(node.data)}")
-    if root.is_leaf:
-        p(f"  {f} = {_n(root.data)}")
-    p()
+    _print_forward(p, built, expr, digits)
     p(f"backward ({len(steps)} step{'s' if len(steps) != 1 else ''}; downstream = upstream x local)")
     for k, step in enumerate(steps, 1):
         lines = step.lines(digits)
@@ -188,6 +191,37 @@ def explain(expr, pairs, out_dir, format, stdout, digits=3, deck=False, dpi=None
         from .deck import explain_deck
         print(f"slide deck: {explain_deck(root, out / 'deck.pdf', digits)}", file=stdout)
     return code
+
+
+def _print_forward(p, built, expr, digits):
+    """The expression with its values, then every gate's value in graph order."""
+    _n = lambda v: step_fmt(v, digits)
+    root, f = built.root, built.output
+    given = ", ".join(f"{n}={_n(leaf.data)}" for n, leaf in built.leaves.items())
+    p(f"{f} = {' '.join(expr.split())}" + (f"   with {given}" if given else ""))
+    p()
+    p("forward")
+    for name, leaf in built.leaves.items():
+        p(f"  {name} = {_n(leaf.data)}")
+    for node, text in _gates_in_order(root, built.texts):
+        prefix = f"{f} = " if node is root else ""
+        p(f"  {prefix}{text} = {_n(node.data)}")
+    if root.is_leaf:
+        p(f"  {f} = {_n(root.data)}")
+    p()
+
+
+def _explain_mistake(built, expr, name, out_dir, format, stdout, digits, dpi):
+    """--mistake NAME: the wrong engine beside the right one (viz/cli_mistakes.py)."""
+    check_budget(built.root, digits=digits)
+    lab, page, drawings = cli_mistakes.prepare(built.root, name, None, built.texts, built.output,
+                                               digits, inputs=list(built.leaves.values()))
+    out = cli_mistakes.check_out(out_dir, format)
+    p = lambda line="": print(line, file=stdout)
+    _print_forward(p, built, expr, digits)
+    p(lab.report(digits))
+    p()
+    return cli_mistakes.write(lab, page, drawings, out, format, dpi, stdout)
 
 
 def _check_deck():
@@ -307,6 +341,8 @@ def _command(argv, stdout, stderr):
         return 0
     if argv[0] == "quiz":
         return cli_quiz.main(argv[1:], stdout, stderr)
+    if argv[0] == "mistakes":  # the mistakes lab: viz/cli_mistakes.py
+        return cli_mistakes.main(argv[1:], stdout)
     if argv[0] == "train":  # the training playback: viz/cli_train.py
         from . import cli_train
         return cli_train.main(argv[1:], stdout, stderr)
@@ -321,7 +357,7 @@ def _command(argv, stdout, stderr):
         print(help_text(), file=stdout)
         return 0
     return explain(positional[0], positional[1:], opts["out"], opts["format"], stdout,
-                   opts["digits"], opts.get("deck", False), opts["dpi"])
+                   opts["digits"], opts.get("deck", False), opts["dpi"], opts.get("mistake"))
 
 
 if __name__ == "__main__":

@@ -2,17 +2,18 @@
 
     chainrule conv --input "1 2 3; 4 5 6; 7 8 9" --filter "1 2; 3 4" [--upstream "..."]
                    [--stride S] [--padding P] [--dilation D] [--symbolic] [--digits N]
-                   [--out DIR] [--format svg|png|pdf|tex] [--dpi N] [--deck]
+                   [--out DIR] [--format svg|png|pdf|tex] [--dpi N] [--deck] [--mistake NAME]
     chainrule pool --input "..." --kernel K [--stride S] [--padding P] [--mode max|avg]
                    [--upstream "..."] [--symbolic] [--digits N] [--out DIR]
-                   [--format svg|png|pdf|tex] [--dpi N] [--deck]
+                   [--format svg|png|pdf|tex] [--dpi N] [--deck] [--mistake NAME]
 
 Prints the forward scan (every output written out), the upstream (ones unless given), the
 gradients and the lecture's derivation (for conv: the scatter view, the gather view and the
 two side by side), and writes the frames and the derivation stepper into DIR. --symbolic
 writes it in the lectures' notation (X11, F11, dE/dO11); --format tex also writes that as
-DIR/derivation.tex. Matrices: rows separated by ';', numbers by spaces or commas, channels
-by '|'; nothing is evaluated. Bad input exits with status 2 and one line on stderr.
+DIR/derivation.tex. --mistake NAME runs a classic wrong backprop beside the right one
+instead (viz/cli_mistakes.py). Matrices: rows separated by ';', numbers by spaces or commas,
+channels by '|'; nothing is evaluated. Bad input exits with status 2 and one line on stderr.
 """
 
 from __future__ import annotations
@@ -29,6 +30,7 @@ from autograd.ops.pool import MAX_POOL2D
 from autograd.teaching.display import MAX_DIGITS, format_number
 
 from .cli_errors import Usage, parse_dpi, parse_options, quote, run_command, whole_number
+from .cli_mistakes import check_out, mistake_name, prepare, write
 from .derive import derive, drawings
 from .derive.model import MAX_CHANNELS, MAX_SIZE
 from .derive.page import check_derivation
@@ -45,16 +47,16 @@ NUMBER = re.compile(r"[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d{1,3})?")
 USAGE = {
     "conv": 'usage: chainrule conv --input "1 2 3; 4 5 6; 7 8 9" --filter "1 2; 3 4" '
             "[--upstream M] [--stride S] [--padding P] [--dilation D] [--symbolic] [--digits N] "
-            "[--out DIR] [--format svg|png|pdf|tex] [--dpi N] [--deck]",
+            "[--out DIR] [--format svg|png|pdf|tex] [--dpi N] [--deck] [--mistake NAME]",
     "pool": 'usage: chainrule pool --input "1 1 2 4; 5 6 7 8; 3 2 1 0; 1 2 3 4" --kernel K '
             "[--stride S] [--padding P] [--mode max|avg] [--upstream M] [--symbolic] [--digits N] "
-            "[--out DIR] [--format svg|png|pdf|tex] [--dpi N] [--deck]",
+            "[--out DIR] [--format svg|png|pdf|tex] [--dpi N] [--deck] [--mistake NAME]",
 }
 OPTIONS = {
     "conv": {"input", "filter", "upstream", "stride", "padding", "dilation", "digits", "out",
-             "symbolic", "format", "dpi", "deck"},
+             "symbolic", "format", "dpi", "deck", "mistake"},
     "pool": {"input", "kernel", "upstream", "stride", "padding", "mode", "digits", "out",
-             "symbolic", "format", "dpi", "deck"},
+             "symbolic", "format", "dpi", "deck", "mistake"},
 }
 FLAGS = {"symbolic", "deck"}  # options without a value (--deck: a slide deck, viz/deck.py)
 TEX = "tex"                   # --format tex: the symbolic derivation as LaTeX, beside SVG frames
@@ -72,6 +74,10 @@ stepper-derivation.html (the graph beside the pixel frames).
 --format svg (default), png or pdf: the frames' format (the steppers always inline SVG);
 --dpi N: a PNG's resolution (default 96; 200 for a slide). --deck also writes deck.pdf:
 a page per frame, its text under it (needs Chromium or pip install 'chainrule[pdf]').
+--mistake NAME: the mistakes lab instead of the derivation: a classic wrong backprop
+(chainrule mistakes lists them; no-flip for conv, pool-overwrite and mean-no-divide for
+pool) beside the right engine, both gradients, where they first differ, gradcheck on each;
+writes mistake.html (both backward passes side by side), right.FORMAT and wrong.FORMAT.
 """
 
 
@@ -135,6 +141,13 @@ def parse_args(cmd, argv):
             raise Usage(f"missing --{need} ({USAGE[cmd][7:]})")
     if opts.get("format", "svg") not in (*FORMATS, TEX):
         raise Usage(f"--format must be svg, png, pdf or tex, got '{opts['format'][:20]}'")
+    if "mistake" in opts:
+        opts["mistake"] = mistake_name(opts["mistake"])
+        clash = [f"--{n}" for n in ("symbolic", "deck") if opts.get(n)] + \
+            (["--format tex"] if opts.get("format") == TEX else [])
+        if clash:
+            raise Usage(f"{clash[0]} and --mistake do not go together (the mistakes lab writes "
+                        "mistake.html, its own side-by-side stepper)")
     return opts
 
 
@@ -222,6 +235,8 @@ def run(cmd, opts, stdout):
             raise Usage(f"--upstream has {up.shape[0]} channels, but O has {o.shape[1]}")
     else:
         up = np.ones(o.shape[1:])
+    if "mistake" in opts:
+        return run_mistake(cmd, opts, o, leaves, geometry, up, format, dpi, digits, stdout)
     o.backward(up[None])
     symbolic = bool(opts.get("symbolic"))
     tex = opts.get("format", "svg") == TEX
@@ -261,6 +276,25 @@ def run(cmd, opts, stdout):
         from .deck import derivation_deck
         print(f"slide deck: {derivation_deck(d, out / 'deck.pdf')} ({len(d.frames)} pages)", file=stdout)
     return code
+
+
+def run_mistake(cmd, opts, o, leaves, geometry, up, format, dpi, digits, stdout):
+    """--mistake NAME: the wrong engine beside the right one on this conv or pool."""
+    names = {id(o): "O", id(leaves[0]): "X", **({id(leaves[1]): "F"} if cmd == "conv" else {})}
+    lab, page, drawings = prepare(o, opts["mistake"], up[None], names, "E", digits, inputs=leaves)
+    out = check_out(opts.get("out", "chainrule-out"), format)
+    number = lambda v: format_number(v, digits)
+    p = lambda line="": print(line, file=stdout)
+    p(f"chainrule {cmd} ({geometry})")
+    p(maps_text("X", leaves[0].data[0], number))
+    if cmd == "conv":
+        p(maps_text("F", leaves[1].data[0], number))
+    p(maps_text("dE/dO (the upstream" + ("" if "upstream" in opts else ", ones by default") + ")",
+                up, number))
+    p()
+    p(lab.report(digits))
+    p()
+    return write(lab, page, drawings, out, format, dpi, stdout)
 
 
 class Shorten:

@@ -30,6 +30,7 @@ from .scene import Scene
 WIRE_PT = 13   # values and gradients on a circuit's wires: the numbers the lesson is about
 CAPTION_PT = 11
 WRAP = 100     # characters per caption line: a tensor step's arrays must not widen a slide
+MARKED = {"penwidth": "3", "color": S.MARK, "peripheries": "2"}   # State.marked: a double outline
 
 
 @dataclass
@@ -44,6 +45,10 @@ class State:
     hot_wires: set = field(default_factory=set)     # wire indices highlighted
     notes: dict = field(default_factory=dict)       # wire index -> text replacing the gradient
     caption: list = field(default_factory=list)     # lines under the drawing
+    marked: set = field(default_factory=set)        # Graphviz node names drawn with a double
+                                                    # outline (viz.mistake: the first difference)
+    cells: dict = field(default_factory=dict)       # id(node) -> boolean mask of the gradient's
+                                                    # entries drawn bold on yellow
 
 
 def draw(root, *, rankdir="LR", values=True, grads=None, fmt=None, digits=DIGITS, forward=None,
@@ -172,6 +177,8 @@ def _gate_attrs(node, name, state, backward):
         attrs.update(color=S.GREY, fillcolor="#f4f4f4", fontcolor=S.GREY)
     if name in state.current:
         attrs.update(penwidth="3.5", color=S.HIGHLIGHT)
+    if name in state.marked:
+        attrs.update(MARKED)
     return attrs
 
 
@@ -181,8 +188,12 @@ def _circuit(dot, scene, state, values, fmt, backward, roles=None):
         grey = {"fontcolor": S.GREY} if name in state.grey else {}
         if n.is_leaf:
             text = n.label or (roles or {}).get(id(n)) or fmt(n.data)
-            style = {"fontcolor": S.BACKWARD_EDGE} if id(n) in backward else {}
-            dot.node(name, f"<{S.font(text, bold=True)}>", shape="plaintext", **style, **grey)
+            attrs = {"shape": "plaintext", **grey}
+            if id(n) in backward:
+                attrs["fontcolor"] = S.BACKWARD_EDGE
+            if name in state.marked:   # a name needs a frame to carry the double outline
+                attrs.update(MARKED, shape="box", style="rounded", margin="0.1,0.04")
+            dot.node(name, f"<{S.font(text, bold=True)}>", **attrs)
             continue
         sym = S.symbol(n)
         dot.node(name, f"<{S.font(sym, size=16 if len(sym) <= 2 else 12, bold=True)}>",
@@ -223,7 +234,9 @@ def _copy_points(dot, scene, state):
         if copy is None:
             continue
         color = S.GREY if copy in state.grey else outline
-        if copy in state.current:  # the current gate: a dot must grow to be seen as one
+        if copy in state.marked:
+            dot.node(copy, "", shape="point", width="0.24", fillcolor=color, style="filled", **MARKED)
+        elif copy in state.current:  # the current gate: a dot must grow to be seen as one
             dot.node(copy, "", shape="point", width="0.24", color=S.HIGHLIGHT, fillcolor=color,
                      style="filled", penwidth="3.5")
         else:
@@ -277,7 +290,7 @@ def _boxes(dot, scene, state, values, fmt, backward, pnames=None, defaults=False
             blocks.append(array_html(n.data, S.GREY if grey else S.VALUE_COLOR, fmt, "value"))
         g = state.grads.get(id(n))
         if g is not None and not (n.is_leaf and not n.requires_grad):  # constants draw no gradient
-            blocks.append(array_html(g, S.GRAD_COLOR, fmt, "grad"))
+            blocks.append(array_html(g, S.GRAD_COLOR, fmt, "grad", state.cells.get(id(n))))
         cells = "".join(f'<TD ALIGN="LEFT" VALIGN="TOP">{b}</TD>' for b in blocks)
         body = "".join(f'<TR><TD COLSPAN="{max(len(blocks), 1)}">{r}</TD></TR>' for r in rows)
         if cells:
@@ -285,6 +298,8 @@ def _boxes(dot, scene, state, values, fmt, backward, pnames=None, defaults=False
         label = f'<<TABLE BORDER="0" CELLBORDER="0" CELLSPACING="2">{body}</TABLE>>'
         if name in state.current:
             attrs.update(penwidth="3.5", color=S.HIGHLIGHT)
+        if name in state.marked:
+            attrs.update(MARKED)
         dot.node(name, label, shape="box", margin="0.05", **attrs)
     _copy_points(dot, scene, state)
     for k, w in enumerate(scene.wires):

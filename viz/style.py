@@ -21,6 +21,7 @@ GRAD_COLOR = "#c0262d"      # gradients (red, below)
 GREY = "#8f8f8f"            # not yet visited in a step frame: recedes, yet its numbers
                             # (needed for the current local gradient) read on a projector
 HIGHLIGHT = "#222222"       # outline of the current gate in a step frame
+MARK = "#111111"            # double outline: where a wrong engine first differs (viz.mistake)
 BACKWARD_FILL = "#c2f0c8"   # nodes of a derived backward graph (create_graph=True): pale mint,
 BACKWARD_EDGE = "#17807a"   # far from every pattern fill (the router's is lilac); teal outline
 

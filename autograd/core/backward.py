@@ -6,7 +6,7 @@ input's gradient, downstream = upstream x local. The driver only
 
     1. visits the nodes in reverse topological order (every consumer before its inputs),
     2. applies the node's rules to the upstream gradient it has collected,
-    3. adds what each input receives to that input's sum (the copy gate's adder),
+    3. adds what each input receives to that input's sum (add_part: the copy gate's adder),
 
 and lets observers watch (hooks, anomaly checks, step records: watch.py, steps).
 """
@@ -47,12 +47,18 @@ def run_backward(root, seed, create_graph=False, accumulate=True, wanted=None, o
             parts = input_grads(node, g, create_graph)
             for x, part in zip(node.inputs, parts):
                 if part is not None:
-                    grads[x] = part if x not in grads else grads[x] + part
+                    add_part(grads, x, part)
             for observer in observers:
                 observer.sent(node, g, parts)
     finally:
         set_grad_enabled(previous)
     return found
+
+
+def add_part(grads, node, part):
+    """The copy gate's adder: ``node`` has received ``part`` from one of its consumers;
+    its gradient is the sum of the parts from all of them."""
+    grads[node] = part if node not in grads else grads[node] + part
 
 
 def input_grads(node, g, create_graph=False):
