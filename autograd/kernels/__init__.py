@@ -4,6 +4,7 @@ that, and the lesson alone gives the same numbers (CHAINRULE_KERNELS=off). A ker
 the same thing fast, and says which op it serves and why it is faster.
 
     attach.py     how: set an attribute of a lesson object, remember it, undo on detach
+    mode.py       grad mode read without a thread-local (a shared "recording everywhere")
     scalar.py     Value's operators and methods, one call per gate
     tensor.py     Tensor's operators of two inputs, one call per gate
     driver.py     the backward loop for a plain backward (unrolled scalar gates)
@@ -18,7 +19,7 @@ the same thing fast, and says which op it serves and why it is faster.
 
 from __future__ import annotations
 
-from . import broadcast, conv, driver, erf, pool, reduce, scalar, tensor
+from . import broadcast, conv, driver, erf, mode, pool, reduce, scalar, tensor
 from .attach import Attachments
 from .memory import clear_scratch, tune_allocator
 
@@ -32,7 +33,7 @@ def attach():
         return
     # scalar and tensor first: their methods keep the lesson's elementwise forwards, which
     # broadcast then wraps for every other caller
-    for module in (scalar, tensor, driver, broadcast, reduce, erf, conv, pool):
+    for module in (mode, scalar, tensor, driver, broadcast, reduce, erf, conv, pool):
         module.attach(_attached)
 
 

@@ -11,10 +11,10 @@ from __future__ import annotations
 import numpy as np
 
 from ..core import apply, ops, registry, watch
-from ..core.grad_mode import _mode
 from ..nodes.tensor import Tensor
 from .attach import Attachments
 from .broadcast import MIN_SIZE, binary
+from .mode import MODE
 
 _new = object.__new__
 _ELEMENTWISE = ("add", "sub", "mul", "div", "max", "min")
@@ -40,7 +40,7 @@ def _make(op, a, b, forward):
     out.label = ""
     out._params = out._saved = None
     out._more = ()
-    if _mode.enabled and (a.requires_grad or b.requires_grad):
+    if (a.requires_grad or b.requires_grad) and (MODE.everywhere or MODE.enabled):
         out.requires_grad = True
         out._in0, out._in1, out._op = a, b, op
         out._versions = (a._version, b._version)
