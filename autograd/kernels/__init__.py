@@ -12,6 +12,10 @@ the same thing fast, and says which op it serves and why it is faster.
                   rules summing a broadcast input's gradient first
     reduce.py     sums over several axes by einsum (sum, mean, sum_to)
     erf.py        erf on whole arrays (exact GELU)
+    relu.py       relu and its rule in blocks against a block of zeros
+    gelu.py       exact GELU: the forward saves the normal CDF for the backward; blocks, threads
+    threads.py    the kernel threads: a split pass runs on every core
+    parallel.py   elementwise ufuncs, copies and gradient sums split over the kernel threads
     conv.py       im2col in batch-last memory: conv2d, conv2d_weight, conv_transpose2d
     pool.py       max/avg pooling and max-pool's backward scatter/gather
     memory.py     reused scratch buffers; tune_allocator() (opt-in, process-wide)
@@ -19,7 +23,7 @@ the same thing fast, and says which op it serves and why it is faster.
 
 from __future__ import annotations
 
-from . import broadcast, conv, driver, erf, mode, pool, reduce, scalar, tensor
+from . import broadcast, conv, driver, erf, gelu, mode, pool, reduce, relu, scalar, tensor
 from .attach import Attachments
 from .memory import clear_scratch, tune_allocator
 
@@ -33,7 +37,7 @@ def attach():
         return
     # scalar and tensor first: their methods keep the lesson's elementwise forwards, which
     # broadcast then wraps for every other caller
-    for module in (mode, scalar, tensor, driver, broadcast, reduce, erf, conv, pool):
+    for module in (mode, scalar, tensor, driver, broadcast, reduce, erf, gelu, relu, conv, pool):
         module.attach(_attached)
 
 
