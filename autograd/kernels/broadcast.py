@@ -96,6 +96,21 @@ def long_run_forward(forward):
     return fast
 
 
+_POWER = {2: np.square, 0.5: np.sqrt, -1: np.reciprocal}    # numpy's own ** on arrays
+_LESSON_POWER = arithmetic.POW.forward
+
+
+def power(a, exponent):
+    """a ** exponent (pow's forward); a large float array on the kernel threads, through the
+    ufunc numpy's ** itself uses for that exponent (square for 2, ...)."""
+    if a.__class__ is np.ndarray and a.dtype.kind == "f" and parallel.worth(a.size):
+        unary = _POWER.get(exponent)
+        out = parallel.ufunc(unary, a) if unary else parallel.ufunc(np.power, a, exponent)
+        if out is not None:
+            return out
+    return _LESSON_POWER(a, exponent)
+
+
 # ---------------------------------------------------------------- joint rules
 # A broadcast input's gradient is its rule's result summed over the broadcast axes (the
 # driver does it: Tensor._unbroadcast). Where a rule's full-size work ends in that sum
@@ -172,4 +187,5 @@ def attach(attachments: Attachments):
     attachments.set(arithmetic.MUL, "joint", mul_joint)
     attachments.set(arithmetic.DIV, "joint", div_joint)
     attachments.set(arithmetic.POW, "joint", pow_joint)
+    attachments.set(arithmetic.POW, "forward", power)
 

@@ -22,6 +22,7 @@ import numpy as np
 
 from ..ops import conv as lesson
 from ..ops.windows import offsets, out_size, strided
+from . import parallel, threads
 from .attach import Attachments
 from .memory import scratch
 
@@ -77,7 +78,7 @@ def batch_last(x, padding=(0, 0), tag="x", fresh=False):
         buf = np.zeros(shape, x.dtype) if ph or pw else np.empty(shape, x.dtype)
     else:
         buf = scratch(("batch_last", tag), shape, x.dtype, 0.0 if ph or pw else None, extra=(ph, pw))
-    buf[:, ph:ph + h, pw:pw + w, :] = x.transpose(1, 2, 3, 0)
+    parallel.copy(buf[:, ph:ph + h, pw:pw + w, :], x.transpose(1, 2, 3, 0))
     return buf
 
 
@@ -109,7 +110,7 @@ def im2col(xt, kernel, out, stride, dilation, fresh=False):
     windows = np.lib.stride_tricks.as_strided(
         xt, shape, (sc, dilation[0] * sh, dilation[1] * sw, stride[0] * sh, stride[1] * sw, sn),
         writeable=False)
-    np.copyto(cols, windows)
+    parallel.copy(cols, windows)
     return cols
 
 
@@ -126,13 +127,23 @@ def col2im(cols, size, stride, dilation, padding):
     lands at (a*s + i*d - p, b*s + j*d - p); overlaps add, what lands in the padding is dropped."""
     c, kh, kw, hi, wi, n = cols.shape
     acc = np.zeros((c, *size, n), cols.dtype)
-    for i, j in offsets((kh, kw)):
-        a0, a1, r = _landing(hi, size[0], i * dilation[0], stride[0], padding[0])
-        b0, b1, q = _landing(wi, size[1], j * dilation[1], stride[1], padding[1])
-        if a1 > a0 and b1 > b0:
-            acc[:, strided(r, a1 - a0, stride[0]), strided(q, b1 - b0, stride[1])] \
-                += cols[:, i, j, a0:a1, b0:b1]
+
+    def channels(c0, c1):
+        for i, j in offsets((kh, kw)):
+            a0, a1, r = _landing(hi, size[0], i * dilation[0], stride[0], padding[0])
+            b0, b1, q = _landing(wi, size[1], j * dilation[1], stride[1], padding[1])
+            if a1 > a0 and b1 > b0:
+                acc[c0:c1, strided(r, a1 - a0, stride[0]), strided(q, b1 - b0, stride[1])] \
+                    += cols[c0:c1, i, j, a0:a1, b0:b1]
+    _by_channels(channels, c, cols.size)
     return acc
+
+
+def _by_channels(work, channels, size):
+    """work(c0, c1) for one range of channels per kernel thread (one range when small)."""
+    parts = threads.threads() if parallel.worth(size) else 1
+    parallel.run([(lambda c0=c0, c1=c1: work(c0, c1))
+                  for c0, c1 in threads.spans(channels, parts)])
 
 
 def cols_fit(x, kernel, out):
@@ -305,8 +316,11 @@ def _transpose_shifted(xt, w, groups, dilation, padding):
     for r0 in range(0, h, band):      # one band of input rows (all of them unless BANDED)
         r = min(h, r0 + band) - r0
         part = shifted[:, :, :r]
-        for j in range(kw):
-            part[:, j, :, j * dw:j * dw + wd] = xt[:, r0:r0 + r]
+
+        def shift(c0, c1, part=part, r0=r0, r=r):   # run before the loop goes on
+            for j in range(kw):
+                part[c0:c1, j, :, j * dw:j * dw + wd] = xt[c0:c1, r0:r0 + r]
+        _by_channels(shift, cin, part.size)
         if band == h:
             rows = np.empty((groups, cog * kh, h * row), dtype)
             long_matmul(a, shifted.reshape(groups, cig * kw, h * row), rows)
@@ -314,9 +328,11 @@ def _transpose_shifted(xt, w, groups, dilation, padding):
             rows = scratch("transpose.rows", (groups, cog * kh, band * row), dtype)[..., :r * row]
             np.matmul(a, part.reshape(groups, cig * kw, r * row), out=rows)
         rows = rows.reshape(groups * cog, kh, r * row)
-        for i in range(kh):
-            target = acc[:, (r0 + i * dh) * row:(r0 + i * dh + r) * row]
-            target += rows[:, i]
+
+        def add_rows(c0, c1, rows=rows, r0=r0, r=r):
+            for i in range(kh):
+                acc[c0:c1, (r0 + i * dh) * row:(r0 + i * dh + r) * row] += rows[c0:c1, i]
+        _by_channels(add_rows, groups * cog, rows.size)
     full = acc.reshape(groups * cog, full_h, full_w, n)
     ph, pw = padding
     return full[:, ph:full_h - ph, pw:full_w - pw]
