@@ -135,6 +135,10 @@ def mul_sum_like(g, x, like):
     return g * x
 
 
+def add_joint(needs, g, out, a, b):
+    return (g if needs[0] else None, g if needs[1] else None)
+
+
 def sub_joint(needs, g, out, a, b):
     return (g if needs[0] else None, -sum_like(g, b) if needs[1] else None)
 
@@ -183,6 +187,7 @@ def pow_joint(needs, g, out, a, exponent):
 def attach(attachments: Attachments):
     for op in (arithmetic.ADD, arithmetic.SUB, arithmetic.MUL, arithmetic.DIV, routers.MAX, routers.MIN):
         attachments.set(op, "forward", long_run_forward(op.forward))
+    attachments.set(arithmetic.ADD, "joint", add_joint)
     attachments.set(arithmetic.SUB, "joint", sub_joint)
     attachments.set(arithmetic.MUL, "joint", mul_joint)
     attachments.set(arithmetic.DIV, "joint", div_joint)

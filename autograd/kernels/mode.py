@@ -22,6 +22,8 @@ import weakref
 from ..core import grad_mode as lesson
 from .attach import Attachments
 
+_ident = threading.get_ident
+
 
 class _Token:
     __slots__ = ("__weakref__",)
@@ -45,25 +47,42 @@ class FastMode:
 
     @enabled.setter
     def enabled(self, value):
-        value = bool(value)
-        with self._lock:
-            self._local.enabled = value
-            ident = threading.get_ident()
-            if value:
-                self._off.pop(ident, None)
-                self._forget_ended()
-            else:
-                token = getattr(self._tokens, "token", None)
-                if token is None:
-                    token = self._tokens.token = _Token()
-                self._off[ident] = weakref.ref(token, self._ended)
+        local = self._local
+        if value:
+            if local.enabled:
+                return              # no change (a backward switches off and back on)
+            with self._lock:
+                local.enabled = True
+                off = self._off
+                off.pop(_ident(), None)
+                if off:
+                    self._forget_ended()
+                self.everywhere = not off
+        else:
+            if not local.enabled:
+                return
+            try:
+                ref = self._tokens.ref
+            except AttributeError:
+                ref = self._token_ref()
+            with self._lock:
+                local.enabled = False
+                self._off[_ident()] = ref
                 self.everywhere = False
+
+    def _token_ref(self):
+        """A weak reference to this thread's token, made once per thread."""
+        tokens = self._tokens
+        tokens.token = _Token()
+        tokens.ref = weakref.ref(tokens.token, self._ended)
+        return tokens.ref
 
     def _forget_ended(self):
         """Drop threads that ended with recording off (holds the lock)."""
         off = self._off
-        for ident in [i for i, alive in off.items() if alive() is None]:
-            del off[ident]
+        if off:
+            for ident in [i for i, alive in off.items() if alive() is None]:
+                del off[ident]
         self.everywhere = not off
 
     def _ended(self, _ref):

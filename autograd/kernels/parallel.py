@@ -116,15 +116,15 @@ def ufunc(fn, *operands):
 def add(a, b):
     """a + b for two gradient parts (the driver's sum for a node used twice): split when
     large and of one shape and float type, else numpy's ``a + b``."""
-    if (a.__class__ is np.ndarray and b.__class__ is np.ndarray and a.shape == b.shape
-            and a.dtype == b.dtype and a.dtype.kind == "f" and worth(a.size)):
+    if (a.__class__ is np.ndarray and a.size >= PARALLEL_MIN and b.__class__ is np.ndarray
+            and a.shape == b.shape and a.dtype == b.dtype and a.dtype.kind == "f" and worth(a.size)):
         return each(lambda o, x, y: np.add(x, y, out=o), like(a, a.dtype), a, b)
     return a + b
 
 
 def copy(dst, src):
     """np.copyto(dst, src), split when large (src may broadcast to dst)."""
-    if dst.size and worth(dst.size):
+    if worth(dst.size):
         return each(lambda o, s: np.copyto(o, s), dst, src)
     np.copyto(dst, src)
     return dst
@@ -138,6 +138,10 @@ def blockwise(n, fn, block=BLOCK, parts=None):
     blocks are shared out in runs, one run per kernel thread (one thread for small n)."""
     count = -(-n // block)
     parts = parts or (threads.threads() if n >= PARALLEL_MIN // 4 else 1)
+    if parts == 1 or count == 1:
+        for b in range(count):
+            fn(b * block, min(n, (b + 1) * block))
+        return
 
     def task(first, last):
         def blocks():
