@@ -55,8 +55,6 @@ _P32 = tuple(np.float32(0.5 * c * _INV_SQRT2 ** i) for i, c in enumerate(_R_P))
 _Q32 = tuple(np.float32(c * _INV_SQRT2 ** i) for i, c in enumerate(_R_Q))
 _ABS_MAX = np.float32(_Z_MAX / _INV_SQRT2)
 _LESSON_RULE = lesson.GELU.backward[0]
-_ABS_MAX_BLOCK = np.full(parallel.BLOCK, _ABS_MAX, np.float32)
-_ABS_MAX_BLOCK.flags.writeable = False
 
 
 def _horner(coefficients, a, out):
@@ -76,7 +74,7 @@ def _forward32_block(x, out, cdf, pdf):
     pdf *= -0.5
     np.exp(pdf, out=pdf)
     a = np.abs(x)
-    np.minimum(a, _ABS_MAX_BLOCK[:a.size], out=a)       # numpy's fast loop wants two arrays
+    np.minimum(a, parallel.constant(_ABS_MAX, np.float32)[:a.size], out=a)
     p = _horner(_P32, a, np.empty_like(a))
     q = _horner(_Q32, a, np.empty_like(a))
     p /= q

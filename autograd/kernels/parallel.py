@@ -133,9 +133,10 @@ def copy(dst, src):
 BLOCK = 16384               # elements per block: a block's temporaries stay in the core's cache
 
 
-def blockwise(n, fn, block=BLOCK, parts=None):
-    """fn(start, stop) for consecutive blocks of range(n), at most ``block`` long; the
-    blocks are shared out in runs, one run per kernel thread (one thread for small n)."""
+def blockwise(n, fn, block=None, parts=None):
+    """fn(start, stop) for consecutive blocks of range(n), at most ``block`` (BLOCK) long;
+    the blocks are shared out in runs, one run per kernel thread (one thread for small n)."""
+    block = block or BLOCK
     count = -(-n // block)
     parts = parts or (threads.threads() if n >= PARALLEL_MIN // 4 else 1)
     if parts == 1 or count == 1:
@@ -149,6 +150,21 @@ def blockwise(n, fn, block=BLOCK, parts=None):
                 fn(b * block, min(n, (b + 1) * block))
         return blocks
     run([task(first, last) for first, last in threads.spans(count, parts)])
+
+
+_CONSTANTS: dict = {}
+
+
+def constant(value, dtype):
+    """A read-only block (BLOCK long) of one number: numpy's fast loops for max, min and
+    the like want two arrays (against a number they run ~4x slower)."""
+    key = (value, np.dtype(dtype), BLOCK)
+    block = _CONSTANTS.get(key)
+    if block is None:
+        block = np.full(BLOCK, value, dtype)
+        block.flags.writeable = False
+        _CONSTANTS[key] = block
+    return block
 
 
 def flat(a):

@@ -20,17 +20,6 @@ from .memory import empty, memory_order
 
 _LESSON_FORWARD = lesson.RELU.forward
 _LESSON_RULE = lesson.RELU.backward[0]
-_ZEROS = {}
-
-
-def zeros(dtype):
-    """A read-only block of zeros of ``dtype``."""
-    block = _ZEROS.get(dtype)
-    if block is None:
-        block = np.zeros(parallel.BLOCK, dtype)
-        block.flags.writeable = False
-        _ZEROS[dtype] = block
-    return block
 
 
 def _fits(x):
@@ -44,7 +33,7 @@ def relu(x):
     if not _fits(x):
         return _LESSON_FORWARD(x)
     out = empty(x.shape, x.dtype, memory_order(x))
-    xf, of, z = parallel.flat(x), parallel.flat(out), zeros(x.dtype)
+    xf, of, z = parallel.flat(x), parallel.flat(out), parallel.constant(0.0, x.dtype)
     parallel.blockwise(xf.size, lambda i, j: np.maximum(xf[i:j], z[:j - i], out=of[i:j]))
     return out
 
