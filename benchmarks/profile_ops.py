@@ -107,6 +107,15 @@ def instrument():
         return parts
     if KERNELS:
         driver._input_grads = node_grads
+        tensor_grads = driver._tensor_grads
+
+        def timed_tensor_grads(node, op, g):
+            w, c = time.perf_counter(), time.process_time()
+            inputs, parts = tensor_grads(node, op, g)
+            METER.add(("backward", node.op), time.perf_counter() - w, time.process_time() - c,
+                      _nbytes(g, *inputs, *[p for p in parts if p is not None]))
+            return inputs, parts
+        driver._tensor_grads = timed_tensor_grads
         make = tensor._make
 
         def timed_make(op, a, b, forward):

@@ -22,7 +22,7 @@ import numpy as np
 
 from ..ops import conv as lesson
 from ..ops.windows import offsets, out_size, strided
-from . import parallel, threads
+from . import parallel, positions, threads
 from .attach import Attachments
 from .memory import scratch
 
@@ -176,6 +176,13 @@ def conv2d(x, w, stride, padding, dilation, groups, out, keep=False):
     ({"padded": ...}; None when that is x's own memory), each in a fresh array."""
     n = x.shape[0]
     o, cg, kh, kw = w.shape
+    if groups == 1 and x.dtype == w.dtype and positions.fits(n, o, cg * kh * kw):
+        xt = batch_last(x, padding, "conv2d", fresh=keep)
+        y = positions.correlate_rows(xt, w.reshape(o, -1), (kh, kw), out, stride, dilation,
+                                     np.empty((o, *out, n), x.dtype))
+        if not keep:
+            return batch_first(y)
+        return batch_first(y), (None if np.may_share_memory(xt, x) else {"padded": xt})
     rows = bands((kh, kw), out, n, x.shape[1], x.itemsize)
     whole = cols_fit(x, (kh, kw), out)
     xt = batch_last(x, padding, "conv2d", fresh=keep and not whole)
@@ -356,10 +363,25 @@ def _joint(needs, g, out, x, w, stride, padding, dilation, groups, saved=None):
     g = laid_batch_last(g)
     dx = dw = None
     if needs[0]:
-        dx = lesson._conv_grad_x(g, out, x, w, stride, padding, dilation, groups)
+        dx = _input_grad(g, x, w, stride, padding, dilation, groups)
     if needs[1]:
         dw = conv2d_weight(x, g, w.shape[-2:], stride, padding, dilation, groups, **(saved or {}))
     return dx, dw
+
+
+def _input_grad(g, x, w, stride, padding, dilation, groups):
+    """dX of conv2d: by output positions (positions.py) for a stride-1 conv of a batch,
+    else the lesson's rule (conv_transpose2d's kernel)."""
+    n, c, h, wd = x.shape
+    o, _, kh, kw = w.shape
+    q = positions.full_padding((kh, kw), padding, dilation)
+    if (stride == (1, 1) and groups == 1 and q is not None and g.dtype == w.dtype == x.dtype
+            and positions.fits(n, c, o * kh * kw)):
+        gt = batch_last(g, q, "positions.g")
+        dx = positions.correlate_rows(gt, positions.flipped(w), (kh, kw), (h, wd), (1, 1), dilation,
+                                      np.empty((c, h, wd, n), x.dtype))
+        return batch_first(dx)
+    return lesson._conv_grad_x(g, None, x, w, stride, padding, dilation, groups)
 
 
 def _without_saved(rule):
