@@ -61,6 +61,7 @@ def test_float32_and_threads_give_the_one_thread_numbers(rng, monkeypatch):
     try:
         one = conv.conv2d(x, w, (1, 1), (1, 1), (1, 1), 1, (9, 9))
         monkeypatch.setattr(parallel, "PARALLEL_MIN", 1)
+        monkeypatch.setattr(positions, "PARALLEL_WORK", 1)
         threads.set_threads(3)
         split = conv.conv2d(x, w, (1, 1), (1, 1), (1, 1), 1, (9, 9))
     finally:

@@ -45,6 +45,7 @@ def test_split_passes_give_the_one_thread_numbers(case, dtype, monkeypatch):
         monkeypatch.setattr(reduce, "_MIN_SIZE", 1)
         monkeypatch.setattr(conv, "KEEP_LIMIT", 0)            # bands of columns too
         monkeypatch.setattr(conv, "BAND_BYTES", 64)
+        monkeypatch.setattr(conv, "PARALLEL_WORK", 1)
         threads.set_threads(3)
         got = step(x, w, b, stride, padding, dilation, groups, 1)
     finally:

@@ -32,6 +32,7 @@ from .memory import scratch
 # never wait for a second thread (which, on a loaded machine, can take a scheduler slice).
 SINGLE_THREAD_WORK = 1 << 17
 MIN_PIECE = 256
+PARALLEL_WORK = 1 << 22   # multiply-adds (~0.1 ms) before one-thread products are shared out
 # A forward keeps its columns for the weight gradient up to this size. Larger ones would be
 # fresh pages on every step (beyond the allocator's reuse, see memory.py), costing about
 # what rebuilding them in the shared buffer costs.
@@ -251,9 +252,18 @@ def long_matmul(a, b, out):
     if not c:
         return np.matmul(a, b, out=out)
     pieces = length // c
-    np.matmul(a[:, None], b.reshape(groups, k, pieces, c).transpose(0, 2, 1, 3),
-              out=out.reshape(groups, m, pieces, c).transpose(0, 2, 1, 3))
+    bp = b.reshape(groups, k, pieces, c).transpose(0, 2, 1, 3)
+    op = out.reshape(groups, m, pieces, c).transpose(0, 2, 1, 3)
+    # one-thread products: the kernel threads take a share of the pieces each
+    parallel.run([(lambda i=i, j=j: np.matmul(a[:, None], bp[:, i:j], out=op[:, i:j]))
+                  for i, j in threads.spans(pieces, _parts(m * k * length))])
     return out
+
+
+def _parts(work):
+    """Kernel threads for ``work`` multiply-adds of one-thread products (one when small:
+    handing work to a thread costs ~20-40 us on a VM whose idle core must wake)."""
+    return threads.threads() if work >= PARALLEL_WORK else 1
 
 
 def correlate(g, cols):
@@ -267,9 +277,15 @@ def correlate(g, cols):
     if not c:
         return np.matmul(cols, g.transpose(0, 2, 1)).transpose(0, 2, 1)
     pieces = length // c
-    parts = np.matmul(cols.reshape(groups, p, pieces, c).transpose(0, 2, 1, 3),
-                      g.reshape(groups, m, pieces, c).transpose(0, 2, 3, 1))   # (G, pieces, p, m)
-    return parts.sum(axis=1).transpose(0, 2, 1)
+    cp = cols.reshape(groups, p, pieces, c).transpose(0, 2, 1, 3)
+    gp = g.reshape(groups, m, pieces, c).transpose(0, 2, 3, 1)
+    spans = threads.spans(pieces, _parts(m * p * length))
+    sums = [None] * len(spans)
+
+    def part(k, i, j):      # (G, p, m): the products of pieces i..j, summed
+        sums[k] = np.matmul(cp[:, i:j], gp[:, i:j]).sum(axis=1)
+    parallel.run([(lambda k=k, i=i, j=j: part(k, i, j)) for k, (i, j) in enumerate(spans)])
+    return sum(sums[1:], sums[0]).transpose(0, 2, 1)
 
 
 def conv_transpose2d(x, w, stride, padding, output_padding, groups, dilation):

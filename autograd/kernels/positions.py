@@ -31,6 +31,8 @@ from .memory import scratch
 
 PIECE_WORK = 1 << 19    # O K N of one position's product: OpenBLAS keeps it on one thread
 MIN_BATCH = 16          # fewer images: products too small to pay for their call
+PARALLEL_WORK = 1 << 22  # multiply-adds (~0.1 ms) before the rows are shared out: handing
+                         # work to a thread costs ~20-40 us on a VM whose idle core must wake
 MIN_WORK = 2048         # O K below this (LeNet's conv1: 6 x 25): the calls cost more than
                         # the arithmetic; one large product in pieces does better there
 
@@ -59,7 +61,7 @@ def correlate_rows(xt, wk, kernel, out, stride, dilation, y):
         for a in range(a0, a1):
             np.copyto(laid, windows[a])
             np.matmul(wk, cols, out=y[:, a].transpose(1, 0, 2))
-    parts = threads.threads() if parallel.worth(y.size * 4) else 1
+    parts = threads.threads() if ho * wo * wk.shape[0] * k * n >= PARALLEL_WORK else 1
     parallel.run([(lambda a0=a0, a1=a1: rows(a0, a1)) for a0, a1 in threads.spans(ho, parts)])
     return y
 
