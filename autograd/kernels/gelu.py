@@ -59,13 +59,14 @@ _PQ32 = np.array([_P32 + (np.float32(0),) * (len(_Q32) - len(_P32)), _Q32], np.f
 _LESSON_RULE = lesson.GELU.backward[0]
 
 
-def _rational(a):
-    """(P(a), Q(a)) on one block: the powers of a, then one small matrix product (BLAS, one
-    thread at this size) instead of two Horner loops of nine array passes each. Every
-    coefficient is positive: the sum of powers rounds as well as Horner's rule."""
-    n = a.size
+def _rational(x):
+    """(P(a), Q(a)) for a = min(|x|, _ABS_MAX) on one block: the powers of a, then one
+    small matrix product (BLAS, one thread at this size) instead of two Horner loops of
+    seven and nine array passes."""
+    n = x.size
     powers = scratch("gelu.powers", (len(_Q32), parallel.BLOCK), np.float32, fill=1.0)[:, :n]
-    np.copyto(powers[1], a)                      # row 0 stays 1
+    a = np.abs(x, out=powers[1])                 # row 0 stays 1
+    np.minimum(a, parallel.constant(_ABS_MAX, np.float32)[:n], out=a)
     np.multiply(a, a, out=powers[2])
     for k in range(3, len(_Q32)):
         np.multiply(powers[k - 1], a, out=powers[k])
@@ -78,10 +79,8 @@ def _forward32_block(x, out, cdf, pdf):
         np.multiply(x, x, out=pdf)
     pdf *= -0.5
     np.exp(pdf, out=pdf)
-    a = np.abs(x)
-    np.minimum(a, parallel.constant(_ABS_MAX, np.float32)[:a.size], out=a)
-    pq = _rational(a)
-    p = np.divide(pq[0], pq[1], out=a)
+    pq = _rational(x)
+    p = np.divide(pq[0], pq[1], out=pq[0])
     p *= pdf                                    # h = Phi(-|x|); at x = 0 exactly 0.5
     # Phi(x) = h for x < 0, 1 - h for x >= 0: h - (2h - 1) [x >= 0] (a masked copy or
     # np.where costs 4-8 arithmetic passes when the signs are mixed)
