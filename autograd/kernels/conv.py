@@ -392,7 +392,7 @@ def _input_grad(g, x, w, stride, padding, dilation, groups):
     o, _, kh, kw = w.shape
     q = positions.full_padding((kh, kw), padding, dilation)
     if (stride == (1, 1) and groups == 1 and q is not None and g.dtype == w.dtype == x.dtype
-            and positions.fits(n, c, o * kh * kw)):
+            and c >= positions.MIN_GRAD_CHANNELS and positions.fits(n, c, o * kh * kw)):
         gt = batch_last(g, q, "positions.g")
         dx = positions.correlate_rows(gt, positions.flipped(w), (kh, kw), (h, wd), (1, 1), dilation,
                                       np.empty((c, h, wd, n), x.dtype))

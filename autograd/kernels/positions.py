@@ -33,6 +33,9 @@ PIECE_WORK = 1 << 19    # O K N of one position's product: OpenBLAS keeps it on 
 MIN_BATCH = 16          # fewer images: products too small to pay for their call
 PARALLEL_WORK = 1 << 22  # multiply-adds (~0.1 ms) before the rows are shared out: handing
                          # work to a thread costs ~20-40 us on a VM whose idle core must wake
+MIN_GRAD_CHANNELS = 64  # the input gradient's products have C rows: with fewer, and O kh kw
+                        # columns to copy per position, the transposed conv (conv.py) is
+                        # faster (16x32x32 -> 32@3x3: 12.0 against 9.9 ms on one core)
 MIN_WORK = 2048         # O K below this (LeNet's conv1: 6 x 25): the calls cost more than
                         # the arithmetic; one large product in pieces does better there
 
