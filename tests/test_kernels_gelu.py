@@ -234,18 +234,13 @@ def test_second_derivatives_use_the_declared_rule():
 
 # ---------------------------------------------------------------- relu
 
-def test_relu_forward_and_rule_are_the_lessons_bit_for_bit(split_everything, rng):
+def test_relu_forward_is_the_lessons_bit_for_bit(split_everything, rng):
     for dtype in (np.float32, np.float64):
         x = np.concatenate([rng.normal(size=200).astype(dtype), special(dtype)])
         rng.shuffle(x)
         x = x.reshape(-1, 3)[:60]
-        g = np.concatenate([rng.normal(size=170), [np.inf, -np.inf, np.nan, -0.0, 0.0] * 2]).astype(dtype)
-        rng.shuffle(g)
-        g = g[:180].reshape(60, 3)
         with np.errstate(all="ignore"):
             same(kr.relu(x), kr._LESSON_FORWARD(x))
-            (dx,) = kr.joint([True], g, None, x)
-            same(dx, kr._LESSON_RULE(g, None, x))
         batch_last = np.ascontiguousarray(x.T).T
         same(kr.relu(batch_last), kr._LESSON_FORWARD(x))
         assert kr.relu(batch_last).T.flags.c_contiguous

@@ -12,7 +12,7 @@ the same thing fast, and says which op it serves and why it is faster.
                   rules summing a broadcast input's gradient first
     reduce.py     sums over several axes by einsum (sum, mean, sum_to)
     erf.py        erf on whole arrays (exact GELU)
-    relu.py       relu and its rule in blocks against a block of zeros
+    relu.py       relu's forward in blocks against a block of zeros
     gelu.py       exact GELU: the forward saves the normal CDF for the backward; blocks, threads
     threads.py    the kernel threads: a split pass runs on every core
     parallel.py   elementwise ufuncs, copies and gradient sums split over the kernel threads
