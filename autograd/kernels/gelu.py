@@ -1,33 +1,29 @@
 """Serves gelu (autograd/ops/activations.py), exact (approximate="none"), on float32 and
-float64 arrays: forward and backward share the normal CDF Phi(x), and both run block by
-block on the kernel threads.
+float64 arrays: forward and backward share the normal CDF Phi(x) and exp(-x^2 / 2), and
+both run block by block on the kernel threads.
 
 The lesson computes gelu(x) = 0.5 x (1 + erf(x / sqrt 2)) and, in backward, the slope
-Phi(x) + x phi(x) with erf evaluated again. Here the forward saves Phi(x) (and, in float32,
-exp(-x^2 / 2) too) on the node, and the joint rule -- used for a plain backward -- reads
-them: the backward is four or seven array passes instead of an erf and eleven. The declared
-rule stays the one drawn and differentiated again (create_graph, steps).
+Phi(x) + x phi(x) with erf evaluated again. Here the forward saves Phi(x) and exp(-x^2 / 2)
+on the node, and the joint rule -- used for a plain backward -- reads them: the backward
+is four array passes instead of an erf and eleven. The declared rule stays the one drawn
+and differentiated again (create_graph, steps).
 
-Work runs in blocks of BLOCK elements (a block's temporaries stay in the core's cache, so
-a pass costs a cache read instead of a memory read), the blocks shared out over the kernel
-threads.
-
-float64: erf is kernels/erf.py's (Cody's rational approximations, 1e-15 relative), and
-every other operation is the lesson's, in the lesson's order: the same numbers.
-
-float32: the lesson rounds erf to float32, then adds 1, which cancels for x < 0 (at
-x = -4.6 the CDF carries a 0.7% error; below -5.4 it is 0). Here
+Phi without erf. The lesson's 0.5 (1 + erf) cancels for x < 0 (in float32, at x = -4.6 the
+CDF carries a 0.7% error and below -5.4 it is 0; in float64 the same from x = -8 on). Here
     Phi(x) = h         for x < 0,      h = 0.5 erfc(|x| / sqrt 2) = 0.5 exp(-x^2 / 2) R(|x|)
     Phi(x) = 1 - h     for x >= 0,
-with R(z sqrt 2) = erfc(z) exp(z^2) a rational function of degree 3/4 (fitted by weighted
-least squares, Lawson iterations, in float64) that puts h within 2e-9 of Phi(-|x|) on
-0 <= z <= 10.5 (past that exp(-x^2 / 2) is 0 in float32): exact where h is large, looser
-where h is tiny and the lesson's own error is larger still. Evaluated in float32 (its
-powers and one small matrix product), Phi is within 1.4e-7 of the truth everywhere (the
-lesson's: 4.5e-8 at best, 3e-8 absolute where it cancels), and gelu within 1.8e-6
-relative for x > -3. So float32 gelu agrees with the lesson to the lesson's own rounding.
-exp(-x^2 / 2) is computed exactly as the lesson's backward computes it (x * x, times -0.5,
-numpy's exp), so the slope uses the same number.
+with R a rational function fitted for each float type (see _FITS) and evaluated as the
+powers of |x| and one small matrix product. Measured against mpmath: float32 Phi within
+1.4e-7 of the truth everywhere, gelu within 1.8e-6 relative for x > -3; float64 Phi
+within 4.4e-16 (the lesson's: 1.1e-16 where it does not cancel), gelu within 1.3e-10 of the
+lesson's for x > -5, where the lesson's own rounding is the larger part. So gelu agrees
+with the lesson to the lesson's own rounding, and is the more accurate in the negative
+tail. exp(-x^2 / 2) is computed exactly as the lesson's backward computes it (x * x, times
+-0.5, numpy's exp), so the slope uses the same number.
+
+Work runs in blocks of parallel.BLOCK elements (a block's temporaries stay in the core's
+cache, so a pass costs a cache read instead of a memory read), the blocks shared out over
+the kernel threads.
 """
 
 from __future__ import annotations
@@ -37,7 +33,6 @@ import math
 import numpy as np
 
 from ..ops import activations as lesson
-from . import erf as special
 from . import parallel
 from .attach import Attachments
 from .memory import memory_order, scratch
@@ -45,36 +40,56 @@ from .memory import memory_order, scratch
 _INV_SQRT2 = 1.0 / math.sqrt(2.0)                   # the lesson's constants
 _INV_SQRT_2PI = 1.0 / math.sqrt(2.0 * math.pi)
 
-# R(z) = erfc(z) exp(z^2) ~ P(z) / Q(z), ascending powers, 0 <= z <= 10.5, fitted so that
-# h = 0.5 exp(-z^2) R(z) is within 2e-9 of Phi(-z sqrt 2) (the float32 lesson's Phi is
-# within 6e-8 at best): exact where h is large, as loose as that allows where h is tiny
-_R_P = (0.9999999999685947, 0.8118152179805164, 0.32692421460040405, 0.0510978883398811)
-_R_Q = (1.0, 1.9401943774521435, 1.5161994093001485, 0.5740004196437696, 0.0910310447376951)
-_Z_MAX = 10.5
-# in |x| = z sqrt 2, with P's coefficients halved: h = exp(-x^2/2) * P(|x|) / Q(|x|)
-_P32 = tuple(np.float32(0.5 * c * _INV_SQRT2 ** i) for i, c in enumerate(_R_P))
-_Q32 = tuple(np.float32(c * _INV_SQRT2 ** i) for i, c in enumerate(_R_Q))
-_ABS_MAX = np.float32(_Z_MAX / _INV_SQRT2)
-_PQ32 = np.array([_P32 + (np.float32(0),) * (len(_Q32) - len(_P32)), _Q32], np.float32)
+# R(z) = erfc(z) exp(z^2) ~ P(z) / Q(z), ascending powers, fitted (weighted least squares
+# with Lawson's iterations, in 60-digit arithmetic) so that h = 0.5 exp(-z^2) R(z) is close
+# to Phi(-z sqrt 2) in absolute terms: exact where h is large, as loose as that allows where
+# h is tiny. Past z_max, exp(-x^2 / 2) is 0 in that precision (or below its last digit).
+#   float32: degree 3/4 on 0 <= z <= 10.5, h within 2e-9 (the lesson's Phi: 6e-8 at best)
+#   float64: degree 6/7 on 0 <= z <= 8, h within 2.2e-17 (the lesson's: 1.1e-16)
+_FITS = {
+    np.dtype(np.float32): ((0.9999999999685947, 0.8118152179805164, 0.32692421460040405,
+                            0.0510978883398811),
+                           (1.0, 1.9401943774521435, 1.5161994093001485, 0.5740004196437696,
+                            0.0910310447376951), 10.5),
+    np.dtype(np.float64): ((1.0000000000000000423, 1.420592135157109056, 1.0178352413016173226,
+                            0.43552071075178640341, 0.1157560352652280981, 0.017986846628045081427,
+                            0.0012805922085799440932),
+                           (1.0, 2.5489713022526363013, 2.8940413562869875025, 1.9043781617278406303,
+                            0.78804606606479329994, 0.20628956014250088232, 0.031882077086733164154,
+                            0.0022697488339334177361), 27.0),
+}
+
+
+def _coefficients(dtype):
+    """(2 x k matrix of P's and Q's coefficients in |x| = z sqrt 2, P's halved; the largest
+    |x| the fit covers) for float32 or float64."""
+    p, q, z_max = _FITS[dtype]
+    p = [0.5 * c * _INV_SQRT2 ** i for i, c in enumerate(p)]
+    q = [c * _INV_SQRT2 ** i for i, c in enumerate(q)]
+    return np.array([p + [0.0] * (len(q) - len(p)), q], dtype), dtype.type(z_max / _INV_SQRT2)
+
+
+_PQ = {dtype: _coefficients(dtype) for dtype in _FITS}
 _LESSON_RULE = lesson.GELU.backward[0]
 
 
 def _rational(x):
-    """(P(a), Q(a)) for a = min(|x|, _ABS_MAX) on one block: the powers of a, then one
-    small matrix product (BLAS, one thread at this size) instead of two Horner loops of
-    seven and nine array passes."""
+    """(P(a), Q(a)) for a = min(|x|, |x|_max) on one block: the powers of a, then one small
+    matrix product (BLAS, one thread at this size) instead of two Horner loops of a dozen
+    or more array passes."""
+    pq, a_max = _PQ[x.dtype]
     n = x.size
-    powers = scratch("gelu.powers", (len(_Q32), parallel.BLOCK), np.float32, fill=1.0)[:, :n]
+    powers = scratch("gelu.powers", (pq.shape[1], parallel.BLOCK), x.dtype, fill=1.0)[:, :n]
     a = np.abs(x, out=powers[1])                 # row 0 stays 1
-    np.minimum(a, parallel.constant(_ABS_MAX, np.float32)[:n], out=a)
+    np.minimum(a, parallel.constant(a_max, x.dtype)[:n], out=a)
     np.multiply(a, a, out=powers[2])
-    for k in range(3, len(_Q32)):
+    for k in range(3, pq.shape[1]):
         np.multiply(powers[k - 1], a, out=powers[k])
-    return np.matmul(_PQ32, powers)
+    return np.matmul(pq, powers)
 
 
-def _forward32_block(x, out, cdf, pdf):
-    """gelu of one float32 block; cdf = Phi(x), pdf = exp(-x^2 / 2) (1-d, same length)."""
+def _forward_block(x, out, cdf, pdf):
+    """gelu of one block; cdf = Phi(x), pdf = exp(-x^2 / 2) (1-d, same length)."""
     with np.errstate(over="ignore"):           # x^2 = inf: exp(-inf) = 0, as it should be
         np.multiply(x, x, out=pdf)
     pdf *= -0.5
@@ -92,25 +107,9 @@ def _forward32_block(x, out, cdf, pdf):
     np.multiply(x, cdf, out=out)
 
 
-def _forward64_block(x, out, cdf):
-    """The lesson's float64 gelu of one block, keeping 0.5 (1 + erf) as cdf."""
-    e = special.erf(x * _INV_SQRT2)
-    e += 1.0
-    np.multiply(e, 0.5, out=cdf)
-    np.multiply(x, 0.5, out=out)
-    out *= e
-
-
 def _slope_block(g, x, cdf, pdf, out):
-    """out = g * (cdf + x * pdf / sqrt(2 pi)), pdf = exp(-x^2 / 2) (computed here when None),
-    in the lesson's order."""
-    if pdf is None:
-        np.multiply(x, x, out=out)
-        out *= -0.5
-        np.exp(out, out=out)
-        out *= x
-    else:
-        np.multiply(x, pdf, out=out)
+    """out = g * (cdf + x * pdf / sqrt(2 pi)), pdf = exp(-x^2 / 2), in the lesson's order."""
+    np.multiply(x, pdf, out=out)
     out *= _INV_SQRT_2PI
     out += cdf
     out *= g
@@ -140,14 +139,9 @@ def gelu(x, approximate="none", record=None):
         return lesson._gelu(x, approximate), None
     xf, shaped = _layout(x)
     n = xf.size
-    out, cdf = np.empty(n, x.dtype), np.empty(n, x.dtype)
-    if x.dtype == np.float32:
-        pdf = np.empty(n, x.dtype)
-        parallel.blockwise(n, lambda i, j: _forward32_block(xf[i:j], out[i:j], cdf[i:j], pdf[i:j]))
-    else:
-        pdf = None
-        parallel.blockwise(n, lambda i, j: _forward64_block(xf[i:j], out[i:j], cdf[i:j]))
-    saved = {"cdf": shaped(cdf), "pdf": None if pdf is None else shaped(pdf)} if record else None
+    out, cdf, pdf = np.empty(n, x.dtype), np.empty(n, x.dtype), np.empty(n, x.dtype)
+    parallel.blockwise(n, lambda i, j: _forward_block(xf[i:j], out[i:j], cdf[i:j], pdf[i:j]))
+    saved = {"cdf": shaped(cdf), "pdf": shaped(pdf)} if record else None
     return shaped(out), saved
 
 
@@ -163,11 +157,11 @@ def joint(needs, g, out, x, approximate="none", saved=None):
         return [_LESSON_RULE(g, out, x, approximate)]
     xf, shaped = _layout(x)
     cdf = parallel.flat_as(saved["cdf"], x)
-    pdf = None if saved["pdf"] is None else parallel.flat_as(saved["pdf"], x)
+    pdf = parallel.flat_as(saved["pdf"], x)
     gf = parallel.flat_as(g, x)
     dx = np.empty(xf.size, x.dtype)
     parallel.blockwise(xf.size, lambda i, j: _slope_block(
-        gf[i:j], xf[i:j], cdf[i:j], None if pdf is None else pdf[i:j], dx[i:j]))
+        gf[i:j], xf[i:j], cdf[i:j], pdf[i:j], dx[i:j]))
     return [shaped(dx)]
 
 
