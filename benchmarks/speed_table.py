@@ -168,11 +168,13 @@ def scalar():
     ys = [float(v) for v in labels]
 
     def step(model, value):
+        """micrograd's demo step; the graph is returned, freed untimed (scalar_bench's way)."""
         model.zero_grad()
         scores = [model([value(a), value(b)]) for a, b in rows]
         losses = [(1 + -yi * si).relu() for yi, si in zip(ys, scores)]
         loss = sum(losses) * (1.0 / len(losses)) + 1e-4 * sum(p * p for p in model.parameters())
         loss.backward()
+        return loss
 
     ours_model, their_model = MLP(2, [16, 16, 1], seed=0), MMLP(2, [16, 16, 1])
     return (lambda: step(ours_model, Value)), (lambda: step(their_model, MValue))
@@ -210,7 +212,7 @@ def main():
             ours, theirs = made[name]
             label, target, calls = FIGURES[name]
             rounds = max(3, args.rounds // 2) if name == "scalar" else args.rounds
-            a, b = alternate([ours, theirs], rounds, calls, clock=clock)
+            a, b = alternate([ours, theirs], rounds, calls, clock=clock, collect=name == "scalar")
             r, lo, hi, ta, tb = compare(a, b) if name != "scalar" else compare(b, a)
             if name == "scalar":
                 ta, tb = tb, ta

@@ -7,6 +7,7 @@ nor torch at module level, so pin_threads can still take effect).
 
 from __future__ import annotations
 
+import gc
 import os
 import statistics
 import sys
@@ -76,21 +77,26 @@ def ratio(times, reference):
 REST = 0.3      # BLAS and OpenMP threads spin ~0.1 s after a call: let them go idle first
 
 
-def alternate(fns, rounds=7, per_round=5, rest=REST, clock=time.perf_counter):
+def alternate(fns, rounds=7, per_round=5, rest=REST, clock=time.perf_counter, collect=False):
     """Round medians: for each fn, the median seconds of ``per_round`` calls in each of
     ``rounds`` rounds, the fns taking turns round after round (each after ``rest`` s), so
-    a slow neighbour slows both engines alike. One untimed warm-up call each first."""
+    a slow neighbour slows both engines alike. One untimed warm-up call each first.
+    collect: a full garbage collection before each round (untimed), so that an engine
+    whose graphs are cycles (micrograd) pays for its own garbage, not the other's."""
     for fn in fns:
         fn()
     medians = [[] for _ in fns]
     for _ in range(rounds):
         for fn, out in zip(fns, medians):
+            if collect:
+                gc.collect()
             time.sleep(rest)
             calls = []
             for _ in range(per_round):
                 start = clock()
-                fn()
+                kept = fn()             # what fn returns is freed after the clock stops
                 calls.append(clock() - start)
+                del kept
             out.append(statistics.median(calls))
     return medians
 
