@@ -2,7 +2,7 @@
 issue's way, and the range over runs (a ratio and a spread; not a test).
 
     python benchmarks/speed_table.py [--runs 3] [--rounds 7] [--threads 2] [--clock wall|cpu]
-                                     [--only NAME ...] [--markdown]
+                                     [--only NAME ...] [--markdown] [--tree DIR]
 
 Each run times every figure in alternated rounds: the two engines take turns, each round a
 few calls of one engine after a 0.3 s rest (so neither runs beside the other's spinning
@@ -33,15 +33,22 @@ import time  # noqa: E402
 
 import numpy as np  # noqa: E402
 
-sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+# --tree DIR: time another checkout's engine (an older commit, for before/after figures)
+TREE = next((sys.argv[i + 1] for i, a in enumerate(sys.argv[:-1]) if a == "--tree"),
+            os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+sys.path.insert(0, os.path.abspath(TREE))
 
+import autograd  # noqa: E402
 import nn  # noqa: E402
-from autograd import KERNELS, Tensor  # noqa: E402
+from autograd import Tensor  # noqa: E402
 from autograd import functional as F  # noqa: E402
 
-if KERNELS:
+KERNELS = getattr(autograd, "KERNELS", True)
+try:
     from autograd.kernels import tune_allocator
     tune_allocator()  # what a training script opts into: big arrays without fresh page faults
+except ImportError:   # an older engine (it raised the threshold at import)
+    pass
 
 torch = torch_or_none(THREADS)
 BATCH = 64
@@ -196,6 +203,7 @@ def main():
     ap.add_argument("--clock", choices=("wall", "cpu"), default="wall")
     ap.add_argument("--only", nargs="*", choices=sorted(FIGURES), default=None)
     ap.add_argument("--markdown", action="store_true", help="print the table as Markdown too")
+    ap.add_argument("--tree", default=TREE, help="the checkout whose engine is timed")
     args = ap.parse_args()
     if torch is None:
         print("speed_table: PyTorch is not installed, nothing to compare with (pip install torch)")
@@ -211,7 +219,8 @@ def main():
     gc.freeze()
     load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
     print(f"numpy {np.__version__}, torch {torch.__version__}, {THREADS} threads, {args.clock} clock, "
-          f"kernels {'on' if KERNELS else 'off'}, load average {load:.2f}")
+          f"kernels {'on' if KERNELS else 'off'}, engine {os.path.abspath(args.tree)}, "
+          f"load average {load:.2f}")
     results = {name: [] for name in names}
     for run in range(args.runs):
         for name in names:
