@@ -57,6 +57,7 @@ def same(a, b):
 @pytest.fixture
 def split_everything(monkeypatch):
     monkeypatch.setattr(parallel, "PARALLEL_MIN", 1)
+    monkeypatch.setattr(parallel, "BLOCKWISE_MIN_NS", 0)
     monkeypatch.setattr(parallel, "BLOCK", 5)
     previous = threads.set_threads(3)
     yield

@@ -20,6 +20,7 @@ from autograd.kernels import broadcast, parallel, reduce, threads
 def split_everything(monkeypatch):
     """Every pass is split, over three threads (more tasks than workers, uneven pieces)."""
     monkeypatch.setattr(parallel, "PARALLEL_MIN", 1)
+    monkeypatch.setattr(parallel, "BLOCKWISE_MIN_NS", 0)
     monkeypatch.setattr(parallel, "BLOCK", 7)
     previous = threads.set_threads(3)
     yield

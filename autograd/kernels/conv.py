@@ -30,9 +30,10 @@ from .memory import scratch
 # 6 x 25) but a huge n (every output position of every image) is ~3x faster cut into
 # pieces of n that stay below that size: each piece fits in cache, and one-thread calls
 # never wait for a second thread (which, on a loaded machine, can take a scheduler slice).
-SINGLE_THREAD_WORK = 1 << 17
-MIN_PIECE = 256
-PARALLEL_WORK = 1 << 22   # multiply-adds (~0.1 ms) before one-thread products are shared out
+SINGLE_THREAD_WORK = 1 << 19
+MIN_PIECE = 64
+PARALLEL_WORK = 1 << 26   # multiply-adds (~1.5 ms) before one-thread products are shared out:
+                          # a hand-over costs 50-100 us on a VM, and shorter shares measured slower
 # A forward keeps its columns for the weight gradient up to this size. Larger ones would be
 # fresh pages on every step (beyond the allocator's reuse, see memory.py), costing about
 # what rebuilding them in the shared buffer costs.
@@ -198,8 +199,8 @@ def conv2d(x, w, stride, padding, dilation, groups, out, keep=False):
         for a0 in range(0, out[0], rows):
             a1 = min(out[0], a0 + rows)
             cols = band_columns(xt, (kh, kw), out, stride, dilation, a0, a1)
-            np.matmul(wg, cols.reshape(groups, cg * kh * kw, -1),
-                      out=y[:, a0:a1].reshape(groups, o // groups, -1))
+            long_matmul(wg, cols.reshape(groups, cg * kh * kw, -1),
+                        y[:, a0:a1].reshape(groups, o // groups, -1))
     y = batch_first(y)
     if not keep:
         return y
@@ -349,7 +350,7 @@ def _transpose_shifted(xt, w, groups, dilation, padding):
             long_matmul(a, shifted.reshape(groups, cig * kw, h * row), rows)
         else:
             rows = scratch("transpose.rows", (groups, cog * kh, band * row), dtype)[..., :r * row]
-            np.matmul(a, part.reshape(groups, cig * kw, r * row), out=rows)
+            long_matmul(a, part.reshape(groups, cig * kw, r * row), rows)
         rows = rows.reshape(groups * cog, kh, r * row)
 
         def add_rows(c0, c1, rows=rows, r0=r0, r=r):
@@ -381,7 +382,15 @@ def _joint(needs, g, out, x, w, stride, padding, dilation, groups, saved=None):
     if needs[0]:
         dx = _input_grad(g, x, w, stride, padding, dilation, groups)
     if needs[1]:
-        dw = conv2d_weight(x, g, w.shape[-2:], stride, padding, dilation, groups, **(saved or {}))
+        o, cg, kh, kw = w.shape
+        if groups == 1 and g.dtype == x.dtype and positions.fits(x.shape[0], o, cg * kh * kw):
+            xt = (saved or {}).get("padded")
+            if xt is None:
+                xt = batch_last(x, padding, "weight.x")
+            dw = positions.weight_rows(xt, g.transpose(1, 2, 3, 0), (kh, kw), g.shape[-2:], stride,
+                                       dilation).reshape(w.shape)
+        else:
+            dw = conv2d_weight(x, g, w.shape[-2:], stride, padding, dilation, groups, **(saved or {}))
     return dx, dw
 
 

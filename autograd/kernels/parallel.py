@@ -4,9 +4,12 @@ gradient parts: one numpy ufunc call cut into pieces along the array's outermost
 memory, the pieces run on the kernel threads (threads.py).
 
 Each element is computed by the same ufunc from the same numbers as in one call, so the
-result is the same bit for bit; only the time changes (about half on two cores for arrays
-of a few MB, which numpy runs on one). Below PARALLEL_MIN elements a thread's start costs
-more than it saves, and the call runs whole.
+result is the same bit for bit; only the time can change. On the 2-core VM this was tuned
+on, it does not: an elementwise pass is bound by memory, and one core already draws what
+the two share (a 4M-element float32 multiply: 0.77 ms on one thread, 0.85 ms split), while
+handing a piece to a sleeping thread costs 50-100 us (its idle virtual core must be woken).
+So memory-bound passes split only from PARALLEL_MIN elements on, far beyond the sizes
+measured; blockwise() splits work whose blocks are compute-bound, when there is enough.
 
 numpy's floating-point error handling (np.errstate) is per thread: each piece runs under
 the caller's settings, so warnings and errors are the ones one call would give.
@@ -19,7 +22,8 @@ import numpy as np
 from . import threads
 from .memory import memory_order
 
-PARALLEL_MIN = 2**18        # elements (1 MiB of float32): a thread's hand-over is ~10-30 us
+PARALLEL_MIN = 2**24        # elements of a memory-bound pass (64 MiB of float32) before it splits
+BLOCKWISE_MIN_NS = 2e6      # estimated ns of compute-bound block work before it is shared out
 
 
 def worth(size):
@@ -133,12 +137,14 @@ def copy(dst, src):
 BLOCK = 16384               # elements per block: a block's temporaries stay in the core's cache
 
 
-def blockwise(n, fn, block=None, parts=None):
+def blockwise(n, fn, block=None, parts=None, ns_per_element=1.0):
     """fn(start, stop) for consecutive blocks of range(n), at most ``block`` (BLOCK) long;
-    the blocks are shared out in runs, one run per kernel thread (one thread for small n)."""
+    the blocks are shared out in runs, one run per kernel thread, when their work (about
+    ``ns_per_element`` each) reaches BLOCKWISE_MIN_NS (else one thread: the hand-overs and
+    the two threads taking turns at the GIL between short numpy calls cost more)."""
     block = block or BLOCK
     count = -(-n // block)
-    parts = parts or (threads.threads() if n >= PARALLEL_MIN // 4 else 1)
+    parts = parts or (threads.threads() if n * ns_per_element >= BLOCKWISE_MIN_NS else 1)
     if parts == 1 or count == 1:
         for b in range(count):
             fn(b * block, min(n, (b + 1) * block))

@@ -31,8 +31,9 @@ from .memory import scratch
 
 PIECE_WORK = 1 << 19    # O K N of one position's product: OpenBLAS keeps it on one thread
 MIN_BATCH = 16          # fewer images: products too small to pay for their call
-PARALLEL_WORK = 1 << 22  # multiply-adds (~0.1 ms) before the rows are shared out: handing
-                         # work to a thread costs ~20-40 us on a VM whose idle core must wake
+PARALLEL_WORK = 1 << 26  # multiply-adds (~1.5 ms) before the rows are shared out: handing
+                         # work to a thread costs 50-100 us on a VM whose idle core must wake,
+                         # and LeNet's conv2 (15M) measured slower split (1.9 -> 2.5 ms)
 MIN_GRAD_CHANNELS = 64  # the input gradient's products have C rows: with fewer, and O kh kw
                         # columns to copy per position, the transposed conv (conv.py) is
                         # faster (16x32x32 -> 32@3x3: 12.0 against 9.9 ms on one core)
@@ -52,11 +53,7 @@ def correlate_rows(xt, wk, kernel, out, stride, dilation, y):
     kh, kw = kernel
     ho, wo = out
     k = c * kh * kw
-    sc, sh, sw, sn = xt.strides
-    # every row's columns as one read-only view (Ho, Wo, C, kh, kw, N)
-    windows = np.lib.stride_tricks.as_strided(
-        xt, (ho, wo, c, kh, kw, n),
-        (stride[0] * sh, stride[1] * sw, sc, dilation[0] * sh, dilation[1] * sw, sn), writeable=False)
+    windows = _windows(xt, kernel, out, stride, dilation)
 
     def rows(a0, a1):
         cols = scratch("positions.columns", (wo, k, n), xt.dtype)
@@ -67,6 +64,42 @@ def correlate_rows(xt, wk, kernel, out, stride, dilation, y):
     parts = threads.threads() if ho * wo * wk.shape[0] * k * n >= PARALLEL_WORK else 1
     parallel.run([(lambda a0=a0, a1=a1: rows(a0, a1)) for a0, a1 in threads.spans(ho, parts)])
     return y
+
+
+def _windows(xt, kernel, out, stride, dilation):
+    """Every output row's columns as one read-only view (Ho, Wo, C, kh, kw, N) of a padded
+    batch-last xt (C, Hp, Wp, N)."""
+    c, _, _, n = xt.shape
+    sc, sh, sw, sn = xt.strides
+    return np.lib.stride_tricks.as_strided(
+        xt, (*out, c, *kernel, n),
+        (stride[0] * sh, stride[1] * sw, sc, dilation[0] * sh, dilation[1] * sw, sn), writeable=False)
+
+
+def weight_rows(xt, gt, kernel, out, stride, dilation):
+    """dW (O, C kh kw) = sum over positions (a, b) and images n of gt[o, a, b, n] times the
+    columns of (a, b): one small product per position, (K x N) @ (N x O), each kernel thread
+    summing its rows' products; xt (C, Hp, Wp, N) padded, gt (O, Ho, Wo, N), batch-last."""
+    c, _, _, n = xt.shape
+    o = gt.shape[0]
+    ho, wo = out
+    k = c * kernel[0] * kernel[1]
+    windows = _windows(xt, kernel, out, stride, dilation)
+    spans = threads.spans(ho, threads.threads() if ho * wo * o * k * n >= PARALLEL_WORK else 1)
+    sums = [None] * len(spans)
+
+    def rows(s, a0, a1):
+        cols = scratch("positions.columns", (wo, k, n), xt.dtype)
+        laid = cols.reshape(wo, c, *kernel, n)
+        part = scratch("positions.weight", (wo, k, o), xt.dtype)
+        total = np.zeros((k, o), xt.dtype)
+        for a in range(a0, a1):
+            np.copyto(laid, windows[a])
+            np.matmul(cols, gt[:, a].transpose(1, 2, 0), out=part)
+            total += part.sum(axis=0)
+        sums[s] = total
+    parallel.run([(lambda s=s, a0=a0, a1=a1: rows(s, a0, a1)) for s, (a0, a1) in enumerate(spans)])
+    return sum(sums[1:], sums[0]).T
 
 
 def full_padding(kernel, padding, dilation):
