@@ -10,8 +10,18 @@ import pytest
 
 from autograd import Tensor
 from autograd import functional as F
-from autograd.kernels import conv, parallel, positions, threads
+from autograd.kernels import conv, positions, threads
 from autograd.ops import conv as lesson
+
+
+@pytest.fixture(autouse=True)
+def by_positions(monkeypatch):
+    """Every conv here small enough for a test still goes by positions, on two threads."""
+    monkeypatch.setattr(positions, "PARALLEL_WORK", 1)
+    previous = threads.set_threads(2)
+    yield
+    threads.set_threads(previous)
+
 
 CASES = [  # (x shape, w shape, stride, padding, dilation)
     ((16, 8, 9, 9), (32, 8, 3, 3), (1, 1), (1, 1), (1, 1)),
@@ -41,7 +51,7 @@ def test_conv_by_positions_is_the_lessons_conv(case, batch_last, rng, monkeypatc
     x, w = rng.normal(size=xs), rng.normal(size=ws)
     if batch_last:
         x = np.ascontiguousarray(x.transpose(1, 2, 3, 0)).transpose(3, 0, 1, 2)
-    assert positions.fits(xs[0], ws[0], ws[1] * ws[2] * ws[3])
+    assert positions.fits(xs[0], ws[0], ws[1] * ws[2] * ws[3], 81)
     out = lesson.out_size("conv2d", xs[2:], ws[2:], stride, padding, dilation)
     y = conv.conv2d(x, w, stride, padding, dilation, 1, out)
     want = lesson.conv2d_forward(x, w, stride, padding, dilation, 1)
@@ -55,28 +65,36 @@ def test_conv_by_positions_is_the_lessons_conv(case, batch_last, rng, monkeypatc
     np.testing.assert_allclose(dw, want_dw, rtol=1e-12, atol=1e-12 * np.abs(want_dw).max())
 
 
-def test_float32_and_threads_give_the_one_thread_numbers(rng, monkeypatch):
+def test_float32_and_threads_give_the_one_thread_numbers(rng):
     x = rng.normal(size=(16, 8, 9, 9)).astype(np.float32)
     w = rng.normal(size=(32, 8, 3, 3)).astype(np.float32)
-    previous = threads.set_threads(1)
-    try:
-        one = conv.conv2d(x, w, (1, 1), (1, 1), (1, 1), 1, (9, 9))
-        monkeypatch.setattr(parallel, "PARALLEL_MIN", 1)
-        monkeypatch.setattr(positions, "PARALLEL_WORK", 1)
-        threads.set_threads(3)
-        split = conv.conv2d(x, w, (1, 1), (1, 1), (1, 1), 1, (9, 9))
-    finally:
-        threads.set_threads(previous)
-    assert split.dtype == np.float32
-    np.testing.assert_array_equal(split, one)
+    xt = conv.batch_last(x, (1, 1), "test", fresh=True)
+    g = rng.normal(size=(32, 9, 9, 16)).astype(np.float32)
+
+    def both():
+        y = positions.correlate_rows(xt, w.reshape(32, -1), (3, 3), (9, 9), (1, 1), (1, 1),
+                                     np.empty((32, 9, 9, 16), np.float32))
+        return y, positions.weight_rows(xt, g, (3, 3), (9, 9), (1, 1), (1, 1))
+    threads.set_threads(1)
+    one = both()
+    threads.set_threads(3)
+    split = both()
+    assert split[0].dtype == np.float32
+    np.testing.assert_array_equal(split[0], one[0])
+    np.testing.assert_allclose(split[1], one[1], rtol=1e-5, atol=1e-4)   # sums split by rows
     want = lesson.conv2d_forward(x.astype(np.float64), w.astype(np.float64), (1, 1), (1, 1), (1, 1), 1)
-    np.testing.assert_allclose(split, want, rtol=1e-4, atol=1e-4)
+    np.testing.assert_allclose(split[0].transpose(3, 0, 1, 2), want, rtol=1e-4, atol=1e-4)
 
 
-def test_what_does_not_fit_takes_the_other_kernels(rng):
-    assert not positions.fits(8, 32, 72)          # a small batch
-    assert not positions.fits(64, 6, 25)          # LeNet's conv1: products too small
-    assert not positions.fits(64, 512, 4608)      # one product large enough for BLAS threads
+def test_what_does_not_fit_takes_the_other_kernels(monkeypatch):
+    assert not positions.fits(8, 32, 72, 100)     # a small batch
+    assert not positions.fits(64, 6, 25, 784)     # LeNet's conv1: products too small
+    assert not positions.fits(64, 512, 4608, 64)  # one product large enough for BLAS threads
+    monkeypatch.setattr(positions, "PARALLEL_WORK", 1 << 26)
+    assert not positions.fits(64, 16, 150, 100)   # LeNet's conv2: too little work to share
+    assert positions.fits(64, 32, 144, 1024)      # 16x32x32 -> 32@3x3: 302M multiply-adds
+    threads.set_threads(1)
+    assert not positions.fits(64, 32, 144, 1024)  # one thread: one large product does better
     assert positions.full_padding((3, 3), (3, 1), (1, 1)) is None
 
 

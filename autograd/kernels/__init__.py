@@ -18,14 +18,13 @@ the same thing fast, and says which op it serves and why it is faster.
     parallel.py   elementwise ufuncs, copies and gradient sums split over the kernel threads
     conv.py       im2col in batch-last memory: conv2d, conv2d_weight, conv_transpose2d
     positions.py  conv2d by output positions: one small product each, on the kernel threads
-    matmul.py     middling dense products in one-thread pieces (BLAS's threads stay asleep)
     pool.py       max/avg pooling and max-pool's backward scatter/gather
     memory.py     reused scratch buffers; tune_allocator() (opt-in, process-wide)
 """
 
 from __future__ import annotations
 
-from . import broadcast, conv, driver, erf, gelu, matmul, mode, pool, reduce, relu, scalar, tensor
+from . import broadcast, conv, driver, erf, gelu, mode, pool, reduce, relu, scalar, tensor
 from .attach import Attachments
 from .memory import clear_scratch, tune_allocator
 
@@ -39,7 +38,7 @@ def attach():
         return
     # scalar and tensor first: their methods keep the lesson's elementwise forwards, which
     # broadcast then wraps for every other caller
-    for module in (mode, scalar, tensor, driver, broadcast, reduce, erf, gelu, relu, matmul, conv, pool):
+    for module in (mode, scalar, tensor, driver, broadcast, reduce, erf, gelu, relu, conv, pool):
         module.attach(_attached)
 
 

@@ -30,7 +30,7 @@ from .memory import scratch
 # 6 x 25) but a huge n (every output position of every image) is ~3x faster cut into
 # pieces of n that stay below that size: each piece fits in cache, and one-thread calls
 # never wait for a second thread (which, on a loaded machine, can take a scheduler slice).
-SINGLE_THREAD_WORK = 1 << 19
+SINGLE_THREAD_WORK = 1 << 17
 MIN_PIECE = 64
 PARALLEL_WORK = 1 << 26   # multiply-adds (~1.5 ms) before one-thread products are shared out:
                           # a hand-over costs 50-100 us on a VM, and shorter shares measured slower
@@ -196,7 +196,7 @@ def conv2d(x, w, stride, padding, dilation, groups, out, keep=False):
     ({"padded": ...}; None when that is x's own memory), each in a fresh array."""
     n = x.shape[0]
     o, cg, kh, kw = w.shape
-    if groups == 1 and x.dtype == w.dtype and positions.fits(n, o, cg * kh * kw):
+    if groups == 1 and x.dtype == w.dtype and positions.fits(n, o, cg * kh * kw, out[0] * out[1]):
         xt = batch_last(x, padding, "conv2d", fresh=keep)
         y = positions.correlate_rows(xt, w.reshape(o, -1), (kh, kw), out, stride, dilation,
                                      np.empty((o, *out, n), x.dtype))
@@ -252,22 +252,22 @@ def conv2d_weight(x, g, kernel_size, stride, padding, dilation, groups, cols=Non
 
 
 @functools.lru_cache(maxsize=256)
-def piece_length(m, k, length):
+def piece_length(m, k, length, work=SINGLE_THREAD_WORK):
     """Length of the one-thread pieces of a long GEMM dimension, or 0 for one whole GEMM
     (m*k too large for pieces of at least MIN_PIECE, or no divisor of length fits)."""
-    top = min(SINGLE_THREAD_WORK // (m * k), length // 2)
+    top = min(work // (m * k), length // 2)
     for c in range(top, MIN_PIECE - 1, -1):
         if length % c == 0:
             return c
     return 0
 
 
-def long_matmul(a, b, out):
+def long_matmul(a, b, out, work=SINGLE_THREAD_WORK):
     """out[G, m, l] = a[G, m, k] @ b[G, k, l] for a very long l, in one-thread pieces of l
-    when m and k are small (see SINGLE_THREAD_WORK); one batched numpy call either way."""
+    of at most ``work`` multiply-adds when m and k are small (see SINGLE_THREAD_WORK)."""
     groups, m, k = a.shape
     length = b.shape[-1]
-    c = piece_length(m, k, length)
+    c = piece_length(m, k, length, work)
     if not c:
         return np.matmul(a, b, out=out)
     pieces = length // c
@@ -368,7 +368,7 @@ def _transpose_shifted(xt, w, groups, dilation, padding):
             long_matmul(a, shifted.reshape(groups, cig * kw, h * row), rows)
         else:
             rows = scratch("transpose.rows", (groups, cog * kh, band * row), dtype)[..., :r * row]
-            long_matmul(a, part.reshape(groups, cig * kw, r * row), rows)
+            np.matmul(a, part.reshape(groups, cig * kw, r * row), out=rows)
         rows = rows.reshape(groups * cog, kh, r * row)
 
         def add_rows(c0, c1, rows=rows, r0=r0, r=r):
@@ -401,7 +401,8 @@ def _joint(needs, g, out, x, w, stride, padding, dilation, groups, saved=None):
         dx = _input_grad(g, x, w, stride, padding, dilation, groups)
     if needs[1]:
         o, cg, kh, kw = w.shape
-        if groups == 1 and g.dtype == x.dtype and positions.fits(x.shape[0], o, cg * kh * kw):
+        if (groups == 1 and g.dtype == x.dtype
+                and positions.fits(x.shape[0], o, cg * kh * kw, g.shape[2] * g.shape[3])):
             xt = (saved or {}).get("padded")
             if xt is None:
                 xt = batch_last(x, padding, "weight.x")
@@ -419,7 +420,7 @@ def _input_grad(g, x, w, stride, padding, dilation, groups):
     o, _, kh, kw = w.shape
     q = positions.full_padding((kh, kw), padding, dilation)
     if (stride == (1, 1) and groups == 1 and q is not None and g.dtype == w.dtype == x.dtype
-            and c >= positions.MIN_GRAD_CHANNELS and positions.fits(n, c, o * kh * kw)):
+            and c >= positions.MIN_GRAD_CHANNELS and positions.fits(n, c, o * kh * kw, h * wd)):
         gt = batch_last(g, q, "positions.g")
         dx = positions.correlate_rows(gt, positions.flipped(w), (kh, kw), (h, wd), (1, 1), dilation,
                                       np.empty((c, h, wd, n), x.dtype))

@@ -41,9 +41,13 @@ MIN_WORK = 2048         # O K below this (LeNet's conv1: 6 x 25): the calls cost
                         # the arithmetic; one large product in pieces does better there
 
 
-def fits(n, o, k):
-    """Whether a batch of n images, o outputs per position from k columns, runs here."""
-    return n >= MIN_BATCH and o * k >= MIN_WORK and o * k * n <= PIECE_WORK
+def fits(n, o, k, positions):
+    """Whether a batch of n images, o outputs per position from k columns, at ``positions``
+    output positions, runs here: products small enough for one thread, and enough of them
+    (PARALLEL_WORK) to share over the kernel threads. Smaller convs (LeNet's) take one
+    large product on BLAS's threads (conv.py), which on two cores measured faster."""
+    return (n >= MIN_BATCH and o * k >= MIN_WORK and o * k * n <= PIECE_WORK
+            and o * k * n * positions >= PARALLEL_WORK and threads.threads() > 1)
 
 
 def correlate_rows(xt, wk, kernel, out, stride, dilation, y):
