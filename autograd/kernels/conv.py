@@ -31,6 +31,7 @@ from .memory import scratch
 # pieces of n that stay below that size: each piece fits in cache, and one-thread calls
 # never wait for a second thread (which, on a loaded machine, can take a scheduler slice).
 SINGLE_THREAD_WORK = 1 << 17
+PIECE_WORK = 1 << 19      # the largest product OpenBLAS still runs on the calling thread
 MIN_PIECE = 64
 PARALLEL_WORK = 1 << 26   # multiply-adds (~1.5 ms) before one-thread products are shared out:
                           # a hand-over costs 50-100 us on a VM, and shorter shares measured slower
@@ -264,10 +265,11 @@ def piece_length(m, k, length, work=SINGLE_THREAD_WORK):
 
 def long_matmul(a, b, out, work=SINGLE_THREAD_WORK):
     """out[G, m, l] = a[G, m, k] @ b[G, k, l] for a very long l, in one-thread pieces of l
-    of at most ``work`` multiply-adds when m and k are small (see SINGLE_THREAD_WORK)."""
+    of at most ``work`` multiply-adds when m and k are small (see SINGLE_THREAD_WORK); one
+    product when work is 0."""
     groups, m, k = a.shape
     length = b.shape[-1]
-    c = piece_length(m, k, length, work)
+    c = piece_length(m, k, length, work) if work else 0
     if not c:
         return np.matmul(a, b, out=out)
     pieces = length // c
@@ -355,6 +357,12 @@ def _transpose_shifted(xt, w, groups, dilation, padding):
     band = h if not BANDED or per_row * h <= max(KEEP_LIMIT, BAND_BYTES) else max(1, BAND_BYTES // per_row)
     # unwritten entries stay zero: the key holds everything that decides where writes land
     shifted = scratch(("transpose.shifted", wd, dw), (cin, kw, band, full_w, n), xt.dtype, 0.0)
+    # a large input gradient (the wide conv's) runs its products as one-thread pieces shared
+    # over the kernel threads, like the forward by positions: BLAS's own threads would be
+    # left spinning beside the kernel threads (a step measured 22-28 ms that way, 38-50 ms
+    # with BLAS's threads here); a small one (LeNet's) takes BLAS's threads, measured faster
+    work = groups * cog * kh * cig * kw * h * row
+    pieces = PIECE_WORK if work >= PARALLEL_WORK and threads.threads() > 1 else 0
     for r0 in range(0, h, band):      # one band of input rows (all of them unless BANDED)
         r = min(h, r0 + band) - r0
         part = shifted[:, :, :r]
@@ -365,10 +373,10 @@ def _transpose_shifted(xt, w, groups, dilation, padding):
         _by_channels(shift, cin, part.size)
         if band == h:
             rows = np.empty((groups, cog * kh, h * row), dtype)
-            long_matmul(a, shifted.reshape(groups, cig * kw, h * row), rows)
+            long_matmul(a, shifted.reshape(groups, cig * kw, h * row), rows, work=pieces)
         else:
             rows = scratch("transpose.rows", (groups, cog * kh, band * row), dtype)[..., :r * row]
-            np.matmul(a, part.reshape(groups, cig * kw, r * row), out=rows)
+            long_matmul(a, part.reshape(groups, cig * kw, r * row), rows, work=pieces)
         rows = rows.reshape(groups * cog, kh, r * row)
 
         def add_rows(c0, c1, rows=rows, r0=r0, r=r):
