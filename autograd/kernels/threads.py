@@ -1,12 +1,17 @@
-"""Serves every kernel that splits one large numpy pass over the cores: elementwise ops,
-copies, per-channel sums, im2col/col2im, pooling, erf (parallel.py, conv.py, pool.py,
-gelu.py).
+"""Serves every kernel that shares its work over the cores: conv by output positions and
+its one-thread product pieces, exact GELU's blocks (positions.py, conv.py, gelu.py), and,
+from sizes where that would pay, elementwise passes, copies and pooling (parallel.py,
+pool.py).
 
-numpy releases the GIL inside its loops (ufuncs, copies, einsum, reductions) on float
-arrays, so two Python threads that each run numpy on half of an array compute at the same
-time: on two cores, a pass over a large array takes about half as long. BLAS keeps its own
-threads for matrix products and its thread count is never touched here: matrix products
-run between the split passes, never beside them.
+numpy releases the GIL inside its loops (ufuncs, copies, einsum, matrix products) on float
+arrays, so two Python threads that each run numpy on part of the work compute at the same
+time. What that buys depends on the machine. On the 2-core VM this was tuned on, handing a
+task to a sleeping thread costs 50-100 us, a memory-bound pass gets no faster on two cores,
+and two threads making short numpy calls take turns at the GIL: only compute-bound work of
+about a millisecond and more gains (benchmarks/NOTES.md has the measurements). BLAS keeps
+its own threads and its thread count is never touched here; where kernel threads run, the
+kernels keep each product small enough that BLAS runs it on the calling thread, so BLAS's
+threads are not left spinning beside them.
 
 The pool is small and plain: ``threads() - 1`` daemon workers, started at the first split
 (importing autograd starts none), each handed one task at a time through two locks. The
