@@ -66,12 +66,21 @@ docs: $(VENV)/.docs
 lab: $(VENV)/.lab
 	$(VENV)/bin/jupyter lab --notebook-dir=demos/notebooks $(if $(filter 0,$(shell id -u)),--allow-root)
 
+
+# every benchmark; the ratios to PyTorch and micrograd need them installed (pip install
+# torch micrograd), the rest run without. speed_table.py is docs/performance.md's table.
 bench: $(VENV)/.base
 	$(PY) benchmarks/scalar_bench.py
 	$(PY) benchmarks/tensor_bench.py
-	$(PY) benchmarks/conv_bench.py
+	$(PY) benchmarks/conv_bench.py --no-naive
 	$(PY) benchmarks/lenet_bench.py
+	$(PY) benchmarks/batchnorm_bench.py
+	$(PY) benchmarks/gelu_bench.py
+	$(PY) benchmarks/speed_table.py --runs 1
 	$(PY) benchmarks/stepper_bench.py
+	$(PY) benchmarks/derive_bench.py
+	$(PY) benchmarks/fft_bench.py
+	$(PY) benchmarks/cli_budget_bench.py
 
 diagrams: $(VENV)/.base
 	$(PY) demos/readme_diagrams.py

@@ -90,11 +90,14 @@ def main():
         reference = MMLP(2, [16, 16, 1])
     except ImportError:
         reference = None
-    ours, theirs = [], []
+    ours, theirs, blocks = [], [], []
     for _ in range(args.rounds):
-        ours += time_block(model, Value, repeats)
+        mine = time_block(model, Value, repeats)
+        ours += mine
         if reference is not None:
-            theirs += time_block(reference, MValue, repeats)
+            other = time_block(reference, MValue, repeats)
+            theirs += other
+            blocks.append(statistics.median(other) / statistics.median(mine))
     mid = statistics.median(ours)
     print(f"chainrule: {mid * 1e3:8.1f} ms/step (best {min(ours) * 1e3:.1f})  "
           f"{nodes / mid / 1e6:5.2f} M nodes/s  {per_node:5.0f} bytes/node  ({nodes} nodes)")
@@ -102,9 +105,9 @@ def main():
         print("micrograd: not installed (pip install micrograd) - no ratio")
         return
     print(f"micrograd: {statistics.median(theirs) * 1e3:8.1f} ms/step (best {min(theirs) * 1e3:.1f})")
-    print(f"speed-up vs micrograd: {statistics.median(theirs) / mid:.1f}x by medians, "
-          f"{min(theirs) / min(ours):.1f}x by best steps ({args.rounds} rounds of {repeats} "
-          "steps each; target >= 10x); bytes/node target <= 300")
+    print(f"speed-up vs micrograd: {statistics.median(theirs) / mid:.1f}x by medians (blocks "
+          f"{min(blocks):.1f}-{max(blocks):.1f}x), {min(theirs) / min(ours):.1f}x by best steps "
+          f"({args.rounds} rounds of {repeats} steps each; target >= 10x); bytes/node target <= 300")
 
 
 if __name__ == "__main__":

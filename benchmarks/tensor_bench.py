@@ -189,8 +189,9 @@ def report(title, rows, unit, scale, target):
     for name, times, reference in rows:
         extra = ""
         if reference is not None:
-            extra = (f"   {ratio(times, reference):.2f}x torch (best {min(times) / min(reference):.2f}x; "
-                     f"target <= {target}x)")
+            rounds = [a / b for a, b in zip(times, reference)]
+            extra = (f"   {ratio(times, reference):.2f}x torch (rounds {min(rounds):.2f}-{max(rounds):.2f}, "
+                     f"best {min(times) / min(reference):.2f}x; target <= {target}x)")
         print(f"  {name:<28} {median(times) * scale:9.2f} {min(times) * scale:9.2f} {unit}{extra}")
 
 

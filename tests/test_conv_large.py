@@ -43,7 +43,7 @@ def test_pieces_divide_the_long_dimension_and_stay_one_thread_sized():
     for m, k, length in [(6, 25, 50176), (3, 9, 4096 * 7), (1, 1, 2**20)]:
         c = K.piece_length(m, k, length)
         assert c and length % c == 0 and c >= K.MIN_PIECE and m * k * c <= K.SINGLE_THREAD_WORK
-    assert K.piece_length(16, 150, 6400) == 0          # too wide for one-thread pieces: one GEMM
+    assert K.piece_length(64, 600, 6400) == 0          # too wide for one-thread pieces: one GEMM
     assert K.piece_length(6, 25, 65537) == 0           # prime: no piece length divides it
 
 

@@ -4,21 +4,27 @@ that, and the lesson alone gives the same numbers (CHAINRULE_KERNELS=off). A ker
 the same thing fast, and says which op it serves and why it is faster.
 
     attach.py     how: set an attribute of a lesson object, remember it, undo on detach
+    mode.py       grad mode read without a thread-local (a shared "recording everywhere")
     scalar.py     Value's operators and methods, one call per gate
-    tensor.py     Tensor's operators of two inputs, one call per gate
+    tensor.py     Tensor's operators and one-input methods, one call per gate
     driver.py     the backward loop for a plain backward (unrolled scalar gates)
     broadcast.py  elementwise ops on a broadcast operand in long loops; sub/mul/div/pow's
                   rules summing a broadcast input's gradient first
     reduce.py     sums over several axes by einsum (sum, mean, sum_to)
     erf.py        erf on whole arrays (exact GELU)
+    relu.py       relu's forward in blocks against a block of zeros
+    gelu.py       exact GELU: the forward saves the normal CDF for the backward; blocks, threads
+    threads.py    the kernel threads: work of a millisecond or more shared over the cores
+    parallel.py   ufuncs, copies, sums and blocks split over the kernel threads (when it pays)
     conv.py       im2col in batch-last memory: conv2d, conv2d_weight, conv_transpose2d
+    positions.py  conv2d by output positions: one small product each, on the kernel threads
     pool.py       max/avg pooling and max-pool's backward scatter/gather
     memory.py     reused scratch buffers; tune_allocator() (opt-in, process-wide)
 """
 
 from __future__ import annotations
 
-from . import broadcast, conv, driver, erf, pool, reduce, scalar, tensor
+from . import broadcast, conv, driver, erf, gelu, mode, pool, reduce, relu, scalar, tensor
 from .attach import Attachments
 from .memory import clear_scratch, tune_allocator
 
@@ -32,7 +38,7 @@ def attach():
         return
     # scalar and tensor first: their methods keep the lesson's elementwise forwards, which
     # broadcast then wraps for every other caller
-    for module in (scalar, tensor, driver, broadcast, reduce, erf, conv, pool):
+    for module in (mode, scalar, tensor, driver, broadcast, reduce, erf, gelu, relu, conv, pool):
         module.attach(_attached)
 
 

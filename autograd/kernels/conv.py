@@ -22,6 +22,7 @@ import numpy as np
 
 from ..ops import conv as lesson
 from ..ops.windows import offsets, out_size, strided
+from . import parallel, positions, threads
 from .attach import Attachments
 from .memory import scratch
 
@@ -30,7 +31,10 @@ from .memory import scratch
 # pieces of n that stay below that size: each piece fits in cache, and one-thread calls
 # never wait for a second thread (which, on a loaded machine, can take a scheduler slice).
 SINGLE_THREAD_WORK = 1 << 17
-MIN_PIECE = 256
+PIECE_WORK = 1 << 19      # the largest product OpenBLAS still runs on the calling thread
+MIN_PIECE = 64
+PARALLEL_WORK = 1 << 26   # multiply-adds (~1.5 ms) before one-thread products are shared out:
+                          # a hand-over costs 50-100 us on a VM, and shorter shares measured slower
 # A forward keeps its columns for the weight gradient up to this size. Larger ones would be
 # fresh pages on every step (beyond the allocator's reuse, see memory.py), costing about
 # what rebuilding them in the shared buffer costs.
@@ -77,8 +81,26 @@ def batch_last(x, padding=(0, 0), tag="x", fresh=False):
         buf = np.zeros(shape, x.dtype) if ph or pw else np.empty(shape, x.dtype)
     else:
         buf = scratch(("batch_last", tag), shape, x.dtype, 0.0 if ph or pw else None, extra=(ph, pw))
-    buf[:, ph:ph + h, pw:pw + w, :] = x.transpose(1, 2, 3, 0)
+    transpose_copy(buf[:, ph:ph + h, pw:pw + w, :], x.transpose(1, 2, 3, 0))
     return buf
+
+
+TRANSPOSE_BAND = 8     # images per band of a batch-last copy
+
+
+def transpose_copy(dst, src):
+    """dst[...] = src for a batch-last dst (..., N) and a src whose last axis is the outer
+    one in its memory (x.transpose(1, 2, 3, 0)): in bands of TRANSPOSE_BAND images. In one
+    copy numpy walks the images with a stride of a whole image, a page (and a TLB entry)
+    per number; a band of 8 keeps those pages in reach: 16x32x32 batch of 64 into a
+    padded batch-last buffer 2.9 -> 0.7 ms, an 8 MiB upstream 6.8 -> 2.5 ms."""
+    n = dst.shape[-1]
+    if n <= TRANSPOSE_BAND or src.strides[-1] <= src.itemsize * n:
+        np.copyto(dst, src)
+        return dst
+    for i in range(0, n, TRANSPOSE_BAND):
+        np.copyto(dst[..., i:i + TRANSPOSE_BAND], src[..., i:i + TRANSPOSE_BAND])
+    return dst
 
 
 def laid_batch_last(g):
@@ -109,7 +131,7 @@ def im2col(xt, kernel, out, stride, dilation, fresh=False):
     windows = np.lib.stride_tricks.as_strided(
         xt, shape, (sc, dilation[0] * sh, dilation[1] * sw, stride[0] * sh, stride[1] * sw, sn),
         writeable=False)
-    np.copyto(cols, windows)
+    parallel.copy(cols, windows)
     return cols
 
 
@@ -126,13 +148,23 @@ def col2im(cols, size, stride, dilation, padding):
     lands at (a*s + i*d - p, b*s + j*d - p); overlaps add, what lands in the padding is dropped."""
     c, kh, kw, hi, wi, n = cols.shape
     acc = np.zeros((c, *size, n), cols.dtype)
-    for i, j in offsets((kh, kw)):
-        a0, a1, r = _landing(hi, size[0], i * dilation[0], stride[0], padding[0])
-        b0, b1, q = _landing(wi, size[1], j * dilation[1], stride[1], padding[1])
-        if a1 > a0 and b1 > b0:
-            acc[:, strided(r, a1 - a0, stride[0]), strided(q, b1 - b0, stride[1])] \
-                += cols[:, i, j, a0:a1, b0:b1]
+
+    def channels(c0, c1):
+        for i, j in offsets((kh, kw)):
+            a0, a1, r = _landing(hi, size[0], i * dilation[0], stride[0], padding[0])
+            b0, b1, q = _landing(wi, size[1], j * dilation[1], stride[1], padding[1])
+            if a1 > a0 and b1 > b0:
+                acc[c0:c1, strided(r, a1 - a0, stride[0]), strided(q, b1 - b0, stride[1])] \
+                    += cols[c0:c1, i, j, a0:a1, b0:b1]
+    _by_channels(channels, c, cols.size)
     return acc
+
+
+def _by_channels(work, channels, size):
+    """work(c0, c1) for one range of channels per kernel thread (one range when small)."""
+    parts = threads.threads() if parallel.worth(size) else 1
+    parallel.run([(lambda c0=c0, c1=c1: work(c0, c1))
+                  for c0, c1 in threads.spans(channels, parts)])
 
 
 def cols_fit(x, kernel, out):
@@ -165,6 +197,13 @@ def conv2d(x, w, stride, padding, dilation, groups, out, keep=False):
     ({"padded": ...}; None when that is x's own memory), each in a fresh array."""
     n = x.shape[0]
     o, cg, kh, kw = w.shape
+    if groups == 1 and x.dtype == w.dtype and positions.fits(n, o, cg * kh * kw, out[0] * out[1]):
+        xt = batch_last(x, padding, "conv2d", fresh=keep)
+        y = positions.correlate_rows(xt, w.reshape(o, -1), (kh, kw), out, stride, dilation,
+                                     np.empty((o, *out, n), x.dtype))
+        if not keep:
+            return batch_first(y)
+        return batch_first(y), (None if np.may_share_memory(xt, x) else {"padded": xt})
     rows = bands((kh, kw), out, n, x.shape[1], x.itemsize)
     whole = cols_fit(x, (kh, kw), out)
     xt = batch_last(x, padding, "conv2d", fresh=keep and not whole)
@@ -179,8 +218,8 @@ def conv2d(x, w, stride, padding, dilation, groups, out, keep=False):
         for a0 in range(0, out[0], rows):
             a1 = min(out[0], a0 + rows)
             cols = band_columns(xt, (kh, kw), out, stride, dilation, a0, a1)
-            np.matmul(wg, cols.reshape(groups, cg * kh * kw, -1),
-                      out=y[:, a0:a1].reshape(groups, o // groups, -1))
+            long_matmul(wg, cols.reshape(groups, cg * kh * kw, -1),
+                        y[:, a0:a1].reshape(groups, o // groups, -1))
     y = batch_first(y)
     if not keep:
         return y
@@ -214,28 +253,38 @@ def conv2d_weight(x, g, kernel_size, stride, padding, dilation, groups, cols=Non
 
 
 @functools.lru_cache(maxsize=256)
-def piece_length(m, k, length):
+def piece_length(m, k, length, work=SINGLE_THREAD_WORK):
     """Length of the one-thread pieces of a long GEMM dimension, or 0 for one whole GEMM
     (m*k too large for pieces of at least MIN_PIECE, or no divisor of length fits)."""
-    top = min(SINGLE_THREAD_WORK // (m * k), length // 2)
+    top = min(work // (m * k), length // 2)
     for c in range(top, MIN_PIECE - 1, -1):
         if length % c == 0:
             return c
     return 0
 
 
-def long_matmul(a, b, out):
+def long_matmul(a, b, out, work=SINGLE_THREAD_WORK):
     """out[G, m, l] = a[G, m, k] @ b[G, k, l] for a very long l, in one-thread pieces of l
-    when m and k are small (see SINGLE_THREAD_WORK); one batched numpy call either way."""
+    of at most ``work`` multiply-adds when m and k are small (see SINGLE_THREAD_WORK); one
+    product when work is 0."""
     groups, m, k = a.shape
     length = b.shape[-1]
-    c = piece_length(m, k, length)
+    c = piece_length(m, k, length, work) if work else 0
     if not c:
         return np.matmul(a, b, out=out)
     pieces = length // c
-    np.matmul(a[:, None], b.reshape(groups, k, pieces, c).transpose(0, 2, 1, 3),
-              out=out.reshape(groups, m, pieces, c).transpose(0, 2, 1, 3))
+    bp = b.reshape(groups, k, pieces, c).transpose(0, 2, 1, 3)
+    op = out.reshape(groups, m, pieces, c).transpose(0, 2, 1, 3)
+    # one-thread products: the kernel threads take a share of the pieces each
+    parallel.run([(lambda i=i, j=j: np.matmul(a[:, None], bp[:, i:j], out=op[:, i:j]))
+                  for i, j in threads.spans(pieces, _parts(m * k * length))])
     return out
+
+
+def _parts(work):
+    """Kernel threads for ``work`` multiply-adds of one-thread products (one when small:
+    handing work to a thread costs 50-100 us on a VM whose idle core must wake)."""
+    return threads.threads() if work >= PARALLEL_WORK else 1
 
 
 def correlate(g, cols):
@@ -249,9 +298,15 @@ def correlate(g, cols):
     if not c:
         return np.matmul(cols, g.transpose(0, 2, 1)).transpose(0, 2, 1)
     pieces = length // c
-    parts = np.matmul(cols.reshape(groups, p, pieces, c).transpose(0, 2, 1, 3),
-                      g.reshape(groups, m, pieces, c).transpose(0, 2, 3, 1))   # (G, pieces, p, m)
-    return parts.sum(axis=1).transpose(0, 2, 1)
+    cp = cols.reshape(groups, p, pieces, c).transpose(0, 2, 1, 3)
+    gp = g.reshape(groups, m, pieces, c).transpose(0, 2, 3, 1)
+    spans = threads.spans(pieces, _parts(m * p * length))
+    sums = [None] * len(spans)
+
+    def part(k, i, j):      # (G, p, m): the products of pieces i..j, summed
+        sums[k] = np.matmul(cp[:, i:j], gp[:, i:j]).sum(axis=1)
+    parallel.run([(lambda k=k, i=i, j=j: part(k, i, j)) for k, (i, j) in enumerate(spans)])
+    return sum(sums[1:], sums[0]).transpose(0, 2, 1)
 
 
 def conv_transpose2d(x, w, stride, padding, output_padding, groups, dilation):
@@ -302,21 +357,32 @@ def _transpose_shifted(xt, w, groups, dilation, padding):
     band = h if not BANDED or per_row * h <= max(KEEP_LIMIT, BAND_BYTES) else max(1, BAND_BYTES // per_row)
     # unwritten entries stay zero: the key holds everything that decides where writes land
     shifted = scratch(("transpose.shifted", wd, dw), (cin, kw, band, full_w, n), xt.dtype, 0.0)
+    # a large input gradient (the wide conv's) runs its products as one-thread pieces shared
+    # over the kernel threads, like the forward by positions: BLAS's own threads would be
+    # left spinning beside the kernel threads (a step measured 22-28 ms that way, 38-50 ms
+    # with BLAS's threads here); a small one (LeNet's) takes BLAS's threads, measured faster
+    work = groups * cog * kh * cig * kw * h * row
+    pieces = PIECE_WORK if work >= PARALLEL_WORK and threads.threads() > 1 else 0
     for r0 in range(0, h, band):      # one band of input rows (all of them unless BANDED)
         r = min(h, r0 + band) - r0
         part = shifted[:, :, :r]
-        for j in range(kw):
-            part[:, j, :, j * dw:j * dw + wd] = xt[:, r0:r0 + r]
+
+        def shift(c0, c1, part=part, r0=r0, r=r):   # run before the loop goes on
+            for j in range(kw):
+                part[c0:c1, j, :, j * dw:j * dw + wd] = xt[c0:c1, r0:r0 + r]
+        _by_channels(shift, cin, part.size)
         if band == h:
             rows = np.empty((groups, cog * kh, h * row), dtype)
-            long_matmul(a, shifted.reshape(groups, cig * kw, h * row), rows)
+            long_matmul(a, shifted.reshape(groups, cig * kw, h * row), rows, work=pieces)
         else:
             rows = scratch("transpose.rows", (groups, cog * kh, band * row), dtype)[..., :r * row]
-            np.matmul(a, part.reshape(groups, cig * kw, r * row), out=rows)
+            long_matmul(a, part.reshape(groups, cig * kw, r * row), rows, work=pieces)
         rows = rows.reshape(groups * cog, kh, r * row)
-        for i in range(kh):
-            target = acc[:, (r0 + i * dh) * row:(r0 + i * dh + r) * row]
-            target += rows[:, i]
+
+        def add_rows(c0, c1, rows=rows, r0=r0, r=r):
+            for i in range(kh):
+                acc[c0:c1, (r0 + i * dh) * row:(r0 + i * dh + r) * row] += rows[c0:c1, i]
+        _by_channels(add_rows, groups * cog, rows.size)
     full = acc.reshape(groups * cog, full_h, full_w, n)
     ph, pw = padding
     return full[:, ph:full_h - ph, pw:full_w - pw]
@@ -340,10 +406,34 @@ def _joint(needs, g, out, x, w, stride, padding, dilation, groups, saved=None):
     g = laid_batch_last(g)
     dx = dw = None
     if needs[0]:
-        dx = lesson._conv_grad_x(g, out, x, w, stride, padding, dilation, groups)
+        dx = _input_grad(g, x, w, stride, padding, dilation, groups)
     if needs[1]:
-        dw = conv2d_weight(x, g, w.shape[-2:], stride, padding, dilation, groups, **(saved or {}))
+        o, cg, kh, kw = w.shape
+        if (groups == 1 and g.dtype == x.dtype
+                and positions.fits(x.shape[0], o, cg * kh * kw, g.shape[2] * g.shape[3])):
+            xt = (saved or {}).get("padded")
+            if xt is None:
+                xt = batch_last(x, padding, "weight.x")
+            dw = positions.weight_rows(xt, g.transpose(1, 2, 3, 0), (kh, kw), g.shape[-2:], stride,
+                                       dilation).reshape(w.shape)
+        else:
+            dw = conv2d_weight(x, g, w.shape[-2:], stride, padding, dilation, groups, **(saved or {}))
     return dx, dw
+
+
+def _input_grad(g, x, w, stride, padding, dilation, groups):
+    """dX of conv2d: by output positions (positions.py) for a stride-1 conv of a batch,
+    else the lesson's rule (conv_transpose2d's kernel)."""
+    n, c, h, wd = x.shape
+    o, _, kh, kw = w.shape
+    q = positions.full_padding((kh, kw), padding, dilation)
+    if (stride == (1, 1) and groups == 1 and q is not None and g.dtype == w.dtype == x.dtype
+            and c >= positions.MIN_GRAD_CHANNELS and positions.fits(n, c, o * kh * kw, h * wd)):
+        gt = batch_last(g, q, "positions.g")
+        dx = positions.correlate_rows(gt, positions.flipped(w), (kh, kw), (h, wd), (1, 1), dilation,
+                                      np.empty((c, h, wd, n), x.dtype))
+        return batch_first(dx)
+    return lesson._conv_grad_x(g, None, x, w, stride, padding, dilation, groups)
 
 
 def _without_saved(rule):

@@ -5,15 +5,19 @@ The lesson's loop is general: observers, kind hooks, a list of parts per node. H
 same loop is written for speed: the topological sort reads the input slots directly, a
 gate of two Values with one plain rule per input is applied unrolled on floats (the hot
 path of scalar backprop: ~60,000 gates per training step), and everything else goes
-through the lesson's input_grads. Every other case runs the lesson's loop itself.
+through the lesson's input_grads. Every other case runs the lesson's loop itself. The sum
+of two large gradient parts (a node used twice) runs on the kernel threads.
 """
 
 from __future__ import annotations
+
+import numpy as np
 
 from ..core import backward as lesson
 from ..core import ops
 from ..core.grad_mode import set_grad_enabled
 from .attach import Attachments
+from .parallel import add
 
 _lesson_run_backward = lesson.run_backward
 _input_grads = lesson.input_grads
@@ -49,6 +53,37 @@ def topological_order(root) -> list:
                 if a not in visited:
                     push(a)
     return order
+
+
+def _tensor_grads(node, op, g):
+    """(inputs, their gradients): lesson.input_grads for a Tensor node on raw arrays,
+    without its copies of the parameters; a node whose inputs changed goes the lesson's way
+    (which raises)."""
+    a, b = node._in0, node._in1
+    if b is None:
+        inputs = (a,)
+        changed = a._version != node._versions[0]
+    else:
+        inputs = (a, b, *node._more) if node._more else (a, b)
+        changed = any(x._version != v for x, v in zip(inputs, node._versions))
+    if changed:
+        return inputs, _input_grads(node, g)
+    params = node._params
+    params = dict(params) if params else {}
+    if op.saves:
+        params["saved"] = node._saved
+    needs = [x.requires_grad for x in inputs]
+    rules = op.joint if op.joint is not None else op.input_grads
+    parts = rules(needs, g, node._data, *[x._data for x in inputs], **params)
+    return inputs, [_fit(x, part) for x, part in zip(inputs, parts)]
+
+
+def _fit(x, part):
+    """part reduced to x's shape and dtype (the copy gate's sum over broadcast axes)."""
+    if part is None or (part.__class__ is np.ndarray and part.shape == x._data.shape
+                        and part.dtype == x._data.dtype):
+        return part
+    return x._unbroadcast(part)
 
 
 def run_backward(root, seed, create_graph=False, accumulate=True, wanted=None, observers=()):
@@ -94,11 +129,14 @@ def run_backward(root, seed, create_graph=False, accumulate=True, wanted=None, o
                     prev = get(b)
                     grads[b] = gb if prev is None else prev + gb
                     continue
-            parts = _input_grads(node, g)
-            for x, part in zip(node.inputs, parts):
+            if g.__class__ is np.ndarray:
+                inputs, parts = _tensor_grads(node, op, g)
+            else:
+                inputs, parts = node.inputs, _input_grads(node, g)
+            for x, part in zip(inputs, parts):
                 if part is not None:
                     prev = get(x)
-                    grads[x] = part if prev is None else prev + part
+                    grads[x] = part if prev is None else add(prev, part)
     finally:
         set_grad_enabled(previous)
     return found

@@ -11,6 +11,7 @@ import numpy as np
 
 from ..ops import pool as lesson
 from ..ops.windows import effective, lowest, offsets, out_size, window_view
+from . import parallel, threads
 from .attach import Attachments
 from .memory import empty, memory_order, padded, scratch
 
@@ -19,31 +20,63 @@ def _views(xp, kernel_size, out, stride, dilation):
     return [window_view(xp, i, j, out, stride, dilation) for i, j in offsets(kernel_size)]
 
 
+def split_axis(x):
+    """N or C, whichever lies outer in x's memory (a pooling's pieces are whole maps), or
+    None when x is too small to split."""
+    if not parallel.worth(x.size) or x.ndim != 4:
+        return None
+    axis = 0 if abs(x.strides[0]) >= abs(x.strides[1]) else 1
+    return axis if x.shape[axis] > 1 else None
+
+
+def split(axis, count):
+    """Index tuples cutting ``count`` maps along ``axis`` (0 or 1) into one piece per thread."""
+    lead = (slice(None),) * axis
+    return [(*lead, slice(i, j)) for i, j in threads.spans(count, threads.threads())]
+
+
 def max_pool(x, kernel_size, stride, padding, dilation, index=True):
     """(out, index): index[n, c, a, b] is the kernel offset (row-major) of the first max
-    (None unless ``index``: only a recorded node's backward needs it)."""
+    (None unless ``index``: only a recorded node's backward needs it). A large x is pooled
+    a part of its maps per kernel thread."""
     out_hw = out_size("max_pool2d", x.shape[-2:], kernel_size, stride, padding, dilation)
+    layout = memory_order(x)
+    best = empty((*x.shape[:2], *out_hw), x.dtype, layout)      # fresh, laid out like x
+    where = (empty(best.shape, np.uint8 if kernel_size[0] * kernel_size[1] < 256 else np.int32, layout)
+             if index else None)
+    axis = split_axis(x)
+    if axis is None:
+        _max_pool_into(x, best, where, kernel_size, stride, padding, dilation)
+    else:
+        parallel.run([(lambda k=k: _max_pool_into(x[k], best[k], None if where is None else where[k],
+                                                  kernel_size, stride, padding, dilation))
+                      for k in split(axis, x.shape[axis])])
+    return best, where
+
+
+def _max_pool_into(x, best, index, kernel_size, stride, padding, dilation):
     xp = padded(x, padding, lowest(x.dtype), "max_pool2d")
-    views = _views(xp, kernel_size, out_hw, stride, dilation)
-    best = empty(views[0].shape, x.dtype, memory_order(x))      # fresh, laid out like x
+    views = _views(xp, kernel_size, best.shape[-2:], stride, dilation)
     np.maximum(views[0], views[min(1, len(views) - 1)], out=best)   # no copy pass first
     for v in views[2:]:
         np.maximum(best, v, out=best)
-    return best, (_first_max(views, best) if index else None)
+    if index is not None:
+        _first_max(views, best, index)
 
 
-def _first_max(views, best):
-    """The first k with views[k] == best (ties go to the first, like torch): the number of
-    leading views that differ, index = d0 + d0 d1 + d0 d1 d2 + ... with d_k = views[k] != best
-    (masked writes are slow in numpy; this is a few passes over small integers)."""
+def _first_max(views, best, index):
+    """Fill index with the first k where views[k] == best (ties go to the first, like
+    torch): the number of leading views that differ, index = d0 + d0 d1 + d0 d1 d2 + ...
+    with d_k = views[k] != best (masked writes are slow in numpy; this is a few passes over
+    small integers)."""
     layout = memory_order(best)
-    index = empty(best.shape, np.uint8 if len(views) < 256 else np.int32, layout, zero=True)
     if len(views) == 1:
+        index.fill(0)
         return index
     run = scratch("max_pool2d.run", best.shape, bool, order=layout)       # d0 d1 ... dk
     differs = scratch("max_pool2d.differs", best.shape, bool, order=layout)
     np.not_equal(views[0], best, out=run)
-    index += run
+    np.copyto(index, run)
     for v in views[1:-1]:                   # the last view is the max when all others differ
         np.not_equal(v, best, out=differs)
         run &= differs
@@ -64,32 +97,48 @@ def _all_finite(a):
 
 
 def window_scatter(g, index, size, kernel_size, stride, padding, dilation):
-    """out (N, C, *size): g[n, c, a, b] added at the chosen offset of window (a, b).
+    """out (N, C, *size): g[n, c, a, b] added at the chosen offset of window (a, b); laid
+    out in memory like index (the pooled input's layout: the router downstream, relu's
+    mask, then multiplies matching layouts, ~3x faster). A large one is filled a part of
+    its maps per kernel thread.
 
     The fast forms multiply g by a 0/1 mask; inf x 0 is nan, so an upstream holding inf or
     nan takes the lesson's selection instead (zeros off the winners, like torch)."""
     if not _all_finite(g):
         return lesson.window_scatter(g, index, size, kernel_size, stride, padding, dilation)
+    layout = memory_order(index)
+    out = empty((g.shape[0], g.shape[1], *size), g.dtype, layout)
+    axis = split_axis(out)
+    if axis is None:
+        _scatter_into(g, index, out, kernel_size, stride, padding, dilation)
+    else:
+        parallel.run([(lambda k=k: _scatter_into(g[k], index[k], out[k], kernel_size, stride,
+                                                 padding, dilation))
+                      for k in split(axis, out.shape[axis])])
+    return out
+
+
+def _scatter_into(g, index, out, kernel_size, stride, padding, dilation):
     ph, pw = padding
+    size = out.shape[-2:]
     full = (g.shape[0], g.shape[1], size[0] + 2 * ph, size[1] + 2 * pw)
     separate = _separate(kernel_size, stride, dilation)
     # every element in exactly one window: no zeros needed. Dilated windows have holes, so
     # they never tile: without this the holes kept a reused buffer's old numbers (NaN)
     tiled = dilation == (1, 1) and all(n == o * s and s == k for n, o, s, k in
                                        zip(full[2:], g.shape[2:], stride, kernel_size))
-    # work (and return) in the layout of the pooled input, which index shares: the
-    # router downstream (relu's mask) then multiplies matching layouts (~3x faster)
     layout = memory_order(index)
     if memory_order(g) != layout:
         g = _laid_like(g, layout, "window_scatter2d.g")
     if tiled and not (ph or pw) and dilation == (1, 1) and _blockwise(layout):
-        return _scatter_blocks(g, index, full, kernel_size, layout)
+        _scatter_blocks(g, index, out, kernel_size, layout)
+        return
     if ph or pw:
         acc = scratch("window_scatter2d", full, g.dtype, order=layout)
-        if not tiled:
-            acc.fill(0)
     else:
-        acc = empty(full, g.dtype, layout, zero=not tiled)
+        acc = out
+    if not tiled:
+        acc.fill(0)
     chosen = scratch("window_scatter2d.chosen", g.shape, bool, order=layout)
     part = None if separate else scratch("window_scatter2d.part", g.shape, g.dtype, order=layout)
     for k, (i, j) in enumerate(offsets(kernel_size)):
@@ -101,8 +150,7 @@ def window_scatter(g, index, size, kernel_size, stride, padding, dilation):
             np.multiply(g, chosen, out=part)
             target += part
     if ph or pw:
-        return acc[..., ph:ph + size[0], pw:pw + size[1]].copy(order="K")
-    return acc
+        np.copyto(out, acc[..., ph:ph + size[0], pw:pw + size[1]])
 
 
 def _blockwise(layout):
@@ -111,12 +159,11 @@ def _blockwise(layout):
     return layout[-1] < 2 and layout.index(2) < layout.index(3)
 
 
-def _scatter_blocks(g, index, full, kernel_size, layout):
-    """Windows that tile the input exactly (stride = kernel, the common 2x2 pool): the
-    output seen as blocks (N, C, Ho, kh, Wo, kw) is filled by two broadcast passes,
-    one-hot of the index, times g, instead of two strided passes per kernel offset.
-    Axes are taken in memory order (``layout``) so numpy's loops run contiguously."""
-    acc = empty(full, g.dtype, layout)
+def _scatter_blocks(g, index, acc, kernel_size, layout):
+    """Windows that tile the input exactly (stride = kernel, the common 2x2 pool): acc seen
+    as blocks (N, C, Ho, kh, Wo, kw) is filled by two broadcast passes, one-hot of the
+    index, times g, instead of two strided passes per kernel offset. Axes are taken in
+    memory order (``layout``) so numpy's loops run contiguously."""
     shape, strides, spread = [], [], []
     for axis in layout:
         n, step = acc.shape[axis], acc.strides[axis]
@@ -134,7 +181,6 @@ def _scatter_blocks(g, index, full, kernel_size, layout):
         [1 if s is not None else n for s, n in zip(spread, shape)])
     np.equal(index.transpose(layout)[tuple(spread)], grid, out=blocks)
     np.multiply(blocks, g.transpose(layout)[tuple(spread)], out=blocks)
-    return acc
 
 
 def _laid_like(a, layout, tag):

@@ -10,9 +10,9 @@ same things: the numbers and the recorded graph are the lesson's.
 from __future__ import annotations
 
 from ..core import ops, registry
-from ..core.grad_mode import _mode
 from ..nodes.value import Value, _constant
 from .attach import Attachments
+from .mode import MODE
 
 _new = object.__new__
 
@@ -20,7 +20,7 @@ _new = object.__new__
 def _binary(op):
     """The method self <op> other."""
     forward, run = op.forward, op.run
-    mode = _mode
+    mode = MODE
 
     def method(self, other):
         if other.__class__ is not Value:
@@ -34,7 +34,7 @@ def _binary(op):
         out.label = ""
         out._params = None
         out._more = ()
-        if mode.enabled and (self.requires_grad or other.requires_grad):
+        if (self.requires_grad or other.requires_grad) and (mode.everywhere or mode.enabled):
             out._in0 = self
             out._in1 = other
             out._op = op
@@ -54,7 +54,7 @@ def _reflected(op):
 
 def _unary(op):
     forward, run = op.forward, op.run
-    mode = _mode
+    mode = MODE
 
     def method(self):
         out = _new(Value)
@@ -67,7 +67,7 @@ def _unary(op):
         out._params = None
         out._more = ()
         out._in1 = None
-        if mode.enabled and self.requires_grad:
+        if self.requires_grad and (mode.everywhere or mode.enabled):
             out._in0 = self
             out._op = op
             out.requires_grad = True

@@ -1,9 +1,14 @@
-"""Serves the operators of two inputs on Tensors (+ - * / @, max, min: autograd/ops):
-one call per gate instead of the lesson's several (registry method -> Op.call ->
-core.apply -> Tensor._operands/_result/_link), and on large arrays the elementwise forward
-through broadcast.binary (long loops for a broadcast operand). Anything unusual -- integer
-data, a failing forward, a non-float result -- goes the lesson's way, so the numbers,
-errors and recorded graph are the lesson's.
+"""Serves the operators of two inputs on Tensors (+ - * / @, max, min: autograd/ops) and
+every other Tensor method of one input (relu, exp, sum, reshape, ...): one call per gate
+instead of the lesson's several (registry method -> Op.call -> core.apply ->
+Tensor._operands/_result/_link), and on large arrays the elementwise forward through
+broadcast.binary (long loops for a broadcast operand, on the kernel threads).
+Anything unusual -- integer data, a failing forward, a non-float result -- goes the
+lesson's way, so the numbers, errors and recorded graph are the lesson's.
+
+Also serves the two copies a backward makes of a large array (autograd/nodes/tensor.py):
+the seed (backward never aliases the caller's upstream array) and a broadcast gradient
+kept as some node's .grad; each on the kernel threads.
 """
 
 from __future__ import annotations
@@ -11,10 +16,11 @@ from __future__ import annotations
 import numpy as np
 
 from ..core import apply, ops, registry, watch
-from ..core.grad_mode import _mode
-from ..nodes.tensor import Tensor
+from ..nodes.tensor import Tensor, _wrap
+from . import parallel
 from .attach import Attachments
 from .broadcast import MIN_SIZE, binary
+from .mode import MODE
 
 _new = object.__new__
 _ELEMENTWISE = ("add", "sub", "mul", "div", "max", "min")
@@ -40,7 +46,7 @@ def _make(op, a, b, forward):
     out.label = ""
     out._params = out._saved = None
     out._more = ()
-    if _mode.enabled and (a.requires_grad or b.requires_grad):
+    if (a.requires_grad or b.requires_grad) and (MODE.everywhere or MODE.enabled):
         out.requires_grad = True
         out._in0, out._in1, out._op = a, b, op
         out._versions = (a._version, b._version)
@@ -56,19 +62,115 @@ def _binary(op, forward):
     return lambda self, other: _make(op, self, other, forward)
 
 
+def _single(op, x, params):
+    """The node ``op`` makes from one float Tensor x: what core.apply does (the forward,
+    the recorded op, inputs, parameters and what the forward saved), in one call. Integer
+    data and failing forwards go the lesson's way."""
+    data = x._data
+    if data.dtype.kind != "f":
+        return apply(op, (x,), params)
+    record = x.requires_grad and (MODE.everywhere or MODE.enabled)
+    try:
+        if op.saves:
+            value, saved = op.forward(data, record=record, **params)
+        else:
+            value, saved = op.forward(data, **params), None
+    except (ValueError, IndexError, TypeError):
+        return apply(op, (x,), params)      # the lesson explains the error
+    out = _new(Tensor)
+    out._data = value if value.__class__ is np.ndarray else np.asarray(value)
+    out._version = 0
+    out.grad = None
+    out.label = ""
+    out._more = ()
+    out._in1 = None
+    if record:
+        out.requires_grad = True
+        out._in0, out._op = x, op
+        out._params = params or None
+        out._saved = saved
+        out._versions = (x._version,)
+        if watch.anomaly.on:
+            watch.note_site(out)
+    else:
+        out.requires_grad = False
+        out._in0 = out._op = out._params = out._saved = out._versions = None
+    return out
+
+
+def _method(op, parse):
+    """A Tensor method of ``op`` (parsed like the lesson's): one input goes through
+    _single, anything else through the op itself."""
+    if parse is None:
+        def method(self, *args, **params):
+            if args:
+                return op(self, *args, **params)
+            return _single(op, self, params)
+    else:
+        def method(self, *args, **kwargs):
+            inputs, params = parse(self, *args, **kwargs)
+            if len(inputs) == 1 and inputs[0].__class__ is Tensor:
+                return _single(op, inputs[0], params)
+            return op(*inputs, **params)
+    return method
+
+
 def _reflected(op, forward):
     return lambda self, other: _make(op, other, self, forward)
 
 
+_LESSON_SEED = Tensor._seed
+_LESSON_ACCUMULATE = Tensor._accumulate_grad
+
+
+def _copy(a, out):
+    """``a`` copied into ``out``, on the kernel threads."""
+    parallel.copy(out, a)
+    return out
+
+
+def _seed(self, grad, create_graph):
+    """Tensor._seed: a large upstream array copied on the kernel threads."""
+    if (not create_graph and grad.__class__ is np.ndarray and self.requires_grad
+            and grad.dtype == self._data.dtype and grad.shape == self._data.shape
+            and parallel.worth(grad.size)):
+        return _copy(grad, np.empty_like(grad))          # laid out like grad, as np.array does
+    return _LESSON_SEED(self, grad, create_graph)
+
+
+def _accumulate_grad(self, g):
+    """Tensor._accumulate_grad for a raw array: added to a held .grad without making a
+    node (the lesson's ``grad + g`` makes an unrecorded one: the same numbers); a large
+    broadcast gradient (a mean's backward hands every element the same number) copied on
+    the kernel threads before it is kept."""
+    if g.__class__ is not np.ndarray:
+        return _LESSON_ACCUMULATE(self, g)
+    held = self.grad
+    if held is None:
+        if not g.flags.writeable:
+            g = _copy(g, np.empty(g.shape, g.dtype))      # C order, as ndarray.copy does
+        self.grad = _wrap(g)
+    elif held.__class__ is Tensor and not held.requires_grad:
+        self.grad = _wrap(parallel.add(held._data, g))
+    else:
+        _LESSON_ACCUMULATE(self, g)
+
+
 def attach(attachments: Attachments):
     """Before broadcast.attach wraps the elementwise forwards: ``forward`` is the lesson's."""
+    attachments.set(Tensor, "_seed", _seed)
+    attachments.set(Tensor, "_accumulate_grad", _accumulate_grad)
     for op in ops():
-        if op.arity != 2 or op.parse is not None:
-            continue
+        binary = op.arity == 2 and op.parse is None
         forward = op.forward if op.name in _ELEMENTWISE else None
         for name, parse in op.method.items():
-            if parse is not None or (Tensor, name) not in registry._INSTALLED:
+            if (Tensor, name) not in registry._INSTALLED:
                 continue
-            made = _reflected(op, forward) if registry.is_reflected(name) else _binary(op, forward)
+            if binary and parse is None:
+                made = _reflected(op, forward) if registry.is_reflected(name) else _binary(op, forward)
+            elif registry.is_reflected(name):
+                continue
+            else:
+                made = _method(op, parse or op.parse)
             made.__name__, made.__doc__ = name, getattr(Tensor, name).__doc__
             attachments.set(Tensor, name, made)
