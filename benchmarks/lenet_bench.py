@@ -15,21 +15,11 @@ On a machine shared with other work, 2-thread wall times swing widely; `--thread
 
 from __future__ import annotations
 
-import os
 import sys
 
+from timing import pin_threads
 
-def _threads_from_argv(default="2"):
-    for i, a in enumerate(sys.argv):
-        if a == "--threads" and i + 1 < len(sys.argv):
-            return sys.argv[i + 1]
-        if a.startswith("--threads="):
-            return a.split("=", 1)[1]
-    return default
-
-
-for _var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
-    os.environ[_var] = _threads_from_argv()  # before numpy is imported
+pin_threads()  # before numpy is imported
 
 import argparse  # noqa: E402
 import contextlib  # noqa: E402

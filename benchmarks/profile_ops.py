@@ -20,24 +20,14 @@ backward's own work (order, sums of gradient parts, accumulation into .grad).
 from __future__ import annotations
 
 import argparse
-import os
 import sys
 import time
 from collections import defaultdict
 from pathlib import Path
 
+from timing import pin_threads
 
-def _threads_from_argv(default="2"):
-    for i, a in enumerate(sys.argv):
-        if a == "--threads" and i + 1 < len(sys.argv):
-            return sys.argv[i + 1]
-        if a.startswith("--threads="):
-            return a.split("=", 1)[1]
-    return default
-
-
-for _var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
-    os.environ[_var] = _threads_from_argv()  # before numpy is imported
+pin_threads()  # before numpy is imported
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 

@@ -16,7 +16,11 @@ class Flatten(Module):
         self.start_dim, self.end_dim = start_dim, end_dim
 
     def forward(self, x):
-        shape = tuple(x.shape)
+        return x.reshape(self.flattened_shape(x.shape))
+
+    def flattened_shape(self, shape):
+        """The input shape with dims start_dim..end_dim merged into one."""
+        shape = tuple(shape)
         n = len(shape)
         start = self.start_dim + n if self.start_dim < 0 else self.start_dim
         end = self.end_dim + n if self.end_dim < 0 else self.end_dim
@@ -26,7 +30,7 @@ class Flatten(Module):
         merged = 1
         for d in shape[start:end + 1]:
             merged *= d
-        return x.reshape((*shape[:start], merged, *shape[end + 1:]))
+        return (*shape[:start], merged, *shape[end + 1:])
 
     def extra_repr(self):
         return f"start_dim={self.start_dim}, end_dim={self.end_dim}"

@@ -101,16 +101,7 @@ def linear(layer, shape):
 
 
 def flatten(layer, shape):
-    n = len(shape)
-    start = layer.start_dim + n if layer.start_dim < 0 else layer.start_dim
-    end = layer.end_dim + n if layer.end_dim < 0 else layer.end_dim
-    if not (0 <= start < n and start <= end < n):
-        raise ValueError(f"Flatten(start_dim={layer.start_dim}, end_dim={layer.end_dim}): "
-                         f"invalid for input of shape {tuple(shape)}")
-    merged = 1
-    for d in shape[start:end + 1]:
-        merged *= d
-    return (*shape[:start], merged, *shape[end + 1:])
+    return layer.flattened_shape(shape)
 
 
 def batch_norm(layer, shape):

@@ -37,6 +37,19 @@ def declare():
         forget(op)
 
 
+@pytest.fixture
+def split_everything(monkeypatch):
+    """The kernels split every pass over three threads (more tasks than workers, uneven
+    pieces), however small."""
+    from autograd.kernels import parallel, threads
+    monkeypatch.setattr(parallel, "PARALLEL_MIN", 1)
+    monkeypatch.setattr(parallel, "BLOCKWISE_MIN_NS", 0)
+    monkeypatch.setattr(parallel, "BLOCK", 7)
+    previous = threads.set_threads(3)
+    yield
+    threads.set_threads(previous)
+
+
 def pytest_collection_modifyitems(config, items):
     """Tests marked with_kernels check the kernels as attached to the lesson (which forward a
     Tensor operator takes, what a forward keeps); with CHAINRULE_KERNELS=off they skip. The

@@ -7,10 +7,22 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from viz import cli
 from viz.pdf import HEADLESS, find_chromium
+from viz.render import find_renderer
 
 CHROMIUM = find_chromium()
+NEEDS_CHROMIUM = [
+    pytest.mark.slow,
+    pytest.mark.skipif(CHROMIUM is None, reason="Chromium is not installed (apt install chromium)"),
+]
+# pytestmark for a page drawn with Graphviz and loaded in Chromium
+NEEDS_BROWSER = [
+    *NEEDS_CHROMIUM,
+    pytest.mark.skipif(find_renderer() is None, reason="no Graphviz renderer installed"),
+]
 
 
 def _graphviz_pure():
@@ -29,6 +41,16 @@ def run(*argv):
     out, err = io.StringIO(), io.StringIO()
     code = cli.main(list(argv), stdout=out, stderr=err)
     return code, out.getvalue(), err.getvalue()
+
+
+def cli_budget_bench():
+    """benchmarks/cli_budget_bench.py as a module (benchmarks/ is not a package)."""
+    import importlib.util
+    path = Path(__file__).resolve().parent.parent / "benchmarks" / "cli_budget_bench.py"
+    spec = importlib.util.spec_from_file_location("cli_budget_bench", path)
+    bench = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(bench)
+    return bench
 
 
 def chromium(tmp_path, *args):

@@ -2,7 +2,6 @@
 decided before any work (no Value built, nothing printed, nothing written), and the work
 budget predicts exactly what will be drawn."""
 
-import importlib.util
 import os
 import subprocess
 import sys
@@ -10,7 +9,7 @@ import warnings
 from pathlib import Path
 
 import pytest
-from helpers import run
+from helpers import cli_budget_bench, run
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
@@ -185,20 +184,12 @@ def test_help(tmp_path):
 
 # ---------------------------------------------------------------- the worst within the limits
 
-def _bench():
-    path = ROOT / "benchmarks" / "cli_budget_bench.py"
-    spec = importlib.util.spec_from_file_location("cli_budget_bench", path)
-    bench = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(bench)
-    return bench
-
-
 @pytest.mark.slow
 @needs_renderer
 def test_the_worst_expression_within_the_limits_runs_with_each_renderer(tmp_path, monkeypatch):
     """The slowest candidate of benchmarks/cli_budget_bench.py (about 2.5 s of CPU; the
     benchmark prints the times) completes with every renderer installed, every frame drawn."""
-    bench = _bench()
+    bench = cli_budget_bench()
     expr, values = bench.candidates()["copies"]
     work = count(P.parse(expr), expr)
     assert (work.gates, sum(work.shared.values())) == (MAX_OPS, MAX_USES)

@@ -8,20 +8,15 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from helpers import CHROMIUM, chromium
+from helpers import NEEDS_BROWSER, chromium
 
 import viz
 from autograd import Tensor
 from autograd import functional as F
-from viz.render import find_renderer
 
 ARTIFACTS = Path(__file__).parent / "artifacts"
 
-pytestmark = [
-    pytest.mark.slow,
-    pytest.mark.skipif(CHROMIUM is None, reason="Chromium is not installed (apt install chromium)"),
-    pytest.mark.skipif(find_renderer() is None, reason="no Graphviz renderer installed"),
-]
+pytestmark = NEEDS_BROWSER
 
 @pytest.fixture(scope="module")
 def page(tmp_path_factory):

@@ -17,8 +17,8 @@ import autograd.kernels
 from autograd import Tensor
 from autograd import functional as F
 from autograd.kernels import gelu as kg
-from autograd.kernels import parallel, threads
 from autograd.kernels import relu as kr
+from autograd.kernels import threads
 from autograd.ops import activations
 
 LESSON_GELU = activations._gelu
@@ -52,16 +52,6 @@ def same(a, b):
     """Equal bit for bit up to NaN payloads: the same numbers, NaN where NaN, the same signs."""
     np.testing.assert_array_equal(a, b)
     np.testing.assert_array_equal(np.signbit(a), np.signbit(b))
-
-
-@pytest.fixture
-def split_everything(monkeypatch):
-    monkeypatch.setattr(parallel, "PARALLEL_MIN", 1)
-    monkeypatch.setattr(parallel, "BLOCKWISE_MIN_NS", 0)
-    monkeypatch.setattr(parallel, "BLOCK", 5)
-    previous = threads.set_threads(3)
-    yield
-    threads.set_threads(previous)
 
 
 def grid(dtype):

@@ -16,17 +16,6 @@ from hypothesis import strategies as st
 from autograd.kernels import broadcast, parallel, reduce, threads
 
 
-@pytest.fixture
-def split_everything(monkeypatch):
-    """Every pass is split, over three threads (more tasks than workers, uneven pieces)."""
-    monkeypatch.setattr(parallel, "PARALLEL_MIN", 1)
-    monkeypatch.setattr(parallel, "BLOCKWISE_MIN_NS", 0)
-    monkeypatch.setattr(parallel, "BLOCK", 7)
-    previous = threads.set_threads(3)
-    yield
-    threads.set_threads(previous)
-
-
 def test_run_runs_every_task_once_and_waits_for_all(split_everything):
     seen = []
     lock = threading.Lock()

@@ -4,15 +4,9 @@ stepper's controls step through the verdict and the two backward passes, a scree
 import re
 
 import pytest
-from helpers import CHROMIUM, chromium, frames_of, run
+from helpers import NEEDS_BROWSER, chromium, frames_of, run
 
-from viz.render import find_renderer
-
-pytestmark = [
-    pytest.mark.slow,
-    pytest.mark.skipif(CHROMIUM is None, reason="Chromium is not installed (apt install chromium)"),
-    pytest.mark.skipif(find_renderer() is None, reason="no Graphviz renderer installed"),
-]
+pytestmark = NEEDS_BROWSER
 
 
 @pytest.fixture(scope="module")

@@ -3,12 +3,12 @@ viz.save_stepper, viz.draw_steps, viz.derive.save_derivation, Stepper.from_drawi
 refuses a drawing over the budget in one line naming its size, after at most one frame is
 made and before anything is rendered."""
 
-import importlib.util
 import sys
 from pathlib import Path
 
 import numpy as np
 import pytest
+from helpers import cli_budget_bench, run
 
 import viz
 import viz.frames
@@ -119,19 +119,11 @@ def test_given_drawings_are_measured_before_rendering(nothing_rendered):
         viz.Stepper.from_drawings([big] * 200)
 
 
-def _bench():
-    path = ROOT / "benchmarks" / "cli_budget_bench.py"
-    spec = importlib.util.spec_from_file_location("cli_budget_bench", path)
-    bench = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(bench)
-    return bench
-
-
 def test_everything_the_cli_accepts_fits_the_page_budget():
     """The CLI's syntax budget is the tighter one: the worst expressions it accepts stay under
     half the page budget, so explain never refuses after printing."""
     from viz.frames import _step_drawings  # the first step frame, as the budget measures it
-    for name, (expr, values) in _bench().candidates().items():
+    for name, (expr, values) in cli_budget_bench().candidates().items():
         built = P.build(expr, P.parse_values(values))
         built.root.backward()
         steps = _step_drawings(built.root, None, other_frames=2, caption=True)
@@ -143,7 +135,6 @@ def test_everything_the_cli_accepts_fits_the_page_budget():
 def test_conv_refuses_a_derivation_over_the_budget_before_printing(tmp_path):
     """An 8x8 filter with padding 4 and dilation 2 is 265 frames, 19 MB of drawing: conv
     printed the whole derivation, rendered for 14 s and only then refused."""
-    from helpers import run
     m = "; ".join(" ".join(str((r * 8 + c) % 7 - 3) for c in range(8)) for r in range(8))
     code, stdout, err = run("conv", "--input", m, "--filter", m, "--padding", "4", "--dilation", "2",
                             "--out", str(tmp_path / "o"))

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from helpers import CHROMIUM, PURE, SYSTEM_DOT
+from helpers import CHROMIUM, NEEDS_CHROMIUM, PURE, SYSTEM_DOT
 from layout_check import measure, minimal_fonts, page, report
 
 import autograd
@@ -29,10 +29,7 @@ from viz.render import render_svgs
 ROOT = Path(__file__).resolve().parent.parent
 IMAGES = ROOT / "demos" / "images"
 
-pytestmark = [
-    pytest.mark.slow,
-    pytest.mark.skipif(CHROMIUM is None, reason="Chromium is not installed (apt install chromium)"),
-]
+pytestmark = NEEDS_CHROMIUM
 RENDERERS = [pytest.param(SYSTEM_DOT, id="system-dot",
                           marks=pytest.mark.skipif(SYSTEM_DOT is None, reason="no system dot")),
              pytest.param(PURE, id="graphviz-pure",

@@ -3,15 +3,9 @@
 import re
 
 import pytest
-from helpers import CHROMIUM, chromium, run
+from helpers import NEEDS_BROWSER, chromium, run
 
-from viz.render import find_renderer
-
-pytestmark = [
-    pytest.mark.slow,
-    pytest.mark.skipif(CHROMIUM is None, reason="Chromium is not installed (apt install chromium)"),
-    pytest.mark.skipif(find_renderer() is None, reason="no Graphviz renderer installed"),
-]
+pytestmark = NEEDS_BROWSER
 
 
 @pytest.fixture(scope="module")

@@ -7,17 +7,12 @@ fragment (#click=next) makes the page click its own "next" button once it has lo
 import re
 
 import pytest
-from helpers import CHROMIUM, chromium, frames_of
+from helpers import NEEDS_BROWSER, chromium, frames_of
 
 import viz
 from autograd import Value
-from viz.render import find_renderer
 
-pytestmark = [
-    pytest.mark.slow,
-    pytest.mark.skipif(CHROMIUM is None, reason="Chromium is not installed (apt install chromium)"),
-    pytest.mark.skipif(find_renderer() is None, reason="no Graphviz renderer installed"),
-]
+pytestmark = NEEDS_BROWSER
 
 def visible_frame(dom, which=0):
     frames = frames_of(dom)[which]

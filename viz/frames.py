@@ -99,14 +99,17 @@ def scalar_states(scene, steps, fmt, quiz=False):
                 st.current.add(name)
             elif at > k or (n.is_leaf and not _leaf_done(scene, n, st)):
                 st.grey.add(name)
-            copy = scene.copies.get(id(n))
-            if copy is not None:
-                cat = copy_at.get(id(n), never)
-                if cat == k:
-                    st.current.add(copy)
-                elif cat > k:
-                    st.grey.add(copy)
+            _mark_copy(st, scene, n, copy_at.get(id(n), never), k)
         yield st
+
+
+def _mark_copy(st, scene, node, at, k):
+    """The copy point of a node used more than once: current at its step ``at``, grey before."""
+    copy = scene.copies.get(id(node))
+    if copy is not None and at == k:
+        st.current.add(copy)
+    elif copy is not None and at > k:
+        st.grey.add(copy)
 
 
 def _leaf_done(scene, leaf, st):
@@ -144,13 +147,7 @@ def tensor_states(scene, steps, quiz=False):
                 st.current.add(name)
             elif op_at.get(id(n), -1) > k or (n.is_leaf and id(n) not in st.grads):
                 st.grey.add(name)
-            copy = scene.copies.get(id(n))
-            if copy is not None:
-                at = copy_at.get(id(n), never)
-                if at == k:
-                    st.current.add(copy)
-                elif at > k:
-                    st.grey.add(copy)
+            _mark_copy(st, scene, n, copy_at.get(id(n), never), k)
         for j, w in enumerate(scene.wires):
             copy_step = copy_at.get(id(w.node), never)
             if w.kind == "trunk":

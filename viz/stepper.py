@@ -149,6 +149,18 @@ _SCRIPT = """
 """
 
 
+def controls(n):
+    """The stepper's buttons, slider and counter for n frames (inside <div class="controls">)."""
+    return ['<button class="prev" type="button">&#8592; previous</button>',
+            f'<input class="slider" type="range" min="0" max="{n - 1}" value="0" aria-label="step">',
+            '<button class="next" type="button">next &#8594;</button>',
+            f'<span class="counter">step 1 of {n}</span>',
+            '<button class="zoomout" type="button" title="zoom out">&#8722;</button>',
+            '<button class="fit" type="button" title="fit to width">fit width</button>',
+            '<button class="zoomin" type="button" title="zoom in">+</button>',
+            '<span class="hint">(arrow keys when focused)</span>']
+
+
 class Stepper:
     """Rendered frames (SVG), the text under each, and quiz answers; displays itself inline.
 
@@ -183,15 +195,7 @@ class Stepper:
         quiz = any(self.answers)
         parts = [f'<div class="chainrule-stepper fit" id="{sid}" data-step="0" tabindex="0">',
                  f"<style>{_STYLE}</style>", f"<h1>{html.escape(self.title)}</h1>" if self.title else "",
-                 '<div class="controls">',
-                 '<button class="prev" type="button">&#8592; previous</button>',
-                 f'<input class="slider" type="range" min="0" max="{n - 1}" value="0" aria-label="step">',
-                 '<button class="next" type="button">next &#8594;</button>',
-                 f'<span class="counter">step 1 of {n}</span>',
-                 '<button class="zoomout" type="button" title="zoom out">&#8722;</button>',
-                 '<button class="fit" type="button" title="fit to width">fit width</button>',
-                 '<button class="zoomin" type="button" title="zoom in">+</button>',
-                 '<span class="hint">(arrow keys when focused)</span>']
+                 '<div class="controls">', *controls(n)]
         if quiz:
             total = sum(len(a) for a in self.answers)
             parts.append(f'<span class="score">score: 0 of {total}</span>')

@@ -24,9 +24,10 @@ import autograd
 from autograd import Tensor, Value, backprop_steps, topological_order
 from autograd.core import COPY
 from autograd.core import backward as driver
+from autograd.swaps import Swaps
 from autograd.teaching.check import GradcheckError, gradcheck
 
-from .variants import MISTAKES, Swaps
+from .variants import MISTAKES
 
 MAX_GRADCHECK = 2000    # input numbers gradcheck perturbs (two forward replays each)
 _LOCK = threading.RLock()

@@ -22,7 +22,7 @@ from ..draw import State, build
 from ..frames import _step_drawings
 from ..render import inline_svg, render_svgs
 from ..scene import Scene
-from ..stepper import _SCRIPT, _STYLE, Stepper, step_texts
+from ..stepper import _SCRIPT, _STYLE, Stepper, controls, step_texts
 from ..style import NumberFormat
 from .lab import wrong_engine
 from .report import derivative
@@ -134,15 +134,7 @@ class SideBySide(Stepper):
                  'tabindex="0">',
                  f"<style>{_STYLE}{_PAGE_STYLE}</style>", f"<h1>{html.escape(self.title)}</h1>",
                  f'<p class="summary">{html.escape(self.summary)}</p>',
-                 '<div class="controls">',
-                 '<button class="prev" type="button">&#8592; previous</button>',
-                 f'<input class="slider" type="range" min="0" max="{n - 1}" value="0" aria-label="step">',
-                 '<button class="next" type="button">next &#8594;</button>',
-                 f'<span class="counter">step 1 of {n}</span>',
-                 '<button class="zoomout" type="button" title="zoom out">&#8722;</button>',
-                 '<button class="fit" type="button" title="fit to width">fit width</button>',
-                 '<button class="zoomin" type="button" title="zoom in">+</button>',
-                 '<span class="hint">(arrow keys when focused)</span>', "</div>", '<div class="frames">']
+                 '<div class="controls">', *controls(n), "</div>", '<div class="frames">']
         for k, (name, verdict, *sides) in enumerate(self.frames):
             hidden = "" if k == 0 else " hidden"
             body = f'<pre class="verdict">{html.escape(verdict)}</pre>' if verdict else ""

@@ -2,7 +2,7 @@
 
 A mistake is not a second engine. It swaps ONE piece of the lesson (autograd/) for a wrong
 variant while a `with` block runs, the way autograd/kernels attach their fast forms
-(kernels/attach.py): swaps.set(target, name, wrong) remembers what was there, undo() puts
+(autograd/swaps.py): swaps.set(target, name, wrong) remembers what was there, undo() puts
 it back.
 
     overwrite       core/backward.py add_part          = instead of += at a copy gate
@@ -59,25 +59,6 @@ class Mistake:
 
 
 MISTAKES: dict = {}
-
-
-class Swaps:
-    """What autograd/kernels/attach.py's Attachments does, for a mistake: set an attribute of
-    a lesson object, remember what was there, and put everything back on undo()."""
-
-    def __init__(self):
-        self._undo = []
-
-    def set(self, target, name, value):
-        """target.name = value, remembered for undo."""
-        self._undo.append((target, name, getattr(target, name)))
-        setattr(target, name, value)
-
-    def undo(self):
-        """Restore every attribute, last set first."""
-        while self._undo:
-            target, name, old = self._undo.pop()
-            setattr(target, name, old)
 
 
 def mistake(name, *, summary, real, shows, example, calls=1):
