@@ -15,8 +15,7 @@ from autograd.ops.conv import CONV2D
 from autograd.ops.pool import AVG_POOL2D, MAX_POOL2D, WINDOW_SCATTER2D
 from autograd.ops.reductions import MEAN
 from autograd.teaching import check
-from viz.mistakes import MISTAKES, UnknownMistake, mistake, variants, wrong_engine
-from viz.mistakes import lab as lab_module
+from viz.mistakes import MISTAKES, UnknownMistake, engine, mistake, variants, wrong_engine
 
 SEVEN = ["overwrite", "no-topo", "twice", "no-unbroadcast", "pool-overwrite", "no-flip", "mean-no-divide"]
 
@@ -276,7 +275,7 @@ def test_the_wrong_engine_runs_on_the_lesson_alone():
 def test_the_lab_holds_a_lock_while_the_wrong_engine_is_swapped_in():
     seen = []
     with wrong_engine("overwrite"):
-        t = threading.Thread(target=lambda: seen.append(lab_module._LOCK.acquire(blocking=False)))
+        t = threading.Thread(target=lambda: seen.append(engine._LOCK.acquire(blocking=False)))
         t.start()
         t.join()
     assert seen == [False]

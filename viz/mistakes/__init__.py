@@ -4,11 +4,13 @@
     chainrule mistakes                # the list; --mistake NAME on explain, conv and pool
 
 variants.py  the wrong variants, each a few lines beside the real rule it varies
-lab.py       runs a wrong engine beside the right one (kernels detached, under a lock)
+engine.py    swaps a variant in while a block runs (kernels detached, under a lock)
+lab.py       runs the wrong engine beside the right one
 report.py    the text; page.py the drawings and the side-by-side stepper
 """
 
-from .lab import MistakeLab, UnknownMistake, find, mistake, wrong_engine
+from .engine import UnknownMistake, find, wrong_engine
+from .lab import MistakeLab, mistake
 from .variants import MISTAKES, Mistake
 
 __all__ = ["MISTAKES", "Mistake", "MistakeLab", "UnknownMistake", "find", "mistake", "wrong_engine"]

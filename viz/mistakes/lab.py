@@ -15,67 +15,17 @@ from __future__ import annotations
 
 import math
 import re
-import threading
-from contextlib import contextmanager
 
 import numpy as np
 
-import autograd
 from autograd import Tensor, Value, backprop_steps, topological_order
 from autograd.core import COPY
 from autograd.core import backward as driver
-from autograd.swaps import Swaps
 from autograd.teaching.check import GradcheckError, gradcheck
 
-from .variants import MISTAKES
+from .engine import find, wrong_engine
 
 MAX_GRADCHECK = 2000    # input numbers gradcheck perturbs (two forward replays each)
-_LOCK = threading.RLock()
-
-
-class UnknownMistake(ValueError):
-    """A mistake name the lab does not know (one line, listing the known ones)."""
-
-
-def find(name):
-    """The Mistake called ``name``, or UnknownMistake naming the known ones."""
-    found = MISTAKES.get(name) if isinstance(name, str) else None
-    if found is None:
-        shown = name if isinstance(name, str) else type(name).__name__
-        raise UnknownMistake(f"unknown mistake '{shown[:40]}' (known: {', '.join(MISTAKES)})")
-    return found
-
-
-@contextmanager
-def lesson_only():
-    """The kernels detached for this block (autograd.kernels.detach / attach): the lesson's
-    own rules and driver run, the pieces a mistake swaps."""
-    kernels = getattr(autograd, "kernels", None)
-    on = kernels is not None and kernels.attached()
-    if on:
-        kernels.detach()
-    try:
-        yield
-    finally:
-        if on:
-            kernels.attach()
-
-
-@contextmanager
-def wrong_engine(name):
-    """The lesson with mistake ``name`` swapped in while this block runs (kernels detached,
-    under the lab's lock). Everything that runs backward inside it, gradcheck included,
-    uses the wrong engine."""
-    m = find(name)
-    with _LOCK, lesson_only():
-        swaps = Swaps()
-        try:
-            m.swap(swaps)
-            yield m
-        finally:
-            swaps.undo()
-
-
 # ---------------------------------------------------------------- one engine's run
 
 

@@ -24,7 +24,7 @@ from ..render import inline_svg, render_svgs
 from ..scene import Scene
 from ..stepper import _SCRIPT, _STYLE, Stepper, controls, step_texts
 from ..style import NumberFormat
-from .lab import wrong_engine
+from .engine import wrong_engine
 from .report import derivative
 
 _PAGE_STYLE = """
