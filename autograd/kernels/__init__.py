@@ -29,6 +29,7 @@ from .attach import Attachments
 from .memory import clear_scratch, tune_allocator
 
 _attached = Attachments()
+_mode = Attachments()       # grad mode's stand-in: attached once, kept through detach (mode.py)
 
 
 def attach():
@@ -36,14 +37,18 @@ def attach():
     CHAINRULE_KERNELS=off); a second call does nothing."""
     if len(_attached):
         return
+    if not len(_mode):
+        mode.attach(_mode)
     # scalar and tensor first: their methods keep the lesson's elementwise forwards, which
     # broadcast then wraps for every other caller
-    for module in (mode, scalar, tensor, driver, broadcast, reduce, erf, gelu, relu, conv, pool):
+    for module in (scalar, tensor, driver, broadcast, reduce, erf, gelu, relu, conv, pool):
         module.attach(_attached)
 
 
 def detach():
-    """Take every kernel off: the lesson alone runs (tests compare the two in one process)."""
+    """Take every kernel off: the lesson's rules and driver run alone (tests compare the two
+    in one process; the mistakes lab swaps lesson pieces). Grad mode's stand-in stays: it
+    computes nothing (mode.py)."""
     _attached.undo()
 
 

@@ -8,6 +8,8 @@ import threading
 
 import numpy as np
 
+from . import threads
+
 
 def tune_allocator(nbytes=30 * 2**20):
     """Raise glibc's mmap threshold for the whole process (opt-in: the training demos and the
@@ -101,8 +103,13 @@ def padded(x, padding, fill=0.0, tag="pad"):
     return buf
 
 
-def clear_scratch():
-    """Drop this thread's cached work arrays (frees memory after a large run); another
-    thread's go when that thread ends."""
+def _clear_own():
     _POOL.buffers.clear()
     _POOL.bytes = 0
+
+
+def clear_scratch():
+    """Drop the cached work arrays of this thread and of the kernel threads (frees memory
+    after a large run); another thread's go when that thread ends."""
+    _clear_own()
+    threads.on_workers(_clear_own)

@@ -9,6 +9,10 @@ and beside it a plain slot, ``everywhere``, is True while no thread has recordin
 A fast forward reads ``everywhere or enabled``: the same answer, mostly without the
 thread-local.
 
+Once attached it stays, also when the other kernels detach (kernels.detach(), the mistakes
+lab): it changes no number and no graph, and a thread switching while it was away would go
+unseen, so ``everywhere`` could no longer be trusted.
+
 A thread that turns recording off is remembered by a weak reference to a token that lives
 in its own thread-local storage, so a thread that ends with recording off (its token is
 freed) no longer keeps ``everywhere`` False.
@@ -16,6 +20,7 @@ freed) no longer keeps ``everywhere`` False.
 
 from __future__ import annotations
 
+import os
 import threading
 import weakref
 
@@ -95,19 +100,20 @@ class FastMode:
 
 
 MODE = FastMode(lesson._mode)
-_ATTACHED_BEFORE = []
 
 
-def _unknown():
-    return True     # stands for "any thread, unknown": never ends
+def _after_fork():
+    """A forked child has only the thread that forked: a lock another thread held stays held
+    in the child, and the other threads' switches are gone with them."""
+    MODE._lock = threading.Lock()
+    me = _ident()
+    MODE._off = {i: ref for i, ref in MODE._off.items() if i == me}
+    MODE.everywhere = not MODE._off
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_after_fork)
 
 
 def attach(attachments: Attachments):
-    if _ATTACHED_BEFORE:
-        # re-attached (tests detach and attach): threads may have switched while detached,
-        # unseen, so the shortcut stays off and every read asks the thread-local
-        with MODE._lock:
-            MODE._off[None] = _unknown
-            MODE.everywhere = False
-    _ATTACHED_BEFORE.append(True)
     attachments.set(lesson, "_mode", MODE)

@@ -71,15 +71,8 @@ def pieces(out, *operands, parts=None):
 
 def run(calls):
     """Run the calls (callables of no arguments) on the kernel threads, each under the
-    caller's np.errstate (numpy keeps it per thread)."""
-    errors = np.geterr()
-
-    def under(call):
-        def task():
-            with np.errstate(**errors):
-                call()
-        return task
-    threads.run([under(call) for call in calls])
+    caller's np.errstate (threads.py hands it to the workers)."""
+    threads.run(calls)
 
 
 def each(fn, out, *operands):

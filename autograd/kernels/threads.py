@@ -29,6 +29,8 @@ from __future__ import annotations
 import os
 import threading
 
+import numpy as np
+
 _ENV = ("CHAINRULE_THREADS", "OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS")
 
 
@@ -49,7 +51,8 @@ def _configured():
 
 
 class _Worker:
-    """One daemon thread that runs the tasks it is given, one at a time."""
+    """One daemon thread that runs the tasks it is given, one at a time, each under the
+    np.errstate of the thread that gave it (numpy keeps those settings per thread)."""
 
     def __init__(self):
         self._go = threading.Lock()
@@ -57,6 +60,7 @@ class _Worker:
         self._go.acquire()
         self._done.acquire()
         self._task = None
+        self._errstate = None
         self._error = None
         threading.Thread(target=self._loop, name="chainrule-kernel", daemon=True).start()
 
@@ -64,14 +68,15 @@ class _Worker:
         while True:
             self._go.acquire()
             try:
-                self._task()
+                with np.errstate(**self._errstate):
+                    self._task()
             except BaseException as error:      # handed back to the caller
                 self._error = error
             self._task = None
             self._done.release()
 
-    def give(self, task):
-        self._task = task
+    def give(self, task, errstate):
+        self._task, self._errstate = task, errstate
         self._go.release()
 
     def wait(self):
@@ -81,27 +86,30 @@ class _Worker:
 
 
 class _Pool:
-    def __init__(self):
-        self.size = _configured()
+    def __init__(self, size=None):
+        self.size = size or _configured()
         self._workers = []
         self._busy = threading.Lock()
 
     def run(self, tasks):
         """Run every task (a callable of no arguments) and return when all are done; at
         most ``self.size`` at a time. An exception in a task is raised here."""
-        if len(tasks) < 2 or self.size < 2 or not self._busy.acquire(blocking=False):
+        size = self.size        # read once: set_threads may run meanwhile (from a task, too)
+        if len(tasks) < 2 or size < 2 or not self._busy.acquire(blocking=False):
             for task in tasks:
                 task()
             return
+        finished = False
         try:
-            while len(self._workers) < self.size - 1:
+            while len(self._workers) < size - 1:
                 self._workers.append(_Worker())
+            errstate = np.geterr()
             first = None
-            for start in range(0, len(tasks), self.size):
-                batch = tasks[start:start + self.size]
+            for start in range(0, len(tasks), size):
+                batch = tasks[start:start + size]
                 helpers = self._workers[:len(batch) - 1]
                 for worker, task in zip(helpers, batch[1:]):
-                    worker.give(task)
+                    worker.give(task, errstate)
                 try:
                     batch[0]()
                 except BaseException as error:
@@ -109,10 +117,27 @@ class _Pool:
                 for worker in helpers:
                     error = worker.wait()
                     first = first or error
+            finished = True
             if first is not None:
                 raise first
         finally:
+            if not finished:
+                # interrupted while workers may still run (Ctrl-C in a wait): their late
+                # "done" would end a later wait early, so they are never given work again
+                self._workers = []
             self._busy.release()
+
+
+    def on_workers(self, fn):
+        """fn() once on each worker thread there is (for what a thread keeps of its own)."""
+        with self._busy:
+            errstate = np.geterr()
+            for worker in self._workers:
+                worker.give(fn, errstate)
+            errors = [worker.wait() for worker in self._workers]
+        first = next((e for e in errors if e is not None), None)
+        if first is not None:
+            raise first
 
 
 _POOL = _Pool()
@@ -120,7 +145,7 @@ _POOL = _Pool()
 
 def _after_fork():
     global _POOL
-    _POOL = _Pool()        # a forked child has none of the parent's threads
+    _POOL = _Pool(_POOL.size)   # a forked child has none of the parent's threads
 
 
 if hasattr(os, "register_at_fork"):
@@ -143,6 +168,11 @@ def set_threads(n):
 def run(tasks):
     """Run the tasks (callables of no arguments), on up to threads() threads."""
     _POOL.run(list(tasks))
+
+
+def on_workers(fn):
+    """Run fn() once on each kernel thread started so far (not the caller's)."""
+    _POOL.on_workers(fn)
 
 
 def spans(n, parts):
