@@ -68,10 +68,9 @@ def _tensor_grads(node, op, g):
         changed = any(x._version != v for x, v in zip(inputs, node._versions))
     if changed:
         return inputs, _input_grads(node, g)
-    params = node._params
-    params = dict(params) if params else {}
+    params = node._params or {}
     if op.saves:
-        params["saved"] = node._saved
+        params = {**params, "saved": node._saved}
     needs = [x.requires_grad for x in inputs]
     rules = op.joint if op.joint is not None else op.input_grads
     parts = rules(needs, g, node._data, *[x._data for x in inputs], **params)
