@@ -149,6 +149,24 @@ def test_the_readme_is_a_front_page_and_docs_has_the_pages():
             "lectures.md", "engine.md"} <= pages
 
 
+def _table_rows(text):
+    return {cells[0]: cells for cells in ([c.strip() for c in line.strip().strip("|").split("|")]
+                                          for line in text.splitlines() if line.startswith("| "))}
+
+
+def test_the_readme_speed_rows_are_the_performance_pages():
+    """The front page's speed table is a few rows of docs/performance.md's, not a copy that
+    can fall behind it."""
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    section = readme.split("## How fast", 1)[1].split("\n## ", 1)[0]
+    shown = _table_rows(section)
+    full = _table_rows((DOCS / "performance.md").read_text(encoding="utf-8"))
+    assert len(shown) >= 5
+    for figure, cells in shown.items():
+        if figure != "figure":
+            assert full[figure][:len(cells)] == cells, figure
+
+
 def test_the_op_reference_is_generated_and_current():
     """docs/ops.md is what docs/tools/ops_page.py makes from the op declarations now."""
     done = subprocess.run([sys.executable, str(DOCS / "tools" / "ops_page.py"), "--check"],
