@@ -126,6 +126,8 @@ def main(argv=None):
     except (ImportError, FileNotFoundError, ValueError) as e:
         sys.exit(str(e))
     epochs = args.epochs or (2 if args.mnist else 30)
+    if autograd.KERNELS:    # this process trains: freed activations are reused, not page-faulted anew
+        autograd.kernels.tune_allocator()
     norms = {}
     augment = (nn.transforms.RandomAffine(max(args.shift, 0), 10, (0.9, 1.1), seed=args.seed)
                if args.augment else None)

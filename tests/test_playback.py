@@ -125,3 +125,13 @@ def test_train_help_and_the_over_budget_hint_works(tmp_path):
     _, _, err = run("train", "--model", "moons", "--steps", "2000", "--every", "1", "--out", str(tmp_path))
     every = int(re.search(r"use --every (\d+)", err).group(1))
     assert budget.check_training("moons", 2000, every, ValueError) <= budget.MAX_RECORDED
+
+
+def test_train_tunes_the_allocator_when_the_kernels_run(tmp_path, monkeypatch):
+    import autograd
+    calls = []
+    if autograd.KERNELS:
+        monkeypatch.setattr(autograd.kernels, "tune_allocator", lambda: calls.append("tuned"))
+    code, _, err = run("train", "--model", "moons", "--steps", "2", "--out", str(tmp_path))
+    assert code == 0, err
+    assert calls == (["tuned"] if autograd.KERNELS else [])

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import time
 
+import autograd
 from autograd.teaching.display import MAX_DIGITS
 
 from . import deck
@@ -84,6 +85,8 @@ def main(argv, stdout, stderr):
     except UnsafePath as e:
         raise Usage(str(e)) from None
     steps, every = opts["steps"], opts["every"]
+    if autograd.KERNELS:    # this process trains: freed activations are reused, not page-faulted anew
+        autograd.kernels.tune_allocator()
     try:
         task = make_task(opts["model"], steps, opts["seed"])
     except ImportError as e:   # lenet's digits come from scikit-learn
