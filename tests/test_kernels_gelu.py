@@ -81,6 +81,20 @@ def test_float64_forward_and_rule_are_the_lessons_to_its_rounding(rng):
     assert (np.abs(dx[finite] - want_dx[finite]) <= 1e-15 * np.abs(g[finite]) * (1 + scale)).all()
 
 
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_many_small_blocks_give_the_numbers_of_one_block(dtype, monkeypatch, rng):
+    x = grid(dtype)                                   # 20,008 elements: one block by default
+    g = rng.normal(size=x.shape).astype(dtype)
+    with np.errstate(all="ignore"):
+        out, saved = kernel_gelu(x)
+        (dx,) = kg.joint([True], g, out, x, saved=saved)
+        monkeypatch.setattr(kg, "BLOCK_BYTES", 4096)  # 1024 float32s, 512 float64s a block
+        small, saved = kernel_gelu(x)
+        (small_dx,) = kg.joint([True], g, small, x, saved=saved)
+    np.testing.assert_allclose(small, out, rtol=4 * np.finfo(dtype).eps, atol=0)
+    np.testing.assert_allclose(small_dx, dx, rtol=4 * np.finfo(dtype).eps, atol=0)
+
 # ---------------------------------------------------------------- float32: to the lesson's rounding
 
 def test_float32_gelu_is_within_the_lessons_rounding_and_closer_to_the_truth():

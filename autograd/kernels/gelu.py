@@ -21,9 +21,9 @@ with the lesson to the lesson's own rounding, and is the more accurate in the ne
 tail. exp(-x^2 / 2) is computed exactly as the lesson's backward computes it (x * x, times
 -0.5, numpy's exp), so the slope uses the same number.
 
-Work runs in blocks of parallel.BLOCK elements (a block's temporaries stay in the core's
-cache, so a pass costs a cache read instead of a memory read), the blocks shared out over
-the kernel threads.
+Work runs in blocks of 256 KiB per array (a block's temporaries stay in the core's caches,
+so a pass costs a cache read instead of a memory read, and the ~17 numpy calls of a block
+are few enough per element), the blocks shared out over the kernel threads.
 """
 
 from __future__ import annotations
@@ -75,6 +75,14 @@ _LESSON_RULE = lesson.GELU.backward[0]
 # from 256K elements on, float32's (4 ns) would not: the threads' turns at the GIL between
 # its short numpy calls cost more than the second core gives (1.1 -> 1.7 ms measured)
 _NS = {np.dtype(np.float32): 4.0, np.dtype(np.float64): 10.0}
+# 256 KiB of each array per block (float32: 65536 elements, float64: 32768). On one core,
+# 256x1024 float32 forward+backward took 1.33 ms in blocks of 16K elements and 1.04 ms in
+# blocks of 64K: each numpy call costs about a microsecond before its loop starts
+BLOCK_BYTES = 2**18
+
+
+def _block(dtype):
+    return BLOCK_BYTES // dtype.itemsize
 
 
 def _rational(x):
@@ -82,10 +90,10 @@ def _rational(x):
     matrix product (BLAS, one thread at this size) instead of two Horner loops of a dozen
     or more array passes."""
     pq, a_max = _PQ[x.dtype]
-    n = x.size
-    powers = scratch("gelu.powers", (pq.shape[1], parallel.BLOCK), x.dtype, fill=1.0)[:, :n]
+    n, block = x.size, _block(x.dtype)
+    powers = scratch("gelu.powers", (pq.shape[1], block), x.dtype, fill=1.0)[:, :n]
     a = np.abs(x, out=powers[1])                 # row 0 stays 1
-    np.minimum(a, parallel.constant(a_max, x.dtype)[:n], out=a)
+    np.minimum(a, parallel.constant(a_max, x.dtype, block)[:n], out=a)
     np.multiply(a, a, out=powers[2])
     for k in range(3, pq.shape[1]):
         np.multiply(powers[k - 1], a, out=powers[k])
@@ -145,7 +153,7 @@ def gelu(x, approximate="none", record=None):
     n = xf.size
     out, cdf, pdf = np.empty(n, x.dtype), np.empty(n, x.dtype), np.empty(n, x.dtype)
     parallel.blockwise(n, lambda i, j: _forward_block(xf[i:j], out[i:j], cdf[i:j], pdf[i:j]),
-                       ns_per_element=_NS[x.dtype])
+                       block=_block(x.dtype), ns_per_element=_NS[x.dtype])
     saved = {"cdf": shaped(cdf), "pdf": shaped(pdf)} if record else None
     return shaped(out), saved
 
@@ -166,7 +174,7 @@ def joint(needs, g, out, x, approximate="none", saved=None):
     gf = parallel.flat_as(g, x)
     dx = np.empty(xf.size, x.dtype)
     parallel.blockwise(xf.size, lambda i, j: _slope_block(
-        gf[i:j], xf[i:j], cdf[i:j], pdf[i:j], dx[i:j]))
+        gf[i:j], xf[i:j], cdf[i:j], pdf[i:j], dx[i:j]), block=_block(x.dtype))
     return [shaped(dx)]
 
 

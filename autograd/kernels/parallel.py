@@ -154,13 +154,13 @@ def blockwise(n, fn, block=None, parts=None, ns_per_element=1.0):
 _CONSTANTS: dict = {}
 
 
-def constant(value, dtype):
-    """A read-only block (BLOCK long) of one number: numpy's fast loops for max, min and
-    the like want two arrays (against a number they run ~4x slower)."""
-    key = (value, np.dtype(dtype), BLOCK)
+def constant(value, dtype, length=None):
+    """A read-only block (``length``, else BLOCK, long) of one number: numpy's fast loops for
+    max, min and the like want two arrays (against a number they run ~4x slower)."""
+    key = (value, np.dtype(dtype), length or BLOCK)
     block = _CONSTANTS.get(key)
     if block is None:
-        block = np.full(BLOCK, value, dtype)
+        block = np.full(length or BLOCK, value, dtype)
         block.flags.writeable = False
         _CONSTANTS[key] = block
     return block
