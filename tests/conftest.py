@@ -41,11 +41,12 @@ def declare():
 def split_everything(monkeypatch):
     """The kernels split every pass over three threads (more tasks than workers, uneven
     pieces), however small."""
-    from autograd.kernels import gelu, parallel, threads
+    from autograd.kernels import gelu, parallel, relu, threads
     monkeypatch.setattr(parallel, "PARALLEL_MIN", 1)
     monkeypatch.setattr(parallel, "BLOCKWISE_MIN_NS", 0)
     monkeypatch.setattr(parallel, "BLOCK", 7)
     monkeypatch.setattr(gelu, "BLOCK_BYTES", 56)          # 7 float64s, 14 float32s
+    monkeypatch.setattr(relu, "BLOCK", 7)
     previous = threads.set_threads(3)
     yield
     threads.set_threads(previous)
