@@ -39,10 +39,9 @@ def declare():
 
 @pytest.fixture
 def split_everything(monkeypatch):
-    """The kernels split every pass over three threads (more tasks than workers, uneven
-    pieces), however small."""
+    """The kernels share every blockwise pass over three threads (more tasks than workers,
+    uneven runs of 7-element blocks), however small."""
     from autograd.kernels import gelu, parallel, relu, threads
-    monkeypatch.setattr(parallel, "PARALLEL_MIN", 1)
     monkeypatch.setattr(parallel, "BLOCKWISE_MIN_NS", 0)
     monkeypatch.setattr(parallel, "BLOCK", 7)
     monkeypatch.setattr(gelu, "BLOCK_BYTES", 56)          # 7 float64s, 14 float32s

@@ -10,14 +10,14 @@ import pytest
 
 from autograd import Tensor
 from autograd import functional as F
-from autograd.kernels import conv, positions, threads
+from autograd.kernels import conv, parallel, positions, threads
 from autograd.ops import conv as lesson
 
 
 @pytest.fixture(autouse=True)
 def by_positions(monkeypatch):
     """Every conv here small enough for a test still goes by positions, on two threads."""
-    monkeypatch.setattr(positions, "PARALLEL_WORK", 1)
+    monkeypatch.setattr(parallel, "PARALLEL_WORK", 1)
     previous = threads.set_threads(2)
     yield
     threads.set_threads(previous)
@@ -90,7 +90,7 @@ def test_what_does_not_fit_takes_the_other_kernels(monkeypatch):
     assert not positions.fits(8, 32, 72, 100)     # a small batch
     assert not positions.fits(64, 6, 25, 784)     # LeNet's conv1: products too small
     assert not positions.fits(64, 512, 4608, 64)  # one product large enough for BLAS threads
-    monkeypatch.setattr(positions, "PARALLEL_WORK", 1 << 26)
+    monkeypatch.setattr(parallel, "PARALLEL_WORK", 1 << 26)
     assert not positions.fits(64, 16, 150, 100)   # LeNet's conv2: too little work to share
     assert positions.fits(64, 32, 144, 1024)      # 16x32x32 -> 32@3x3: 302M multiply-adds
     threads.set_threads(1)

@@ -1,19 +1,18 @@
-"""The kernel threads (autograd/kernels/threads.py) and the passes split over them
-(parallel.py, and through it broadcast, reduce, conv, pool): every split gives numpy's own
-result bit for bit (sums: to rounding), errors and numpy's error settings reach the caller,
-and a split asked for from two threads at once, or from inside a task, never deadlocks."""
+"""The kernel threads (autograd/kernels/threads.py) and the blockwise passes shared over
+them (parallel.py): every task runs once, an error reaches the caller, and a split asked
+for from two threads at once, or from inside a task, never deadlocks (numpy's error
+settings in the workers: test_kernel_pool.py)."""
 
 from __future__ import annotations
 
-import operator
 import threading
 
 import numpy as np
 import pytest
-from hypothesis import given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 
-from autograd.kernels import broadcast, parallel, reduce, threads
+from autograd.kernels import parallel, threads
 
 
 def test_run_runs_every_task_once_and_waits_for_all(split_everything):
@@ -50,13 +49,18 @@ def test_a_split_inside_a_task_runs_in_that_task(split_everything):
 
 
 def test_two_program_threads_splitting_at_once_both_finish(split_everything):
-    a = np.random.default_rng(0).normal(size=(40, 30))
+    a = np.random.default_rng(0).normal(size=1200)
     results, errors = {}, []
+
+    def times_three():
+        out = np.empty_like(a)
+        parallel.blockwise(a.size, lambda i, j: np.multiply(a[i:j], 3.0, out=out[i:j]))
+        return out
 
     def work(name):
         try:
             for _ in range(30):
-                results[name] = parallel.ufunc(np.multiply, a, 3.0)
+                results[name] = times_three()
         except Exception as e:
             errors.append(e)
     workers = [threading.Thread(target=work, args=(n,)) for n in "xy"]
@@ -87,67 +91,6 @@ def test_spans_cover_the_range_in_order(n, parts):
     assert len(spans) == max(1, min(parts, n))
 
 
-# ---------------------------------------------------------------- split passes: numpy's numbers
-
-@st.composite
-def operands(draw):
-    """Two arrays that broadcast together (either may be the small one), float32/float64,
-    in C order, transposed (batch-last like conv's outputs) or strided, with special values."""
-    shape = tuple(draw(st.lists(st.integers(1, 5), min_size=1, max_size=4)))
-    small = tuple(1 if draw(st.booleans()) else d for d in shape)
-    rng = np.random.default_rng(draw(st.integers(0, 2**16)))
-    dtype = draw(st.sampled_from([np.float32, np.float64]))
-    special = np.array([0.0, -0.0, np.inf, -np.inf, np.nan, 1e-40, 3e38], dtype)
-
-    def make(s):
-        a = rng.normal(size=s).astype(dtype)
-        flat = a.reshape(-1)
-        flat[rng.integers(0, flat.size, size=min(3, flat.size))] = rng.choice(special, min(3, flat.size))
-        layout = draw(st.sampled_from(["C", "T", "strided"]))
-        if layout == "T":
-            last = np.ascontiguousarray(a.transpose(*range(1, a.ndim), 0))
-            a = last.transpose(a.ndim - 1, *range(a.ndim - 1))
-        elif layout == "strided":
-            a = np.repeat(a, 2, axis=-1)[..., ::2]
-        return a
-    a, b = make(shape), make(small)
-    return (b, a) if draw(st.booleans()) else (a, b)
-
-
-@settings(max_examples=150, deadline=None)
-@given(operands(), st.sampled_from([np.add, np.subtract, np.multiply, np.true_divide,
-                                    np.maximum, np.minimum]))
-def test_a_split_ufunc_is_numpys_result_bit_for_bit(pair, fn):
-    a, b = pair
-    previous = threads.set_threads(3)
-    old = parallel.PARALLEL_MIN
-    parallel.PARALLEL_MIN = 1
-    try:
-        with np.errstate(all="ignore"):
-            want = fn(a, b)
-            got = parallel.ufunc(fn, a, b)
-    finally:
-        parallel.PARALLEL_MIN = old
-        threads.set_threads(previous)
-    assert got.dtype == want.dtype and got.shape == want.shape
-    np.testing.assert_array_equal(got, want)                    # NaN where numpy has NaN
-    np.testing.assert_array_equal(np.signbit(got), np.signbit(want))
-
-
-def test_split_passes_of_the_elementwise_ops_and_copies(split_everything, rng):
-    a = rng.normal(size=(6, 5, 4, 3)).astype(np.float32)
-    b = rng.normal(size=(1, 5, 1, 1)).astype(np.float32)
-    for fn in (operator.add, operator.sub, operator.mul, operator.truediv):
-        np.testing.assert_array_equal(broadcast.binary(fn, a, b), fn(a, b))
-    for e in (2, 0.5, -1, 3, 1.5):
-        with np.errstate(invalid="ignore"):
-            np.testing.assert_array_equal(broadcast.power(a, e), a ** e)
-    np.testing.assert_array_equal(parallel.add(a, a * 2), a + a * 2)
-    out = np.empty((3, 5, 6, 4), np.float32)
-    parallel.copy(out, a.transpose(3, 1, 0, 2))               # a transposing copy, as conv's
-    np.testing.assert_array_equal(out, a.transpose(3, 1, 0, 2))
-
-
 def test_blockwise_visits_each_element_once(split_everything):
     n = 101
     hits = np.zeros(n, int)
@@ -158,25 +101,3 @@ def test_blockwise_visits_each_element_once(split_everything):
             hits[i:j] += 1
     parallel.blockwise(n, visit, block=7)
     assert (hits == 1).all()
-
-
-def test_a_split_keeps_the_callers_numpy_error_settings(split_everything):
-    a = np.ones((4, 4))
-    with np.errstate(divide="raise"), pytest.raises(FloatingPointError):
-        parallel.ufunc(np.true_divide, a, np.zeros((4, 4)))
-    with np.errstate(divide="ignore"):
-        assert np.isinf(parallel.ufunc(np.true_divide, a, np.zeros((4, 4)))).all()
-
-
-def test_split_sums_agree_with_numpy(split_everything, rng, monkeypatch):
-    monkeypatch.setattr(reduce, "_MIN_SIZE", 1)
-    for dtype, rtol in ((np.float32, 1e-5), (np.float64, 1e-12)):
-        x = rng.normal(size=(9, 4, 5, 6)).astype(dtype)
-        np.testing.assert_allclose(reduce.sum_axes(x, (0, 2, 3)), x.sum(axis=(0, 2, 3)), rtol=rtol)
-        np.testing.assert_allclose(reduce.sum_product(x, x * 2, (0, 2, 3), keepdims=True),
-                                   (x * x * 2).sum(axis=(0, 2, 3), keepdims=True), rtol=rtol)
-
-
-def test_small_arrays_are_not_split(rng):
-    assert parallel.ufunc(np.add, np.ones(10), np.ones(10)) is None
-    assert not parallel.worth(10)

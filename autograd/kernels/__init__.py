@@ -15,7 +15,7 @@ the same thing fast, and says which op it serves and why it is faster.
     relu.py       relu's forward in blocks against a block of zeros
     gelu.py       exact GELU: the forward saves the normal CDF for the backward; blocks, threads
     threads.py    the kernel threads: work of a millisecond or more shared over the cores
-    parallel.py   ufuncs, copies, sums and blocks split over the kernel threads (when it pays)
+    parallel.py   when compute-bound work is shared over the kernel threads; blocks
     conv.py       im2col in batch-last memory: conv2d, conv2d_weight, conv_transpose2d
     positions.py  conv2d by output positions: one small product each, on the kernel threads
     pool.py       max/avg pooling and max-pool's backward scatter/gather

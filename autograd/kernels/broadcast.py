@@ -19,7 +19,6 @@ import numpy as np
 
 from ..ops import arithmetic, routers
 from ..ops.shape import broadcast_axes
-from . import parallel
 from .attach import Attachments
 from .reduce import sum_product, sum_to
 
@@ -28,28 +27,14 @@ _MAX_COPY = 2**16   # elements of the repeated small operand (256 KiB of float32
 _SHORT = 4096       # runs at least this long already amortize the loop overhead
 
 
-# the numpy ufunc each lesson forward (and operator) computes on two arrays: large ones are
-# split over the kernel threads (parallel.py), the same numbers
-UFUNCS = {operator.add: np.add, operator.sub: np.subtract, operator.mul: np.multiply,
-          operator.truediv: np.true_divide, arithmetic.DIV.forward: np.true_divide,
-          routers.MAX.forward: np.maximum, routers.MIN.forward: np.minimum}
-
-
 def binary(forward, a, b):
     """``forward(a, b)`` for a numpy elementwise function of two arrays that broadcast
-    together, the smaller one laid out by long_runs against a C-contiguous larger one; on
-    the kernel threads when large."""
-    if a.__class__ is np.ndarray and b.__class__ is np.ndarray:
-        if a.shape != b.shape:
-            if b.size < a.size and a.flags.c_contiguous:
-                b = long_runs(b, a.shape)
-            elif a.size < b.size and b.flags.c_contiguous:
-                a = long_runs(a, b.shape)
-        ufunc = UFUNCS.get(forward)
-        if ufunc is not None:
-            out = parallel.ufunc(ufunc, a, b)
-            if out is not None:
-                return out
+    together, the smaller one laid out by long_runs against a C-contiguous larger one."""
+    if a.__class__ is np.ndarray and b.__class__ is np.ndarray and a.shape != b.shape:
+        if b.size < a.size and a.flags.c_contiguous:
+            b = long_runs(b, a.shape)
+        elif a.size < b.size and b.flags.c_contiguous:
+            a = long_runs(a, b.shape)
     return forward(a, b)
 
 
@@ -94,21 +79,6 @@ def long_run_forward(forward):
     def fast(a, b):
         return binary(forward, a, b) if large(a, b) else forward(a, b)
     return fast
-
-
-_POWER = {2: np.square, 0.5: np.sqrt, -1: np.reciprocal}    # numpy's own ** on arrays
-_LESSON_POWER = arithmetic.POW.forward
-
-
-def power(a, exponent):
-    """a ** exponent (pow's forward); a large float array on the kernel threads, through the
-    ufunc numpy's ** itself uses for that exponent (square for 2, ...)."""
-    if a.__class__ is np.ndarray and a.dtype.kind == "f" and parallel.worth(a.size):
-        unary = _POWER.get(exponent)
-        out = parallel.ufunc(unary, a) if unary else parallel.ufunc(np.power, a, exponent)
-        if out is not None:
-            return out
-    return _LESSON_POWER(a, exponent)
 
 
 # ---------------------------------------------------------------- joint rules
@@ -192,5 +162,4 @@ def attach(attachments: Attachments):
     attachments.set(arithmetic.MUL, "joint", mul_joint)
     attachments.set(arithmetic.DIV, "joint", div_joint)
     attachments.set(arithmetic.POW, "joint", pow_joint)
-    attachments.set(arithmetic.POW, "forward", power)
 

@@ -31,10 +31,7 @@ from .memory import scratch
 # pieces of n that stay below that size: each piece fits in cache, and one-thread calls
 # never wait for a second thread (which, on a loaded machine, can take a scheduler slice).
 SINGLE_THREAD_WORK = 1 << 17
-PIECE_WORK = 1 << 19      # the largest product OpenBLAS still runs on the calling thread
 MIN_PIECE = 64
-PARALLEL_WORK = 1 << 26   # multiply-adds (~1.5 ms) before one-thread products are shared out:
-                          # a hand-over costs 50-100 us on a VM, and shorter shares measured slower
 # A forward keeps its columns for the weight gradient up to this size. Larger ones would be
 # fresh pages on every step (beyond the allocator's reuse, see memory.py), costing about
 # what rebuilding them in the shared buffer costs.
@@ -131,7 +128,7 @@ def im2col(xt, kernel, out, stride, dilation, fresh=False):
     windows = np.lib.stride_tricks.as_strided(
         xt, shape, (sc, dilation[0] * sh, dilation[1] * sw, stride[0] * sh, stride[1] * sw, sn),
         writeable=False)
-    parallel.copy(cols, windows)
+    np.copyto(cols, windows)
     return cols
 
 
@@ -149,22 +146,13 @@ def col2im(cols, size, stride, dilation, padding):
     c, kh, kw, hi, wi, n = cols.shape
     acc = np.zeros((c, *size, n), cols.dtype)
 
-    def channels(c0, c1):
-        for i, j in offsets((kh, kw)):
-            a0, a1, r = _landing(hi, size[0], i * dilation[0], stride[0], padding[0])
-            b0, b1, q = _landing(wi, size[1], j * dilation[1], stride[1], padding[1])
-            if a1 > a0 and b1 > b0:
-                acc[c0:c1, strided(r, a1 - a0, stride[0]), strided(q, b1 - b0, stride[1])] \
-                    += cols[c0:c1, i, j, a0:a1, b0:b1]
-    _by_channels(channels, c, cols.size)
+    for i, j in offsets((kh, kw)):
+        a0, a1, r = _landing(hi, size[0], i * dilation[0], stride[0], padding[0])
+        b0, b1, q = _landing(wi, size[1], j * dilation[1], stride[1], padding[1])
+        if a1 > a0 and b1 > b0:
+            acc[:, strided(r, a1 - a0, stride[0]), strided(q, b1 - b0, stride[1])] \
+                += cols[:, i, j, a0:a1, b0:b1]
     return acc
-
-
-def _by_channels(work, channels, size):
-    """work(c0, c1) for one range of channels per kernel thread (one range when small)."""
-    parts = threads.threads() if parallel.worth(size) else 1
-    parallel.run([(lambda c0=c0, c1=c1: work(c0, c1))
-                  for c0, c1 in threads.spans(channels, parts)])
 
 
 def cols_fit(x, kernel, out):
@@ -276,15 +264,15 @@ def long_matmul(a, b, out, work=SINGLE_THREAD_WORK):
     bp = b.reshape(groups, k, pieces, c).transpose(0, 2, 1, 3)
     op = out.reshape(groups, m, pieces, c).transpose(0, 2, 1, 3)
     # one-thread products: the kernel threads take a share of the pieces each
-    parallel.run([(lambda i=i, j=j: np.matmul(a[:, None], bp[:, i:j], out=op[:, i:j]))
-                  for i, j in threads.spans(pieces, _parts(m * k * length))])
+    threads.run([(lambda i=i, j=j: np.matmul(a[:, None], bp[:, i:j], out=op[:, i:j]))
+                 for i, j in threads.spans(pieces, _parts(m * k * length))])
     return out
 
 
 def _parts(work):
     """Kernel threads for ``work`` multiply-adds of one-thread products (one when small:
     handing work to a thread costs 50-100 us on a VM whose idle core must wake)."""
-    return threads.threads() if work >= PARALLEL_WORK else 1
+    return threads.threads() if work >= parallel.PARALLEL_WORK else 1
 
 
 def correlate(g, cols):
@@ -305,7 +293,7 @@ def correlate(g, cols):
 
     def part(k, i, j):      # (G, p, m): the products of pieces i..j, summed
         sums[k] = np.matmul(cp[:, i:j], gp[:, i:j]).sum(axis=1)
-    parallel.run([(lambda k=k, i=i, j=j: part(k, i, j)) for k, (i, j) in enumerate(spans)])
+    threads.run([(lambda k=k, i=i, j=j: part(k, i, j)) for k, (i, j) in enumerate(spans)])
     return sum(sums[1:], sums[0]).transpose(0, 2, 1)
 
 
@@ -362,15 +350,12 @@ def _transpose_shifted(xt, w, groups, dilation, padding):
     # left spinning beside the kernel threads (a step measured 22-28 ms that way, 38-50 ms
     # with BLAS's threads here); a small one (LeNet's) takes BLAS's threads, measured faster
     work = groups * cog * kh * cig * kw * h * row
-    pieces = PIECE_WORK if work >= PARALLEL_WORK and threads.threads() > 1 else 0
+    pieces = parallel.PIECE_WORK if work >= parallel.PARALLEL_WORK and threads.threads() > 1 else 0
     for r0 in range(0, h, band):      # one band of input rows (all of them unless BANDED)
         r = min(h, r0 + band) - r0
         part = shifted[:, :, :r]
-
-        def shift(c0, c1, part=part, r0=r0, r=r):   # run before the loop goes on
-            for j in range(kw):
-                part[c0:c1, j, :, j * dw:j * dw + wd] = xt[c0:c1, r0:r0 + r]
-        _by_channels(shift, cin, part.size)
+        for j in range(kw):
+            part[:, j, :, j * dw:j * dw + wd] = xt[:, r0:r0 + r]
         if band == h:
             rows = np.empty((groups, cog * kh, h * row), dtype)
             long_matmul(a, shifted.reshape(groups, cig * kw, h * row), rows, work=pieces)
@@ -378,11 +363,8 @@ def _transpose_shifted(xt, w, groups, dilation, padding):
             rows = scratch("transpose.rows", (groups, cog * kh, band * row), dtype)[..., :r * row]
             long_matmul(a, part.reshape(groups, cig * kw, r * row), rows, work=pieces)
         rows = rows.reshape(groups * cog, kh, r * row)
-
-        def add_rows(c0, c1, rows=rows, r0=r0, r=r):
-            for i in range(kh):
-                acc[c0:c1, (r0 + i * dh) * row:(r0 + i * dh + r) * row] += rows[c0:c1, i]
-        _by_channels(add_rows, groups * cog, rows.size)
+        for i in range(kh):
+            acc[:, (r0 + i * dh) * row:(r0 + i * dh + r) * row] += rows[:, i]
     full = acc.reshape(groups * cog, full_h, full_w, n)
     ph, pw = padding
     return full[:, ph:full_h - ph, pw:full_w - pw]

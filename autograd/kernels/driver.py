@@ -5,8 +5,7 @@ The lesson's loop is general: observers, kind hooks, a list of parts per node. H
 same loop is written for speed: the topological sort reads the input slots directly, a
 gate of two Values with one plain rule per input is applied unrolled on floats (the hot
 path of scalar backprop: ~60,000 gates per training step), and everything else goes
-through the lesson's input_grads. Every other case runs the lesson's loop itself. The sum
-of two large gradient parts (a node used twice) runs on the kernel threads.
+through the lesson's input_grads. Every other case runs the lesson's loop itself.
 """
 
 from __future__ import annotations
@@ -17,7 +16,6 @@ from ..core import backward as lesson
 from ..core import ops
 from ..core.grad_mode import set_grad_enabled
 from .attach import Attachments
-from .parallel import add
 
 _lesson_run_backward = lesson.run_backward
 _input_grads = lesson.input_grads
@@ -135,7 +133,7 @@ def run_backward(root, seed, create_graph=False, accumulate=True, wanted=None, o
             for x, part in zip(inputs, parts):
                 if part is not None:
                     prev = get(x)
-                    grads[x] = part if prev is None else add(prev, part)
+                    grads[x] = part if prev is None else prev + part
     finally:
         set_grad_enabled(previous)
     return found

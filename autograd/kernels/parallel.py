@@ -1,18 +1,12 @@
-"""Serves the elementwise ops on large arrays (add, sub, mul, div, max, min, relu and
-their rules, through broadcast.py, tensor.py, activations.py) and the driver's sums of
-gradient parts: one numpy ufunc call cut into pieces along the array's outermost axis in
-memory, the pieces run on the kernel threads (threads.py).
+"""Serves exact GELU (gelu.py) and relu's forward (relu.py) with their blocks, shared
+over the kernel threads (threads.py) when compute-bound work is enough, and conv
+(positions.py, conv.py) with the thresholds from which its one-thread products are shared.
 
-Each element is computed by the same ufunc from the same numbers as in one call, so the
-result is the same bit for bit; only the time can change. On the 2-core VM this was tuned
-on, it does not: an elementwise pass is bound by memory, and one core already draws what
-the two share (a 4M-element float32 multiply: 0.77 ms on one thread, 0.85 ms split), while
-handing a piece to a sleeping thread costs 50-100 us (its idle virtual core must be woken).
-So memory-bound passes split only from PARALLEL_MIN elements on, far beyond the sizes
-measured; blockwise() splits work whose blocks are compute-bound, when there is enough.
-
-numpy's floating-point error handling (np.errstate) is per thread: each piece runs under
-the caller's settings, so warnings and errors are the ones one call would give.
+Work is shared only where each thread has a millisecond or so of arithmetic: on the 2-core
+VM this was tuned on, handing a task to a sleeping thread costs 50-100 us, and two threads
+making short numpy calls take turns at the GIL. Memory-bound passes (elementwise ops,
+copies, sums) are never split: one core already draws the memory bandwidth the two share
+(a 4M-element float32 multiply: 0.77 ms on one thread, 0.85 ms split).
 """
 
 from __future__ import annotations
@@ -22,112 +16,11 @@ import numpy as np
 from . import threads
 from .memory import memory_order
 
-PARALLEL_MIN = 2**24        # elements of a memory-bound pass (64 MiB of float32) before it splits
-BLOCKWISE_MIN_NS = 2e6      # estimated ns of compute-bound block work before it is shared out
-
-
-def worth(size):
-    """Whether a pass over ``size`` elements is split."""
-    return size >= PARALLEL_MIN and threads.threads() > 1
-
-
-def split_axis(a):
-    """The axis to cut ``a`` along: the outermost in memory (largest stride) that is at
-    least 2 long, or None."""
-    best = None
-    for axis, (n, stride) in enumerate(zip(a.shape, a.strides)):
-        if n >= 2 and (best is None or abs(stride) > abs(a.strides[best])):
-            best = axis
-    return best
-
-
-def _piece(x, axis, ndim, start, stop):
-    """x's part for output rows start:stop along ``axis`` (of an ndim-d output); x itself
-    where it is a number or broadcast along that axis."""
-    if x.__class__ is not np.ndarray:
-        return x
-    own = axis - (ndim - x.ndim)
-    if own < 0 or x.shape[own] == 1:
-        return x
-    index = [slice(None)] * x.ndim
-    index[own] = slice(start, stop)
-    return x[tuple(index)]
-
-
-def pieces(out, *operands, parts=None):
-    """Tasks' arguments: [(out piece, operand pieces...)] cutting ``out`` along its outermost
-    axis in memory (one piece when it cannot be cut)."""
-    axis = split_axis(out)
-    if axis is None:
-        return [(out, *operands)]
-    parts = parts or threads.threads()
-    found = []
-    for start, stop in threads.spans(out.shape[axis], parts):
-        index = [slice(None)] * out.ndim
-        index[axis] = slice(start, stop)
-        found.append((out[tuple(index)], *(_piece(x, axis, out.ndim, start, stop) for x in operands)))
-    return found
-
-
-def run(calls):
-    """Run the calls (callables of no arguments) on the kernel threads, each under the
-    caller's np.errstate (threads.py hands it to the workers)."""
-    threads.run(calls)
-
-
-def each(fn, out, *operands):
-    """fn(out piece, *operand pieces) for the pieces of ``out``, on the kernel threads."""
-    run([(lambda args=args: fn(*args)) for args in pieces(out, *operands)])
-    return out
-
-
-def like(prototype, dtype):
-    """A fresh array of prototype's shape laid out in memory as prototype is (numpy's
-    order="K", as a ufunc lays out its result)."""
-    return np.empty_like(prototype, dtype=dtype)
-
-
-def result_dtype(ufunc, operands):
-    """The dtype ``ufunc`` gives for these operands (numpy's own resolution: python numbers
-    do not promote float32), found on one element of each."""
-    tiny = [x.reshape(-1)[:1] if x.__class__ is np.ndarray else x for x in operands]
-    return ufunc(*tiny).dtype
-
-
-def ufunc(fn, *operands):
-    """``fn(*operands)`` for a numpy ufunc on float arrays (and plain numbers), split over the
-    kernel threads when large; None when it does not apply (the caller computes it itself):
-    no operand has the output's full shape, an operand is not a float ndarray, or the
-    result is small."""
-    arrays = [x for x in operands if x.__class__ is np.ndarray]
-    if not arrays or any(a.dtype.kind != "f" for a in arrays):
-        return None
-    shape = arrays[0].shape if len(arrays) == 1 else np.broadcast_shapes(*(a.shape for a in arrays))
-    full = next((a for a in arrays if a.shape == shape), None)
-    if full is None or not worth(full.size):
-        return None
-    out = like(full, result_dtype(fn, operands))
-    return each(lambda o, *xs: fn(*xs, out=o), out, *operands)
-
-
-def add(a, b):
-    """a + b for two gradient parts (the driver's sum for a node used twice): split when
-    large and of one shape and float type, else numpy's ``a + b``."""
-    if (a.__class__ is np.ndarray and a.size >= PARALLEL_MIN and b.__class__ is np.ndarray
-            and a.shape == b.shape and a.dtype == b.dtype and a.dtype.kind == "f" and worth(a.size)):
-        return each(lambda o, x, y: np.add(x, y, out=o), like(a, a.dtype), a, b)
-    return a + b
-
-
-def copy(dst, src):
-    """np.copyto(dst, src), split when large (src may broadcast to dst)."""
-    if worth(dst.size):
-        return each(lambda o, s: np.copyto(o, s), dst, src)
-    np.copyto(dst, src)
-    return dst
-
-
 BLOCK = 16384               # elements per block: a block's temporaries stay in the core's cache
+BLOCKWISE_MIN_NS = 2e6      # estimated ns of compute-bound block work before it is shared out
+PIECE_WORK = 1 << 19        # multiply-adds of the largest product OpenBLAS runs on the calling thread
+PARALLEL_WORK = 1 << 26     # multiply-adds (~1.5 ms) of one-thread products before they are
+                            # shared out: LeNet's conv2 (15M) measured slower split (1.9 -> 2.5 ms)
 
 
 def blockwise(n, fn, block=None, parts=None, ns_per_element=1.0):
@@ -148,7 +41,7 @@ def blockwise(n, fn, block=None, parts=None, ns_per_element=1.0):
             for b in range(first, last):
                 fn(b * block, min(n, (b + 1) * block))
         return blocks
-    run([task(first, last) for first, last in threads.spans(count, parts)])
+    threads.run([task(first, last) for first, last in threads.spans(count, parts)])
 
 
 _CONSTANTS: dict = {}

@@ -11,7 +11,6 @@ import numpy as np
 
 from ..ops import pool as lesson
 from ..ops.windows import effective, lowest, offsets, out_size, window_view
-from . import parallel, threads
 from .attach import Attachments
 from .memory import empty, memory_order, padded, scratch
 
@@ -20,48 +19,22 @@ def _views(xp, kernel_size, out, stride, dilation):
     return [window_view(xp, i, j, out, stride, dilation) for i, j in offsets(kernel_size)]
 
 
-def split_axis(x):
-    """N or C, whichever lies outer in x's memory (a pooling's pieces are whole maps), or
-    None when x is too small to split."""
-    if not parallel.worth(x.size) or x.ndim != 4:
-        return None
-    axis = 0 if abs(x.strides[0]) >= abs(x.strides[1]) else 1
-    return axis if x.shape[axis] > 1 else None
-
-
-def split(axis, count):
-    """Index tuples cutting ``count`` maps along ``axis`` (0 or 1) into one piece per thread."""
-    lead = (slice(None),) * axis
-    return [(*lead, slice(i, j)) for i, j in threads.spans(count, threads.threads())]
-
-
 def max_pool(x, kernel_size, stride, padding, dilation, index=True):
     """(out, index): index[n, c, a, b] is the kernel offset (row-major) of the first max
-    (None unless ``index``: only a recorded node's backward needs it). A large x is pooled
-    a part of its maps per kernel thread."""
+    (None unless ``index``: only a recorded node's backward needs it)."""
     out_hw = out_size("max_pool2d", x.shape[-2:], kernel_size, stride, padding, dilation)
     layout = memory_order(x)
     best = empty((*x.shape[:2], *out_hw), x.dtype, layout)      # fresh, laid out like x
     where = (empty(best.shape, np.uint8 if kernel_size[0] * kernel_size[1] < 256 else np.int32, layout)
              if index else None)
-    axis = split_axis(x)
-    if axis is None:
-        _max_pool_into(x, best, where, kernel_size, stride, padding, dilation)
-    else:
-        parallel.run([(lambda k=k: _max_pool_into(x[k], best[k], None if where is None else where[k],
-                                                  kernel_size, stride, padding, dilation))
-                      for k in split(axis, x.shape[axis])])
-    return best, where
-
-
-def _max_pool_into(x, best, index, kernel_size, stride, padding, dilation):
     xp = padded(x, padding, lowest(x.dtype), "max_pool2d")
-    views = _views(xp, kernel_size, best.shape[-2:], stride, dilation)
+    views = _views(xp, kernel_size, out_hw, stride, dilation)
     np.maximum(views[0], views[min(1, len(views) - 1)], out=best)   # no copy pass first
     for v in views[2:]:
         np.maximum(best, v, out=best)
-    if index is not None:
-        _first_max(views, best, index)
+    if where is not None:
+        _first_max(views, best, where)
+    return best, where
 
 
 def _first_max(views, best, index):
@@ -99,8 +72,7 @@ def _all_finite(a):
 def window_scatter(g, index, size, kernel_size, stride, padding, dilation):
     """out (N, C, *size): g[n, c, a, b] added at the chosen offset of window (a, b); laid
     out in memory like index (the pooled input's layout: the router downstream, relu's
-    mask, then multiplies matching layouts, ~3x faster). A large one is filled a part of
-    its maps per kernel thread.
+    mask, then multiplies matching layouts, ~3x faster).
 
     The fast forms multiply g by a 0/1 mask; inf x 0 is nan, so an upstream holding inf or
     nan takes the lesson's selection instead (zeros off the winners, like torch)."""
@@ -108,31 +80,18 @@ def window_scatter(g, index, size, kernel_size, stride, padding, dilation):
         return lesson.window_scatter(g, index, size, kernel_size, stride, padding, dilation)
     layout = memory_order(index)
     out = empty((g.shape[0], g.shape[1], *size), g.dtype, layout)
-    axis = split_axis(out)
-    if axis is None:
-        _scatter_into(g, index, out, kernel_size, stride, padding, dilation)
-    else:
-        parallel.run([(lambda k=k: _scatter_into(g[k], index[k], out[k], kernel_size, stride,
-                                                 padding, dilation))
-                      for k in split(axis, out.shape[axis])])
-    return out
-
-
-def _scatter_into(g, index, out, kernel_size, stride, padding, dilation):
     ph, pw = padding
-    size = out.shape[-2:]
     full = (g.shape[0], g.shape[1], size[0] + 2 * ph, size[1] + 2 * pw)
     separate = _separate(kernel_size, stride, dilation)
     # every element in exactly one window: no zeros needed. Dilated windows have holes, so
     # they never tile: without this the holes kept a reused buffer's old numbers (NaN)
     tiled = dilation == (1, 1) and all(n == o * s and s == k for n, o, s, k in
                                        zip(full[2:], g.shape[2:], stride, kernel_size))
-    layout = memory_order(index)
     if memory_order(g) != layout:
         g = _laid_like(g, layout, "window_scatter2d.g")
     if tiled and not (ph or pw) and dilation == (1, 1) and _blockwise(layout):
         _scatter_blocks(g, index, out, kernel_size, layout)
-        return
+        return out
     if ph or pw:
         acc = scratch("window_scatter2d", full, g.dtype, order=layout)
     else:
@@ -151,6 +110,7 @@ def _scatter_into(g, index, out, kernel_size, stride, padding, dilation):
             target += part
     if ph or pw:
         np.copyto(out, acc[..., ph:ph + size[0], pw:pw + size[1]])
+    return out
 
 
 def _blockwise(layout):

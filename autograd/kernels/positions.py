@@ -29,11 +29,7 @@ import numpy as np
 from . import parallel, threads
 from .memory import scratch
 
-PIECE_WORK = 1 << 19    # O K N of one position's product: OpenBLAS keeps it on one thread
 MIN_BATCH = 16          # fewer images: products too small to pay for their call
-PARALLEL_WORK = 1 << 26  # multiply-adds (~1.5 ms) before the rows are shared out: handing
-                         # work to a thread costs 50-100 us on a VM whose idle core must wake,
-                         # and LeNet's conv2 (15M) measured slower split (1.9 -> 2.5 ms)
 MIN_GRAD_CHANNELS = 64  # the input gradient's products have C rows: with fewer, and O kh kw
                         # columns to copy per position, the transposed conv (conv.py) is
                         # faster (16x32x32 -> 32@3x3: 12.0 against 9.9 ms on one core)
@@ -43,11 +39,12 @@ MIN_WORK = 2048         # O K below this (LeNet's conv1: 6 x 25): the calls cost
 
 def fits(n, o, k, positions):
     """Whether a batch of n images, o outputs per position from k columns, at ``positions``
-    output positions, runs here: products small enough for one thread, and enough of them
-    (PARALLEL_WORK) to share over the kernel threads. Smaller convs (LeNet's) take one
-    large product on BLAS's threads (conv.py), which on two cores measured faster."""
-    return (n >= MIN_BATCH and o * k >= MIN_WORK and o * k * n <= PIECE_WORK
-            and o * k * n * positions >= PARALLEL_WORK and threads.threads() > 1)
+    output positions, runs here: products small enough for one thread (O K N up to
+    parallel.PIECE_WORK), and enough of them (parallel.PARALLEL_WORK) to share over the
+    kernel threads. Smaller convs (LeNet's) take one large product on BLAS's threads
+    (conv.py), which on two cores measured faster."""
+    return (n >= MIN_BATCH and o * k >= MIN_WORK and o * k * n <= parallel.PIECE_WORK
+            and o * k * n * positions >= parallel.PARALLEL_WORK and threads.threads() > 1)
 
 
 def correlate_rows(xt, wk, kernel, out, stride, dilation, y):
@@ -65,8 +62,8 @@ def correlate_rows(xt, wk, kernel, out, stride, dilation, y):
         for a in range(a0, a1):
             np.copyto(laid, windows[a])
             np.matmul(wk, cols, out=y[:, a].transpose(1, 0, 2))
-    parts = threads.threads() if ho * wo * wk.shape[0] * k * n >= PARALLEL_WORK else 1
-    parallel.run([(lambda a0=a0, a1=a1: rows(a0, a1)) for a0, a1 in threads.spans(ho, parts)])
+    parts = threads.threads() if ho * wo * wk.shape[0] * k * n >= parallel.PARALLEL_WORK else 1
+    threads.run([(lambda a0=a0, a1=a1: rows(a0, a1)) for a0, a1 in threads.spans(ho, parts)])
     return y
 
 
@@ -89,7 +86,7 @@ def weight_rows(xt, gt, kernel, out, stride, dilation):
     ho, wo = out
     k = c * kernel[0] * kernel[1]
     windows = _windows(xt, kernel, out, stride, dilation)
-    spans = threads.spans(ho, threads.threads() if ho * wo * o * k * n >= PARALLEL_WORK else 1)
+    spans = threads.spans(ho, threads.threads() if ho * wo * o * k * n >= parallel.PARALLEL_WORK else 1)
     sums = [None] * len(spans)
 
     def rows(s, a0, a1):
@@ -102,7 +99,7 @@ def weight_rows(xt, gt, kernel, out, stride, dilation):
             np.matmul(cols, gt[:, a].transpose(1, 2, 0), out=part)
             total += part.sum(axis=0)
         sums[s] = total
-    parallel.run([(lambda s=s, a0=a0, a1=a1: rows(s, a0, a1)) for s, (a0, a1) in enumerate(spans)])
+    threads.run([(lambda s=s, a0=a0, a1=a1: rows(s, a0, a1)) for s, (a0, a1) in enumerate(spans)])
     return sum(sums[1:], sums[0]).T
 
 

@@ -16,7 +16,6 @@ import numpy as np
 
 from ..ops.reductions import MEAN, SUM
 from ..ops.shape import SUM_TO, broadcast_axes
-from . import parallel, threads
 from .attach import Attachments
 
 _LETTERS = "abcdefghijklmnopqrstuvwxyz"
@@ -41,27 +40,12 @@ def sum_product(a, b, axis, keepdims=False):
 
 
 def _einsum(shape, axis, keepdims, *operands):
-    """The sum over ``axis`` of the product of same-shape operands, by one einsum; on a
-    large array, one einsum per kernel thread over a part of the first axis (a reduced one:
-    the parts' sums are added)."""
+    """The sum over ``axis`` of the product of same-shape operands, by one einsum."""
     axes = {a % len(shape) for a in axis}
     letters = _LETTERS[:len(shape)]
     kept = "".join(c for i, c in enumerate(letters) if i not in axes)
     spec = ",".join([letters] * len(operands)) + "->" + kept
-    if 0 in axes and shape[0] > 1 and parallel.worth(math.prod(shape)):
-        spans = threads.spans(shape[0], threads.threads())
-        parts = [None] * len(spans)
-
-        def task(k, i, j):
-            def part():
-                parts[k] = np.einsum(spec, *(x[i:j] for x in operands))
-            return part
-        parallel.run([task(k, i, j) for k, (i, j) in enumerate(spans)])
-        out = parts[0]
-        for part in parts[1:]:
-            out += part
-    else:
-        out = np.einsum(spec, *operands)
+    out = np.einsum(spec, *operands)
     if keepdims:
         out = out.reshape([1 if i in axes else d for i, d in enumerate(shape)])
     return out

@@ -2,13 +2,12 @@
 every other Tensor method of one input (relu, exp, sum, reshape, ...): one call per gate
 instead of the lesson's several (registry method -> Op.call -> core.apply ->
 Tensor._operands/_result/_link), and on large arrays the elementwise forward through
-broadcast.binary (long loops for a broadcast operand, on the kernel threads).
-Anything unusual -- integer data, a failing forward, a non-float result -- goes the
-lesson's way, so the numbers, errors and recorded graph are the lesson's.
+broadcast.binary (long loops for a broadcast operand). Anything unusual -- integer data,
+a failing forward, a non-float result -- goes the lesson's way, so the numbers, errors and
+recorded graph are the lesson's.
 
-Also serves the two copies a backward makes of a large array (autograd/nodes/tensor.py):
-the seed (backward never aliases the caller's upstream array) and a broadcast gradient
-kept as some node's .grad; each on the kernel threads.
+Also serves the backward's sum of gradient parts into a held .grad (autograd/nodes/tensor.py)
+without making a node.
 """
 
 from __future__ import annotations
@@ -17,7 +16,6 @@ import numpy as np
 
 from ..core import apply, ops, registry, watch
 from ..nodes.tensor import Tensor, _wrap
-from . import parallel
 from .attach import Attachments
 from .broadcast import MIN_SIZE, binary
 from .mode import MODE
@@ -119,46 +117,27 @@ def _reflected(op, forward):
     return lambda self, other: _make(op, other, self, forward)
 
 
-_LESSON_SEED = Tensor._seed
 _LESSON_ACCUMULATE = Tensor._accumulate_grad
-
-
-def _copy(a, out):
-    """``a`` copied into ``out``, on the kernel threads."""
-    parallel.copy(out, a)
-    return out
-
-
-def _seed(self, grad, create_graph):
-    """Tensor._seed: a large upstream array copied on the kernel threads."""
-    if (not create_graph and grad.__class__ is np.ndarray and self.requires_grad
-            and grad.dtype == self._data.dtype and grad.shape == self._data.shape
-            and parallel.worth(grad.size)):
-        return _copy(grad, np.empty_like(grad))          # laid out like grad, as np.array does
-    return _LESSON_SEED(self, grad, create_graph)
 
 
 def _accumulate_grad(self, g):
     """Tensor._accumulate_grad for a raw array: added to a held .grad without making a
-    node (the lesson's ``grad + g`` makes an unrecorded one: the same numbers); a large
-    broadcast gradient (a mean's backward hands every element the same number) copied on
-    the kernel threads before it is kept."""
+    node (the lesson's ``grad + g`` makes an unrecorded one: the same numbers)."""
     if g.__class__ is not np.ndarray:
         return _LESSON_ACCUMULATE(self, g)
     held = self.grad
     if held is None:
         if not g.flags.writeable:
-            g = _copy(g, np.empty(g.shape, g.dtype))      # C order, as ndarray.copy does
+            g = g.copy()        # a broadcast view (from sum's backward): .grad owns its array
         self.grad = _wrap(g)
     elif held.__class__ is Tensor and not held.requires_grad:
-        self.grad = _wrap(parallel.add(held._data, g))
+        self.grad = _wrap(held._data + g)
     else:
         _LESSON_ACCUMULATE(self, g)
 
 
 def attach(attachments: Attachments):
     """Before broadcast.attach wraps the elementwise forwards: ``forward`` is the lesson's."""
-    attachments.set(Tensor, "_seed", _seed)
     attachments.set(Tensor, "_accumulate_grad", _accumulate_grad)
     for op in ops():
         binary = op.arity == 2 and op.parse is None

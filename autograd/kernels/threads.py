@@ -1,7 +1,6 @@
 """Serves every kernel that shares its work over the cores: conv by output positions and
-its one-thread product pieces, exact GELU's blocks (positions.py, conv.py, gelu.py), and,
-from sizes where that would pay, elementwise passes, copies and pooling (parallel.py,
-pool.py).
+its one-thread product pieces, exact GELU's and relu's blocks (positions.py, conv.py,
+parallel.py). Memory-bound passes (elementwise ops, copies, pooling) are never split.
 
 numpy releases the GIL inside its loops (ufuncs, copies, einsum, matrix products) on float
 arrays, so two Python threads that each run numpy on part of the work compute at the same
