@@ -76,8 +76,8 @@ _LESSON_RULE = lesson.GELU.backward[0]
 # its short numpy calls cost more than the second core gives (1.1 -> 1.7 ms measured)
 _NS = {np.dtype(np.float32): 4.0, np.dtype(np.float64): 10.0}
 # 256 KiB of each array per block (float32: 65536 elements, float64: 32768). On one core,
-# 256x1024 float32 forward+backward took 1.33 ms in blocks of 16K elements and 1.04 ms in
-# blocks of 64K: each numpy call costs about a microsecond before its loop starts
+# 256x1024 float32 forward+backward took 1.2-1.3 ms in blocks of 16K elements and 1.0 ms
+# in blocks of 64K: each numpy call costs about a microsecond before its loop starts
 BLOCK_BYTES = 2**18
 
 
