@@ -1,6 +1,6 @@
 """Skip connections and gradient flow: a deep plain conv network against the same depth with
 residual skips (nn.ResNet, skip=False / True), per-layer gradient norms at initialisation and
-after a few SGD steps on the bundled digits, printed and drawn side by side on one colour scale.
+after a few SGD steps on the bundled digits, printed, and drawn one above the other on one colour scale.
 
     python demos/skip_connections.py [--quick] [--lr 0.02] [--out chainrule-out] [--format svg|png]
 

@@ -45,6 +45,9 @@ def test_explain_overwrite_prints_both_gradients_and_where_they_first_differ(tmp
     page = (tmp_path / "mistake.html").read_text(encoding="utf-8")
     assert "http://" not in page.replace("http://www.w3.org", "") and "https://" not in page
     assert "wrong engine: overwrite" in page and "<svg" in page
+    # the wrong engine's copy step never claims 3 + 3 + 1 = 3; the right one's adds up
+    assert "[upstream 3 + 3 + 1] -&gt; [downstream 3] (not their sum)" in page
+    assert "3 + 3 + 1 \u2260 3" in page and "3 + 3 + 1 = 7" in page and "3 + 3 + 1 = 3" not in page
 
 
 @needs_renderer

@@ -313,7 +313,7 @@ def test_the_page_pairs_the_two_passes():
     page = lab.stepper().page()
     assert page.count('<div class="frame"') == 1 + 3           # the verdict, then 3 steps
     assert page.count('class="side right"') == page.count('class="side wrong"') == 4
-    assert "[upstream 3 + 3 + 1] = [downstream 3]" in page       # the wrong adder, as it ran
+    assert "[upstream 3 + 3 + 1] -&gt; [downstream 3] (not their sum)" in page   # the wrong adder
     assert "[upstream 3 + 3 + 1] = [downstream 7]" in page
     right, wrong = lab.drawings()
     assert 'peripheries=2' in right.source and 'peripheries=2' in wrong.source

@@ -32,7 +32,7 @@ def test_the_page_opens_on_the_verdict_and_steps_through_both_passes(page, tmp_p
     assert re.findall(r'class="side (right|wrong)"><h2>', frame) == ["right", "wrong"]
     right, wrong = frame.split('class="side wrong"')
     assert "[upstream 3 + 3 + 1] = [downstream 7]" in right
-    assert "[upstream 3 + 3 + 1] = [downstream 3]" in wrong
+    assert "[upstream 3 + 3 + 1] -&gt; [downstream 3] (not their sum)" in wrong
 
 
 def test_screenshot_of_the_verdict(page, tmp_path):

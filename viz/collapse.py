@@ -104,8 +104,10 @@ def _stats(t):
 def _param_numbers(p, num):
     w = float(np.linalg.norm(np.asarray(p.data, dtype=np.float64)))
     g = _norm(p)
-    return (S.font(f"  |w| {num(w)}", S.VALUE_COLOR, 10)
-            + (S.font(f"  |dw| {num(g)}", S.GRAD_COLOR, 10) if g is not None else ""))
+    parts = [(f"  |w| {num(w)}", S.VALUE_COLOR, 10)]
+    if g is not None:
+        parts.append((f"  |dw| {num(g)}", S.GRAD_COLOR, 10))
+    return S.spans(*parts)[0]          # the blanks in front kept: the numbers never touch the shape
 
 
 def draw_modules(root, names=None, *, rankdir="LR", digits=3, title=None, per_row=4, fmt=None,

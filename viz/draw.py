@@ -145,7 +145,7 @@ def build(scene, state, *, rankdir="LR", values=True, fmt=None, forward=None, le
     lines = [S.spans((text, None, CAPTION_PT)) for text in _wrapped([title] if title else [])]
     lines += [S.spans((text, None, CAPTION_PT)) for text in _wrapped(state.caption)]
     if legend:  # in the graph label, under the drawing: it never disturbs the layout
-        table, width = _legend(scene, backward, state.grads or state.notes)
+        table, width = _legend(scene, backward, state.grads or state.notes, values)
         lines.append((table, width))
     if lines:
         dot.attr(label=f"<{S.lines_table(lines)}>", labelloc="b", labeljust="l")
@@ -323,7 +323,7 @@ OTHER_PATTERNS = {Pattern.SIGNED_DISTRIBUTOR:
                   "signed distributor (sub): upstream to the first input, -upstream to the second"}
 
 
-def _legend(scene, backward, have_grads):
+def _legend(scene, backward, have_grads, values=True):
     """The patterns this drawing shows (exactly those), its marks, and where its numbers are
     -> (a bordered table, its width in points)."""
     present = {n.pattern for n in scene.nodes if not n.is_leaf}
@@ -347,16 +347,22 @@ def _legend(scene, backward, have_grads):
     if scene.copies:
         lines.append(S.spans(("dot: a copy point, where a value used several times sums its gradients",
                               "#444444", 9)))
-    lines.append(_key(scene.scalar, have_grads))
+    lines.append(_key(scene.scalar, have_grads, values))
     table = S.lines_table(lines, 'BORDER="1" COLOR="#dddddd" CELLBORDER="0" CELLSPACING="1" CELLPADDING="2"')
     return table, max(w for _, w in lines) * (1 + S.SLACK) + 12
 
 
-def _key(scalar, have_grads):
+def _key(scalar, have_grads, values=True):
     """Where the numbers are: on a wire (value above, gradient below) or in a box (value left,
-    gradient right) -> (HTML-like fragment, width in points)."""
+    gradient right; only the shape when values are not drawn) -> (HTML-like fragment, width
+    in points)."""
     value = ("value", S.VALUE_COLOR, 10, True)
     grad = ("gradient", S.GRAD_COLOR, 10, True)
+    if not values and not scalar:
+        if have_grads:
+            return S.spans(("shape", None, 10, True), (" and ", None, 10), grad,
+                           (" in each box (values not drawn)", None, 10))
+        return S.spans(("shape", None, 10, True), (" in each box (values not drawn)", None, 10))
     if not have_grads:
         where = " on each wire" if scalar else " in each box"
         return S.spans(value, (where + " (gradients appear once backward has run)", None, 10))

@@ -68,11 +68,12 @@ def scalar_states(scene, steps, fmt, quiz=False):
                 if at <= k:
                     st.grads[j] = steps[at].downstream[0]
                 if at == k:
-                    if fmt.policy:
+                    sign = "=" if step.adds_up() else "\u2260"      # a wrong engine's: not the sum
+                    if fmt.policy and sign == "=":
                         parts, total = format_sum(step.upstream, step.downstream[0], fmt.digits)
                     else:
                         parts, total = [fmt(p) for p in step.upstream], fmt(step.downstream[0])
-                    st.notes[j] = f"{' + '.join(parts)} = {'?' if quiz else total}"
+                    st.notes[j] = f"{' + '.join(parts)} {sign} {'?' if quiz else total}"
                     st.hot_wires.add(j)
             else:
                 at = op_at.get(id(w.consumer), never)

@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+import numpy as np
+
 from ..core import COPY, Pattern, run_backward
 from .display import DIGITS, format_product, format_sum, format_value
 
@@ -30,6 +32,10 @@ class Step:
     def lines(self, digits=DIGITS):
         """The lecture's lines; the printed numbers multiply (or add) out at their precision."""
         head = f"{self.op} ({self.pattern}): "
+        if self.gate is COPY and not self.adds_up():        # a wrong engine's (mistakes lab)
+            parts = " + ".join(format_value(p, digits) for p in self.upstream)
+            return [f"{head}[upstream {parts}] -> [downstream {format_value(self.downstream[0], digits)}]"
+                    " (not their sum)" + _target(self.output, digits)]
         if self.gate is COPY:
             parts, total = format_sum(self.upstream, self.downstream[0], digits)
             return [f"{head}[upstream {' + '.join(parts)}] = [downstream {total}]"
@@ -39,6 +45,16 @@ class Step:
             u, lt, d = format_product(self.upstream, loc, down, digits)
             out.append(f"{head}[upstream {u}] x [local {lt}] = [downstream {d}]" + _target(x, digits))
         return out
+
+    def adds_up(self):
+        """For a copy gate: whether its downstream is the sum of its parts (to rounding). The
+        engine's always is; a wrong engine's may not be (the mistakes lab)."""
+        parts = [np.asarray(p, dtype=float) for p in self.upstream]
+        total = np.asarray(self.downstream[0], dtype=float)
+        scale = max(float(np.max(np.abs(p), initial=0.0)) for p in parts)
+        with np.errstate(invalid="ignore", over="ignore"):
+            return bool(np.allclose(total, sum(parts[1:], parts[0]), rtol=1e-9, atol=1e-12 * scale,
+                                    equal_nan=True))
 
     def __str__(self):
         return "\n".join(self.lines())

@@ -65,8 +65,8 @@ def matrix_frames(node, up, engine, number):
         raise ValueError("derive: this geometry has no square-free matrix picture")
     z = [products_sum(list(zip(M[r], y))) for r in range(M.shape[0])]
     forward = Frame(
-        f"{node.op} as a matrix: out = {name} x (flattened), {M.shape[0]}x{M.shape[1]}",
-        [[Panel(name, rows(M)), "x", Panel("x", _column(y)), "=", Panel("out", _column(z))]],
+        f"{node.op} as a matrix: O = {name} X (flattened), {M.shape[0]}x{M.shape[1]}",
+        [[Panel(name, rows(M)), "x", Panel("X", _column(y)), "=", Panel("O", _column(z))]],
         f"each row of {name} is the filter shifted to one output pixel"
         + (" (taller than wide: the expanding layer)" if transposed else "") +
         f"; row 0: {number.sum_text([(m, v) for m, v in zip(M[0], y) if m], z[0])}",
@@ -76,9 +76,9 @@ def matrix_frames(node, up, engine, number):
     width = x.data.shape[-1]
     back = "M" if transposed else "M^T"
     backward = Frame(
-        f"its transpose gives the input gradient: dE/dx = {back} dE/dout",
-        [[Panel(back, rows(M.T)), "x", Panel("dE/dout", _column(g)), "=",
-          Panel("dE/dx", _column(dy)), " ", Panel("dE/dx (the engine)", rows(engine["input"][0, 0]))]],
+        f"its transpose gives the input gradient: dE/dX = {back} dE/dO",
+        [[Panel(back, rows(M.T)), "x", Panel("dE/dO", _column(g)), "=",
+          Panel("dE/dX", _column(dy)), " ", Panel("dE/dX (the engine)", rows(engine["input"][0, 0]))]],
         "The engine never forms this matrix: multiplying by its transpose is exactly the "
         + ("conv2d of the upstream." if transposed else "transposed conv (full conv with the "
                                                           "flipped filter)."),
