@@ -58,14 +58,21 @@ def panel_html(panel: Panel, number: Numbers):
     for r, line in enumerate(panel.values):
         cells = "".join(_cell(v, panel.marks.get((r, c)), number, width) for c, v in enumerate(line))
         rows.append(f"<TR>{cells}</TR>")
-    size = (f'WIDTH="{(width + 1) * max(len(r) for r in panel.values) + 1}" '
-            f'HEIGHT="{(CELL_H + 1) * len(panel.values) + 1}" FIXEDSIZE="TRUE"')
-    grid = (f'<TABLE BORDER="0" CELLBORDER="1" CELLSPACING="0" CELLPADDING="2" {size}>'
-            f'{"".join(rows)}</TABLE>')
+    grid_w = (width + 1) * max(len(r) for r in panel.values) + 1
+    grid_h = (CELL_H + 1) * len(panel.values) + 1
+    grid = (f'<TABLE BORDER="0" CELLBORDER="1" CELLSPACING="0" CELLPADDING="2" '
+            f'WIDTH="{grid_w}" HEIGHT="{grid_h}" FIXEDSIZE="TRUE">{"".join(rows)}</TABLE>')
     title = f'<FONT POINT-SIZE="13"><B>{esc(panel.title)}</B></FONT>'
     note = (f'<TR><TD><FONT POINT-SIZE="11" COLOR="#555555">{esc(panel.note)}</FONT></TD></TR>'
             if panel.note else "")
-    return (f'<TABLE BORDER="0" CELLBORDER="0" CELLSPACING="2"><TR><TD>{title}</TD></TR>'
+    # the panel's own size, fixed: beside a taller panel it would be stretched, and its title
+    # would float above the grid. Rows: the title (13 pt text and padding), the grid (and
+    # padding), the note; 2 pt between rows and around them
+    wide = max(grid_w, text_width(panel.title, 13, bold=True) * (1 + SLACK),
+               text_width(panel.note, 11) * (1 + SLACK) if panel.note else 0)
+    high = 20 + grid_h + 4 + 6 + (20 if panel.note else 0)
+    return (f'<TABLE BORDER="0" CELLBORDER="0" CELLSPACING="2" WIDTH="{math.ceil(wide) + 10}" '
+            f'HEIGHT="{high}" FIXEDSIZE="TRUE"><TR><TD>{title}</TD></TR>'
             f"<TR><TD>{grid}</TD></TR>{note}</TABLE>")
 
 

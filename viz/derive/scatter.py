@@ -70,7 +70,8 @@ def scatter_frames(node, up, engine, number):
             head = [Panel(f"X[{c}]", rows(X[c]), {(i, j): "current"}), "fed ->"] if n == 0 else \
                 [" ", " "]
             picture.append([*head, Panel(f"dE/dO[{o}]", rows(G[o]), marks), "x",
-                            Panel(f"{name}[{o}][{cl}] entry met", used, dict.fromkeys(marks, "window")),
+                            Panel(f"{name}[{o}][{cl}]: the entry each met", used,
+                                  dict.fromkeys(marks, "window")),
                             "=", Panel("products", prods, dict(marks))])
         total = products_sum(pairs)
         sums[c, i, j] = total
