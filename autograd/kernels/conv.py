@@ -348,9 +348,14 @@ def _transpose_shifted(xt, w, groups, dilation, padding):
     # a large input gradient (the wide conv's) runs its products as one-thread pieces shared
     # over the kernel threads, like the forward by positions: BLAS's own threads would be
     # left spinning beside the kernel threads (a step measured 22-28 ms that way, 38-50 ms
-    # with BLAS's threads here); a small one (LeNet's) takes BLAS's threads, measured faster
+    # with BLAS's threads here); a small one (LeNet's) takes BLAS's threads, measured faster;
+    # on one thread, small one-thread pieces stay in cache (LeNet conv1's input gradient:
+    # 1.2 ms as one product, 0.7 ms in pieces)
     work = groups * cog * kh * cig * kw * h * row
-    pieces = parallel.PIECE_WORK if work >= parallel.PARALLEL_WORK and threads.threads() > 1 else 0
+    if threads.threads() == 1:
+        pieces = SINGLE_THREAD_WORK
+    else:
+        pieces = parallel.PIECE_WORK if work >= parallel.PARALLEL_WORK else 0
     for r0 in range(0, h, band):      # one band of input rows (all of them unless BANDED)
         r = min(h, r0 + band) - r0
         part = shifted[:, :, :r]
