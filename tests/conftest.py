@@ -43,9 +43,9 @@ def split_everything(monkeypatch):
     uneven runs of 7-element blocks), however small."""
     from autograd.kernels import gelu, parallel, relu, threads
     monkeypatch.setattr(parallel, "BLOCKWISE_MIN_NS", 0)
-    monkeypatch.setattr(parallel, "BLOCK", 7)
     monkeypatch.setattr(gelu, "BLOCK_BYTES", 56)          # 7 float64s, 14 float32s
     monkeypatch.setattr(relu, "BLOCK", 7)
+    monkeypatch.setattr(relu, "MIN_SIZE", 7)
     previous = threads.set_threads(3)
     yield
     threads.set_threads(previous)

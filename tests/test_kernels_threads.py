@@ -54,7 +54,7 @@ def test_two_program_threads_splitting_at_once_both_finish(split_everything):
 
     def times_three():
         out = np.empty_like(a)
-        parallel.blockwise(a.size, lambda i, j: np.multiply(a[i:j], 3.0, out=out[i:j]))
+        parallel.blockwise(a.size, lambda i, j: np.multiply(a[i:j], 3.0, out=out[i:j]), block=7)
         return out
 
     def work(name):

@@ -16,19 +16,18 @@ import numpy as np
 from . import threads
 from .memory import memory_order
 
-BLOCK = 16384               # elements per block: a block's temporaries stay in the core's cache
 BLOCKWISE_MIN_NS = 2e6      # estimated ns of compute-bound block work before it is shared out
 PIECE_WORK = 1 << 19        # multiply-adds of the largest product OpenBLAS runs on the calling thread
 PARALLEL_WORK = 1 << 26     # multiply-adds (~1.5 ms) of one-thread products before they are
                             # shared out: LeNet's conv2 (15M) measured slower split (1.9 -> 2.5 ms)
 
 
-def blockwise(n, fn, block=None, parts=None, ns_per_element=1.0):
-    """fn(start, stop) for consecutive blocks of range(n), at most ``block`` (BLOCK) long;
+def blockwise(n, fn, block, parts=None, ns_per_element=1.0):
+    """fn(start, stop) for consecutive blocks of range(n), at most ``block`` long (each kernel
+    picks its own: a block's temporaries stay in the core's cache);
     the blocks are shared out in runs, one run per kernel thread, when their work (about
     ``ns_per_element`` each) reaches BLOCKWISE_MIN_NS (else one thread: the hand-overs and
     the two threads taking turns at the GIL between short numpy calls cost more)."""
-    block = block or BLOCK
     count = -(-n // block)
     parts = parts or (threads.threads() if n * ns_per_element >= BLOCKWISE_MIN_NS else 1)
     if parts == 1 or count == 1:
@@ -47,13 +46,13 @@ def blockwise(n, fn, block=None, parts=None, ns_per_element=1.0):
 _CONSTANTS: dict = {}
 
 
-def constant(value, dtype, length=None):
-    """A read-only block (``length``, else BLOCK, long) of one number: numpy's fast loops for
-    max, min and the like want two arrays (against a number they run ~4x slower)."""
-    key = (value, np.dtype(dtype), length or BLOCK)
+def constant(value, dtype, length):
+    """A read-only block (``length`` long) of one number: numpy's fast loops for max, min
+    and the like want two arrays (against a number they run ~4x slower)."""
+    key = (value, np.dtype(dtype), length)
     block = _CONSTANTS.get(key)
     if block is None:
-        block = np.full(length or BLOCK, value, dtype)
+        block = np.full(length, value, dtype)
         block.flags.writeable = False
         _CONSTANTS[key] = block
     return block

@@ -22,11 +22,12 @@ _LESSON_FORWARD = lesson.RELU.forward
 # elements a block: LeNet's first relu (64x6x28x28, one core) took 99 us in blocks of 16K
 # and 73 us in blocks of 64K (each call costs about a microsecond before its loop runs)
 BLOCK = 65536
+MIN_SIZE = 16384    # elements: smaller arrays run the lesson's way (blocks gain nothing there)
 
 
 def _fits(x):
-    """Large float arrays (small ones run the lesson's way: blocks gain nothing there)."""
-    return (x.__class__ is np.ndarray and x.size >= parallel.BLOCK
+    """Large float arrays (MIN_SIZE or more)."""
+    return (x.__class__ is np.ndarray and x.size >= MIN_SIZE
             and x.dtype in (np.float32, np.float64) and parallel.flat(x) is not None)
 
 
