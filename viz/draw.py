@@ -323,7 +323,7 @@ OTHER_PATTERNS = {Pattern.SIGNED_DISTRIBUTOR:
                   "signed distributor (sub): upstream to the first input, -upstream to the second"}
 
 
-def _legend(scene, backward, have_grads, values=True):
+def _legend(scene, backward, have_grads, values):
     """The patterns this drawing shows (exactly those), its marks, and where its numbers are
     -> (a bordered table, its width in points)."""
     present = {n.pattern for n in scene.nodes if not n.is_leaf}
@@ -352,7 +352,7 @@ def _legend(scene, backward, have_grads, values=True):
     return table, max(w for _, w in lines) * (1 + S.SLACK) + 12
 
 
-def _key(scalar, have_grads, values=True):
+def _key(scalar, have_grads, values):
     """Where the numbers are: on a wire (value above, gradient below) or in a box (value left,
     gradient right; only the shape when values are not drawn) -> (HTML-like fragment, width
     in points)."""

@@ -32,11 +32,11 @@ class Step:
     def lines(self, digits=DIGITS):
         """The lecture's lines; the printed numbers multiply (or add) out at their precision."""
         head = f"{self.op} ({self.pattern}): "
-        if self.gate is COPY and not self.adds_up():        # a wrong engine's (mistakes lab)
-            parts = " + ".join(format_value(p, digits) for p in self.upstream)
-            return [f"{head}[upstream {parts}] -> [downstream {format_value(self.downstream[0], digits)}]"
-                    " (not their sum)" + _target(self.output, digits)]
         if self.gate is COPY:
+            if not self.adds_up():      # a wrong engine's (the mistakes lab): no false sum
+                parts = " + ".join(format_value(p, digits) for p in self.upstream)
+                return [f"{head}[upstream {parts}] -> [downstream {format_value(self.downstream[0], digits)}]"
+                        " (not their sum)" + _target(self.output, digits)]
             parts, total = format_sum(self.upstream, self.downstream[0], digits)
             return [f"{head}[upstream {' + '.join(parts)}] = [downstream {total}]"
                     + _target(self.output, digits)]
