@@ -30,9 +30,6 @@ from . import parallel, threads
 from .memory import scratch
 
 MIN_BATCH = 16          # fewer images: products too small to pay for their call
-MIN_GRAD_CHANNELS = 64  # the input gradient's products have C rows: with fewer, and O kh kw
-                        # columns to copy per position, the transposed conv (conv.py) is
-                        # faster (16x32x32 -> 32@3x3: 12.0 against 9.9 ms on one core)
 MIN_WORK = 2048         # O K below this (LeNet's conv1: 6 x 25): the calls cost more than
                         # the arithmetic; one large product in pieces does better there
 
