@@ -271,7 +271,7 @@ def long_matmul(a, b, out, work=SINGLE_THREAD_WORK):
 
 def _parts(work):
     """Kernel threads for ``work`` multiply-adds of one-thread products (one when small:
-    handing work to a thread costs 50-100 us on a VM whose idle core must wake)."""
+    handing work to a thread costs 15-100 us on a VM whose idle core must wake)."""
     return threads.threads() if work >= parallel.PARALLEL_WORK else 1
 
 

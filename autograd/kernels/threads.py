@@ -5,7 +5,7 @@ parallel.py). Memory-bound passes (elementwise ops, copies, pooling) are never s
 numpy releases the GIL inside its loops (ufuncs, copies, einsum, matrix products) on float
 arrays, so two Python threads that each run numpy on part of the work compute at the same
 time. What that buys depends on the machine. On the 2-core VM this was tuned on, handing a
-task to a sleeping thread costs 50-100 us, a memory-bound pass gets no faster on two cores,
+task to a sleeping thread costs 15-100 us, a memory-bound pass gets little from two cores,
 and two threads making short numpy calls take turns at the GIL: only compute-bound work of
 about a millisecond and more gains (benchmarks/NOTES.md has the measurements). BLAS keeps
 its own threads and its thread count is never touched here; where kernel threads run, the
