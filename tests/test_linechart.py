@@ -93,3 +93,18 @@ def test_a_line_hidden_under_a_later_one_says_so_in_the_legend():
     svg = line_chart({"conv1": [0.3, 0.2], "relu1": [0.5, 0.25], "pool1": [0.5, 0.25]})
     labels = re.findall(r'<text x="[\d.]+" y="[\d.]+">([^<]+)</text>', svg)
     assert labels == ["conv1", "relu1 (under pool1)", "pool1"]
+
+
+def test_one_epoch_draws_each_series_as_a_level_stroke_in_its_own_style():
+    # a run of one epoch: a bare point per layer on the y axis told no layer from another
+    svg = line_chart({f"layer{k}": [10.0 ** -k] for k in range(9)}, title="one epoch")
+    ET.fromstring(svg)
+    strokes = [points(svg, f"layer{k}") for k in range(9)]
+    looks = set(re.findall(r'<polyline class="series"[^>]*?(stroke="[^"]+"[^>]*?)points', svg))
+    assert len(looks) == 9                                  # colour and dash: nine different looks
+    left_axis = float(re.search(r'<line x1="([\d.]+)" x2="\1"', svg).group(1))
+    for (x0, y0), (x1, y1) in strokes:
+        assert y0 == y1 and x1 - x0 > 40                    # level, and long enough to show a dash
+        assert x0 > left_axis + 100                         # off the axis, mid-chart
+    ys = [s[0][1] for s in strokes]
+    assert ys == sorted(ys)                                 # smaller norms lower on the chart

@@ -24,6 +24,7 @@ MAX_SERIES = len(COLOURS) * len(DASHES)
 W, H = 720, 360                              # at least; wider for a long title, taller for many series
 LEFT, RIGHT, TOP, BOTTOM = 70, 130, 40, 50   # RIGHT: at least; the legend's longest name decides
 FONT_PX, TITLE_PX, ROW = 12, 15, 16
+STROKE = 28                                  # half the length of a one-point series' stroke
 
 
 def series_style(k):
@@ -80,7 +81,10 @@ def line_chart(series, *, title="", xlabel="epoch", ylabel="gradient norm", log=
     width = max(W, LEFT + 200 + right, math.ceil(text_width(title, TITLE_PX)) + 40)
     height = max(H, TOP + BOTTOM + ROW * len(series) + 8)
     n = max(len(vs) for vs in series.values())
-    px = lambda i: LEFT + (width - LEFT - right) * (i / max(n - 1, 1))
+    # one x (a run of one epoch): the points sit mid-chart, each drawn as a short level stroke
+    # in its series' colour and dash, so the legend tells them apart as it does lines
+    px = ((lambda i: (LEFT + width - right) / 2) if n == 1 else
+          (lambda i: LEFT + (width - LEFT - right) * (i / (n - 1))))
     py = lambda v: TOP + (height - TOP - BOTTOM) * (1 - (t(v) - lo) / (hi - lo))
     out = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" '
            f'viewBox="0 0 {width} {height}" font-family="{FALLBACK}" font-size="{FONT_PX}">',
@@ -119,17 +123,17 @@ def line_chart(series, *, title="", xlabel="epoch", ylabel="gradient norm", log=
         runs, run = [], []
         for i, v in enumerate(vs):
             if usable(v):
-                run.append(f"{px(i):.1f},{py(v):.1f}")
+                run.append((px(i), py(v)))
             elif run:
                 runs.append(run)
                 run = []
         if run:
             runs.append(run)
         for r in runs:
+            line = [(x - STROKE, y) for x, y in r] + [(x + STROKE, y) for x, y in r] if n == 1 else r
             out.append(f'<polyline class="series" data-name="{html.escape(name)}" fill="none" '
-                       f'{look} points="{" ".join(r)}"/>')
-            out += [f'<circle cx="{p.split(",")[0]}" cy="{p.split(",")[1]}" r="2.5" fill="{colour}"/>'
-                    for p in r]
+                       f'{look} points="{" ".join(f"{x:.1f},{y:.1f}" for x, y in line)}"/>')
+            out += [f'<circle cx="{x:.1f}" cy="{y:.1f}" r="2.5" fill="{colour}"/>' for x, y in r]
         y = TOP + 8 + ROW * k
         out.append(f'<line class="key" data-name="{html.escape(name)}" x1="{width - right + 12}" '
                    f'x2="{width - right + 40}" y1="{y}" y2="{y}" {look}/>')
