@@ -20,7 +20,7 @@ def shown(dom):
     """What the page shows: (training step, counter, network texts, boundary colours, stepper texts)."""
     step = re.search(r'class="chainrule-playback"[^>]*data-training-step="(\d+)"', dom).group(1)
     counter = re.search(r'<span class="pb-counter">([^<]*)</span>', dom).group(1)
-    view = re.search(r'<div class="pb-view">(.*?)</div></div>', dom, re.S).group(1)
+    view = re.search(r'<div class="pb-view[^"]*">(.*?)</div></div>', dom, re.S).group(1)
     cells = re.findall(r'<rect x="\d+" y="\d+" width="10" height="10" fill="([^"]+)"', dom)
     pres = re.findall(r"<pre>(.*?)</pre>", dom, re.S)
     return int(step), counter, re.findall(r"<text[^>]*>([^<]*)</text>", view), cells, pres
@@ -45,6 +45,16 @@ def test_expand_shows_every_gate(page, tmp_path):
     collapsed = shown(chromium(tmp_path, "--dump-dom", page.as_uri() + "#at=3"))
     expanded = shown(chromium(tmp_path, "--dump-dom", page.as_uri() + "#at=3&expand"))
     assert len(expanded[2]) > len(collapsed[2]) and "transpose" in expanded[2]
+
+
+def test_expanded_gates_are_drawn_readable_not_shrunk_to_a_strip(page, tmp_path):
+    # every gate left to right was ~13x wider than tall: shrunk to the page, a strip of dots
+    dom = chromium(tmp_path, "--dump-dom", page.as_uri() + "#at=3&expand")
+    view = re.search(r'<div class="(pb-view[^"]*)">\s*<svg[^>]*width="([\d.]+)pt" height="([\d.]+)pt"', dom)
+    assert view.group(1) == "pb-view pb-full"              # full size, scrolled in its box
+    assert float(view.group(2)) < 3 * float(view.group(3))   # laid out top to bottom
+    collapsed = chromium(tmp_path, "--dump-dom", page.as_uri() + "#at=3")
+    assert re.search(r'<div class="pb-view">', collapsed)   # the modules still fit the page
 
 
 def test_screenshot(page, tmp_path):

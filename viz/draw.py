@@ -30,6 +30,7 @@ from .scene import Scene
 WIRE_PT = 13   # values and gradients on a circuit's wires: the numbers the lesson is about
 CAPTION_PT = 11
 WRAP = 100     # characters per caption line: a tensor step's arrays must not widen a slide
+GUTTER_PT = 14  # between a tensor box's value and grad columns
 MARKED = {"penwidth": "3", "color": S.MARK, "peripheries": "2"}   # State.marked: a double outline
 
 
@@ -291,8 +292,10 @@ def _boxes(dot, scene, state, values, fmt, backward, pnames=None, defaults=False
         g = state.grads.get(id(n))
         if g is not None and not (n.is_leaf and not n.requires_grad):  # constants draw no gradient
             blocks.append(array_html(g, S.GRAD_COLOR, fmt, "grad", state.cells.get(id(n))))
-        cells = "".join(f'<TD ALIGN="LEFT" VALIGN="TOP">{b}</TD>' for b in blocks)
-        body = "".join(f'<TR><TD COLSPAN="{max(len(blocks), 1)}">{r}</TD></TR>' for r in rows)
+        # a gutter between the value and grad columns: their numbers never read as one row
+        cells = f'<TD WIDTH="{GUTTER_PT}"></TD>'.join(f'<TD ALIGN="LEFT" VALIGN="TOP">{b}</TD>'
+                                                       for b in blocks)
+        body = "".join(f'<TR><TD COLSPAN="{max(2 * len(blocks) - 1, 1)}">{r}</TD></TR>' for r in rows)
         if cells:
             body += f"<TR>{cells}</TR>"
         label = f'<<TABLE BORDER="0" CELLBORDER="0" CELLSPACING="2">{body}</TABLE>>'

@@ -67,7 +67,9 @@ class Recorder:
         slots = Slots(self.digits)
         collapsed = self.templates.add(draw_modules(loss, model, fmt=slots, details=True), slots)
         slots = Slots(self.digits)
-        full = self.templates.add(draw(loss, names=model, collapse=False, fmt=slots), slots)
+        # every gate top to bottom: a left-to-right chain of twenty wide boxes is ~13x wider
+        # than tall, too small to read shrunk to a page and a long sideways scroll at full size
+        full = self.templates.add(draw(loss, names=model, collapse=False, fmt=slots, rankdir="TB"), slots)
         gates = backprop_steps(loss)
         signature = tuple((s.op, s.pattern) for s in gates)
         if self.frames is None:

@@ -22,6 +22,7 @@ STYLE = """
 .chainrule-playback .pb-net { margin-top: .6em; }
 .chainrule-playback .pb-view { overflow: auto; max-height: 80vh; border: 1px solid #eee; }
 .chainrule-playback .pb-view svg { max-width: 100%; height: auto; }
+.chainrule-playback .pb-view.pb-full svg { max-width: none; }
 .chainrule-playback .digits { display: flex; flex-wrap: wrap; gap: .6em; }
 .chainrule-playback .digit { margin: 0; text-align: center; font-size: .95em; }
 .chainrule-playback .digit img { image-rendering: pixelated; border: 1px solid #ccc; display: block; }
@@ -61,6 +62,8 @@ SCRIPT = """
     counter.textContent = 'training step ' + s.step + ' of ' + data.total + ' (recorded ' + (current + 1) +
       ' of ' + n + '): loss ' + s.loss + ', accuracy ' + s.accuracy + ' on the batch, learning rate ' + s.lr;
     view.innerHTML = fill(expand.checked ? s.full : s.collapsed);
+    // every gate is too wide to shrink to the page and stay legible: full size, scrolled
+    view.className = expand.checked ? 'pb-view pb-full' : 'pb-view';
     if (cursor && xs.length) {
       cursor.setAttribute('x1', xs[current]);
       cursor.setAttribute('x2', xs[current]);
