@@ -24,7 +24,7 @@ tail. In float64, exp(-x^2 / 2) is computed exactly as the lesson's backward com
 of 2, within a few units in the last place of it (see _GAUSS).
 
 Work runs in blocks of 256 KiB per array (a block's temporaries stay in the core's caches,
-so a pass costs a cache read instead of a memory read, and the ~17 numpy calls of a block
+so a pass costs a cache read instead of a memory read, and the ~20 numpy calls of a block
 are few enough per element), the blocks shared out over the kernel threads.
 """
 
