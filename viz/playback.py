@@ -147,8 +147,11 @@ class Playback:
                  "</div>",
                  f'<div class="pb-row"><div class="pb-chart">{self._chart()}</div>'
                  f'<div class="pb-side">{side}</div></div>',
-                 '<div class="pb-net"><label><input class="pb-expand" type="checkbox"> expand the modules '
-                 "(every gate, with its values and gradients)</label>",
+                 '<div class="pb-net"><div class="pb-netbar"><label><input class="pb-expand" type="checkbox">'
+                 " expand the modules (every gate, with its values and gradients)</label>"
+                 '<button class="pb-zoomout" type="button" title="zoom out">&#8722;</button>'
+                 '<button class="pb-fit" type="button" title="fit to width">fit width</button>'
+                 '<button class="pb-zoomin" type="button" title="zoom in">+</button></div>',
                  f'<div class="pb-view">{view}</div></div>',
                  '<details class="pb-backward" open><summary>the backward pass of this training step, '
                  "gate by gate (the numbers under each frame are this step's)</summary>",

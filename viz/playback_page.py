@@ -20,6 +20,9 @@ STYLE = """
 .chainrule-playback .pb-row { display: flex; flex-wrap: wrap; gap: 1em; align-items: flex-start; }
 .chainrule-playback .pb-chart svg, .chainrule-playback .pb-side svg { max-width: 100%; height: auto; }
 .chainrule-playback .pb-net { margin-top: .6em; }
+.chainrule-playback .pb-netbar { display: flex; flex-wrap: wrap; gap: .5em; align-items: center;
+  margin-bottom: .3em; }
+.chainrule-playback .pb-netbar button { font-size: 1em; padding: .15em .7em; }
 .chainrule-playback .pb-view { overflow: auto; max-height: 80vh; border: 1px solid #eee; }
 .chainrule-playback .pb-view svg { max-width: 100%; height: auto; }
 .chainrule-playback .pb-view.pb-full svg { max-width: none; }
@@ -62,8 +65,7 @@ SCRIPT = """
     counter.textContent = 'training step ' + s.step + ' of ' + data.total + ' (recorded ' + (current + 1) +
       ' of ' + n + '): loss ' + s.loss + ', accuracy ' + s.accuracy + ' on the batch, learning rate ' + s.lr;
     view.innerHTML = fill(expand.checked ? s.full : s.collapsed);
-    // every gate is too wide to shrink to the page and stay legible: full size, scrolled
-    view.className = expand.checked ? 'pb-view pb-full' : 'pb-view';
+    applyZoom();
     if (cursor && xs.length) {
       cursor.setAttribute('x1', xs[current]);
       cursor.setAttribute('x2', xs[current]);
@@ -87,11 +89,33 @@ SCRIPT = """
     root.setAttribute('data-at', String(current));
     root.setAttribute('data-training-step', String(s.step));
   }
+  // the network's scale: null is each view's own (the modules fit the width; every gate is
+  // too wide to shrink to the page and stay legible, so it is drawn at full size, scrolled)
+  var zoom = null;
+  function drawn() { return view.getElementsByTagName('svg')[0]; }
+  function natural(svg) { return parseFloat(svg.getAttribute('width')) * 1.333; }
+  function applyZoom() {
+    var svg = drawn(), z = zoom === null ? (expand.checked ? 1 : 'fit') : zoom;
+    if (!svg) { return; }
+    view.className = z === 'fit' ? 'pb-view' : 'pb-view pb-full';
+    svg.style.width = z === 'fit' ? '' : (natural(svg) * z) + 'px';
+    svg.style.height = 'auto';
+    view.setAttribute('data-zoom', String(z));
+  }
+  function rescale(factor) {
+    var svg = drawn(), z = zoom === null ? (expand.checked ? 1 : 'fit') : zoom;
+    if (z === 'fit') { z = svg ? svg.getBoundingClientRect().width / natural(svg) : 1; }
+    zoom = Math.max(0.1, Math.min(4, z * factor));
+    applyZoom();
+  }
+  one('pb-zoomout').addEventListener('click', function () { rescale(1 / 1.25); });
+  one('pb-zoomin').addEventListener('click', function () { rescale(1.25); });
+  one('pb-fit').addEventListener('click', function () { zoom = 'fit'; applyZoom(); });
   function stop() { if (timer) { clearInterval(timer); timer = null; play.textContent = 'play'; } }
   prev.addEventListener('click', function () { stop(); show(current - 1); });
   next.addEventListener('click', function () { stop(); show(current + 1); });
   slider.addEventListener('input', function () { stop(); show(parseInt(slider.value, 10)); });
-  expand.addEventListener('change', function () { show(current); });
+  expand.addEventListener('change', function () { zoom = null; show(current); });
   play.addEventListener('click', function () {
     if (timer) { stop(); return; }
     if (current === n - 1) { show(0); }
@@ -108,6 +132,8 @@ SCRIPT = """
     var m = /^at=(\\d+|last)$/.exec(part);
     if (m) { start = m[1] === 'last' ? n - 1 : parseInt(m[1], 10) - 1; }
     if (part === 'expand') { expand.checked = true; }
+    var z = /^zoom=(fit|\\d+(?:\\.\\d+)?)$/.exec(part);
+    if (z) { zoom = z[1] === 'fit' ? 'fit' : Math.max(0.1, Math.min(4, parseFloat(z[1]))); }
   });
   show(start);
 })(document.getElementById('__ROOT_ID__'));
