@@ -92,10 +92,12 @@ SCRIPT = """
   // the network's scale: null is each view's own (the modules fit the width; every gate is
   // too wide to shrink to the page and stay legible, so it is drawn at full size, scrolled)
   var zoom = null;
+  function wanted() { return zoom === null ? (expand.checked ? 1 : 'fit') : zoom; }
+  function clamp(z) { return Math.max(0.1, Math.min(4, z)); }
   function drawn() { return view.getElementsByTagName('svg')[0]; }
   function natural(svg) { return parseFloat(svg.getAttribute('width')) * 1.333; }
   function applyZoom() {
-    var svg = drawn(), z = zoom === null ? (expand.checked ? 1 : 'fit') : zoom;
+    var svg = drawn(), z = wanted();
     if (!svg) { return; }
     view.className = z === 'fit' ? 'pb-view' : 'pb-view pb-full';
     svg.style.width = z === 'fit' ? '' : (natural(svg) * z) + 'px';
@@ -103,9 +105,9 @@ SCRIPT = """
     view.setAttribute('data-zoom', String(z));
   }
   function rescale(factor) {
-    var svg = drawn(), z = zoom === null ? (expand.checked ? 1 : 'fit') : zoom;
+    var svg = drawn(), z = wanted();
     if (z === 'fit') { z = svg ? svg.getBoundingClientRect().width / natural(svg) : 1; }
-    zoom = Math.max(0.1, Math.min(4, z * factor));
+    zoom = clamp(z * factor);
     applyZoom();
   }
   one('pb-zoomout').addEventListener('click', function () { rescale(1 / 1.25); });
@@ -133,7 +135,7 @@ SCRIPT = """
     if (m) { start = m[1] === 'last' ? n - 1 : parseInt(m[1], 10) - 1; }
     if (part === 'expand') { expand.checked = true; }
     var z = /^zoom=(fit|\\d+(?:\\.\\d+)?)$/.exec(part);
-    if (z) { zoom = z[1] === 'fit' ? 'fit' : Math.max(0.1, Math.min(4, parseFloat(z[1]))); }
+    if (z) { zoom = z[1] === 'fit' ? 'fit' : clamp(parseFloat(z[1])); }
   });
   show(start);
 })(document.getElementById('__ROOT_ID__'));
