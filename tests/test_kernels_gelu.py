@@ -81,7 +81,6 @@ def test_float64_forward_and_rule_are_the_lessons_to_its_rounding(rng):
     assert (np.abs(dx[finite] - want_dx[finite]) <= 1e-15 * np.abs(g[finite]) * (1 + scale)).all()
 
 
-
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
 def test_many_small_blocks_give_the_numbers_of_one_block(dtype, monkeypatch, rng):
     x = grid(dtype)                                   # 20,008 elements: one block by default
@@ -218,7 +217,7 @@ def test_two_threads_computing_gelu_at_once(rng):
 # ---------------------------------------------------------------- as attached
 
 @pytest.mark.with_kernels
-def test_the_recorded_gate_is_the_lessons_and_keeps_the_cdf(rng):
+def test_the_recorded_gate_is_the_lessons_and_keeps_the_slope(rng):
     x = Tensor(rng.normal(size=(3, 4)), requires_grad=True)
     y = F.gelu(x)
     assert y.op == "gelu" and y.saved is not None and y.saved["slope"].shape == (3, 4)
