@@ -1,0 +1,80 @@
+"""The pooling kernels (autograd/kernels/pool.py) against the lesson's forwards
+(autograd/ops/pool.py): the 2x2 pool on plain memory, computed in whole-array passes, and
+its backward written as 64-bit words, give the lesson's numbers, ties, inf and nan included."""
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from autograd.kernels import pool as kernel
+from autograd.ops import pool as lesson
+
+TWO = ((2, 2), (2, 2), (0, 0), (1, 1))      # kernel, stride, padding, dilation
+
+
+def coarse(seed, shape, levels, dtype):
+    """Few distinct values: most windows hold ties."""
+    r = np.random.default_rng(seed)
+    return r.integers(-levels, levels + 1, shape).astype(dtype)
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.integers(1, 3), st.integers(1, 3), st.integers(1, 6), st.integers(1, 6),
+       st.integers(0, 3), st.sampled_from([np.float32, np.float64, np.int64]),
+       st.integers(0, 10_000))
+def test_two_by_two_on_plain_memory_gives_the_lessons_max_and_winner(n, c, ho, wo, levels,
+                                                                     dtype, seed):
+    x = coarse(seed, (n, c, 2 * ho, 2 * wo), levels, dtype)
+    assert kernel._rows_in_memory(x, *TWO)
+    best, index = kernel.max_pool(x, *TWO, index=True)
+    ref, ref_index = lesson.max_pool(x, *TWO, record=True)
+    np.testing.assert_array_equal(best, ref)
+    np.testing.assert_array_equal(index, ref_index)
+    assert best.dtype == x.dtype and best.flags.c_contiguous
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.integers(1, 3), st.integers(1, 3), st.integers(1, 6), st.integers(1, 6),
+       st.sampled_from([np.float32, np.float64]), st.integers(0, 10_000))
+def test_the_scatter_of_a_two_by_two_pool_gives_the_lessons_gradient(n, c, ho, wo, dtype, seed):
+    r = np.random.default_rng(seed)
+    index = r.integers(0, 4, (n, c, ho, wo)).astype(np.uint8)
+    g = r.standard_normal((n, c, ho, wo)).astype(dtype)
+    size = (2 * ho, 2 * wo)
+    assert kernel._pairs_of_words(g, index, size, *TWO) == (dtype == np.float32)
+    np.testing.assert_array_equal(kernel.window_scatter(g, index, size, *TWO),
+                                  lesson.window_scatter(g, index, size, *TWO))
+
+
+def test_inf_and_nan_upstream_reach_the_winner_as_they_are():
+    index = np.array([[[[0, 1, 2, 3], [3, 2, 1, 0]]]], np.uint8)
+    g = np.array([[[[np.inf, -np.inf, np.nan, -0.0], [1.5, np.nan, -2.0, np.inf]]]], np.float32)
+    got = kernel.window_scatter(g, index, (4, 8), *TWO)
+    np.testing.assert_array_equal(got, lesson.window_scatter(g, index, (4, 8), *TWO))
+    assert np.isnan(got).sum() == 2 and np.isinf(got).sum() == 3
+
+
+@pytest.mark.parametrize("args", [TWO, ((3, 2), (1, 2), (1, 0), (1, 1))])
+def test_a_window_holding_nan_gives_nan_and_routes_to_its_first_nan(args):
+    x = np.zeros((1, 2, 4, 6), np.float32)
+    x[0, 0, 1, 1] = x[0, 0, 0, 3] = x[0, 0, 1, 2] = np.nan
+    x[0, 1, 2, 4] = np.inf
+    best, index = kernel.max_pool(x, *args, index=True)
+    ref, ref_index = lesson.max_pool(x, *args, record=True)
+    np.testing.assert_array_equal(best, ref)
+    np.testing.assert_array_equal(index, ref_index)
+    assert np.isnan(best).any()
+
+
+@pytest.mark.parametrize("make", [
+    lambda a: np.ascontiguousarray(a[:, :, :, :-1]),   # odd width: the windows do not tile
+    lambda a: a[:, :, ::-1, :],                 # rows reversed: not plain memory
+    lambda a: a.transpose(1, 0, 2, 3),          # channels outermost
+])
+def test_other_memory_takes_the_general_path_and_agrees(make):
+    x = make(coarse(3, (2, 3, 6, 8), 2, np.float32))
+    best, index = kernel.max_pool(x, *TWO, index=True)
+    ref, ref_index = lesson.max_pool(x, *TWO, record=True)
+    np.testing.assert_array_equal(best, ref)
+    np.testing.assert_array_equal(index, ref_index)
