@@ -163,9 +163,6 @@ def window_scatter(g, index, size, kernel_size, stride, padding, dilation):
                                        zip(full[2:], g.shape[2:], stride, kernel_size))
     if memory_order(g) != layout:
         g = _laid_like(g, layout, "window_scatter2d.g")
-    if tiled and not (ph or pw) and dilation == (1, 1) and _blockwise(layout):
-        _scatter_blocks(g, index, out, kernel_size, layout)
-        return out
     if ph or pw:
         acc = scratch("window_scatter2d", full, g.dtype, order=layout)
     else:
@@ -221,36 +218,6 @@ def _scatter_2x2(g, index):
         np.left_shift(bits, wide, out=words)
         np.copyto(rows[:, i], words.reshape(-1, wo).view(row)[:, 0])
     return out
-
-
-def _blockwise(layout):
-    """Blocks pay when a long axis (N or C) lies innermost, as in batch-last memory; with W
-    innermost numpy's inner loop would run over the kw columns of one window."""
-    return layout[-1] < 2 and layout.index(2) < layout.index(3)
-
-
-def _scatter_blocks(g, index, acc, kernel_size, layout):
-    """Windows that tile the input exactly (stride = kernel, the common 2x2 pool): acc seen
-    as blocks (N, C, Ho, kh, Wo, kw) is filled by two broadcast passes, one-hot of the
-    index, times g, instead of two strided passes per kernel offset. Axes are taken in
-    memory order (``layout``) so numpy's loops run contiguously."""
-    shape, strides, spread = [], [], []
-    for axis in layout:
-        n, step = acc.shape[axis], acc.strides[axis]
-        if axis < 2:
-            shape += [n]
-            strides += [step]
-            spread += [slice(None)]
-        else:                                    # H -> (Ho, kh), W -> (Wo, kw)
-            k = kernel_size[axis - 2]
-            shape += [n // k, k]
-            strides += [k * step, step]
-            spread += [slice(None), None]
-    blocks = np.lib.stride_tricks.as_strided(acc, shape, strides)
-    grid = np.arange(len(offsets(kernel_size)), dtype=index.dtype).reshape(
-        [1 if s is not None else n for s, n in zip(spread, shape)])
-    np.equal(index.transpose(layout)[tuple(spread)], grid, out=blocks)
-    np.multiply(blocks, g.transpose(layout)[tuple(spread)], out=blocks)
 
 
 def _laid_like(a, layout, tag):
