@@ -2,7 +2,10 @@
 (autograd/ops/pool.py): one strided view per kernel offset, arg-max as a small integer
 index, reused buffers; the same numbers as the reference forwards there.
 
-The only Python loop is over the k*k kernel offsets: each offset is one strided view.
+The only Python loop is over the k*k kernel offsets: each offset is one strided view. The
+common 2x2 pool on plain (N, C, H, W) memory, whose views skip every other number (numpy
+does not vectorize arithmetic on those), first copies its windows' corners apart and
+writes its backward as 64-bit words: 64x6x28x28 fwd+bwd 0.64 -> 0.48 ms.
 """
 
 from __future__ import annotations
@@ -44,9 +47,9 @@ def max_pool(x, kernel_size, stride, padding, dilation, index=True):
 
 def _nan_checked(best, where, x, kernel_size, stride, padding, dilation):
     """(best, where), or the lesson's when a window holds nan: its winner is the first nan
-    (argmax's), which the comparisons here do not see. One sum finds a nan (or inf - inf,
-    which costs only the lesson's time)."""
-    if where is None or best.dtype.kind != "f" or not np.isnan(np.sum(best)):
+    (argmax's), which the comparisons here do not see. np.max passes a nan on (one
+    reduction, ~3x faster than a sum)."""
+    if where is None or best.dtype.kind != "f" or not np.isnan(np.max(best)):
         return best, where
     return lesson.max_pool(x, kernel_size, stride, padding, dilation, record=True)
 
@@ -59,55 +62,67 @@ def _rows_in_memory(x, kernel_size, stride, padding, dilation):
             and x.shape[-2] % 2 == 0 and x.shape[-1] % 2 == 0)
 
 
-def _rows_of(a, tag, parity):
-    """Rows 0, 2, 4, ... (parity 0) or 1, 3, 5, ... (parity 1) of a's maps, a (N, C, H, W)
-    plain with H even, copied into a reused (N*C*H/2, W) buffer. Each row is copied as one
-    item of W numbers: numpy loops over 14 or 28 numbers at a time are mostly overhead."""
-    n, c, h, w = a.shape
-    row = np.dtype((np.void, w * a.itemsize))
-    rows = scratch(tag, (n * c * h // 2, w), a.dtype)
-    np.copyto(rows.view(row)[:, 0], a.reshape(-1, 2 * w).view(row)[:, parity])
-    return rows.reshape(-1)
+def _corners(x):
+    """The four numbers of every 2x2 window of x (_rows_in_memory) as contiguous planes
+    (4, N*C*H/2*W/2), plane k = 2 i + j holding offset (i, j), in a reused buffer.
+
+    numpy's arithmetic on views that skip every other number does not vectorize (a max of
+    two such views of 64x6x28x28 takes ~120 us), its copies are cheap: the windows' upper
+    and lower rows are copied apart as whole rows (each row one item of W numbers), then
+    each row's even and odd numbers; the pooling itself is then elementwise."""
+    n, c, h, w = x.shape
+    row = np.dtype((np.void, w * x.itemsize))
+    rows = x.reshape(-1, 2 * w).view(row)                    # (N*C*H/2, 2): upper, lower
+    half = scratch("max_pool2d.half", (n * c * h // 2, w), x.dtype)
+    planes = scratch("max_pool2d.corners", (4, x.size // 4), x.dtype)
+    for i in (0, 1):
+        np.copyto(half.view(row)[:, 0], rows[:, i])
+        _split_pairs(half.reshape(-1), planes[2 * i], planes[2 * i + 1])
+    return planes
+
+
+def _split_pairs(flat, even, odd):
+    """even, odd = flat[0::2], flat[1::2]; for 4-byte numbers on a little-endian machine
+    through each pair seen as one 64-bit word (its low half is the even number): a cast and
+    a shift that vectorize, ~1.4x faster than the two strided copies."""
+    if flat.itemsize != 4 or sys.byteorder != "little":
+        np.copyto(even, flat[0::2])
+        np.copyto(odd, flat[1::2])
+        return
+    words = flat.view(np.uint64)
+    np.copyto(even.view(np.uint32), words, casting="unsafe")
+    high = scratch("max_pool2d.high", words.shape, np.uint64)
+    np.right_shift(words, np.uint64(32), out=high)
+    np.copyto(odd.view(np.uint32), high, casting="unsafe")
 
 
 def _max_pool_2x2(x, index):
-    """max_pool for _rows_in_memory, in whole-array passes: the windows' upper and lower
-    rows are first copied apart, then each is compared with itself shifted by one number,
-    and the even positions kept. A max of two views that skip every other number does not
-    vectorize in numpy (~120 us for 64x6x28x28); a max of two shifted whole rows does
-    (~15 us), so computing every position's pair and keeping half is the faster way.
+    """max_pool for _rows_in_memory, elementwise on the windows' corners (_corners).
 
     The winner, first in row-major order like torch: the lower pair when its max is
     strictly greater, then in that pair the right number when strictly greater."""
     n, c, h, w = x.shape
-    top, bottom = _rows_of(x, "max_pool2d.top", 0), _rows_of(x, "max_pool2d.bottom", 1)
-    size = top.size - 1             # positions with a right neighbour (only even ones kept)
-    upper = scratch("max_pool2d.upper", (size,), x.dtype)    # max(top[p], top[p + 1])
-    np.maximum(top[:-1], top[1:], out=upper)
-    lower = scratch("max_pool2d.lower", (size,), x.dtype)
-    np.maximum(bottom[:-1], bottom[1:], out=lower)
-    both = scratch("max_pool2d.both", (size,), x.dtype)
-    np.maximum(upper, lower, out=both)
-    best = np.empty((n, c, h // 2, w // 2), x.dtype)
-    np.copyto(best.reshape(-1), both[0::2])
+    x00, x01, x10, x11 = _corners(x)
+    upper = scratch("max_pool2d.upper", x00.shape, x.dtype)
+    lower = scratch("max_pool2d.lower", x00.shape, x.dtype)
+    np.maximum(x00, x01, out=upper)
+    np.maximum(x10, x11, out=lower)
+    best = np.maximum(upper, lower).reshape(n, c, h // 2, w // 2)
     if index is None:
         return best, None
-    down = scratch("max_pool2d.down", (size,), bool)             # the lower pair wins
+    down = scratch("max_pool2d.down", x00.shape, bool)           # the lower pair wins
     np.greater(lower, upper, out=down)
-    column = scratch("max_pool2d.column", (size,), bool)         # the right number wins:
-    right = scratch("max_pool2d.right", (size,), bool)           # in the lower pair if down,
-    np.greater(top[1:], top[:-1], out=column)                    # else in the upper one
-    np.greater(bottom[1:], bottom[:-1], out=right)
+    column = scratch("max_pool2d.column", x00.shape, bool)       # the right number wins:
+    right = scratch("max_pool2d.right", x00.shape, bool)         # in the lower pair if down,
+    np.greater(x01, x00, out=column)                             # else in the upper one
+    np.greater(x11, x10, out=right)
     right ^= column
     right &= down
     column ^= right
-    code = scratch("max_pool2d.code", (size,), np.uint8)         # offset = 2 down + column
     twice = down.view(np.uint8)
-    np.add(twice, twice, out=code)      # numpy's uint8 shift does not vectorize: 10x slower
-    code |= column.view(np.uint8)
-    where = np.empty(best.shape, np.uint8)
-    np.copyto(where.reshape(-1), code[0::2])
-    return best, where
+    where = np.add(twice, twice)        # offset = 2 down + column (numpy's uint8 shift is slow)
+    where |= column.view(np.uint8)
+    return best, where.reshape(best.shape)
 
 
 def _first_max(views, best, index):
