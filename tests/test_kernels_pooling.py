@@ -1,6 +1,7 @@
 """The pooling kernels (autograd/kernels/pool.py) against the lesson's forwards
-(autograd/ops/pool.py): the 2x2 pool on plain memory, computed in whole-array passes, and
-its backward written as 64-bit words, give the lesson's numbers, ties, inf and nan included."""
+(autograd/ops/pool.py): the 2x2 pool on plain memory, computed on its windows' corners, and
+its backward written as 64-bit words, give the lesson's numbers, ties, inf and nan included;
+so do the general paths other memory takes (batch-last, a conv's output, among them)."""
 
 import numpy as np
 import pytest
@@ -8,9 +9,15 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from autograd.kernels import pool as kernel
+from autograd.kernels.memory import memory_order
 from autograd.ops import pool as lesson
 
 TWO = ((2, 2), (2, 2), (0, 0), (1, 1))      # kernel, stride, padding, dilation
+
+
+def batch_last(a):
+    """a's numbers in (C, H, W, N) memory, seen as (N, C, H, W) (a conv's output)."""
+    return np.ascontiguousarray(a.transpose(1, 2, 3, 0)).transpose(3, 0, 1, 2)
 
 
 def coarse(seed, shape, levels, dtype):
@@ -45,6 +52,11 @@ def test_the_scatter_of_a_two_by_two_pool_gives_the_lessons_gradient(n, c, ho, w
     assert kernel._pairs_of_words(g, index, size, *TWO) == (dtype == np.float32)
     np.testing.assert_array_equal(kernel.window_scatter(g, index, size, *TWO),
                                   lesson.window_scatter(g, index, size, *TWO))
+    index, g = batch_last(index), batch_last(g)     # the general loop, unless that is plain too
+    got = kernel.window_scatter(g, index, size, *TWO)
+    np.testing.assert_array_equal(got, lesson.window_scatter(g, index, size, *TWO))
+    if not kernel._pairs_of_words(g, index, size, *TWO):
+        assert memory_order(got) == memory_order(index)     # laid out like the pooled input
 
 
 def test_inf_and_nan_upstream_reach_the_winner_as_they_are():
@@ -71,6 +83,7 @@ def test_a_window_holding_nan_gives_nan_and_routes_to_its_first_nan(args):
     lambda a: np.ascontiguousarray(a[:, :, :, :-1]),   # odd width: the windows do not tile
     lambda a: a[:, :, ::-1, :],                 # rows reversed: not plain memory
     lambda a: a.transpose(1, 0, 2, 3),          # channels outermost
+    batch_last,                                 # a conv's output
 ])
 def test_other_memory_takes_the_general_path_and_agrees(make):
     x = make(coarse(3, (2, 3, 6, 8), 2, np.float32))
