@@ -223,3 +223,16 @@ def test_topological_order_visits_inputs_in_order(rng):
     a = Tensor(rng.normal(size=(2, 2)), requires_grad=True)
     b = autograd.concat([a, a * 2, a.relu()], axis=0).sum() + a.sum()
     assert autograd.topological_order(b) == _reference_order(b)
+
+
+def test_a_forward_failing_inside_numpy_is_named_after_its_op():
+    """numpy's own TypeError subclasses take other arguments than a message: the op's name
+    still leads the one-line error, which keeps numpy's words."""
+    def into_bytes(x):
+        return np.multiply(x, 1.5, out=np.zeros(np.shape(x), np.uint8))   # float into uint8
+    op = Op("into_bytes", Pattern.ELEMENTWISE, into_bytes, backward=(lambda g, out, x: g,))
+    try:
+        with pytest.raises(TypeError, match=r"^into_bytes: .*cast"):
+            op(np.ones(3))
+    finally:
+        forget(op)

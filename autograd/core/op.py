@@ -132,7 +132,11 @@ class Op:
                 return ValueError(f"{self.name}: {bad}")
         if str(error).startswith(f"{self.name}:"):
             return error
-        return type(error)(f"{self.name}: {error}")
+        try:
+            return type(error)(f"{self.name}: {error}")
+        except TypeError:       # a subclass that takes other arguments (numpy's UFuncTypeError)
+            kind = next(k for k in (ValueError, IndexError, TypeError) if isinstance(error, k))
+            return kind(f"{self.name}: {error}")
 
     # ------------------------------------------------------------ backward
 
