@@ -8,6 +8,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from autograd import Tensor
+from autograd import functional as F
 from autograd.kernels import pool as kernel
 from autograd.kernels.memory import memory_order
 from autograd.ops import pool as lesson
@@ -33,7 +35,7 @@ def coarse(seed, shape, levels, dtype):
 def test_two_by_two_on_plain_memory_gives_the_lessons_max_and_winner(n, c, ho, wo, levels,
                                                                      dtype, seed):
     x = coarse(seed, (n, c, 2 * ho, 2 * wo), levels, dtype)
-    assert kernel._rows_in_memory(x, *TWO)
+    assert kernel._plain_2x2(x, *TWO)
     best, index = kernel.max_pool(x, *TWO, index=True)
     ref, ref_index = lesson.max_pool(x, *TWO, record=True)
     np.testing.assert_array_equal(best, ref)
@@ -67,16 +69,45 @@ def test_inf_and_nan_upstream_reach_the_winner_as_they_are():
     assert np.isnan(got).sum() == 2 and np.isinf(got).sum() == 3
 
 
-@pytest.mark.parametrize("args", [TWO, ((3, 2), (1, 2), (1, 0), (1, 1))])
-def test_a_window_holding_nan_gives_nan_and_routes_to_its_first_nan(args):
-    x = np.zeros((1, 2, 4, 6), np.float32)
+def holding_nan(dtype=np.float32):
+    x = np.zeros((1, 2, 4, 6), dtype)
     x[0, 0, 1, 1] = x[0, 0, 0, 3] = x[0, 0, 1, 2] = np.nan
     x[0, 1, 2, 4] = np.inf
+    return x
+
+
+@pytest.mark.parametrize("args", [TWO, ((3, 2), (1, 2), (1, 0), (1, 1))])
+def test_a_window_holding_nan_gives_nan_and_routes_to_its_first_nan(args):
+    x = holding_nan()
     best, index = kernel.max_pool(x, *args, index=True)
     ref, ref_index = lesson.max_pool(x, *args, record=True)
     np.testing.assert_array_equal(best, ref)
     np.testing.assert_array_equal(index, ref_index)
-    assert np.isnan(best).any()
+    assert np.isnan(best).any() and index.dtype == np.uint8
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("layout", [lambda a: a, batch_last])
+def test_the_gradient_through_a_window_holding_nan_is_the_lessons(dtype, layout):
+    x = Tensor(layout(holding_nan(dtype)), requires_grad=True)
+    y = F.max_pool2d(x, 2)
+    up = np.arange(1.0, 1.0 + y.data.size, dtype=dtype).reshape(y.shape)
+    y.backward(up)
+    _, first = lesson.max_pool(x.data, *TWO, record=True)
+    np.testing.assert_array_equal(x.grad.data, lesson.window_scatter(up, first, (4, 6), *TWO))
+
+
+def test_an_unrecorded_pool_computes_no_index():
+    x = coarse(1, (2, 3, 4, 6), 2, np.float32)
+    for index in (False, None):
+        best, where = kernel.max_pool(x, *TWO, index=index)
+        assert where is None
+        np.testing.assert_array_equal(best, lesson.max_pool(x, *TWO, record=False)[0])
+
+
+def test_an_empty_batch_pools_to_an_empty_batch():
+    best, where = kernel.max_pool(np.zeros((0, 3, 4, 4), np.float32), *TWO, index=True)
+    assert best.shape == where.shape == (0, 3, 2, 2)
 
 
 @pytest.mark.parametrize("make", [

@@ -2,10 +2,10 @@
 (autograd/ops/pool.py): one strided view per kernel offset, arg-max as a small integer
 index, reused buffers; the same numbers as the reference forwards there.
 
-The only Python loop is over the k*k kernel offsets: each offset is one strided view. The
+The Python loops are over the k*k kernel offsets (each offset one strided view). The
 common 2x2 pool on plain (N, C, H, W) memory, whose views skip every other number (numpy
 does not vectorize arithmetic on those), first copies its windows' corners apart and
-writes its backward as 64-bit words: 64x6x28x28 fwd+bwd 0.64 -> 0.47 ms.
+writes its float32 backward as 64-bit words: 64x6x28x28 fwd+bwd 0.64 -> 0.47 ms.
 """
 
 from __future__ import annotations
@@ -28,7 +28,7 @@ def max_pool(x, kernel_size, stride, padding, dilation, index=True):
     """(out, index): index[n, c, a, b] is the kernel offset (row-major) of the first max
     (None unless ``index``: only a recorded node's backward needs it)."""
     out_hw = out_size("max_pool2d", x.shape[-2:], kernel_size, stride, padding, dilation)
-    if _rows_in_memory(x, kernel_size, stride, padding, dilation):
+    if _plain_2x2(x, kernel_size, stride, padding, dilation):
         best, where = _max_pool_2x2(x, index)
         return _nan_checked(best, where, x, kernel_size, stride, padding, dilation)
     layout = memory_order(x)
@@ -46,30 +46,32 @@ def max_pool(x, kernel_size, stride, padding, dilation, index=True):
 
 
 def _nan_checked(best, where, x, kernel_size, stride, padding, dilation):
-    """(best, where), or the lesson's when a window holds nan: its winner is the first nan
-    (argmax's), which the comparisons here do not see. np.max passes a nan on (one
-    reduction, ~3x faster than a sum)."""
-    if where is None or best.dtype.kind != "f" or not np.isnan(np.max(best)):
+    """(best, where), with the lesson's index copied into ``where`` when a window holds nan:
+    its winner is the first nan (argmax's), which the comparisons here do not see (best
+    is nan there already). np.max passes a nan on: one reduction, ~3x faster than a sum."""
+    if where is None or best.dtype.kind != "f" or best.size == 0 or not np.isnan(np.max(best)):
         return best, where
-    return lesson.max_pool(x, kernel_size, stride, padding, dilation, record=True)
+    _, first = lesson.max_pool(x, kernel_size, stride, padding, dilation, record=True)
+    np.copyto(where, first, casting="unsafe")       # the lesson's int64, in where's dtype
+    return best, where
 
 
-def _rows_in_memory(x, kernel_size, stride, padding, dilation):
-    """The common 2x2 pool, stride 2, on (N, C, H, W) memory with W innermost (a plain array)
-    and the windows tiling the maps exactly."""
+def _plain_2x2(x, kernel_size, stride, padding, dilation):
+    """The common 2x2 pool, stride 2, on a non-empty plain (C-contiguous) (N, C, H, W)
+    array whose maps the windows tile exactly."""
     return (kernel_size == (2, 2) and stride == (2, 2) and padding == (0, 0)
             and dilation == (1, 1) and x.flags.c_contiguous and x.size > 0
             and x.shape[-2] % 2 == 0 and x.shape[-1] % 2 == 0)
 
 
 def _corners(x):
-    """The four numbers of every 2x2 window of x (_rows_in_memory) as contiguous planes
+    """The four numbers of every 2x2 window of x (_plain_2x2) as contiguous planes
     (4, N*C*H/2*W/2), plane k = 2 i + j holding offset (i, j), in a reused buffer.
 
     numpy's arithmetic on views that skip every other number does not vectorize (a max of
-    two such views of 64x6x28x28 takes ~120 us), its copies are cheap: the windows' upper
-    and lower rows are copied apart as whole rows (each row one item of W numbers), then
-    each row's even and odd numbers; the pooling itself is then elementwise."""
+    two such views of 64x6x28x28 takes ~120 us); its copies are cheap. So the windows'
+    upper and lower rows are copied apart as whole rows (each row one item of W numbers),
+    then each row's even and odd numbers; the pooling itself is then elementwise."""
     n, c, h, w = x.shape
     row = np.dtype((np.void, w * x.itemsize))
     rows = x.reshape(-1, 2 * w).view(row)                    # (N*C*H/2, 2): upper, lower
@@ -82,9 +84,10 @@ def _corners(x):
 
 
 def _split_pairs(flat, even, odd):
-    """even, odd = flat[0::2], flat[1::2]; for 4-byte numbers on a little-endian machine
-    through each pair seen as one 64-bit word (its low half is the even number): a cast and
-    a shift that vectorize, ~1.4x faster than the two strided copies."""
+    """even, odd = flat[0::2], flat[1::2]. Four-byte numbers on a little-endian machine go
+    through each pair read as one 64-bit word whose low half is the even number: a
+    truncating cast and a 32-bit shift, which vectorize (1.2-1.4x faster than the two
+    strided copies)."""
     if flat.itemsize != 4 or sys.byteorder != "little":
         np.copyto(even, flat[0::2])
         np.copyto(odd, flat[1::2])
@@ -97,7 +100,8 @@ def _split_pairs(flat, even, odd):
 
 
 def _max_pool_2x2(x, index):
-    """max_pool for _rows_in_memory, elementwise on the windows' corners (_corners).
+    """max_pool for _plain_2x2, elementwise on the windows' corners (_corners); the index
+    only when ``index`` is true (a recorded node's).
 
     The winner, first in row-major order like torch: the lower pair when its max is
     strictly greater, then in that pair the right number when strictly greater."""
@@ -108,7 +112,7 @@ def _max_pool_2x2(x, index):
     np.maximum(x00, x01, out=upper)
     np.maximum(x10, x11, out=lower)
     best = np.maximum(upper, lower).reshape(n, c, h // 2, w // 2)
-    if index is None:
+    if not index:
         return best, None
     down = scratch("max_pool2d.down", x00.shape, bool)           # the lower pair wins
     np.greater(lower, upper, out=down)
@@ -116,11 +120,12 @@ def _max_pool_2x2(x, index):
     right = scratch("max_pool2d.right", x00.shape, bool)         # in the lower pair if down,
     np.greater(x01, x00, out=column)                             # else in the upper one
     np.greater(x11, x10, out=right)
+    # column = right if down else column, without a masked write: c ^ (d & (r ^ c))
     right ^= column
     right &= down
     column ^= right
-    twice = down.view(np.uint8)
-    where = np.add(twice, twice)        # offset = 2 down + column (numpy's uint8 shift is slow)
+    down8 = down.view(np.uint8)
+    where = np.add(down8, down8)        # offset = 2 down + column (numpy's uint8 shift is slow)
     where |= column.view(np.uint8)
     return best, where.reshape(best.shape)
 
@@ -161,8 +166,9 @@ def window_scatter(g, index, size, kernel_size, stride, padding, dilation):
     out in memory like index (the pooled input's layout: the router downstream, relu's
     mask, then multiplies matching layouts, ~3x faster).
 
-    The fast forms multiply g by a 0/1 mask; inf x 0 is nan, so an upstream holding inf or
-    nan takes the lesson's selection instead (zeros off the winners, like torch)."""
+    The float32 2x2 form moves bits (_scatter_2x2) and needs no check; the other forms
+    multiply g by a 0/1 mask, and inf x 0 is nan, so there an upstream holding inf or nan
+    takes the lesson's selection instead (zeros off the winners, like torch)."""
     if _pairs_of_words(g, index, size, kernel_size, stride, padding, dilation):
         return _scatter_2x2(g, index)
     if not _all_finite(g):
@@ -200,11 +206,12 @@ def window_scatter(g, index, size, kernel_size, stride, padding, dilation):
 
 
 def _pairs_of_words(g, index, size, kernel_size, stride, padding, dilation):
-    """The 2x2 pool's backward into a plain (N, C, H, W) array: 4-byte numbers (float32), on
-    a little-endian machine, the windows tiling the maps, the index in plain memory."""
+    """The 2x2 pool's backward into a plain (N, C, H, W) array: 4-byte numbers (float32,
+    int32), on a little-endian machine, the windows tiling the maps, the index uint8 (the
+    kernels' own) in plain memory."""
     return (kernel_size == (2, 2) and stride == (2, 2) and padding == (0, 0)
             and dilation == (1, 1) and g.dtype.itemsize == 4 and sys.byteorder == "little"
-            and index.flags.c_contiguous and index.size > 0
+            and index.dtype == np.uint8 and index.flags.c_contiguous and index.size > 0
             and tuple(size) == (2 * index.shape[-2], 2 * index.shape[-1]))
 
 
@@ -212,8 +219,9 @@ def _scatter_2x2(g, index):
     """window_scatter for _pairs_of_words: each window row's two numbers seen as one 64-bit
     word, which is g's 32 bits shifted to the winning half, or 0 (numpy's shift by 64 or
     more gives 0). Writing pairs as words spares the interleaving copies that put two
-    numbers side by side, the slow part otherwise: 0.15 ms against 0.25 for 64x6x28x28.
-    Bits are moved, never multiplied, so inf and nan reach the winner as they are."""
+    numbers side by side: 0.15 ms for 64x6x28x28 against 0.17-0.25 for the general loop
+    (a masked multiply per kernel offset into strided views). Bits are moved, never
+    multiplied, so inf and nan reach the winner as they are."""
     n, c, ho, wo = index.shape
     out = np.empty((n, c, 2 * ho, 2 * wo), g.dtype)
     row = np.dtype((np.void, 8 * wo))                        # a row of wo words, one item
@@ -225,8 +233,8 @@ def _scatter_2x2(g, index):
     words = scratch("window_scatter2d.words", index.shape, np.uint64)
     # offset k = 2 i + j goes to row i's word, shifted by 32 j: 32 k - 64 i, which is 64 or
     # more (mod 256) for the other row's offsets, so that row gets 0
+    np.multiply(index, np.uint8(32), out=shift)
     for i in (0, 1):
-        np.multiply(index, np.uint8(32), out=shift)
         if i:
             shift -= np.uint8(64)
         np.copyto(wide, shift)
