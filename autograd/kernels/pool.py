@@ -56,12 +56,16 @@ def _nan_checked(best, where, x, kernel_size, stride, padding, dilation):
     return best, where
 
 
+def _two_by_two(kernel_size, stride, padding, dilation):
+    """The common pool: 2x2 windows, stride 2, no padding or dilation."""
+    return kernel_size == stride == (2, 2) and padding == (0, 0) and dilation == (1, 1)
+
+
 def _plain_2x2(x, kernel_size, stride, padding, dilation):
-    """The common 2x2 pool, stride 2, on a non-empty plain (C-contiguous) (N, C, H, W)
+    """The common 2x2 pool (_two_by_two) on a non-empty plain (C-contiguous) (N, C, H, W)
     array whose maps the windows tile exactly."""
-    return (kernel_size == (2, 2) and stride == (2, 2) and padding == (0, 0)
-            and dilation == (1, 1) and x.flags.c_contiguous and x.size > 0
-            and x.shape[-2] % 2 == 0 and x.shape[-1] % 2 == 0)
+    return (_two_by_two(kernel_size, stride, padding, dilation) and x.flags.c_contiguous
+            and x.size > 0 and x.shape[-2] % 2 == 0 and x.shape[-1] % 2 == 0)
 
 
 def _corners(x):
@@ -209,9 +213,9 @@ def _pairs_of_words(g, index, size, kernel_size, stride, padding, dilation):
     """The 2x2 pool's backward into a plain (N, C, H, W) array: 4-byte numbers (float32,
     int32), on a little-endian machine, the windows tiling the maps, the index uint8 (the
     kernels' own) in plain memory."""
-    return (kernel_size == (2, 2) and stride == (2, 2) and padding == (0, 0)
-            and dilation == (1, 1) and g.dtype.itemsize == 4 and sys.byteorder == "little"
-            and index.dtype == np.uint8 and index.flags.c_contiguous and index.size > 0
+    return (_two_by_two(kernel_size, stride, padding, dilation)
+            and g.dtype.itemsize == 4 and sys.byteorder == "little" and index.dtype == np.uint8
+            and index.flags.c_contiguous and index.size > 0
             and tuple(size) == (2 * index.shape[-2], 2 * index.shape[-1]))
 
 
