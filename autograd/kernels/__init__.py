@@ -11,6 +11,7 @@ the same thing fast, and says which op it serves and why it is faster.
     broadcast.py  elementwise ops on a broadcast operand in long loops; sub/mul/div/pow's
                   rules summing a broadcast input's gradient first
     reduce.py     sums over several axes by einsum (sum, mean, sum_to)
+    normalize.py  batch/layer norm's seven normalizing gates: their gradients from one rule
     erf.py        erf on whole arrays (exact GELU)
     relu.py       relu's forward in blocks against a block of zeros
     gelu.py       exact GELU: the forward saves the normal CDF for the backward; blocks, threads
@@ -24,7 +25,7 @@ the same thing fast, and says which op it serves and why it is faster.
 
 from __future__ import annotations
 
-from . import broadcast, conv, driver, erf, gelu, mode, pool, reduce, relu, scalar, tensor
+from . import broadcast, conv, driver, erf, gelu, mode, normalize, pool, reduce, relu, scalar, tensor
 from .attach import Attachments
 from .memory import clear_scratch, tune_allocator
 
@@ -41,7 +42,8 @@ def attach():
         mode.attach(_mode)
     # scalar and tensor first: their methods keep the lesson's elementwise forwards, which
     # broadcast then wraps for every other caller
-    for module in (scalar, tensor, driver, broadcast, reduce, erf, gelu, relu, conv, pool):
+    for module in (scalar, tensor, driver, normalize, broadcast, reduce, erf, gelu, relu, conv,
+                   pool):
         module.attach(_attached)
 
 

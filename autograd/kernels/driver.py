@@ -4,8 +4,9 @@ backward (no create_graph, no hooks, no anomaly checks, no step records).
 The lesson's loop is general: observers, kind hooks, a list of parts per node. Here the
 same loop is written for speed: the topological sort reads the input slots directly, a
 gate of two Values with one plain rule per input is applied unrolled on floats (the hot
-path of scalar backprop: ~60,000 gates per training step), and everything else goes
-through the lesson's input_grads. Every other case runs the lesson's loop itself.
+path of scalar backprop: ~60,000 gates per training step), a group of Tensor gates a kernel
+recognizes gets all its gradients from one rule (GROUPS), and everything else goes through
+the lesson's input_grads. Every other case runs the lesson's loop itself.
 """
 
 from __future__ import annotations
@@ -21,6 +22,11 @@ _lesson_run_backward = lesson.run_backward
 _input_grads = lesson.input_grads
 _TWO_RULES: dict = {}       # op -> its two rules, for ops of two plain rules
 _INPUTS_LISTED = object()
+# op -> (members, gradients), set by a kernel module (normalize.py): at a node of that op,
+# members(node) finds the group of nodes that made it, as (the group's input, *members), or
+# None; gradients(g, node, group) gives ([(member, its gradient)], the input's part). The
+# members' own rules then run only on gradient reaching them from outside the group
+GROUPS: dict = {}
 
 
 def topological_order(root) -> list:
@@ -127,6 +133,9 @@ def run_backward(root, seed, create_graph=False, accumulate=True, wanted=None, o
                     grads[b] = gb if prev is None else prev + gb
                     continue
             if g.__class__ is np.ndarray:
+                group = GROUPS.get(op)
+                if group is not None and _group_backward(group, node, g, grads, accumulate, wanted):
+                    continue
                 inputs, parts = _tensor_grads(node, op, g)
             else:
                 inputs, parts = node.inputs, _input_grads(node, g)
@@ -137,6 +146,25 @@ def run_backward(root, seed, create_graph=False, accumulate=True, wanted=None, o
     finally:
         set_grad_enabled(previous)
     return found
+
+
+def _group_backward(group, node, g, grads, accumulate, wanted) -> bool:
+    """Apply a group rule at ``node`` (see GROUPS): each member keeps its gradient in .grad,
+    the group's input receives its part; False (nothing done) when no group made ``node``,
+    when a member's gradient is wanted, or g is not an array of node's shape and type."""
+    members, gradients = group
+    found = members(node)
+    if (found is None or g.shape != node._data.shape or g.dtype != node._data.dtype
+            or (wanted is not None and not wanted.isdisjoint(found[1:]))):
+        return False
+    member_grads, part = gradients(g, node, found)
+    if accumulate:
+        for member, member_grad in member_grads:
+            member._accumulate_grad(member_grad)
+    x = found[0]
+    prev = grads.get(x)
+    grads[x] = part if prev is None else prev + part
+    return True
 
 
 def attach(attachments: Attachments):
