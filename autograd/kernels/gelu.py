@@ -123,13 +123,11 @@ def _forward_block(x, out, slope=None):
     power(pdf, out=pdf)                         # exp(-x^2 / 2)
     p = np.divide(pq[0], pq[1], out=pq[0])
     p *= pdf                                    # h = Phi(-|x|); at x = 0 exactly 0.5
-    # Phi(x) = h for x < 0, 1 - h for x >= 0: h - (2h - 1) [x >= 0] (a masked copy or
-    # np.where costs 4-8 arithmetic passes when the signs are mixed)
+    # Phi(x) = h for x < 0, 1 - h for x >= 0: |[x >= 0] - h|, as h <= 0.5 (a masked copy or
+    # np.where costs 4-8 arithmetic passes when the signs are mixed); exact for x < 0
     positive = np.greater_equal(x, 0, out=pq[1])
-    np.multiply(p, 2.0, out=cdf)
-    cdf -= 1.0
-    cdf *= positive
-    np.subtract(p, cdf, out=cdf)
+    np.subtract(positive, p, out=cdf)
+    np.abs(cdf, out=cdf)
     np.multiply(x, cdf, out=out)
     if slope is not None:                       # cdf + x pdf / sqrt(2 pi), in the lesson's order
         np.multiply(x, pdf, out=slope)
