@@ -1,9 +1,11 @@
 """Batch norm's and layer norm's normalizing gates backpropagated as one group
-(autograd/kernels/normalize.py): the group's rule gives each of the seven members and the
-input the lesson's gradients, over random shapes and axes; the group is found only in the
-graph compose.normalization records; and a plain backward through it leaves the same .grad
-on every node as the lesson, with gradient reaching a member from outside the group, a
-member's gradient asked for, or an input changed after the forward."""
+(autograd/kernels/normalize.py): the group's rule gives each gate and the input the
+lesson's gradients, over random shapes and axes; the group is found only in the graph
+compose.normalization records; and a plain backward through it leaves the same .grad on
+every node as the lesson: with gradient reaching a gate from outside the group, two groups
+sharing gates, a gate's gradient asked for, a second backward, zero variance, a broadcast
+upstream, a gate no longer needing a gradient, or an input changed after the forward (the
+backward raises, and leaves .grad where the lesson leaves it)."""
 
 from contextlib import contextmanager
 
@@ -103,9 +105,8 @@ def test_only_the_lessons_normalization_is_a_group(rng):
     assert normalize.members(normalized(leaf(), eps=Tensor(1e-5, requires_grad=True))) is None
     assert normalize.members(normalized(leaf(), var_axes=(0, 2))) is None
     assert normalize.members(leaf() / Tensor(rng.random((1, 2, 1, 1)) + 1, requires_grad=True)) is None
-    x = leaf()
-    xhat = normalized(x)
-    x.data = x.data + 1.0           # the lesson's rules refuse it, with the error that says so
+    xhat = normalized(leaf())
+    xhat.inputs[0].requires_grad = False        # xc: the lesson sends it nothing
     assert normalize.members(xhat) is None
 
 
@@ -199,13 +200,85 @@ def test_asking_for_a_members_gradient_gives_the_lessons(group_calls):
     np.testing.assert_allclose(fast_x.data, want[1].data, rtol=1e-9, atol=1e-9)
 
 
+def changed_after_the_forward(seed):
+    """A graph whose second term refuses its backward (an input changed after the forward),
+    reached after the normalization's gates got their gradients from the first term."""
+    r = np.random.default_rng(seed)
+    x = Tensor(r.normal(size=(4, 3, 5)), requires_grad=True)
+    xhat = normalization._normalize(x, (0, 2), 1e-5)[0]
+    std = xhat.inputs[1]
+    t = Tensor(r.normal(size=(1, 3, 1)))
+    loss = (std * t).sum() + (xhat * Tensor(r.normal(size=(4, 3, 5)))).sum()
+    t.data = t.data + 1
+    return loss
+
+
 @pytest.mark.with_kernels
 def test_an_input_changed_after_the_forward_is_refused_as_in_the_lesson(group_calls):
-    x, y, up = batch_norm_graph(3)
-    x.data = x.data * 2
+    loss = changed_after_the_forward(3)
     with pytest.raises(RuntimeError, match=r"had its \.data changed after the forward"):
-        y.backward(up)
+        loss.backward()
+    fast = all_grads(loss)
     assert group_calls == []
+    with lesson_only():
+        loss = changed_after_the_forward(3)
+        with pytest.raises(RuntimeError, match=r"had its \.data changed after the forward"):
+            loss.backward()
+    assert_same_grads(fast, all_grads(loss))
+
+
+def shared_gates(seed):
+    """Two normalizations sharing xc and var (eps 1e-5 and 1e-3), summed."""
+    r = np.random.default_rng(seed)
+    x = Tensor(r.normal(size=(5, 2, 3, 3)), requires_grad=True)
+    mu = x.mean(axis=(0, 2, 3), keepdims=True)
+    xc = x - mu
+    var = (xc ** 2).mean(axis=(0, 2, 3), keepdims=True)
+    a = xc / (var + 1e-5) ** 0.5
+    b = xc / (var + 1e-3) ** 0.5
+    return (a * Tensor(r.normal(size=a.shape))).sum() + (b * b).sum()
+
+
+@pytest.mark.with_kernels
+@pytest.mark.parametrize("make, groups", [
+    (shared_gates, 2),
+    (lambda seed: F.batch_norm(Tensor(np.full((4, 3, 2, 2), 7.0) + np.arange(3).reshape(1, 3, 1, 1),
+                                      requires_grad=True), training=True).sum() * 1.0, 1),
+    (lambda seed: (F.batch_norm(Tensor(np.random.default_rng(seed).normal(size=(6, 4)),
+                                       requires_grad=True), training=True, eps=0.0) ** 2).sum(), 1),
+    (lambda seed: F.layer_norm(Tensor(np.random.default_rng(seed).normal(size=(3, 4, 5)),
+                                      requires_grad=True), (4, 5)).mean(), 1),
+], ids=["two groups sharing gates", "zero variance, a broadcast upstream", "eps 0",
+        "layer norm over two axes, a broadcast upstream"])
+def test_unusual_graphs_keep_every_nodes_lesson_grad(group_calls, make, groups):
+    loss = make(5)
+    loss.backward()
+    loss.backward()                 # a second backward adds to every .grad, as in the lesson
+    fast = all_grads(loss)
+    assert len(group_calls) == 2 * groups
+    with lesson_only():
+        loss = make(5)
+        loss.backward()
+        loss.backward()
+    assert_same_grads(fast, all_grads(loss))
+
+
+@pytest.mark.with_kernels
+def test_a_gate_that_no_longer_needs_a_gradient_is_left_to_the_lesson(group_calls, rng):
+    def make():
+        a = Tensor(np.arange(60.0).reshape(4, 3, 5) % 7, requires_grad=True)
+        x = a * 2.0
+        y = F.batch_norm(x, training=True)
+        x.requires_grad = False         # after the forward: the lesson sends x nothing
+        return y
+    y = make()
+    y.backward(np.ones(y.shape))
+    fast = all_grads(y)
+    assert group_calls == []
+    with lesson_only():
+        y = make()
+        y.backward(np.ones(y.shape))
+    assert_same_grads(fast, all_grads(y))
 
 
 @pytest.mark.with_kernels

@@ -23,9 +23,9 @@ _input_grads = lesson.input_grads
 _TWO_RULES: dict = {}       # op -> its two rules, for ops of two plain rules
 _INPUTS_LISTED = object()
 # op -> (members, gradients), set by a kernel module (normalize.py): at a node of that op,
-# members(node) finds the group of nodes that made it, as (the group's input, *members), or
-# None; gradients(g, node, group) gives ([(member, its gradient)], the input's part). The
-# members' own rules then run only on gradient reaching them from outside the group
+# members(node) finds the gates that made it, as (the group's input, *gates), or None;
+# gradients(g, node, group) gives ([(gate, its gradient)], the input's part). Those gates'
+# own rules then run only on gradient reaching them from outside the group
 GROUPS: dict = {}
 
 
@@ -97,9 +97,11 @@ def run_backward(root, seed, create_graph=False, accumulate=True, wanted=None, o
     found = {}
     pop, get = grads.pop, grads.get
     two_rules = _TWO_RULES
+    order = topological_order(root)
     previous = set_grad_enabled(False)
+    unchanged = None                # no input changed since the forward (checked once, if needed)
     try:
-        for node in reversed(topological_order(root)):
+        for node in reversed(order):
             g = pop(node, None)
             if g is None:
                 continue
@@ -134,8 +136,11 @@ def run_backward(root, seed, create_graph=False, accumulate=True, wanted=None, o
                     continue
             if g.__class__ is np.ndarray:
                 group = GROUPS.get(op)
-                if group is not None and _group_backward(group, node, g, grads, accumulate, wanted):
-                    continue
+                if group is not None:
+                    if unchanged is None:
+                        unchanged = _inputs_unchanged(order)
+                    if unchanged and _group_backward(group, node, g, grads, accumulate, wanted):
+                        continue
                 inputs, parts = _tensor_grads(node, op, g)
             else:
                 inputs, parts = node.inputs, _input_grads(node, g)
@@ -148,20 +153,33 @@ def run_backward(root, seed, create_graph=False, accumulate=True, wanted=None, o
     return found
 
 
+def _inputs_unchanged(order) -> bool:
+    """No Tensor node of the graph whose inputs' data changed since its forward. Where one
+    did, the lesson's loop raises on reaching it, and a group (which fills in .grad ahead of
+    the loop) would leave .grad where the lesson's loop leaves none."""
+    for node in order:
+        versions = getattr(node, "_versions", None)         # None: a leaf, or a Value
+        if versions is not None and any(x._version != v for x, v in zip(node.inputs, versions)):
+            return False
+    return True
+
+
 def _group_backward(group, node, g, grads, accumulate, wanted) -> bool:
-    """Apply a group rule at ``node`` (see GROUPS): each member keeps its gradient in .grad,
-    the group's input receives its part; False (nothing done) when no group made ``node``,
-    when a member's gradient is wanted, or g is not an array of node's shape and type."""
+    """Apply a group rule at ``node`` (see GROUPS): each gate of the group keeps its
+    gradient in .grad, the group's input receives its part; False (nothing done) when no
+    group made ``node``, a gate's gradient is wanted, or g is not an array of node's shape
+    and type."""
     members, gradients = group
     found = members(node)
-    if (found is None or g.shape != node._data.shape or g.dtype != node._data.dtype
-            or (wanted is not None and not wanted.isdisjoint(found[1:]))):
+    if found is None or g.shape != node._data.shape or g.dtype != node._data.dtype:
         return False
-    member_grads, part = gradients(g, node, found)
+    x, *gates = found
+    if wanted is not None and not wanted.isdisjoint(gates):
+        return False
+    gate_grads, part = gradients(g, node, found)
     if accumulate:
-        for member, member_grad in member_grads:
-            member._accumulate_grad(member_grad)
-    x = found[0]
+        for gate, gate_grad in gate_grads:
+            gate._accumulate_grad(gate_grad)
     prev = grads.get(x)
     grads[x] = part if prev is None else prev + part
     return True

@@ -96,7 +96,8 @@ def _block(dtype):
 def _rational(x):
     """((P(a), Q(a)), a^2) for a = min(|x|, |x|_max) on one block: the powers of a, then one
     small matrix product (BLAS, one thread at this size) instead of two Horner loops of a
-    dozen or more array passes."""
+    dozen or more array passes. a^2 is a row of this thread's scratch powers: the caller
+    reads it before the next block."""
     pq, a_max = _PQ[x.dtype]
     n, block = x.size, _block(x.dtype)
     powers = scratch("gelu.powers", (pq.shape[1], block), x.dtype, fill=1.0)[:, :n]

@@ -68,7 +68,8 @@ def empty(shape, dtype, order=None, zero=False):
 def scratch(tag, shape, dtype, fill=None, extra=(), order=None):
     """A reusable work array for ``tag``; filled with ``fill`` when first made.
 
-    Callers own it until their function returns and never hand it out. ``extra`` joins the
+    Callers own it until their function returns and never hand it out (beyond a helper
+    that fills it for them, as gelu's _rational does). ``extra`` joins the
     key when the unwritten part must keep its content (the border of a padded copy);
     ``order`` lays it out in memory like another array (memory_order), so elementwise
     work between them runs over contiguous memory.

@@ -6,8 +6,9 @@ plain backward:
 The lesson records it as seven gates (mean, sub, pow, mean, add, pow, div), and its backward
 runs their rules one by one: on a batch larger than the caches that is about fourteen passes
 over the whole batch, each written to memory and read back by the next. Here, when the
-backward reaches xhat, one rule gives every member of the seven its gradient at once, from
-the same chain rule written out (A: the normalized axes, m: the count they hold):
+backward reaches xhat (whose own gradient has arrived), one rule gives the six gates below
+it their gradients at once, from the same chain rule written out (A: the normalized axes,
+m: the count they hold):
 
     d std  = -sum_A(g xhat) / std                 div's rule for the divisor
     d var  = d std * 0.5 (var + eps) ** -0.5      pow 0.5, then add's distributor
@@ -19,12 +20,12 @@ the same chain rule written out (A: the normalized axes, m: the count they hold)
 in seven passes. The forward and the recorded graph stay the lesson's, so drawings, steps and
 create_graph see the seven gates, and every member still keeps its .grad after backward.
 A gradient that reaches a member from outside the seven (a graph built on xc, say) still
-goes through that member's own rule: the rules are linear, so the parts add up.
+goes through that member's own rule: the rules are linear, so the parts add up. The
+driver (driver.py) takes the group only where the lesson's loop would give the same
+.grad everywhere: no member's gradient asked for, no input in the graph changed.
 """
 
 from __future__ import annotations
-
-import math
 
 import numpy as np
 
@@ -36,8 +37,8 @@ from .reduce import sum_axes, sum_product
 
 
 def members(xhat):
-    """(x, mu, xc, sq, var, ve, std) when ``xhat`` is the lesson's normalization of x,
-    recorded as compose.normalization builds it, with no input changed since; else None."""
+    """(x, mu, xc, sq, var, ve, std) when ``xhat`` is the lesson's normalization of x, as
+    compose.normalization records it, every node of it needing a gradient; else None."""
     xc, std = xhat._in0, xhat._in1
     if xc is None or std is None or xc._op is not SUB or std._op is not POW:
         return None
@@ -53,21 +54,20 @@ def members(xhat):
             or mu._op is not MEAN or mu._in0 is not x or mu._params != var._params
             or not var._params["keepdims"]):
         return None
-    for node in (xhat, std, ve, var, sq, xc, mu):
-        if any(a._version != v for a, v in zip(node.inputs, node._versions)):
-            return None                 # the lesson's rules raise the error that explains it
-    if (x._data.dtype != xhat._data.dtype or x._data.shape != xhat._data.shape
-            or x._data.size == 0):
+    group = (x, mu, xc, sq, var, ve, std)
+    if (not all(node.requires_grad for node in group) or x._data.size == 0
+            or x._data.dtype != xhat._data.dtype or x._data.shape != xhat._data.shape):
         return None
-    return x, mu, xc, sq, var, ve, std
+    return group
 
 
 def gradients(g, xhat, group):
-    """([(member, its gradient)], x's part) for upstream g at xhat; group: members(xhat)."""
+    """([(member, its gradient)] for the six members below xhat, x's part), for upstream g
+    at xhat; group: members(xhat)."""
     x, mu, xc, sq, var, ve, std = group
     axis = mu._params["axis"]
-    shape, s, v = x._data.shape, std._data, ve._data
-    m = math.prod(shape) if axis is None else math.prod(shape[i] for i in axis)
+    s, v = std._data, ve._data
+    m = x._data.size // var._data.size          # the values behind each mean
     d_std = -sum_product(g, xhat._data, axis, keepdims=True) / s
     d_var = d_std * (0.5 * v ** -0.5)
     d_sq = d_var / m
@@ -75,8 +75,7 @@ def gradients(g, xhat, group):
     d_xc += xc._data * (2 * d_sq)
     d_mu = -sum_axes(d_xc, axis, keepdims=True)
     part = d_xc + d_mu / m
-    full_sq = np.empty(shape, x._data.dtype)
-    full_sq[...] = d_sq
+    full_sq = np.broadcast_to(d_sq, x._data.shape).copy()
     return [(std, d_std), (ve, d_var), (var, d_var), (sq, full_sq), (xc, d_xc), (mu, d_mu)], part
 
 
