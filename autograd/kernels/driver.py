@@ -170,13 +170,13 @@ def _group_backward(group, node, g, grads, accumulate, wanted) -> bool:
     group made ``node``, a gate's gradient is wanted, or g is not an array of node's shape
     and type."""
     members, gradients = group
-    found = members(node)
-    if found is None or g.shape != node._data.shape or g.dtype != node._data.dtype:
+    made_by = members(node)
+    if made_by is None or g.shape != node._data.shape or g.dtype != node._data.dtype:
         return False
-    x, *gates = found
+    x, *gates = made_by
     if wanted is not None and not wanted.isdisjoint(gates):
         return False
-    gate_grads, part = gradients(g, node, found)
+    gate_grads, part = gradients(g, node, made_by)
     if accumulate:
         for gate, gate_grad in gate_grads:
             gate._accumulate_grad(gate_grad)

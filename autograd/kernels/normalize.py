@@ -4,8 +4,8 @@ plain backward:
     xhat = (x - mu) / std,   mu = mean(x),   std = (mean((x - mu) ** 2) + eps) ** 0.5
 
 The lesson records it as seven gates (mean, sub, pow, mean, add, pow, div), and its backward
-runs their rules one by one: on a batch larger than the caches that is about fourteen passes
-over the whole batch, each written to memory and read back by the next. Here, when the
+runs their rules one by one: on a batch larger than the caches, a pass or two over the
+whole batch per rule, each written to memory and read back by the next. Here, when the
 backward reaches xhat (whose own gradient has arrived), one rule gives the six gates below
 it their gradients at once, from the same chain rule written out (A: the normalized axes,
 m: the count they hold):
@@ -17,12 +17,14 @@ m: the count they hold):
     d mu   = -sum_A(d xc)                         sub's signed distributor
     x gets d xc + d mu / m                        sub's and mean's, added: the fan-out
 
-in seven passes. The forward and the recorded graph stay the lesson's, so drawings, steps and
-create_graph see the seven gates, and every member still keeps its .grad after backward.
+in seven passes (measured in benchmarks/NOTES.md). The forward and the recorded graph stay
+the lesson's, so drawings, steps and create_graph see the seven gates, and every member
+still keeps its .grad after backward.
 A gradient that reaches a member from outside the seven (a graph built on xc, say) still
 goes through that member's own rule: the rules are linear, so the parts add up. The
 driver (driver.py) takes the group only where the lesson's loop would give the same
-.grad everywhere: no member's gradient asked for, no input in the graph changed.
+.grad everywhere: every member needing a gradient, none of them asked for, no input in the
+graph changed.
 """
 
 from __future__ import annotations
