@@ -1,5 +1,6 @@
 """kernels.reduce.sum_axes against the plain numpy expression x.sum(axis, keepdims), on
-the einsum path (last axis reduced, short runs) and on every fallback."""
+the einsum path (the innermost axis in memory reduced, in plain or permuted memory such as
+a conv's batch-last, long runs in chunks) and on every fallback."""
 
 from unittest import mock
 
@@ -40,12 +41,23 @@ def test_sum_axes_matches_numpy(case):
     np.testing.assert_allclose(got, want, rtol=1e-5 if x.dtype == np.float32 else 1e-12, atol=1e-5)
 
 
+def by_einsum(x, axes, keepdims=False):
+    """Whether sum_axes takes the einsum path for these arguments."""
+    return kr._einsum(axes, keepdims, x) is not None
+
+
+def batch_last(a):
+    """a's numbers in (C, H, W, N) memory, seen as (N, C, H, W) (a conv's output)."""
+    return np.ascontiguousarray(a.transpose(1, 2, 3, 0)).transpose(3, 0, 1, 2)
+
+
+@pytest.mark.parametrize("layout", [np.asarray, batch_last], ids=["plain", "batch-last"])
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
-def test_batch_norm_axes_take_einsum_and_match(small_arrays_too, dtype):
-    """(0, 2, 3) of an NCHW batch (the case the kernel is for) takes the einsum path and
-    agrees with numpy's reduce and with a float64 sum."""
-    x = (np.random.default_rng(0).normal(size=(8, 3, 6, 5)) + 2.0).astype(dtype)
-    assert kr._einsum_fits(x, (0, 2, 3))
+def test_batch_norm_axes_take_einsum_and_match(small_arrays_too, dtype, layout):
+    """(0, 2, 3) of an NCHW batch (the case the kernel is for), in plain memory or a conv's
+    batch-last, takes the einsum path and agrees with numpy's reduce and a float64 sum."""
+    x = layout((np.random.default_rng(0).normal(size=(8, 3, 6, 5)) + 2.0).astype(dtype))
+    assert by_einsum(x, (0, 2, 3))
     got = kr.sum_axes(x, (0, 2, 3), keepdims=True)
     assert got.shape == (1, 3, 1, 1) and got.dtype == dtype
     np.testing.assert_allclose(got, x.sum(axis=(0, 2, 3), keepdims=True), rtol=1e-6)
@@ -54,17 +66,48 @@ def test_batch_norm_axes_take_einsum_and_match(small_arrays_too, dtype):
 
 def test_fallbacks(small_arrays_too):
     x = np.ones((4, 3), np.float32)
-    assert not kr._einsum_fits(x, None)              # full sum: numpy's pairwise sum
-    assert not kr._einsum_fits(x, (0, 1))
-    assert not kr._einsum_fits(x, (0,))              # last axis kept: numpy is as fast
-    assert not kr._einsum_fits(x.astype(np.int64), (1,))
-    assert not kr._einsum_fits(np.ones((2, 10_000), np.float32), (1,))   # long run: rounding
-    assert kr._einsum_fits(x, (1,)) and kr._einsum_fits(x, (-1,))
+    assert not by_einsum(x, None)                    # full sum: numpy's pairwise sum
+    assert not by_einsum(x, (0, 1))
+    assert not by_einsum(x, (0,))                    # innermost axis kept: numpy is as fast
+    assert not by_einsum(x.T, (1,))                  # x.T's axis 1 is its outer one in memory
+    assert not by_einsum(x.astype(np.int64), (1,))
+    assert not by_einsum(np.broadcast_to(np.ones(3, np.float32), (4, 3)), (1,))
+    assert not by_einsum(np.ones((2, 10_007), np.float32), (1,))   # a long prime run: no chunk
+    assert by_einsum(x, (1,)) and by_einsum(x, (-1,)) and by_einsum(x.T, (0,))
 
 
 def test_small_arrays_keep_numpys_reduce():
-    assert not kr._einsum_fits(np.ones((8, 3, 6, 5), np.float32), (0, 2, 3))
-    assert kr._einsum_fits(np.ones((64, 16, 32, 32), np.float32), (0, 2, 3))
+    assert not by_einsum(np.ones((8, 3, 6, 5), np.float32), (0, 2, 3))
+    assert by_einsum(np.ones((64, 16, 32, 32), np.float32), (0, 2, 3))
+
+
+@settings(max_examples=100, deadline=None)
+@given(arrays_and_axes(), st.integers(1, 6))
+def test_long_runs_are_summed_in_chunks(case, run):
+    """A run longer than _RUN is cut into chunks of a divisor of its length; their sums
+    are added last. With a tiny _RUN every small array takes that path."""
+    x, axes, keepdims = case
+    x = batch_last(x) if x.ndim == 4 else x
+    with mock.patch.object(kr, "_MIN_SIZE", 0), mock.patch.object(kr, "_RUN", run):
+        got = kr.sum_axes(x, axes, keepdims)
+    want = x.sum(axis=axes, keepdims=keepdims)
+    assert got.dtype == want.dtype and got.shape == want.shape
+    np.testing.assert_allclose(got, want, rtol=1e-5 if x.dtype == np.float32 else 1e-12, atol=1e-5)
+
+
+def test_a_conv_bias_gradient_over_batch_last_memory_is_chunked_and_close():
+    """A conv's upstream (64, 32, 32, 32) in batch-last memory: each channel's sum is one
+    contiguous run of 65,536 numbers, summed in eight chunks of 8192 whose sums are added
+    last."""
+    g = batch_last(np.random.default_rng(3).normal(size=(64, 32, 32, 32)).astype(np.float32))
+    assert kr._chunk(32 * 32 * 64, kr._RUN) == 8192
+    with mock.patch.object(kr.np, "einsum", wraps=np.einsum) as einsum:
+        got = kr.sum_to(g, (1, 32, 1, 1))
+    (subscripts, *_), _ = einsum.call_args
+    assert einsum.call_count == 1 and subscripts == "ayz->ay"     # (C, 8 chunks, 8192)
+    assert got.shape == (1, 32, 1, 1) and got.dtype == np.float32
+    exact = g.astype(np.float64).sum(axis=(0, 2, 3), keepdims=True)
+    np.testing.assert_allclose(got, exact, atol=2e-6 * np.abs(exact).max())
 
 
 def test_sum_and_mean_over_nchw_axes_keep_float32_and_gradients(small_arrays_too):
@@ -111,7 +154,8 @@ def test_sum_product_is_one_einsum_over_both_operands(small_arrays_too, dtype):
     with mock.patch.object(kr.np, "einsum", wraps=np.einsum) as einsum:
         got = kr.sum_product(g, x, (0, 2, 3), keepdims=True)
     (subscripts, *operands), _ = einsum.call_args
-    assert einsum.call_count == 1 and subscripts == "abcd,abcd->b" and operands[0] is g
+    assert einsum.call_count == 1 and subscripts == "abcd,abcd->b"
+    assert np.shares_memory(operands[0], g)
     assert got.shape == (1, 3, 1, 1) and got.dtype == dtype
     np.testing.assert_allclose(got, (g * x).sum(axis=(0, 2, 3), keepdims=True), rtol=1e-5)
     exact = (g.astype(np.float64) * x).sum(axis=(0, 2, 3))
