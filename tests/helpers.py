@@ -1,4 +1,5 @@
-"""Helpers several test files share: the CLI in-process, and headless Chromium."""
+"""Helpers several test files share: the CLI in-process, headless Chromium, and a conv's
+batch-last memory."""
 
 import io
 import re
@@ -7,6 +8,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from viz import cli
@@ -95,3 +97,8 @@ def refuses_fifo(load, fifo, seconds=10):
     assert not blocked, f"the loader blocked on the FIFO {fifo}"
     assert caught, "a FIFO was loaded"
     return caught[0]
+
+
+def batch_last(a):
+    """a's numbers in (C, H, W, N) memory, seen as (N, C, H, W) (a conv's output)."""
+    return np.ascontiguousarray(a.transpose(1, 2, 3, 0)).transpose(3, 0, 1, 2)

@@ -11,6 +11,7 @@ import threading
 
 import numpy as np
 import pytest
+from helpers import batch_last
 
 import autograd
 import autograd.kernels
@@ -167,15 +168,15 @@ def test_every_layout_gives_the_same_numbers_laid_out_alike(dtype, rng):
     g = rng.normal(size=base.shape).astype(dtype)
     want, saved = kernel_gelu(base)
     (want_dx,) = kg.joint([True], g, want, base, saved=saved)
-    batch_last = np.ascontiguousarray(base.transpose(1, 2, 3, 0)).transpose(3, 0, 1, 2)
+    laid = batch_last(base)
     strided = np.repeat(base, 2, axis=-1)[..., ::2]
-    for x in (batch_last, strided, np.asfortranarray(base)):
+    for x in (laid, strided, np.asfortranarray(base)):
         out, saved = kernel_gelu(x)
         same(out, want)
-        for up in (g, np.ascontiguousarray(g.transpose(1, 2, 3, 0)).transpose(3, 0, 1, 2)):
+        for up in (g, batch_last(g)):
             (dx,) = kg.joint([True], up, out, x, saved=saved)
             same(dx, want_dx)
-    out, _ = kernel_gelu(batch_last)
+    out, _ = kernel_gelu(laid)
     assert out.transpose(1, 2, 3, 0).flags.c_contiguous       # laid out like its input
 
 
@@ -248,9 +249,9 @@ def test_relu_forward_is_the_lessons_bit_for_bit(split_everything, rng):
         x = x.reshape(-1, 3)[:60]
         with np.errstate(all="ignore"):
             same(kr.relu(x), kr._LESSON_FORWARD(x))
-        batch_last = np.ascontiguousarray(x.T).T
-        same(kr.relu(batch_last), kr._LESSON_FORWARD(x))
-        assert kr.relu(batch_last).T.flags.c_contiguous
+        laid = np.ascontiguousarray(x.T).T
+        same(kr.relu(laid), kr._LESSON_FORWARD(x))
+        assert kr.relu(laid).T.flags.c_contiguous
 
 
 def test_relu_on_floats_empty_and_integer_arrays_goes_the_lessons_way():

@@ -5,6 +5,7 @@ so do the general paths other memory takes (batch-last, a conv's output, among t
 
 import numpy as np
 import pytest
+from helpers import batch_last
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -16,10 +17,6 @@ from autograd.ops import pool as lesson
 
 TWO = ((2, 2), (2, 2), (0, 0), (1, 1))      # kernel, stride, padding, dilation
 
-
-def batch_last(a):
-    """a's numbers in (C, H, W, N) memory, seen as (N, C, H, W) (a conv's output)."""
-    return np.ascontiguousarray(a.transpose(1, 2, 3, 0)).transpose(3, 0, 1, 2)
 
 
 def coarse(seed, shape, levels, dtype):

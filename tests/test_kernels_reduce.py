@@ -6,6 +6,7 @@ from unittest import mock
 
 import numpy as np
 import pytest
+from helpers import batch_last
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -45,10 +46,6 @@ def by_einsum(x, axes, keepdims=False):
     """Whether sum_axes takes the einsum path for these arguments."""
     return kr._einsum(axes, keepdims, x) is not None
 
-
-def batch_last(a):
-    """a's numbers in (C, H, W, N) memory, seen as (N, C, H, W) (a conv's output)."""
-    return np.ascontiguousarray(a.transpose(1, 2, 3, 0)).transpose(3, 0, 1, 2)
 
 
 @pytest.mark.parametrize("layout", [np.asarray, batch_last], ids=["plain", "batch-last"])
