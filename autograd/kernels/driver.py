@@ -136,10 +136,12 @@ def run_backward(root, seed, create_graph=False, accumulate=True, wanted=None, o
                     continue
             if g.__class__ is np.ndarray:
                 group = GROUPS.get(op)
-                if group is not None:
+                made_by = None if group is None else _made_by(group, node, g, wanted)
+                if made_by is not None:
                     if unchanged is None:
                         unchanged = _inputs_unchanged(order)
-                    if unchanged and _group_backward(group, node, g, grads, accumulate, wanted):
+                    if unchanged:
+                        _group_backward(group, node, made_by, g, grads, accumulate)
                         continue
                 inputs, parts = _tensor_grads(node, op, g)
             else:
@@ -164,25 +166,29 @@ def _inputs_unchanged(order) -> bool:
     return True
 
 
-def _group_backward(group, node, g, grads, accumulate, wanted) -> bool:
-    """Apply a group rule at ``node`` (see GROUPS): each gate of the group keeps its
-    gradient in .grad, the group's input receives its part; False (nothing done) when no
-    group made ``node``, a gate's gradient is wanted, or g is not an array of node's shape
-    and type."""
-    members, gradients = group
+def _made_by(group, node, g, wanted):
+    """The group that made ``node`` (see GROUPS) as (its input, *gates), or None: no group
+    made it, a gate's gradient is wanted, or g is not an array of node's shape and type."""
+    members, _ = group
     made_by = members(node)
     if made_by is None or g.shape != node._data.shape or g.dtype != node._data.dtype:
-        return False
-    x, *gates = made_by
-    if wanted is not None and not wanted.isdisjoint(gates):
-        return False
+        return None
+    if wanted is not None and not wanted.isdisjoint(made_by[1:]):
+        return None
+    return made_by
+
+
+def _group_backward(group, node, made_by, g, grads, accumulate):
+    """Apply a group rule at ``node``: each gate of ``made_by`` keeps its gradient in .grad,
+    the group's input receives its part."""
+    _, gradients = group
     gate_grads, part = gradients(g, node, made_by)
     if accumulate:
         for gate, gate_grad in gate_grads:
             gate._accumulate_grad(gate_grad)
+    x = made_by[0]
     prev = grads.get(x)
     grads[x] = part if prev is None else prev + part
-    return True
 
 
 def attach(attachments: Attachments):
